@@ -1,0 +1,1 @@
+//! Trusted claims: verify and normalize OIDC ID tokens and SAML assertions.

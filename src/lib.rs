@@ -1,0 +1,4 @@
+//! policyc: authentication policy-as-code.
+
+pub mod claims;
+pub mod model;

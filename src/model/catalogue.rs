@@ -1,0 +1,625 @@
+//! The domain's fixed tables, as data, in one place: the built-in local authenticator catalogue
+//! (LANGUAGE.md) and the AMR table per protocol (DOMAIN.md). Everything that needs to know what a
+//! method or an AMR value proves asks here.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A factor type of an authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorType {
+    Knowledge,
+    Possession,
+    Inherence,
+}
+
+impl FactorType {
+    pub const ALL: [FactorType; 3] = [Self::Knowledge, Self::Possession, Self::Inherence];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Knowledge => "knowledge",
+            Self::Possession => "possession",
+            Self::Inherence => "inherence",
+        }
+    }
+
+    const fn bit(self) -> u8 {
+        match self {
+            Self::Knowledge => 1,
+            Self::Possession => 2,
+            Self::Inherence => 4,
+        }
+    }
+}
+
+impl fmt::Display for FactorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of factor types, as a bitset (evaluation compares these without allocating).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FactorSet(u8);
+
+impl FactorSet {
+    pub const EMPTY: FactorSet = FactorSet(0);
+
+    pub const fn of(factors: &[FactorType]) -> FactorSet {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < factors.len() {
+            bits |= factors[i].bit();
+            i += 1;
+        }
+        FactorSet(bits)
+    }
+
+    pub const fn contains(self, f: FactorType) -> bool {
+        self.0 & f.bit() != 0
+    }
+
+    pub const fn union(self, other: FactorSet) -> FactorSet {
+        FactorSet(self.0 | other.0)
+    }
+
+    pub const fn len(self) -> u32 {
+        self.0.count_ones()
+    }
+
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = FactorType> {
+        FactorType::ALL
+            .into_iter()
+            .filter(move |f| self.contains(*f))
+    }
+}
+
+impl Serialize for FactorSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// A method characteristic, which possession-factor constraints test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Characteristic {
+    UserPresence,
+    DeviceBound,
+    HardwareProtected,
+    PhishingResistant,
+    UserVerification,
+    /// Phone or email delivery: what `exclude_phone_email` excludes.
+    PhoneOrEmail,
+}
+
+impl Characteristic {
+    pub const ALL: [Characteristic; 6] = [
+        Self::UserPresence,
+        Self::DeviceBound,
+        Self::HardwareProtected,
+        Self::PhishingResistant,
+        Self::UserVerification,
+        Self::PhoneOrEmail,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserPresence => "user_presence",
+            Self::DeviceBound => "device_bound",
+            Self::HardwareProtected => "hardware_protected",
+            Self::PhishingResistant => "phishing_resistant",
+            Self::UserVerification => "user_verification",
+            Self::PhoneOrEmail => "phone_or_email",
+        }
+    }
+
+    const fn bit(self) -> u8 {
+        match self {
+            Self::UserPresence => 1,
+            Self::DeviceBound => 2,
+            Self::HardwareProtected => 4,
+            Self::PhishingResistant => 8,
+            Self::UserVerification => 16,
+            Self::PhoneOrEmail => 32,
+        }
+    }
+}
+
+impl fmt::Display for Characteristic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of method characteristics, as a bitset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Characteristics(u8);
+
+impl Characteristics {
+    pub const EMPTY: Characteristics = Characteristics(0);
+
+    pub const fn of(cs: &[Characteristic]) -> Characteristics {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < cs.len() {
+            bits |= cs[i].bit();
+            i += 1;
+        }
+        Characteristics(bits)
+    }
+
+    pub const fn contains(self, c: Characteristic) -> bool {
+        self.0 & c.bit() != 0
+    }
+
+    pub const fn union(self, other: Characteristics) -> Characteristics {
+        Characteristics(self.0 | other.0)
+    }
+
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Characteristic> {
+        Characteristic::ALL
+            .into_iter()
+            .filter(move |c| self.contains(*c))
+    }
+}
+
+impl Serialize for Characteristics {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// The protocol an IdP speaks, which decides how its AMR values read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Oidc,
+    Saml,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Oidc => "oidc",
+            Self::Saml => "saml",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An RFC 8176 authentication method reference value that Okta reads from a third-party IdP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Amr {
+    Pwd,
+    Kba,
+    Sms,
+    Tel,
+    Otp,
+    Swk,
+    Sc,
+    Pop,
+    Hwk,
+    Phr,
+    Face,
+    Fpt,
+    Iris,
+    Retina,
+    Vbm,
+    Mfa,
+}
+
+impl Amr {
+    pub const ALL: [Amr; 16] = [
+        Self::Pwd,
+        Self::Kba,
+        Self::Sms,
+        Self::Tel,
+        Self::Otp,
+        Self::Swk,
+        Self::Sc,
+        Self::Pop,
+        Self::Hwk,
+        Self::Phr,
+        Self::Face,
+        Self::Fpt,
+        Self::Iris,
+        Self::Retina,
+        Self::Vbm,
+        Self::Mfa,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pwd => "pwd",
+            Self::Kba => "kba",
+            Self::Sms => "sms",
+            Self::Tel => "tel",
+            Self::Otp => "otp",
+            Self::Swk => "swk",
+            Self::Sc => "sc",
+            Self::Pop => "pop",
+            Self::Hwk => "hwk",
+            Self::Phr => "phr",
+            Self::Face => "face",
+            Self::Fpt => "fpt",
+            Self::Iris => "iris",
+            Self::Retina => "retina",
+            Self::Vbm => "vbm",
+            Self::Mfa => "mfa",
+        }
+    }
+
+    /// Reads an AMR value exactly as it travels (RFC 8176 values are lowercase).
+    pub fn parse(s: &str) -> Option<Amr> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    pub fn is_biometric(self) -> bool {
+        matches!(
+            self,
+            Self::Face | Self::Fpt | Self::Iris | Self::Retina | Self::Vbm
+        )
+    }
+
+    /// What this value proves when it arrives over `protocol`; `None` when Okta ignores it there.
+    pub fn evidence(self, protocol: Protocol) -> Option<AmrEvidence> {
+        use Characteristic::*;
+        use FactorType::*;
+        let (factors, characteristics, characteristics_need_possession) = match self {
+            Self::Pwd | Self::Kba => (FactorSet::of(&[Knowledge]), Characteristics::EMPTY, false),
+            Self::Sms | Self::Tel => (
+                FactorSet::of(&[Possession]),
+                Characteristics::of(&[UserPresence, PhoneOrEmail]),
+                false,
+            ),
+            Self::Otp | Self::Swk | Self::Sc | Self::Pop => (
+                FactorSet::of(&[Possession]),
+                Characteristics::of(&[UserPresence, DeviceBound]),
+                false,
+            ),
+            Self::Hwk => (
+                FactorSet::of(&[Possession]),
+                Characteristics::of(&[UserPresence, DeviceBound, HardwareProtected]),
+                false,
+            ),
+            Self::Phr => match protocol {
+                Protocol::Oidc => (
+                    FactorSet::of(&[Possession]),
+                    Characteristics::of(&[UserPresence, DeviceBound, PhishingResistant]),
+                    false,
+                ),
+                // The SAML table has no `phr`: over SAML Okta ignores it.
+                Protocol::Saml => return None,
+            },
+            Self::Face | Self::Fpt | Self::Iris | Self::Retina | Self::Vbm => match protocol {
+                Protocol::Oidc => (
+                    FactorSet::of(&[Inherence]),
+                    Characteristics::of(&[UserPresence, UserVerification]),
+                    true,
+                ),
+                Protocol::Saml => (
+                    FactorSet::of(&[Inherence, Possession]),
+                    Characteristics::of(&[UserPresence, UserVerification]),
+                    false,
+                ),
+            },
+            Self::Mfa => (FactorSet::EMPTY, Characteristics::EMPTY, false),
+        };
+        Some(AmrEvidence {
+            amr: self,
+            factors,
+            characteristics,
+            characteristics_need_possession,
+            mfa_marker: self == Self::Mfa,
+        })
+    }
+}
+
+impl fmt::Display for Amr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one AMR value proves over one protocol (a row of DOMAIN.md's AMR table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AmrEvidence {
+    pub amr: Amr,
+    pub factors: FactorSet,
+    pub characteristics: Characteristics,
+    /// OIDC biometrics: the characteristics count only beside a possession value such as `hwk`.
+    pub characteristics_need_possession: bool,
+    /// `mfa`: satisfies "any 2 factor types" and session MFA, nothing with further constraints.
+    pub mfa_marker: bool,
+}
+
+/// A kind of local authenticator in Okta's built-in catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthenticatorKind {
+    Password,
+    SecurityQuestion,
+    Email,
+    Phone,
+    OktaVerify,
+    Webauthn,
+    GoogleAuthenticator,
+    YubikeyOtp,
+    SmartCard,
+    CustomOtp,
+    IdpFactor,
+}
+
+impl AuthenticatorKind {
+    pub const ALL: [AuthenticatorKind; 11] = [
+        Self::Password,
+        Self::SecurityQuestion,
+        Self::Email,
+        Self::Phone,
+        Self::OktaVerify,
+        Self::Webauthn,
+        Self::GoogleAuthenticator,
+        Self::YubikeyOtp,
+        Self::SmartCard,
+        Self::CustomOtp,
+        Self::IdpFactor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::SecurityQuestion => "security_question",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::OktaVerify => "okta_verify",
+            Self::Webauthn => "webauthn",
+            Self::GoogleAuthenticator => "google_authenticator",
+            Self::YubikeyOtp => "yubikey_otp",
+            Self::SmartCard => "smart_card",
+            Self::CustomOtp => "custom_otp",
+            Self::IdpFactor => "idp_factor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuthenticatorKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The methods of this kind, in catalogue order.
+    pub fn methods(self) -> impl Iterator<Item = &'static MethodInfo> {
+        CATALOGUE.iter().filter(move |m| m.kind == self)
+    }
+
+    /// Custom authenticators are usable locally but never accepted through claims sharing.
+    pub fn is_custom(self) -> bool {
+        matches!(self, Self::SmartCard | Self::CustomOtp | Self::IdpFactor)
+    }
+}
+
+impl fmt::Display for AuthenticatorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One local authentication method of the catalogue, such as `okta_verify.push`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MethodInfo {
+    pub kind: AuthenticatorKind,
+    /// The method's own name; `None` for kinds with a single method (`webauthn`).
+    pub method: Option<&'static str>,
+    pub factors: FactorSet,
+    /// Factors added when the method is performed with biometrics (FastPass, WebAuthn).
+    pub with_biometrics: FactorSet,
+    pub characteristics: Characteristics,
+}
+
+impl MethodInfo {
+    /// `kind.method`, or `kind` for single-method kinds: the name users write.
+    pub fn name(&self) -> String {
+        match self.method {
+            Some(m) => format!("{}.{m}", self.kind.as_str()),
+            None => self.kind.as_str().to_owned(),
+        }
+    }
+
+    /// Index into [`CATALOGUE`]: a stable dense id for bitsets.
+    pub fn index(&self) -> usize {
+        CATALOGUE
+            .iter()
+            .position(|m| m.kind == self.kind && m.method == self.method)
+            .unwrap_or(0)
+    }
+}
+
+const fn method(
+    kind: AuthenticatorKind,
+    method: Option<&'static str>,
+    factors: FactorSet,
+    with_biometrics: FactorSet,
+    characteristics: Characteristics,
+) -> MethodInfo {
+    MethodInfo {
+        kind,
+        method,
+        factors,
+        with_biometrics,
+        characteristics,
+    }
+}
+
+use AuthenticatorKind as K;
+use Characteristic as C;
+use FactorType as F;
+
+const KNOWLEDGE: FactorSet = FactorSet::of(&[F::Knowledge]);
+const POSSESSION: FactorSet = FactorSet::of(&[F::Possession]);
+const INHERENCE: FactorSet = FactorSet::of(&[F::Inherence]);
+const NONE: FactorSet = FactorSet::EMPTY;
+
+/// The built-in local authenticator catalogue (LANGUAGE.md), one entry per method.
+pub static CATALOGUE: [MethodInfo; 14] = [
+    method(K::Password, None, KNOWLEDGE, NONE, Characteristics::EMPTY),
+    method(
+        K::SecurityQuestion,
+        None,
+        KNOWLEDGE,
+        NONE,
+        Characteristics::EMPTY,
+    ),
+    method(
+        K::Email,
+        None,
+        POSSESSION,
+        NONE,
+        Characteristics::of(&[C::UserPresence, C::PhoneOrEmail]),
+    ),
+    method(
+        K::Phone,
+        Some("sms"),
+        POSSESSION,
+        NONE,
+        Characteristics::of(&[C::UserPresence, C::PhoneOrEmail]),
+    ),
+    method(
+        K::Phone,
+        Some("voice"),
+        POSSESSION,
+        NONE,
+        Characteristics::of(&[C::UserPresence, C::PhoneOrEmail]),
+    ),
+    method(
+        K::OktaVerify,
+        Some("push"),
+        POSSESSION,
+        NONE,
+        Characteristics::of(&[C::UserPresence, C::DeviceBound]),
+    ),
+    method(
+        K::OktaVerify,
+        Some("totp"),
+        POSSESSION,
+        NONE,
+        Characteristics::of(&[C::UserPresence, C::DeviceBound]),
+    ),
+    method(
+        K::OktaVerify,
+        Some("fastpass"),
+        POSSESSION,
+        INHERENCE,
+        Characteristics::of(&[C::DeviceBound, C::PhishingResistant, C::UserVerification]),
+    ),
+    method(
+        K::Webauthn,
+        None,
+        POSSESSION,
+        INHERENCE,
+        Characteristics::of(&[
+            C::DeviceBound,
+            C::HardwareProtected,
+            C::PhishingResistant,
+            C::UserPresence,
+            C::UserVerification,
+        ]),
+    ),
+    method(
+        K::GoogleAuthenticator,
+        None,
+        POSSESSION,
+        NONE,
+        Characteristics::of(&[C::DeviceBound]),
+    ),
+    method(
+        K::YubikeyOtp,
+        None,
+        POSSESSION,
+        NONE,
+        Characteristics::of(&[C::DeviceBound, C::HardwareProtected]),
+    ),
+    method(K::SmartCard, None, POSSESSION, NONE, Characteristics::EMPTY),
+    method(K::CustomOtp, None, POSSESSION, NONE, Characteristics::EMPTY),
+    method(K::IdpFactor, None, POSSESSION, NONE, Characteristics::EMPTY),
+];
+
+/// Looks up `kind` or `kind.method` as written in a policy.
+pub fn lookup_method(kind: AuthenticatorKind, method: Option<&str>) -> Option<&'static MethodInfo> {
+    match method {
+        None => {
+            let mut methods = kind.methods();
+            let first = methods.next()?;
+            // A bare kind names its method only when the kind has exactly one.
+            methods.next().is_none().then_some(first)
+        }
+        Some(m) => kind.methods().find(|info| info.method == Some(m)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_method_and_round_trips() {
+        for kind in AuthenticatorKind::ALL {
+            assert!(kind.methods().next().is_some(), "{kind} has no method");
+            assert_eq!(AuthenticatorKind::parse(kind.as_str()), Some(kind));
+        }
+        for amr in Amr::ALL {
+            assert_eq!(Amr::parse(amr.as_str()), Some(amr));
+        }
+    }
+
+    #[test]
+    fn phr_is_unsupported_over_saml_only() {
+        assert!(Amr::Phr.evidence(Protocol::Oidc).is_some());
+        assert_eq!(Amr::Phr.evidence(Protocol::Saml), None);
+    }
+
+    #[test]
+    fn biometrics_differ_per_protocol() {
+        let oidc = Amr::Face
+            .evidence(Protocol::Oidc)
+            .map(|e| (e.factors, e.characteristics_need_possession));
+        let saml = Amr::Face
+            .evidence(Protocol::Saml)
+            .map(|e| (e.factors, e.characteristics_need_possession));
+        assert_eq!(oidc, Some((FactorSet::of(&[FactorType::Inherence]), true)));
+        assert_eq!(
+            saml,
+            Some((
+                FactorSet::of(&[FactorType::Inherence, FactorType::Possession]),
+                false
+            ))
+        );
+    }
+
+    #[test]
+    fn bare_kind_names_only_single_method_kinds() {
+        assert_eq!(
+            lookup_method(AuthenticatorKind::Webauthn, None).map(|m| m.name()),
+            Some("webauthn".into())
+        );
+        assert_eq!(lookup_method(AuthenticatorKind::Phone, None), None);
+        assert_eq!(
+            lookup_method(AuthenticatorKind::OktaVerify, Some("fastpass")).map(|m| m.name()),
+            Some("okta_verify.fastpass".into())
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! The resolved, typed model of a policy set.
+
+pub mod catalogue;
