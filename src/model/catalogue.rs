@@ -203,6 +203,55 @@ impl fmt::Display for Protocol {
     }
 }
 
+/// The kind of a federated identity provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdpKind {
+    /// Okta-to-Okta over OIDC: claims travel in the ID token's `okta_auth` claim.
+    OktaOidc,
+    /// Okta-to-Okta over SAML: claims travel in the `OktaAuth` AuthnContext extension.
+    OktaSaml,
+    /// Third-party OIDC: claims travel in the ID token's `amr` array.
+    Oidc,
+    /// Third-party SAML: claims travel in the `session.amr` attribute.
+    Saml,
+}
+
+impl IdpKind {
+    pub const ALL: [IdpKind; 4] = [Self::OktaOidc, Self::OktaSaml, Self::Oidc, Self::Saml];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OktaOidc => "okta_oidc",
+            Self::OktaSaml => "okta_saml",
+            Self::Oidc => "oidc",
+            Self::Saml => "saml",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IdpKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn protocol(self) -> Protocol {
+        match self {
+            Self::OktaOidc | Self::Oidc => Protocol::Oidc,
+            Self::OktaSaml | Self::Saml => Protocol::Saml,
+        }
+    }
+
+    /// Okta-to-Okta IdPs share the IdP org's real authenticators, not RFC 8176 values.
+    pub fn is_okta(self) -> bool {
+        matches!(self, Self::OktaOidc | Self::OktaSaml)
+    }
+}
+
+impl fmt::Display for IdpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An RFC 8176 authentication method reference value that Okta reads from a third-party IdP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
