@@ -1,4 +1,6 @@
 //! policyc: authentication policy-as-code.
 
 pub mod claims;
+pub mod diagnostic;
 pub mod model;
+pub mod source;

@@ -1,0 +1,79 @@
+//! Every diagnostic code policyc can emit, in one place. Codes are a public contract (users
+//! script against them and suppress them by name): never rename or reuse one.
+
+use super::Severity;
+use serde::Serialize;
+use std::fmt;
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $severity:ident; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The kebab-case name users see, script against and look up in docs/checks.md.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( Code::$variant => $name, )*
+                }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self {
+                    $( Code::$variant => Severity::$severity, )*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The text does not follow the grammar.
+    Syntax = "syntax", Error;
+    /// A name that no declaration defines.
+    UnknownReference = "unknown-reference", Error;
+    /// The same name (or the same setting) defined twice.
+    DuplicateDefinition = "duplicate-definition", Error;
+    /// An authenticator kind or method that the built-in catalogue does not have.
+    UnknownAuthenticatorMethod = "unknown-authenticator-method", Error;
+    /// A value that the setting does not accept.
+    InvalidValue = "invalid-value", Error;
+    /// A required setting is absent.
+    MissingSetting = "missing-setting", Error;
+    /// Two settings of one block contradict each other.
+    ConflictingSettings = "conflicting-settings", Error;
+    /// An AMR value that the IdP's protocol does not support; Okta ignores it.
+    UnsupportedAmr = "unsupported-amr", Warning;
+    /// An app assigned to two app sign-on policies.
+    AppPolicyConflict = "app-policy-conflict", Error;
+    /// The policy set has no `org` item.
+    MissingOrg = "missing-org", Error;
+}
+
+impl Code {
+    /// Where the code is documented, relative to the repository root.
+    pub fn docs_anchor(self) -> String {
+        format!("docs/checks.md#{}", self.as_str())
+    }
+
+    pub fn parse(s: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}

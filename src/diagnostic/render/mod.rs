@@ -1,0 +1,1 @@
+//! Renderers of [`Diagnostic`](super::Diagnostic): terminal, JSON, SARIF, GitHub annotations.

@@ -1,0 +1,204 @@
+//! Source text: files of a policy set, byte spans, and line/column lookup.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A byte range in one file. Offsets are `u32`: policy files are capped well below 4 GiB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: clamp_u32(start),
+            end: clamp_u32(end.max(start)),
+        }
+    }
+
+    pub fn shift(self, by: usize) -> Span {
+        Span::new(self.start as usize + by, self.end as usize + by)
+    }
+
+    pub fn cover(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+fn clamp_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Index of a file in a [`Sources`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+pub struct FileId(pub u32);
+
+/// A span in a known file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl Loc {
+    pub fn new(file: FileId, span: Span) -> Loc {
+        Loc { file, span }
+    }
+}
+
+/// One source file: its display name, its text, and where its lines start.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user gave it (relative paths stay relative): used in every message.
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<u32>,
+}
+
+/// A 1-based line and column; the column counts characters (not bytes, not UTF-16 units).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl fmt::Display for LineCol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| clamp_u32(i + 1)))
+            .collect();
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// Line and character column of a byte offset; offsets past the end or inside a character
+    /// are clamped, never a panic.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let offset = (offset as usize).min(self.text.len());
+        let line = self
+            .line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .saturating_sub(1);
+        let start = self.line_starts.get(line).map_or(0, |&s| s as usize);
+        let column = self
+            .text
+            .get(start..)
+            .unwrap_or("")
+            .char_indices()
+            .take_while(|(i, _)| start + i < offset)
+            .count();
+        LineCol {
+            line: clamp_u32(line + 1),
+            column: clamp_u32(column + 1),
+        }
+    }
+
+    /// The text of a 1-based line, without its line ending.
+    pub fn line_text(&self, line: u32) -> &str {
+        let idx = (line as usize).saturating_sub(1);
+        let start = self
+            .line_starts
+            .get(idx)
+            .map_or(self.text.len(), |&s| s as usize);
+        let end = self
+            .line_starts
+            .get(idx + 1)
+            .map_or(self.text.len(), |&s| s as usize);
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// All files of a policy set, addressed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(clamp_u32(self.files.len() - 1))
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(clamp_u32(i)), f))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The name of a file, or `<unknown>` for an id from another set.
+    pub fn name(&self, id: FileId) -> &str {
+        self.get(id).map_or("<unknown>", |f| f.name.as_str())
+    }
+
+    pub fn slice(&self, loc: Loc) -> &str {
+        self.get(loc.file).map_or("", |f| f.slice(loc.span))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_and_clamps() {
+        let f = SourceFile::new("a.policy", "ab\nçd\n");
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 1 });
+        // `d` is after the two-byte `ç`: byte 5, character column 2.
+        assert_eq!(f.line_col(5), LineCol { line: 2, column: 2 });
+        assert_eq!(f.line_col(999), LineCol { line: 3, column: 1 });
+        assert_eq!(f.line_text(2), "çd");
+    }
+}
