@@ -1,0 +1,546 @@
+//! pest pairs → AST. `Pair` never leaves this module.
+
+use super::ast::*;
+use super::{errors, split};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, Loc, Span};
+use pest::Parser;
+use pest::iterators::{Pair, Pairs};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/policy.pest"]
+pub(super) struct PolicyParser;
+
+/// Parses one file, recovering at top-level item boundaries: a broken item costs that item only.
+pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
+    let mut lower = Lower {
+        file,
+        offset: 0,
+        diagnostics: Vec::new(),
+    };
+    let mut items = Vec::new();
+    for chunk in split::top_level_chunks(text) {
+        let Some(chunk_text) = text.get(chunk.clone()) else {
+            continue;
+        };
+        lower.offset = chunk.start;
+        match PolicyParser::parse(Rule::file, chunk_text) {
+            Ok(mut pairs) => {
+                let items_of_chunk = pairs.next().into_iter().flat_map(|file| file.into_inner());
+                for pair in items_of_chunk.filter(|p| is_item(p.as_rule())) {
+                    if let Some(item) = lower.item(pair) {
+                        items.push(item);
+                    }
+                }
+            }
+            Err(err) => lower
+                .diagnostics
+                .push(errors::from_pest(file, text, chunk.start, &err)),
+        }
+    }
+    (SourceFileAst { items }, lower.diagnostics)
+}
+
+fn is_item(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::org
+            | Rule::declaration
+            | Rule::authenticator
+            | Rule::idp
+            | Rule::route
+            | Rule::session_policy
+            | Rule::policy
+            | Rule::test
+    )
+}
+
+struct Lower {
+    file: FileId,
+    /// Where the chunk being lowered starts in the file.
+    offset: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Lower {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(s.start() + self.offset, s.end() + self.offset)
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            text: pair.as_str().to_owned(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let keyword = pair.clone().into_inner().next().map(|p| p.as_rule());
+        let mut inner = significant(pair.into_inner());
+        let item = match rule {
+            Rule::org => {
+                let name = self.ident(inner.next()?);
+                let settings = inner.map(|p| self.org_setting(p)).collect::<Option<_>>()?;
+                Item::Org(Org {
+                    name,
+                    settings,
+                    span,
+                })
+            }
+            Rule::declaration => {
+                // The keyword is the declaration's kind.
+                let kind = match keyword? {
+                    Rule::kw_group => DeclarationKind::Group,
+                    Rule::kw_zone => DeclarationKind::Zone,
+                    _ => DeclarationKind::App,
+                };
+                let name = self.ident(inner.next()?);
+                Item::Declaration(Declaration { kind, name, span })
+            }
+            Rule::authenticator => {
+                let kind = self.ident(inner.next()?);
+                let settings = inner
+                    .map(|p| self.authenticator_setting(p))
+                    .collect::<Option<_>>()?;
+                Item::Authenticator(Authenticator {
+                    kind,
+                    settings,
+                    span,
+                })
+            }
+            Rule::idp => {
+                let name = self.ident(inner.next()?);
+                let settings = inner.map(|p| self.idp_setting(p)).collect::<Option<_>>()?;
+                Item::Idp(Idp {
+                    name,
+                    settings,
+                    span,
+                })
+            }
+            Rule::route => {
+                let name = self.ident(inner.next()?);
+                let settings = inner
+                    .map(|p| self.route_setting(p))
+                    .collect::<Option<_>>()?;
+                Item::Route(Route {
+                    name,
+                    settings,
+                    span,
+                })
+            }
+            Rule::session_policy => {
+                let name = self.ident(inner.next()?);
+                let rules = inner.map(|p| self.rule(p)).collect::<Option<_>>()?;
+                Item::SessionPolicy(SessionPolicy { name, rules, span })
+            }
+            Rule::policy => {
+                let name = self.ident(inner.next()?);
+                let mut apps = Vec::new();
+                let mut rules = Vec::new();
+                for p in inner {
+                    if p.as_rule() == Rule::apps_setting {
+                        let span = self.span(&p);
+                        let list = self.list(significant(p.into_inner()).next()?)?;
+                        apps.push(Spanned { node: list, span });
+                    } else {
+                        rules.push(self.rule(p)?);
+                    }
+                }
+                Item::Policy(Policy {
+                    name,
+                    apps,
+                    rules,
+                    span,
+                })
+            }
+            Rule::test => {
+                let title = self.string(inner.next()?)?;
+                let settings = inner.map(|p| self.test_setting(p)).collect::<Option<_>>()?;
+                Item::Test(Test {
+                    title,
+                    settings,
+                    span,
+                })
+            }
+            _ => return None,
+        };
+        Some(item)
+    }
+
+    /// The value pair of a `keyword value` setting.
+    fn setting_value<'i>(&self, pair: Pair<'i, Rule>) -> (Span, Option<Pair<'i, Rule>>) {
+        let span = self.span(&pair);
+        (span, significant(pair.into_inner()).next())
+    }
+
+    fn org_setting(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<OrgSetting>> {
+        let rule = pair.as_rule();
+        let (span, value) = self.setting_value(pair);
+        let node = match rule {
+            Rule::engine_setting => OrgSetting::Engine(self.ident(value?)),
+            _ => OrgSetting::Features(self.list(value?)?),
+        };
+        Some(Spanned { node, span })
+    }
+
+    fn authenticator_setting(
+        &mut self,
+        pair: Pair<'_, Rule>,
+    ) -> Option<Spanned<AuthenticatorSetting>> {
+        let rule = pair.as_rule();
+        let (span, value) = self.setting_value(pair);
+        let value = value?;
+        let node = match rule {
+            Rule::authenticator_methods_setting => AuthenticatorSetting::Methods(self.list(value)?),
+            Rule::status_setting => AuthenticatorSetting::Status(self.ident(value)),
+            Rule::enrollment_setting => AuthenticatorSetting::Enrollment(self.ident(value)),
+            _ => AuthenticatorSetting::UsedFor(self.ident(value)),
+        };
+        Some(Spanned { node, span })
+    }
+
+    fn idp_setting(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<IdpSetting>> {
+        let rule = pair.as_rule();
+        let (span, value) = self.setting_value(pair);
+        let value = value?;
+        let node = match rule {
+            Rule::kind_setting => IdpSetting::Kind(self.ident(value)),
+            Rule::engine_setting => IdpSetting::Engine(self.ident(value)),
+            Rule::issuer_setting => IdpSetting::Issuer(self.string(value)?),
+            Rule::audience_setting => IdpSetting::Audience(self.string(value)?),
+            Rule::jwks_setting => IdpSetting::Jwks(self.string(value)?),
+            Rule::trust_claims_setting => IdpSetting::TrustClaims(self.ident(value)),
+            Rule::map_amr_claims_setting => IdpSetting::MapAmrClaims(self.ident(value)),
+            Rule::max_clock_skew_setting => IdpSetting::MaxClockSkew(self.ident(value)),
+            Rule::status_setting => IdpSetting::Status(self.ident(value)),
+            _ => IdpSetting::Asserts(self.list(value)?),
+        };
+        Some(Spanned { node, span })
+    }
+
+    fn route_setting(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<RouteSetting>> {
+        let span = self.span(&pair);
+        let node = match pair.as_rule() {
+            Rule::when_setting => RouteSetting::When(self.conditions(pair)?),
+            _ => RouteSetting::To(self.ident(significant(pair.into_inner()).next()?)),
+        };
+        Some(Spanned { node, span })
+    }
+
+    fn conditions(&mut self, when: Pair<'_, Rule>) -> Option<Vec<Condition>> {
+        significant(when.into_inner())
+            .filter(|p| p.as_rule() == Rule::condition)
+            .map(|p| self.condition(significant(p.into_inner()).next()?))
+            .collect()
+    }
+
+    fn condition(&mut self, pair: Pair<'_, Rule>) -> Option<Condition> {
+        let span = self.span(&pair);
+        let mut inner = significant(pair.clone().into_inner());
+        if pair.as_rule() == Rule::device_condition {
+            return Some(Condition::Device {
+                state: self.ident(inner.next()?),
+                span,
+            });
+        }
+        let subject = self.ident(inner.next()?);
+        let negated = inner.next()?.as_rule() == Rule::not_in;
+        let list = self.list(inner.next()?)?;
+        Some(Condition::Membership {
+            subject,
+            negated,
+            list,
+            span,
+        })
+    }
+
+    fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<Rule_> {
+        let span = self.span(&pair);
+        let mut inner = significant(pair.into_inner());
+        let name = self.ident(inner.next()?);
+        let settings = inner.map(|p| self.rule_setting(p)).collect::<Option<_>>()?;
+        Some(Rule_ {
+            name,
+            settings,
+            span,
+        })
+    }
+
+    fn rule_setting(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<RuleSetting>> {
+        let span = self.span(&pair);
+        let node = match pair.as_rule() {
+            Rule::when_setting => RuleSetting::When(self.conditions(pair)?),
+            Rule::deny_setting => RuleSetting::Deny,
+            Rule::require_setting => {
+                RuleSetting::Require(self.requirement(significant(pair.into_inner()).next()?)?)
+            }
+            Rule::possession_setting => {
+                RuleSetting::Possession(self.list(significant(pair.into_inner()).next()?)?)
+            }
+            Rule::rule_methods_setting => {
+                let choice = significant(pair.into_inner()).next()?;
+                RuleSetting::Methods(match choice.as_rule() {
+                    Rule::method_only => {
+                        MethodsSetting::Only(self.list(significant(choice.into_inner()).next()?)?)
+                    }
+                    Rule::method_except => {
+                        MethodsSetting::Except(self.list(significant(choice.into_inner()).next()?)?)
+                    }
+                    _ => MethodsSetting::Any,
+                })
+            }
+            _ => {
+                let value = significant(pair.into_inner()).next()?;
+                RuleSetting::Reauth(match value.as_rule() {
+                    Rule::kw_every_sign_in => Reauth::EverySignIn,
+                    Rule::kw_never => Reauth::Never,
+                    _ => Reauth::After(self.ident(value)),
+                })
+            }
+        };
+        Some(Spanned { node, span })
+    }
+
+    fn requirement(&mut self, pair: Pair<'_, Rule>) -> Option<Requirement> {
+        match pair.as_rule() {
+            Rule::named_requirement => Some(Requirement::Named(
+                self.ident(significant(pair.into_inner()).next()?),
+            )),
+            Rule::factor_requirement => Some(Requirement::Factors {
+                count: self.count(pair)?,
+            }),
+            Rule::password_plus_requirement => {
+                let factors = significant(pair.into_inner())
+                    .find(|p| p.as_rule() == Rule::factor_requirement)?;
+                Some(Requirement::PasswordPlus {
+                    count: self.count(factors)?,
+                })
+            }
+            _ => {
+                let lists = significant(pair.into_inner())
+                    .filter(|p| p.as_rule() == Rule::list)
+                    .map(|p| self.list(p))
+                    .collect::<Option<_>>()?;
+                Some(Requirement::Chain(lists))
+            }
+        }
+    }
+
+    /// The `N` of `N factor_types`. A number too large for `u32` is reported, not wrapped.
+    fn count(&mut self, factor_requirement: Pair<'_, Rule>) -> Option<Spanned<u32>> {
+        let span = self.span(&factor_requirement);
+        let int = significant(factor_requirement.into_inner()).next()?;
+        let int_span = self.span(&int);
+        let node = int.as_str().parse::<u32>().unwrap_or_else(|_| {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    Loc::new(self.file, int_span),
+                    format!("`{}` is not a valid number of factor types", int.as_str()),
+                )
+                .with_label("expected 1 or 2"),
+            );
+            u32::MAX
+        });
+        Some(Spanned { node, span })
+    }
+
+    fn test_setting(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<TestSetting>> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut inner = significant(pair.into_inner());
+        let node = match rule {
+            Rule::test_app_setting => TestSetting::App(self.ident(inner.next()?)),
+            Rule::user_setting => TestSetting::User(
+                inner
+                    .filter(|p| !matches!(p.as_rule(), Rule::lbrace | Rule::rbrace))
+                    .map(|p| self.user_field(p))
+                    .collect::<Option<_>>()?,
+            ),
+            Rule::claims_setting => {
+                let idp = self.ident(inner.next()?);
+                let amr = match inner.next() {
+                    Some(list) => Some(self.list(list)?),
+                    None => None,
+                };
+                TestSetting::Claims { idp, amr }
+            }
+            _ => {
+                let decision = self.ident(inner.next()?);
+                let (mut by, mut with) = (None, None);
+                while let Some(p) = inner.next() {
+                    match p.as_rule() {
+                        Rule::kw_by => by = Some(self.ident(inner.next()?)),
+                        Rule::kw_with => with = Some(self.list(inner.next()?)?),
+                        _ => {}
+                    }
+                }
+                TestSetting::Expect { decision, by, with }
+            }
+        };
+        Some(Spanned { node, span })
+    }
+
+    fn user_field(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<UserField>> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let value = significant(pair.into_inner()).next()?;
+        let node = match rule {
+            Rule::groups_field => UserField::Groups(self.list(value)?),
+            Rule::zone_field => UserField::Zone(self.ident(value)),
+            Rule::risk_field => UserField::Risk(self.ident(value)),
+            Rule::platform_field => UserField::Platform(self.ident(value)),
+            Rule::domain_field => UserField::Domain(self.string(value)?),
+            _ => UserField::Device(self.ident(value)),
+        };
+        Some(Spanned { node, span })
+    }
+
+    fn list(&mut self, pair: Pair<'_, Rule>) -> Option<List> {
+        let span = self.span(&pair);
+        let values = significant(pair.into_inner())
+            .filter(|p| matches!(p.as_rule(), Rule::path | Rule::string))
+            .map(|p| match p.as_rule() {
+                Rule::string => self.string(p).map(Value::Str),
+                _ => self.path(p).map(Value::Path),
+            })
+            .collect::<Option<_>>()?;
+        Some(List { values, span })
+    }
+
+    fn path(&mut self, pair: Pair<'_, Rule>) -> Option<Path> {
+        let span = self.span(&pair);
+        let mut names = pair.into_inner();
+        let head = self.ident(names.next()?);
+        let member = names.next().map(|p| self.ident(p));
+        Some(Path { head, member, span })
+    }
+
+    fn string(&mut self, pair: Pair<'_, Rule>) -> Option<StrLit> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next()?;
+        let value = unescape(inner.as_str()).unwrap_or_else(|bad| {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::Syntax,
+                    Loc::new(self.file, span),
+                    format!("`{bad}` is not a valid unicode escape"),
+                )
+                .with_label("invalid escape")
+                .with_help("`\\u{..}` takes the hexadecimal code of a unicode scalar value, such as `\\u{e9}`"),
+            );
+            String::new()
+        });
+        Some(StrLit { value, span })
+    }
+}
+
+/// The AST's rule type is named `Rule` after the language; pest's generated enum owns the name
+/// here, so the AST node is imported under an alias.
+use super::ast::Rule as Rule_;
+
+/// Pairs without punctuation and keywords, which only matter for error messages. The keywords
+/// kept are those whose presence is the value (`methods any`, `reauth never`, `expect .. by ..`).
+fn significant<'i>(pairs: Pairs<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+    pairs.filter(|p| {
+        !matches!(
+            p.as_rule(),
+            Rule::lbrace
+                | Rule::rbrace
+                | Rule::lbracket
+                | Rule::rbracket
+                | Rule::comma
+                | Rule::plus
+                | Rule::kw_org
+                | Rule::kw_engine
+                | Rule::kw_features
+                | Rule::kw_group
+                | Rule::kw_zone
+                | Rule::kw_app
+                | Rule::kw_apps
+                | Rule::kw_authenticator
+                | Rule::kw_methods
+                | Rule::kw_status
+                | Rule::kw_enrollment
+                | Rule::kw_used_for
+                | Rule::kw_idp
+                | Rule::kw_kind
+                | Rule::kw_issuer
+                | Rule::kw_audience
+                | Rule::kw_jwks
+                | Rule::kw_trust_claims
+                | Rule::kw_map_amr_claims
+                | Rule::kw_max_clock_skew
+                | Rule::kw_asserts
+                | Rule::kw_route
+                | Rule::kw_when
+                | Rule::kw_and
+                | Rule::kw_to
+                | Rule::kw_not
+                | Rule::kw_session_policy
+                | Rule::kw_policy
+                | Rule::kw_rule
+                | Rule::kw_require
+                | Rule::kw_deny
+                | Rule::kw_possession
+                | Rule::kw_reauth
+                | Rule::kw_only
+                | Rule::kw_except
+                | Rule::kw_password
+                | Rule::kw_factor_type
+                | Rule::kw_chain
+                | Rule::kw_device
+                | Rule::kw_test
+                | Rule::kw_user
+                | Rule::kw_groups
+                | Rule::kw_risk
+                | Rule::kw_platform
+                | Rule::kw_domain
+                | Rule::kw_claims
+                | Rule::kw_expect
+        )
+    })
+}
+
+/// Resolves string escapes; `Err` carries an escape that names no unicode scalar value.
+fn unescape(raw: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('u') => {
+                // The grammar guarantees `{hex}` here.
+                let hex: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                let c = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                out.push(c.ok_or_else(|| format!("\\u{{{hex}}}"))?);
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescape_resolves_every_escape() {
+        assert_eq!(
+            unescape(r#"a\"b\\c\nd\te\rf\u{e9}"#),
+            Ok("a\"b\\c\nd\te\rf\u{e9}".to_owned())
+        );
+        assert_eq!(unescape(r"\u{d800}"), Err(r"\u{d800}".to_owned()));
+    }
+}
