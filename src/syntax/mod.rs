@@ -19,6 +19,6 @@ mod tests {
         let text = include_str!("../../tests/fixtures/language_example.policy");
         let (ast, diagnostics) = parse(FileId(0), text);
         assert_eq!(diagnostics, vec![]);
-        assert_eq!(ast.items.len(), 18);
+        assert_eq!(ast.items.len(), 17);
     }
 }
