@@ -1,0 +1,1213 @@
+//! AST → model: resolve every name, check every value, report what does not make sense.
+//!
+//! Two passes over all files: the first declares every name (so references may point forward
+//! and across files), the second lowers items and resolves their references. Lowering never
+//! stops at an error: a bad value is reported and left out, and the rest still lowers.
+
+use super::values::*;
+use super::*;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+use crate::suggest;
+use crate::syntax::ast;
+use catalogue::{AuthenticatorKind, IdpKind, lookup_method};
+use std::collections::HashMap;
+
+/// Lowers the ASTs of a policy set (in the order given) into one model.
+pub fn lower(files: &[(FileId, &ast::SourceFileAst)]) -> (Model, Vec<Diagnostic>) {
+    let mut cx = Lowerer::default();
+    for (file, ast) in files {
+        cx.file = *file;
+        for item in &ast.items {
+            cx.declare(item);
+        }
+    }
+    for (file, ast) in files {
+        cx.file = *file;
+        for item in &ast.items {
+            cx.item(item);
+        }
+    }
+    if cx.model.org.is_none() {
+        let first = files.first().map_or(FileId(0), |(f, _)| *f);
+        cx.diagnostics.push(
+            Diagnostic::new(Code::MissingOrg, Loc::new(first, Span::default()), "the policy set has no `org`")
+                .with_label("no `org` in any file")
+                .with_help("declare the SP org once, e.g. `org acme { engine identity  features [okta_to_okta_claims_sharing, third_party_claims_sharing] }`"),
+        );
+    }
+    cx.check_test_rule_references();
+    (cx.model, cx.diagnostics)
+}
+
+#[derive(Default)]
+struct Lowerer {
+    file: FileId,
+    model: Model,
+    diagnostics: Vec<Diagnostic>,
+    groups: HashMap<String, GroupId>,
+    zones: HashMap<String, ZoneId>,
+    apps: HashMap<String, AppId>,
+    idps: HashMap<String, (IdpId, Loc)>,
+    routes: HashMap<String, Loc>,
+    policy_names: HashMap<String, Loc>,
+    tests: HashMap<String, Loc>,
+    authenticator_kinds: HashMap<AuthenticatorKind, Loc>,
+    /// Which policy each app is assigned to, and where.
+    app_policy: HashMap<AppId, (String, Loc)>,
+    /// `expect .. by RULE` references, checked once every rule is known.
+    test_rule_refs: Vec<(Option<AppId>, Named)>,
+}
+
+/// What kind of name a reference is to, for messages.
+#[derive(Clone, Copy)]
+enum NameKind {
+    Group,
+    Zone,
+    App,
+    Idp,
+}
+
+impl NameKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            NameKind::Group => "group",
+            NameKind::Zone => "zone",
+            NameKind::App => "app",
+            NameKind::Idp => "IdP",
+        }
+    }
+
+    fn declare_hint(self, name: &str) -> String {
+        match self {
+            NameKind::Group => format!("declare it with `group {name}`"),
+            NameKind::Zone => format!("declare it with `zone {name}`"),
+            NameKind::App => format!("declare it with `app {name}`"),
+            NameKind::Idp => format!("declare it with `idp {name} {{ kind .. }}`"),
+        }
+    }
+}
+
+/// Where in a policy a rule sits, which decides the requirements and conditions it may use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RuleContext {
+    Session,
+    App,
+}
+
+impl Lowerer {
+    fn loc(&self, span: Span) -> Loc {
+        Loc::new(self.file, span)
+    }
+
+    fn report(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
+    /// Reports a second definition of `name` in a namespace, pointing at both.
+    fn duplicate(&mut self, what: &str, name: &str, span: Span, first: Loc) {
+        let d = Diagnostic::new(
+            Code::DuplicateDefinition,
+            self.loc(span),
+            format!("{what} `{name}` is defined twice"),
+        )
+        .with_label("second definition")
+        .with_related(first, "first defined here")
+        .with_help("rename one of them or remove the duplicate");
+        self.report(d);
+    }
+
+    // --- pass 1: names ------------------------------------------------------------------------
+
+    fn declare(&mut self, item: &ast::Item) {
+        match item {
+            ast::Item::Declaration(decl) => {
+                let named = Named { name: decl.name.text.clone(), loc: self.loc(decl.name.span) };
+                let (list, kind) = match decl.kind {
+                    ast::DeclarationKind::Group => (&mut self.model.groups, "group"),
+                    ast::DeclarationKind::Zone => (&mut self.model.zones, "zone"),
+                    ast::DeclarationKind::App => (&mut self.model.apps, "app"),
+                };
+                if let Some(first) = list.iter().find(|n| n.name == named.name) {
+                    let first = first.loc;
+                    self.duplicate(kind, &decl.name.text, decl.name.span, first);
+                    return;
+                }
+                let id = list.len() as u32;
+                list.push(named);
+                let name = decl.name.text.clone();
+                match decl.kind {
+                    ast::DeclarationKind::Group => self.groups.insert(name, GroupId(id)),
+                    ast::DeclarationKind::Zone => self.zones.insert(name, ZoneId(id)).map(|z| GroupId(z.0)),
+                    ast::DeclarationKind::App => self.apps.insert(name, AppId(id)).map(|a| GroupId(a.0)),
+                };
+            }
+            ast::Item::Idp(idp) => {
+                let loc = self.loc(idp.name.span);
+                if let Some((_, first)) = self.idps.get(&idp.name.text) {
+                    let first = *first;
+                    self.duplicate("IdP", &idp.name.text, idp.name.span, first);
+                    return;
+                }
+                let id = IdpId(self.idps.len() as u32);
+                self.idps.insert(idp.name.text.clone(), (id, loc));
+            }
+            _ => {}
+        }
+    }
+
+    fn resolve(&mut self, kind: NameKind, ident: &ast::Ident) -> Option<u32> {
+        let found = match kind {
+            NameKind::Group => self.groups.get(&ident.text).map(|g| g.0),
+            NameKind::Zone => self.zones.get(&ident.text).map(|z| z.0),
+            NameKind::App => self.apps.get(&ident.text).map(|a| a.0),
+            NameKind::Idp => self.idps.get(&ident.text).map(|(i, _)| i.0),
+        };
+        if found.is_none() {
+            let candidates: Vec<&str> = match kind {
+                NameKind::Group => self.groups.keys().map(String::as_str).collect(),
+                NameKind::Zone => self.zones.keys().map(String::as_str).collect(),
+                NameKind::App => self.apps.keys().map(String::as_str).collect(),
+                NameKind::Idp => self.idps.keys().map(String::as_str).collect(),
+            };
+            let suggestion = suggest::closest(&ident.text, candidates).map(str::to_owned);
+            let mut d = Diagnostic::new(
+                Code::UnknownReference,
+                self.loc(ident.span),
+                format!("unknown {} `{}`", kind.as_str(), ident.text),
+            )
+            .with_label(format!("no {} is declared with this name", kind.as_str()));
+            d = match suggestion {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(self.loc(ident.span), s),
+                None => d.with_help(kind.declare_hint(&ident.text)),
+            };
+            self.report(d);
+        }
+        found
+    }
+
+    // --- values -------------------------------------------------------------------------------
+
+    /// Looks `ident` up in a table of accepted words; reports `invalid-value` otherwise.
+    fn choice<T: Copy>(&mut self, ident: &ast::Ident, what: &str, table: &[(&str, T)]) -> Option<T> {
+        if let Some((_, v)) = table.iter().find(|(w, _)| *w == ident.text) {
+            return Some(*v);
+        }
+        let words: Vec<&str> = table.iter().map(|(w, _)| *w).collect();
+        let expected = words.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
+        let mut d = Diagnostic::new(
+            Code::InvalidValue,
+            self.loc(ident.span),
+            format!("`{}` is not a valid {what}", ident.text),
+        )
+        .with_label(format!("expected one of {expected}"));
+        if let Some(s) = suggest::closest(&ident.text, words) {
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(self.loc(ident.span), s);
+        }
+        self.report(d);
+        None
+    }
+
+    /// The names of a list; strings and `a.b` paths are reported where a plain name is needed.
+    fn names<'l>(&mut self, list: &'l ast::List, what: &str) -> Vec<&'l ast::Ident> {
+        let mut out = Vec::new();
+        for value in &list.values {
+            match value {
+                ast::Value::Path(ast::Path { head, member: None, .. }) => out.push(head),
+                other => {
+                    let d = Diagnostic::new(
+                        Code::InvalidValue,
+                        self.loc(other.span()),
+                        format!("expected {what}, found {}", describe_value(other)),
+                    )
+                    .with_label(format!("not {what}"));
+                    self.report(d);
+                }
+            }
+        }
+        out
+    }
+
+    fn choices<T: Copy>(&mut self, list: &ast::List, what: &str, table: &[(&str, T)]) -> Vec<T> {
+        let names = self.names(list, &format!("a {what}"));
+        names.into_iter().filter_map(|n| self.choice(n, what, table)).collect()
+    }
+
+    fn duration(&mut self, ident: &ast::Ident, what: &str) -> Option<u64> {
+        match duration_secs(&ident.text) {
+            Ok(secs) => Some(secs),
+            Err(why) => {
+                let d = Diagnostic::new(
+                    Code::InvalidValue,
+                    self.loc(ident.span),
+                    format!("`{}` is not a valid {what}", ident.text),
+                )
+                .with_label(why)
+                .with_help("write a number followed by `s`, `m`, `h` or `d`, such as `30m`, `2h` or `1d`");
+                self.report(d);
+                None
+            }
+        }
+    }
+
+    /// Reports a setting given twice in one block; returns whether this is the first time.
+    fn first_time(&mut self, seen: &mut Vec<(&'static str, Span)>, key: &'static str, span: Span, block: &str) -> bool {
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            let d = Diagnostic::new(
+                Code::DuplicateDefinition,
+                self.loc(span),
+                format!("`{key}` is set twice in {block}"),
+            )
+            .with_label("set again here")
+            .with_related(self.loc(*first), "first set here")
+            .with_help("keep one of them");
+            self.report(d);
+            return false;
+        }
+        seen.push((key, span));
+        true
+    }
+
+    fn missing(&mut self, span: Span, what: &str, block: String, example: &str) {
+        let d = Diagnostic::new(Code::MissingSetting, self.loc(span), format!("{block} has no `{what}`"))
+            .with_label(format!("`{what}` is required here"))
+            .with_help(format!("add `{example}`"));
+        self.report(d);
+    }
+
+    /// `kind` or `kind.method` → the methods it names (a bare kind names all its methods when
+    /// `whole_kind` is set, and otherwise only a single-method kind).
+    fn method_ref(&mut self, path: &ast::Path, whole_kind: bool) -> Vec<MethodId> {
+        let Some(kind) = self.authenticator_kind(&path.head) else { return Vec::new() };
+        match &path.member {
+            None if whole_kind => kind.methods().map(|m| MethodId(m.index() as u8)).collect(),
+            None => match lookup_method(kind, None) {
+                Some(m) => vec![MethodId(m.index() as u8)],
+                None => {
+                    let names: Vec<String> = kind.methods().map(|m| format!("`{}`", m.name())).collect();
+                    let d = Diagnostic::new(
+                        Code::UnknownAuthenticatorMethod,
+                        self.loc(path.span),
+                        format!("`{kind}` has several methods; a method chain needs one"),
+                    )
+                    .with_label("name a method")
+                    .with_help(format!("use one of {}", names.join(", ")));
+                    self.report(d);
+                    Vec::new()
+                }
+            },
+            Some(member) => match lookup_method(kind, Some(&member.text)) {
+                Some(m) => vec![MethodId(m.index() as u8)],
+                None => {
+                    self.unknown_method(kind, member);
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    fn authenticator_kind(&mut self, ident: &ast::Ident) -> Option<AuthenticatorKind> {
+        let kind = AuthenticatorKind::parse(&ident.text);
+        if kind.is_none() {
+            let words = AuthenticatorKind::ALL.map(AuthenticatorKind::as_str);
+            let mut d = Diagnostic::new(
+                Code::UnknownAuthenticatorMethod,
+                self.loc(ident.span),
+                format!("unknown authenticator `{}`", ident.text),
+            )
+            .with_label("not in the built-in authenticator catalogue");
+            d = match suggest::closest(&ident.text, words) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(self.loc(ident.span), s),
+                None => d.with_help(format!("the catalogue has {}", words.map(|w| format!("`{w}`")).join(", "))),
+            };
+            self.report(d);
+        }
+        kind
+    }
+
+    fn unknown_method(&mut self, kind: AuthenticatorKind, member: &ast::Ident) {
+        let methods: Vec<&str> = kind.methods().filter_map(|m| m.method).collect();
+        let mut d = Diagnostic::new(
+            Code::UnknownAuthenticatorMethod,
+            self.loc(member.span),
+            format!("`{kind}` has no method `{}`", member.text),
+        )
+        .with_label(format!("not a method of `{kind}`"));
+        d = match (suggest::closest(&member.text, methods.iter().copied()), methods.is_empty()) {
+            (Some(s), _) => d.with_help(format!("did you mean `{s}`?")).with_fix(self.loc(member.span), s),
+            (None, true) => d.with_help(format!("`{kind}` has a single method: write `{kind}` alone")),
+            (None, false) => d.with_help(format!(
+                "`{kind}` has the methods {}",
+                methods.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            )),
+        };
+        self.report(d);
+    }
+
+    fn method_list(&mut self, list: &ast::List, whole_kind: bool) -> Vec<MethodId> {
+        let mut out = Vec::new();
+        for value in &list.values {
+            match value {
+                ast::Value::Path(path) => {
+                    for m in self.method_ref(path, whole_kind) {
+                        if !out.contains(&m) {
+                            out.push(m);
+                        }
+                    }
+                }
+                ast::Value::Str(s) => {
+                    let d = Diagnostic::new(
+                        Code::InvalidValue,
+                        self.loc(s.span),
+                        "expected an authenticator method, found a string",
+                    )
+                    .with_label("write the method without quotes, such as `okta_verify.push`");
+                    self.report(d);
+                }
+            }
+        }
+        out
+    }
+
+    // --- pass 2: items ------------------------------------------------------------------------
+
+    fn item(&mut self, item: &ast::Item) {
+        match item {
+            ast::Item::Org(org) => self.org(org),
+            ast::Item::Declaration(_) => {}
+            ast::Item::Authenticator(a) => self.authenticator(a),
+            ast::Item::Idp(idp) => self.idp(idp),
+            ast::Item::Route(route) => self.route(route),
+            ast::Item::SessionPolicy(sp) => self.session_policy(sp),
+            ast::Item::Policy(policy) => self.policy(policy),
+            ast::Item::Test(test) => self.test(test),
+        }
+    }
+
+    fn org(&mut self, org: &ast::Org) {
+        if let Some(first) = &self.model.org {
+            let first = first.loc;
+            let d = Diagnostic::new(Code::DuplicateDefinition, self.loc(org.name.span), "a policy set has one `org`")
+                .with_label("second `org`")
+                .with_related(first, "the `org` is declared here")
+                .with_help("merge the two `org` blocks");
+            self.report(d);
+            return;
+        }
+        let mut out = Org {
+            name: org.name.text.clone(),
+            loc: self.loc(org.name.span),
+            engine: Engine::Identity,
+            features: Features::default(),
+            feature_locs: Vec::new(),
+        };
+        let block = format!("org `{}`", org.name.text);
+        let mut seen = Vec::new();
+        for setting in &org.settings {
+            match &setting.node {
+                ast::OrgSetting::Engine(e) => {
+                    if self.first_time(&mut seen, "engine", setting.span, &block) {
+                        out.engine = self.choice(e, "engine", ENGINES).unwrap_or_default();
+                    }
+                }
+                ast::OrgSetting::Features(list) => {
+                    if !self.first_time(&mut seen, "features", setting.span, &block) {
+                        continue;
+                    }
+                    for name in self.names(list, "a feature") {
+                        let Some(feature) = self.choice(name, "feature", FEATURES) else { continue };
+                        match feature {
+                            Feature::OktaToOktaClaimsSharing => out.features.okta_to_okta_claims_sharing = true,
+                            Feature::ThirdPartyClaimsSharing => out.features.third_party_claims_sharing = true,
+                        }
+                        out.feature_locs.push((feature, self.loc(name.span)));
+                    }
+                }
+            }
+        }
+        self.model.org = Some(out);
+    }
+
+    fn authenticator(&mut self, a: &ast::Authenticator) {
+        let Some(kind) = self.authenticator_kind(&a.kind) else { return };
+        let loc = self.loc(a.kind.span);
+        if let Some(first) = self.authenticator_kinds.get(&kind) {
+            let first = *first;
+            self.duplicate("authenticator", kind.as_str(), a.kind.span, first);
+            return;
+        }
+        self.authenticator_kinds.insert(kind, loc);
+        let mut out = Authenticator {
+            kind,
+            loc,
+            methods: kind.methods().map(|m| MethodId(m.index() as u8)).collect(),
+            status: Status::Active,
+            enrollment: Enrollment::Allowed,
+            used_for: UsedFor::Recovery,
+        };
+        let block = format!("authenticator `{kind}`");
+        let mut seen = Vec::new();
+        for setting in &a.settings {
+            match &setting.node {
+                ast::AuthenticatorSetting::Methods(list) => {
+                    if self.first_time(&mut seen, "methods", setting.span, &block) {
+                        out.methods = self.authenticator_methods(kind, list);
+                    }
+                }
+                ast::AuthenticatorSetting::Status(s) => {
+                    if self.first_time(&mut seen, "status", setting.span, &block) {
+                        out.status = self.choice(s, "status", STATUSES).unwrap_or_default();
+                    }
+                }
+                ast::AuthenticatorSetting::Enrollment(e) => {
+                    if self.first_time(&mut seen, "enrollment", setting.span, &block) {
+                        out.enrollment = self.choice(e, "enrollment", ENROLLMENTS).unwrap_or_default();
+                    }
+                }
+                ast::AuthenticatorSetting::UsedFor(u) => {
+                    if !self.first_time(&mut seen, "used_for", setting.span, &block) {
+                        continue;
+                    }
+                    if kind != AuthenticatorKind::SecurityQuestion {
+                        let d = Diagnostic::new(
+                            Code::InvalidValue,
+                            self.loc(setting.span),
+                            format!("`used_for` applies only to `security_question`, not `{kind}`"),
+                        )
+                        .with_label("not a setting of this authenticator")
+                        .with_help("remove this line");
+                        self.report(d);
+                        continue;
+                    }
+                    out.used_for = self.choice(u, "use", USED_FOR).unwrap_or_default();
+                }
+            }
+        }
+        self.model.authenticators.push(out);
+    }
+
+    /// `methods [push, totp]` or `methods [okta_verify.push]` inside `authenticator okta_verify`.
+    fn authenticator_methods(&mut self, kind: AuthenticatorKind, list: &ast::List) -> Vec<MethodId> {
+        let mut out = Vec::new();
+        for value in &list.values {
+            let ast::Value::Path(path) = value else {
+                let d = Diagnostic::new(Code::InvalidValue, self.loc(value.span()), "expected a method name, found a string")
+                    .with_label("write the method without quotes");
+                self.report(d);
+                continue;
+            };
+            let method_name = match &path.member {
+                Some(member) if path.head.text == kind.as_str() => member,
+                Some(_) => {
+                    let d = Diagnostic::new(
+                        Code::UnknownAuthenticatorMethod,
+                        self.loc(path.span),
+                        format!("`{}` is not a method of `{kind}`", path.text()),
+                    )
+                    .with_label(format!("this block configures `{kind}`"));
+                    self.report(d);
+                    continue;
+                }
+                None => &path.head,
+            };
+            let found = kind
+                .methods()
+                .find(|m| m.method == Some(method_name.text.as_str()) || (m.method.is_none() && method_name.text == kind.as_str()));
+            match found {
+                Some(m) => {
+                    let id = MethodId(m.index() as u8);
+                    if !out.contains(&id) {
+                        out.push(id);
+                    }
+                }
+                None => self.unknown_method(kind, method_name),
+            }
+        }
+        out
+    }
+
+    fn idp(&mut self, idp: &ast::Idp) {
+        // Pass 1 declared every IdP; a duplicate (already reported) is not lowered twice.
+        let Some((id, _)) = self.idps.get(&idp.name.text).copied() else { return };
+        if id.index() != self.model.idps.len() || self.model.idps.iter().any(|i| i.name == idp.name.text) {
+            return;
+        }
+        let block = format!("idp `{}`", idp.name.text);
+        let mut seen = Vec::new();
+        let mut kind = None;
+        let mut engine = None;
+        let mut out = Idp {
+            name: idp.name.text.clone(),
+            loc: self.loc(idp.name.span),
+            kind: IdpKind::Oidc,
+            engine: Engine::Identity,
+            issuer: None,
+            audience: None,
+            jwks: None,
+            trust_claims: false,
+            map_amr_claims: None,
+            max_clock_skew_secs: 0,
+            status: Status::Active,
+            status_loc: None,
+            trust_claims_loc: None,
+            asserts: Vec::new(),
+        };
+        let mut asserts = None;
+        for setting in &idp.settings {
+            use ast::IdpSetting as S;
+            let key = match &setting.node {
+                S::Kind(_) => "kind",
+                S::Engine(_) => "engine",
+                S::Issuer(_) => "issuer",
+                S::Audience(_) => "audience",
+                S::Jwks(_) => "jwks",
+                S::TrustClaims(_) => "trust_claims",
+                S::MapAmrClaims(_) => "map_amr_claims",
+                S::MaxClockSkew(_) => "max_clock_skew",
+                S::Status(_) => "status",
+                S::Asserts(_) => "asserts",
+            };
+            if !self.first_time(&mut seen, key, setting.span, &block) {
+                continue;
+            }
+            match &setting.node {
+                S::Kind(k) => kind = Some(self.choice(k, "IdP kind", IDP_KINDS)),
+                S::Engine(e) => engine = Some((self.choice(e, "engine", ENGINES), setting.span)),
+                S::Issuer(s) => out.issuer = Some(s.value.clone()),
+                S::Audience(s) => out.audience = Some(s.value.clone()),
+                S::Jwks(s) => out.jwks = Some(s.value.clone()),
+                S::TrustClaims(b) => {
+                    out.trust_claims = self.choice(b, "boolean", BOOLEANS).unwrap_or(false);
+                    out.trust_claims_loc = Some(self.loc(setting.span));
+                }
+                S::MapAmrClaims(b) => {
+                    if let Some(v) = self.choice(b, "boolean", BOOLEANS) {
+                        out.map_amr_claims = Some((v, self.loc(setting.span)));
+                    }
+                }
+                S::MaxClockSkew(d) => out.max_clock_skew_secs = self.duration(d, "clock skew").unwrap_or(0),
+                S::Status(s) => {
+                    out.status = self.choice(s, "status", STATUSES).unwrap_or_default();
+                    out.status_loc = Some(self.loc(setting.span));
+                }
+                S::Asserts(list) => asserts = Some(list),
+            }
+        }
+        match kind {
+            Some(Some(k)) => out.kind = k,
+            // An invalid kind was reported already; keep the IdP so references still resolve.
+            Some(None) => {}
+            None => self.missing(idp.name.span, "kind", block.clone(), "kind okta_oidc"),
+        }
+        if let Some((engine, span)) = engine {
+            if kind.is_some_and(|k| k.is_some_and(|k| !k.is_okta())) {
+                let d = Diagnostic::new(
+                    Code::InvalidValue,
+                    self.loc(span),
+                    format!("`engine` applies only to Okta IdPs, not `{}`", out.kind),
+                )
+                .with_label("a third-party IdP has no Okta engine")
+                .with_help("remove this line, or set `kind okta_oidc` or `kind okta_saml`");
+                self.report(d);
+            } else {
+                out.engine = engine.unwrap_or_default();
+            }
+        }
+        if let Some(list) = asserts {
+            out.asserts = self.asserts(&out, list);
+        }
+        self.model.idps.push(out);
+    }
+
+    /// An IdP's `asserts`: AMR values (and, for Okta IdPs, the IdP org's authenticator methods).
+    /// Values Okta would ignore are kept as `Unsupported` and reported as warnings.
+    fn asserts(&mut self, idp: &Idp, list: &ast::List) -> Vec<Asserted> {
+        let protocol = idp.kind.protocol();
+        let mut out = Vec::new();
+        for value in &list.values {
+            let loc = self.loc(value.span());
+            let ast::Value::Path(path) = value else {
+                let d = Diagnostic::new(Code::InvalidValue, loc, "expected an AMR value, found a string")
+                    .with_label("write the value without quotes, such as `pwd`");
+                self.report(d);
+                continue;
+            };
+            let text = path.text();
+            let asserted = if path.member.is_none()
+                && let Some(amr) = catalogue::Amr::parse(&text)
+            {
+                if amr.evidence(protocol).is_some() {
+                    AssertedValue::Amr(amr)
+                } else {
+                    let d = Diagnostic::new(
+                        Code::UnsupportedAmr,
+                        loc,
+                        format!("`{amr}` is not supported over {}; Okta ignores it", protocol_name(protocol)),
+                    )
+                    .with_label("ignored at sign-in")
+                    .with_help("remove it, or assert `hwk` for a hardware-bound phishing-resistant factor");
+                    self.report(d);
+                    AssertedValue::Unsupported(text)
+                }
+            } else if let Some(method) = AuthenticatorKind::parse(&path.head.text)
+                .and_then(|k| lookup_method(k, path.member.as_ref().map(|m| m.text.as_str())))
+            {
+                if idp.kind.is_okta() {
+                    AssertedValue::Method(MethodId(method.index() as u8))
+                } else {
+                    let d = Diagnostic::new(
+                        Code::UnsupportedAmr,
+                        loc,
+                        format!("third-party IdP `{}` sends AMR values, not Okta authenticators like `{text}`", idp.name),
+                    )
+                    .with_label("ignored at sign-in")
+                    .with_help("assert the RFC 8176 value the IdP sends instead, such as `pwd`, `otp` or `hwk`");
+                    self.report(d);
+                    AssertedValue::Unsupported(text)
+                }
+            } else {
+                let mut d = Diagnostic::new(
+                    Code::UnsupportedAmr,
+                    loc,
+                    format!("`{text}` is not an AMR value Okta supports; it is ignored"),
+                )
+                .with_label("ignored at sign-in");
+                let amrs = catalogue::Amr::ALL.map(catalogue::Amr::as_str);
+                d = match suggest::closest(&text, amrs) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(loc, s),
+                    None => d.with_help(format!("supported values: {}", amrs.join(", "))),
+                };
+                self.report(d);
+                AssertedValue::Unsupported(text)
+            };
+            out.push(Asserted { value: asserted, loc });
+        }
+        out
+    }
+
+    fn route(&mut self, route: &ast::Route) {
+        if let Some(first) = self.routes.get(&route.name.text) {
+            let first = *first;
+            self.duplicate("route", &route.name.text, route.name.span, first);
+            return;
+        }
+        let loc = self.loc(route.name.span);
+        self.routes.insert(route.name.text.clone(), loc);
+        let block = format!("route `{}`", route.name.text);
+        let mut seen = Vec::new();
+        let mut out = Route { name: route.name.text.clone(), loc, conditions: Vec::new(), to: None };
+        let mut has_to = false;
+        for setting in &route.settings {
+            match &setting.node {
+                ast::RouteSetting::When(conditions) => {
+                    if self.first_time(&mut seen, "when", setting.span, &block) {
+                        out.conditions = self.conditions(conditions, ConditionContext::Route);
+                    }
+                }
+                ast::RouteSetting::To(idp) => {
+                    if self.first_time(&mut seen, "to", setting.span, &block) {
+                        has_to = true;
+                        out.to = self.resolve(NameKind::Idp, idp).map(|i| (IdpId(i), self.loc(idp.span)));
+                    }
+                }
+            }
+        }
+        if !has_to {
+            self.missing(route.name.span, "to", block, "to IDP_NAME");
+        }
+        self.model.routes.push(out);
+    }
+
+    fn conditions(&mut self, conditions: &[ast::Condition], context: ConditionContext) -> Vec<Condition> {
+        conditions.iter().filter_map(|c| self.condition(c, context)).collect()
+    }
+
+    fn condition(&mut self, condition: &ast::Condition, context: ConditionContext) -> Option<Condition> {
+        let loc = self.loc(condition.span());
+        let test = match condition {
+            ast::Condition::Device { state, .. } => {
+                if context == ConditionContext::Route {
+                    return self.condition_not_here("device", loc, context);
+                }
+                ConditionTest::Device(self.choice(state, "device state", DEVICE_STATES)?)
+            }
+            ast::Condition::Membership { subject, negated, list, .. } => {
+                let negated = *negated;
+                match subject.text.as_str() {
+                    "group" => ConditionTest::Group { negated, groups: self.resolve_all(list, NameKind::Group, "a group").into_iter().map(GroupId).collect() },
+                    "zone" => ConditionTest::Zone { negated, zones: self.resolve_all(list, NameKind::Zone, "a zone").into_iter().map(ZoneId).collect() },
+                    "app" => {
+                        if context == ConditionContext::Rule {
+                            return self.condition_not_here("app", loc, context);
+                        }
+                        ConditionTest::App { negated, apps: self.resolve_all(list, NameKind::App, "an app").into_iter().map(AppId).collect() }
+                    }
+                    "risk" => {
+                        if context == ConditionContext::Route {
+                            return self.condition_not_here("risk", loc, context);
+                        }
+                        ConditionTest::Risk { negated, levels: self.choices(list, "risk level", RISKS) }
+                    }
+                    "platform" => {
+                        if context == ConditionContext::Route {
+                            return self.condition_not_here("platform", loc, context);
+                        }
+                        ConditionTest::Platform { negated, platforms: self.choices(list, "platform", PLATFORMS) }
+                    }
+                    _ => ConditionTest::Domain { negated, domains: self.domains(list) },
+                }
+            }
+        };
+        Some(Condition { test, loc })
+    }
+
+    fn condition_not_here<T>(&mut self, subject: &str, loc: Loc, context: ConditionContext) -> Option<T> {
+        let (place, accepted) = match context {
+            ConditionContext::Route => ("an IdP routing rule", "`domain`, `group`, `zone` and `app`"),
+            ConditionContext::Rule => (
+                "a policy rule",
+                "`group`, `zone`, `risk`, `platform`, `domain` and `device` (a policy selects its apps with `apps [..]`)",
+            ),
+        };
+        let d = Diagnostic::new(Code::InvalidValue, loc, format!("`{subject}` is not a condition of {place}"))
+            .with_label("not allowed here")
+            .with_help(format!("{place} accepts {accepted}"));
+        self.report(d);
+        None
+    }
+
+    fn resolve_all(&mut self, list: &ast::List, kind: NameKind, what: &str) -> Vec<u32> {
+        let names = self.names(list, what);
+        names.into_iter().filter_map(|n| self.resolve(kind, n)).collect()
+    }
+
+    fn domains(&mut self, list: &ast::List) -> Vec<String> {
+        let mut out = Vec::new();
+        for value in &list.values {
+            match value {
+                ast::Value::Str(s) if valid_domain(&s.value) => out.push(s.value.to_ascii_lowercase()),
+                ast::Value::Str(s) => {
+                    let d = Diagnostic::new(Code::InvalidValue, self.loc(s.span), format!("`{}` is not a domain name", s.value))
+                        .with_label("expected a domain such as `\"partner.example\"`");
+                    self.report(d);
+                }
+                ast::Value::Path(p) => {
+                    let d = Diagnostic::new(Code::InvalidValue, self.loc(p.span), "domains are written as strings")
+                        .with_label("add double quotes")
+                        .with_fix(self.loc(p.span), format!("\"{}\"", p.text()));
+                    self.report(d);
+                }
+            }
+        }
+        out
+    }
+
+    fn session_policy(&mut self, sp: &ast::SessionPolicy) {
+        if let Some(first) = self.policy_names.get(&sp.name.text) {
+            let first = *first;
+            self.duplicate("policy", &sp.name.text, sp.name.span, first);
+            return;
+        }
+        let loc = self.loc(sp.name.span);
+        self.policy_names.insert(sp.name.text.clone(), loc);
+        let rules = self.rules(&sp.rules, RuleContext::Session, &sp.name.text);
+        self.model.session_policies.push(SessionPolicy { name: sp.name.text.clone(), loc, rules });
+    }
+
+    fn policy(&mut self, policy: &ast::Policy) {
+        if let Some(first) = self.policy_names.get(&policy.name.text) {
+            let first = *first;
+            self.duplicate("policy", &policy.name.text, policy.name.span, first);
+            return;
+        }
+        let loc = self.loc(policy.name.span);
+        self.policy_names.insert(policy.name.text.clone(), loc);
+        let mut apps = Vec::new();
+        for list in &policy.apps {
+            for name in self.names(&list.node, "an app") {
+                let Some(app) = self.resolve(NameKind::App, name).map(AppId) else { continue };
+                let app_loc = self.loc(name.span);
+                if let Some((other, first)) = self.app_policy.get(&app) {
+                    let (other, first) = (other.clone(), *first);
+                    let d = Diagnostic::new(
+                        Code::AppPolicyConflict,
+                        app_loc,
+                        format!("app `{}` is assigned to policies `{other}` and `{}`", name.text, policy.name.text),
+                    )
+                    .with_label("second assignment")
+                    .with_related(first, format!("already assigned to `{other}` here"))
+                    .with_help("an app has exactly one sign-on policy: remove it from one of the two");
+                    self.report(d);
+                    continue;
+                }
+                self.app_policy.insert(app, (policy.name.text.clone(), app_loc));
+                apps.push(app);
+            }
+        }
+        let rules = self.rules(&policy.rules, RuleContext::App, &policy.name.text);
+        self.model.policies.push(Policy { name: policy.name.text.clone(), loc, apps, rules });
+    }
+
+    fn rules(&mut self, rules: &[ast::Rule], context: RuleContext, policy: &str) -> Vec<Rule> {
+        let mut out: Vec<Rule> = Vec::new();
+        for rule in rules {
+            if let Some(first) = out.iter().find(|r| r.name == rule.name.text) {
+                let first = first.loc;
+                self.duplicate(&format!("rule in policy `{policy}`:"), &rule.name.text, rule.name.span, first);
+                continue;
+            }
+            if let Some(r) = self.rule(rule, context) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    fn rule(&mut self, rule: &ast::Rule, context: RuleContext) -> Option<Rule> {
+        let block = format!("rule `{}`", rule.name.text);
+        let mut seen = Vec::new();
+        let mut out = Rule {
+            name: rule.name.text.clone(),
+            loc: self.loc(rule.name.span),
+            conditions: Vec::new(),
+            action: Action::Deny(self.loc(rule.name.span)),
+            possession: Vec::new(),
+            methods: MethodFilter::Any,
+            reauth: None,
+        };
+        let mut action: Option<(Option<Action>, Span)> = None;
+        for setting in &rule.settings {
+            use ast::RuleSetting as S;
+            let key = match &setting.node {
+                S::When(_) => "when",
+                S::Require(_) => "require",
+                S::Deny => "deny",
+                S::Possession(_) => "possession",
+                S::Methods(_) => "methods",
+                S::Reauth(_) => "reauth",
+            };
+            if !self.first_time(&mut seen, key, setting.span, &block) {
+                continue;
+            }
+            if context == RuleContext::Session && matches!(key, "possession" | "methods") {
+                let d = Diagnostic::new(
+                    Code::InvalidValue,
+                    self.loc(setting.span),
+                    format!("`{key}` is not a setting of a global session policy rule"),
+                )
+                .with_label("only app sign-on policy rules have it")
+                .with_help("move this constraint to the app sign-on policy's rule");
+                self.report(d);
+                continue;
+            }
+            match &setting.node {
+                S::When(conditions) => out.conditions = self.conditions(conditions, ConditionContext::Rule),
+                // `require` with `deny`: reported as a conflict below.
+                S::Require(_) | S::Deny if action.is_some() => {}
+                S::Require(req) => {
+                    let lowered = self.requirement(req, setting.span, context);
+                    action = Some((lowered.map(|r| Action::Require(r, self.loc(setting.span))), setting.span));
+                }
+                S::Deny => action = Some((Some(Action::Deny(self.loc(setting.span))), setting.span)),
+                S::Possession(list) => {
+                    out.possession = self
+                        .names(list, "a possession constraint")
+                        .into_iter()
+                        .filter_map(|n| self.choice(n, "possession constraint", CONSTRAINTS).map(|c| (c, self.loc(n.span))))
+                        .collect();
+                }
+                S::Methods(m) => {
+                    out.methods = match m {
+                        ast::MethodsSetting::Any => MethodFilter::Any,
+                        ast::MethodsSetting::Only(list) => MethodFilter::Only(self.method_list(list, true)),
+                        ast::MethodsSetting::Except(list) => MethodFilter::Except(self.method_list(list, true)),
+                    }
+                }
+                S::Reauth(r) => {
+                    let value = match r {
+                        ast::Reauth::EverySignIn => Some(Reauth::EverySignIn),
+                        ast::Reauth::Never => Some(Reauth::Never),
+                        ast::Reauth::After(d) => self.duration(d, "re-authentication frequency").map(Reauth::AfterSecs),
+                    };
+                    out.reauth = value.map(|v| (v, self.loc(setting.span)));
+                }
+            }
+        }
+        // `require` and `deny` together: report once, on whichever came second.
+        let requires: Vec<Span> = rule
+            .settings
+            .iter()
+            .filter(|s| matches!(s.node, ast::RuleSetting::Require(_) | ast::RuleSetting::Deny))
+            .map(|s| s.span)
+            .collect();
+        if let [first, second, ..] = requires.as_slice()
+            && seen.iter().any(|(k, _)| *k == "require")
+            && seen.iter().any(|(k, _)| *k == "deny")
+        {
+            let d = Diagnostic::new(
+                Code::ConflictingSettings,
+                self.loc(*second),
+                format!("rule `{}` both requires authentication and denies", rule.name.text),
+            )
+            .with_label("conflicts with the earlier setting")
+            .with_related(self.loc(*first), "set here")
+            .with_help("a rule either denies access or says what to require: keep one");
+            self.report(d);
+        }
+        match action {
+            Some((Some(a), _)) => out.action = a,
+            // A bad requirement was reported; leave the rule out so later stages see no guess.
+            Some((None, _)) => return None,
+            None => {
+                let example = match context {
+                    RuleContext::Session => "require mfa",
+                    RuleContext::App => "require 2 factor_types",
+                };
+                let d = Diagnostic::new(
+                    Code::MissingSetting,
+                    self.loc(rule.name.span),
+                    format!("rule `{}` has neither `require` nor `deny`", rule.name.text),
+                )
+                .with_label("says nothing about what to require")
+                .with_help(format!("add `{example}`, or `deny`"));
+                self.report(d);
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    fn requirement(&mut self, req: &ast::Requirement, span: Span, context: RuleContext) -> Option<Requirement> {
+        let loc = self.loc(span);
+        let invalid = |message: String, help: &str| {
+            Diagnostic::new(Code::InvalidValue, loc, message).with_label("not accepted here").with_help(help.to_owned())
+        };
+        let lowered = match (req, context) {
+            (ast::Requirement::Named(n), RuleContext::Session) => match n.text.as_str() {
+                "password" => Requirement::Password,
+                "any_factor" => Requirement::AnyFactor,
+                "mfa" => Requirement::Mfa,
+                _ => {
+                    self.choice(n, "session requirement", &[("password", ()), ("any_factor", ()), ("mfa", ())]);
+                    return None;
+                }
+            },
+            (ast::Requirement::Named(n), RuleContext::App) => match n.text.as_str() {
+                "password" => Requirement::Password,
+                "mfa" | "any_factor" => {
+                    let d = invalid(
+                        format!("`{}` is a global session policy requirement", n.text),
+                        "app sign-on policy rules require `password`, `1 factor_type`, `password + 1 factor_type`, `2 factor_types` or `chain [[..]]`",
+                    );
+                    self.report(d);
+                    return None;
+                }
+                _ => {
+                    let d = invalid(
+                        format!("`{}` is not a requirement", n.text),
+                        "app sign-on policy rules require `password`, `1 factor_type`, `password + 1 factor_type`, `2 factor_types` or `chain [[..]]`",
+                    );
+                    self.report(d);
+                    return None;
+                }
+            },
+            (_, RuleContext::Session) => {
+                let d = invalid(
+                    "a global session policy rule requires `password`, `any_factor` or `mfa`".to_owned(),
+                    "factor counts and method chains belong to app sign-on policy rules",
+                );
+                self.report(d);
+                return None;
+            }
+            (ast::Requirement::Factors { count }, RuleContext::App) => match count.node {
+                1 => Requirement::OneFactorType,
+                2 => Requirement::TwoFactorTypes,
+                n => {
+                    let d = invalid(format!("a rule cannot require {n} factor types"), "require `1 factor_type` or `2 factor_types`");
+                    self.report(d);
+                    return None;
+                }
+            },
+            (ast::Requirement::PasswordPlus { count }, RuleContext::App) => match count.node {
+                1 => Requirement::PasswordPlusFactor,
+                n => {
+                    let d = invalid(
+                        format!("`password + {n} factor_types` is not a requirement Okta offers"),
+                        "write `password + 1 factor_type`, or `2 factor_types`",
+                    );
+                    self.report(d);
+                    return None;
+                }
+            },
+            (ast::Requirement::Chain(chains), RuleContext::App) => {
+                if chains.is_empty() || chains.iter().any(|c| c.values.is_empty()) {
+                    let d = invalid("a method chain cannot be empty".to_owned(), "write each chain as a list of methods: `chain [[okta_verify.push, password]]`");
+                    self.report(d);
+                    return None;
+                }
+                Requirement::Chain(chains.iter().map(|c| self.method_list(c, false)).collect())
+            }
+        };
+        Some(lowered)
+    }
+
+    fn test(&mut self, test: &ast::Test) {
+        let title = test.title.value.clone();
+        let loc = self.loc(test.title.span);
+        if let Some(first) = self.tests.get(&title) {
+            let first = *first;
+            self.duplicate("test", &title, test.title.span, first);
+            return;
+        }
+        self.tests.insert(title.clone(), loc);
+        let block = format!("test \"{title}\"");
+        let mut seen = Vec::new();
+        let mut out = Test { title, loc, app: None, user: TestUser::default(), claims: TestClaims::None, expect: None };
+        let mut has_app = false;
+        for setting in &test.settings {
+            let key = match &setting.node {
+                ast::TestSetting::App(_) => "app",
+                ast::TestSetting::User(_) => "user",
+                ast::TestSetting::Claims { .. } => "claims",
+                ast::TestSetting::Expect { .. } => "expect",
+            };
+            if !self.first_time(&mut seen, key, setting.span, &block) {
+                continue;
+            }
+            match &setting.node {
+                ast::TestSetting::App(app) => {
+                    has_app = true;
+                    out.app = self.resolve(NameKind::App, app).map(|a| (AppId(a), self.loc(app.span)));
+                }
+                ast::TestSetting::User(fields) => out.user = self.test_user(fields, &block),
+                ast::TestSetting::Claims { idp, amr } => {
+                    out.claims = match amr {
+                        None if idp.text == "none" => TestClaims::None,
+                        None => {
+                            let d = Diagnostic::new(
+                                Code::MissingSetting,
+                                self.loc(setting.span),
+                                format!("`claims {}` needs the values the IdP sends", idp.text),
+                            )
+                            .with_label("expected a list after the IdP")
+                            .with_help(format!("write `claims {} [pwd, otp]`, or `claims none` for a local sign-in", idp.text));
+                            self.report(d);
+                            TestClaims::None
+                        }
+                        Some(list) => match self.resolve(NameKind::Idp, idp) {
+                            Some(id) => TestClaims::From {
+                                idp: IdpId(id),
+                                amr: list
+                                    .values
+                                    .iter()
+                                    .map(|v| match v {
+                                        ast::Value::Path(p) => p.text(),
+                                        ast::Value::Str(s) => s.value.clone(),
+                                    })
+                                    .collect(),
+                                loc: self.loc(setting.span),
+                            },
+                            None => TestClaims::None,
+                        },
+                    };
+                }
+                ast::TestSetting::Expect { decision, by, with } => {
+                    let Some(decision) = self.choice(decision, "decision", DECISIONS) else { continue };
+                    let by = by.as_ref().map(|b| Named { name: b.text.clone(), loc: self.loc(b.span) });
+                    let with = with.as_ref().map(|w| self.method_list(w, false)).unwrap_or_default();
+                    out.expect = Some(Expectation { decision, by, with, loc: self.loc(setting.span) });
+                }
+            }
+        }
+        if !has_app {
+            self.missing(test.title.span, "app", block.clone(), "app APP_NAME");
+        }
+        if !seen.iter().any(|(k, _)| *k == "expect") {
+            self.missing(test.title.span, "expect", block, "expect allow");
+        }
+        if let Some(Expectation { by: Some(by), .. }) = &out.expect {
+            self.test_rule_refs.push((out.app.map(|(a, _)| a), by.clone()));
+        }
+        self.model.tests.push(out);
+    }
+
+    fn test_user(&mut self, fields: &[ast::Spanned<ast::UserField>], block: &str) -> TestUser {
+        let mut user = TestUser::default();
+        let mut seen = Vec::new();
+        for field in fields {
+            use ast::UserField as F;
+            let key = match &field.node {
+                F::Groups(_) => "groups",
+                F::Zone(_) => "zone",
+                F::Risk(_) => "risk",
+                F::Platform(_) => "platform",
+                F::Domain(_) => "domain",
+                F::Device(_) => "device",
+            };
+            // `device` may be given twice: `device registered  device managed`.
+            if key != "device" && !self.first_time(&mut seen, key, field.span, block) {
+                continue;
+            }
+            match &field.node {
+                F::Groups(list) => {
+                    user.groups = self.resolve_all(list, NameKind::Group, "a group").into_iter().map(GroupId).collect();
+                }
+                F::Zone(z) => user.zone = self.resolve(NameKind::Zone, z).map(ZoneId),
+                F::Risk(r) => user.risk = self.choice(r, "risk level", RISKS),
+                F::Platform(p) => user.platform = self.choice(p, "platform", PLATFORMS),
+                F::Domain(d) => user.domain = Some(d.value.to_ascii_lowercase()),
+                F::Device(d) => user.device.extend(self.choice(d, "device state", DEVICE_STATES)),
+            }
+        }
+        user
+    }
+
+    /// `expect .. by RULE` must name a rule of the app's policy or of a session policy.
+    fn check_test_rule_references(&mut self) {
+        let refs = std::mem::take(&mut self.test_rule_refs);
+        for (app, by) in refs {
+            let session = self.model.session_policies.iter().flat_map(|p| &p.rules);
+            let app_rules = app.and_then(|a| self.model.policy_of_app(a)).into_iter().flat_map(|(_, p)| &p.rules);
+            let candidates: Vec<&str> = session.chain(app_rules).map(|r| r.name.as_str()).collect();
+            if candidates.contains(&by.name.as_str()) {
+                continue;
+            }
+            let mut d = Diagnostic::new(Code::UnknownReference, by.loc, format!("unknown rule `{}`", by.name))
+                .with_label("no rule of this app's policy or of the session policy has this name");
+            d = match suggest::closest(&by.name, candidates) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(by.loc, s),
+                None => d.with_help("name a rule of the policy that the test's app is assigned to"),
+            };
+            self.diagnostics.push(d);
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ConditionContext {
+    Route,
+    Rule,
+}
+
+fn protocol_name(p: catalogue::Protocol) -> &'static str {
+    match p {
+        catalogue::Protocol::Oidc => "OIDC",
+        catalogue::Protocol::Saml => "SAML",
+    }
+}
+
+fn describe_value(v: &ast::Value) -> String {
+    match v {
+        ast::Value::Str(_) => "a string".to_owned(),
+        ast::Value::Path(p) => format!("`{}`", p.text()),
+    }
+}
+
+/// A plausible DNS name: labels of letters, digits and hyphens, at least one dot.
+fn valid_domain(s: &str) -> bool {
+    s.contains('.')
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
