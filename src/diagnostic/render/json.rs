@@ -1,0 +1,104 @@
+//! `--format json`: the contract other tools depend on (issue 2).
+//!
+//! ```text
+//! {"diagnostics":[{"code","severity","message","file","line","column","end_line","end_column",
+//!   "labels":[{"file","line","column","message"}],"help"}],"errors":N,"warnings":N,"files":N}
+//! ```
+//!
+//! Field order is the order of the struct fields below (serde writes them in declaration order).
+//! Lines and columns are 1-based; columns count characters. `labels` are the related labels,
+//! not the primary one; `help` is `null` when absent.
+
+use super::Position;
+use crate::diagnostic::{Code, Counts, Diagnostic, Severity};
+use crate::source::Sources;
+use serde::Serialize;
+use std::io;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    errors: usize,
+    warnings: usize,
+    files: usize,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: Code,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    labels: Vec<JsonLabel<'a>>,
+    help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    message: &'a str,
+}
+
+fn report<'a>(diagnostics: &'a [Diagnostic], sources: &'a Sources, files: usize) -> Report<'a> {
+    let counts = Counts::of(diagnostics);
+    Report {
+        diagnostics: diagnostics.iter().map(|d| diagnostic(d, sources)).collect(),
+        errors: counts.errors,
+        warnings: counts.warnings,
+        files,
+    }
+}
+
+fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a> {
+    let at = Position::of(sources, d.primary.loc);
+    JsonDiagnostic {
+        code: d.code,
+        severity: d.severity,
+        message: &d.message,
+        file: at.file,
+        line: at.start.line,
+        column: at.start.column,
+        end_line: at.end.line,
+        end_column: at.end.column,
+        labels: d
+            .related
+            .iter()
+            .map(|label| {
+                let at = Position::of(sources, label.loc);
+                JsonLabel {
+                    file: at.file,
+                    line: at.start.line,
+                    column: at.start.column,
+                    message: &label.message,
+                }
+            })
+            .collect(),
+        help: d.help.as_deref(),
+    }
+}
+
+pub(super) fn report_value(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    files: usize,
+) -> serde_json::Value {
+    // Serializing these plain structs cannot fail (no maps with non-string keys, no floats).
+    serde_json::to_value(report(diagnostics, sources, files)).unwrap_or(serde_json::Value::Null)
+}
+
+/// One compact line and a newline.
+pub(super) fn write(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    files: usize,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &report(diagnostics, sources, files))?;
+    writeln!(out)
+}
