@@ -122,7 +122,10 @@ impl Lowerer {
     fn declare(&mut self, item: &ast::Item) {
         match item {
             ast::Item::Declaration(decl) => {
-                let named = Named { name: decl.name.text.clone(), loc: self.loc(decl.name.span) };
+                let named = Named {
+                    name: decl.name.text.clone(),
+                    loc: self.loc(decl.name.span),
+                };
                 let (list, kind) = match decl.kind {
                     ast::DeclarationKind::Group => (&mut self.model.groups, "group"),
                     ast::DeclarationKind::Zone => (&mut self.model.zones, "zone"),
@@ -138,8 +141,12 @@ impl Lowerer {
                 let name = decl.name.text.clone();
                 match decl.kind {
                     ast::DeclarationKind::Group => self.groups.insert(name, GroupId(id)),
-                    ast::DeclarationKind::Zone => self.zones.insert(name, ZoneId(id)).map(|z| GroupId(z.0)),
-                    ast::DeclarationKind::App => self.apps.insert(name, AppId(id)).map(|a| GroupId(a.0)),
+                    ast::DeclarationKind::Zone => {
+                        self.zones.insert(name, ZoneId(id)).map(|z| GroupId(z.0))
+                    }
+                    ast::DeclarationKind::App => {
+                        self.apps.insert(name, AppId(id)).map(|a| GroupId(a.0))
+                    }
                 };
             }
             ast::Item::Idp(idp) => {
@@ -178,7 +185,9 @@ impl Lowerer {
             )
             .with_label(format!("no {} is declared with this name", kind.as_str()));
             d = match suggestion {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(self.loc(ident.span), s),
+                Some(s) => d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_fix(self.loc(ident.span), s),
                 None => d.with_help(kind.declare_hint(&ident.text)),
             };
             self.report(d);
@@ -189,12 +198,21 @@ impl Lowerer {
     // --- values -------------------------------------------------------------------------------
 
     /// Looks `ident` up in a table of accepted words; reports `invalid-value` otherwise.
-    fn choice<T: Copy>(&mut self, ident: &ast::Ident, what: &str, table: &[(&str, T)]) -> Option<T> {
+    fn choice<T: Copy>(
+        &mut self,
+        ident: &ast::Ident,
+        what: &str,
+        table: &[(&str, T)],
+    ) -> Option<T> {
         if let Some((_, v)) = table.iter().find(|(w, _)| *w == ident.text) {
             return Some(*v);
         }
         let words: Vec<&str> = table.iter().map(|(w, _)| *w).collect();
-        let expected = words.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
+        let expected = words
+            .iter()
+            .map(|w| format!("`{w}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut d = Diagnostic::new(
             Code::InvalidValue,
             self.loc(ident.span),
@@ -202,7 +220,9 @@ impl Lowerer {
         )
         .with_label(format!("expected one of {expected}"));
         if let Some(s) = suggest::closest(&ident.text, words) {
-            d = d.with_help(format!("did you mean `{s}`?")).with_fix(self.loc(ident.span), s);
+            d = d
+                .with_help(format!("did you mean `{s}`?"))
+                .with_fix(self.loc(ident.span), s);
         }
         self.report(d);
         None
@@ -213,7 +233,9 @@ impl Lowerer {
         let mut out = Vec::new();
         for value in &list.values {
             match value {
-                ast::Value::Path(ast::Path { head, member: None, .. }) => out.push(head),
+                ast::Value::Path(ast::Path {
+                    head, member: None, ..
+                }) => out.push(head),
                 other => {
                     let d = Diagnostic::new(
                         Code::InvalidValue,
@@ -230,7 +252,10 @@ impl Lowerer {
 
     fn choices<T: Copy>(&mut self, list: &ast::List, what: &str, table: &[(&str, T)]) -> Vec<T> {
         let names = self.names(list, &format!("a {what}"));
-        names.into_iter().filter_map(|n| self.choice(n, what, table)).collect()
+        names
+            .into_iter()
+            .filter_map(|n| self.choice(n, what, table))
+            .collect()
     }
 
     fn duration(&mut self, ident: &ast::Ident, what: &str) -> Option<u64> {
@@ -243,7 +268,9 @@ impl Lowerer {
                     format!("`{}` is not a valid {what}", ident.text),
                 )
                 .with_label(why)
-                .with_help("write a number followed by `s`, `m`, `h` or `d`, such as `30m`, `2h` or `1d`");
+                .with_help(
+                    "write a number followed by `s`, `m`, `h` or `d`, such as `30m`, `2h` or `1d`",
+                );
                 self.report(d);
                 None
             }
@@ -251,7 +278,13 @@ impl Lowerer {
     }
 
     /// Reports a setting given twice in one block; returns whether this is the first time.
-    fn first_time(&mut self, seen: &mut Vec<(&'static str, Span)>, key: &'static str, span: Span, block: &str) -> bool {
+    fn first_time(
+        &mut self,
+        seen: &mut Vec<(&'static str, Span)>,
+        key: &'static str,
+        span: Span,
+        block: &str,
+    ) -> bool {
         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
             let d = Diagnostic::new(
                 Code::DuplicateDefinition,
@@ -269,22 +302,29 @@ impl Lowerer {
     }
 
     fn missing(&mut self, span: Span, what: &str, block: String, example: &str) {
-        let d = Diagnostic::new(Code::MissingSetting, self.loc(span), format!("{block} has no `{what}`"))
-            .with_label(format!("`{what}` is required here"))
-            .with_help(format!("add `{example}`"));
+        let d = Diagnostic::new(
+            Code::MissingSetting,
+            self.loc(span),
+            format!("{block} has no `{what}`"),
+        )
+        .with_label(format!("`{what}` is required here"))
+        .with_help(format!("add `{example}`"));
         self.report(d);
     }
 
     /// `kind` or `kind.method` → the methods it names (a bare kind names all its methods when
     /// `whole_kind` is set, and otherwise only a single-method kind).
     fn method_ref(&mut self, path: &ast::Path, whole_kind: bool) -> Vec<MethodId> {
-        let Some(kind) = self.authenticator_kind(&path.head) else { return Vec::new() };
+        let Some(kind) = self.authenticator_kind(&path.head) else {
+            return Vec::new();
+        };
         match &path.member {
             None if whole_kind => kind.methods().map(|m| MethodId(m.index() as u8)).collect(),
             None => match lookup_method(kind, None) {
                 Some(m) => vec![MethodId(m.index() as u8)],
                 None => {
-                    let names: Vec<String> = kind.methods().map(|m| format!("`{}`", m.name())).collect();
+                    let names: Vec<String> =
+                        kind.methods().map(|m| format!("`{}`", m.name())).collect();
                     let d = Diagnostic::new(
                         Code::UnknownAuthenticatorMethod,
                         self.loc(path.span),
@@ -317,8 +357,13 @@ impl Lowerer {
             )
             .with_label("not in the built-in authenticator catalogue");
             d = match suggest::closest(&ident.text, words) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(self.loc(ident.span), s),
-                None => d.with_help(format!("the catalogue has {}", words.map(|w| format!("`{w}`")).join(", "))),
+                Some(s) => d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_fix(self.loc(ident.span), s),
+                None => d.with_help(format!(
+                    "the catalogue has {}",
+                    words.map(|w| format!("`{w}`")).join(", ")
+                )),
             };
             self.report(d);
         }
@@ -333,12 +378,23 @@ impl Lowerer {
             format!("`{kind}` has no method `{}`", member.text),
         )
         .with_label(format!("not a method of `{kind}`"));
-        d = match (suggest::closest(&member.text, methods.iter().copied()), methods.is_empty()) {
-            (Some(s), _) => d.with_help(format!("did you mean `{s}`?")).with_fix(self.loc(member.span), s),
-            (None, true) => d.with_help(format!("`{kind}` has a single method: write `{kind}` alone")),
+        d = match (
+            suggest::closest(&member.text, methods.iter().copied()),
+            methods.is_empty(),
+        ) {
+            (Some(s), _) => d
+                .with_help(format!("did you mean `{s}`?"))
+                .with_fix(self.loc(member.span), s),
+            (None, true) => d.with_help(format!(
+                "`{kind}` has a single method: write `{kind}` alone"
+            )),
             (None, false) => d.with_help(format!(
                 "`{kind}` has the methods {}",
-                methods.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                methods
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         };
         self.report(d);
@@ -387,10 +443,14 @@ impl Lowerer {
     fn org(&mut self, org: &ast::Org) {
         if let Some(first) = &self.model.org {
             let first = first.loc;
-            let d = Diagnostic::new(Code::DuplicateDefinition, self.loc(org.name.span), "a policy set has one `org`")
-                .with_label("second `org`")
-                .with_related(first, "the `org` is declared here")
-                .with_help("merge the two `org` blocks");
+            let d = Diagnostic::new(
+                Code::DuplicateDefinition,
+                self.loc(org.name.span),
+                "a policy set has one `org`",
+            )
+            .with_label("second `org`")
+            .with_related(first, "the `org` is declared here")
+            .with_help("merge the two `org` blocks");
             self.report(d);
             return;
         }
@@ -415,10 +475,16 @@ impl Lowerer {
                         continue;
                     }
                     for name in self.names(list, "a feature") {
-                        let Some(feature) = self.choice(name, "feature", FEATURES) else { continue };
+                        let Some(feature) = self.choice(name, "feature", FEATURES) else {
+                            continue;
+                        };
                         match feature {
-                            Feature::OktaToOktaClaimsSharing => out.features.okta_to_okta_claims_sharing = true,
-                            Feature::ThirdPartyClaimsSharing => out.features.third_party_claims_sharing = true,
+                            Feature::OktaToOktaClaimsSharing => {
+                                out.features.okta_to_okta_claims_sharing = true
+                            }
+                            Feature::ThirdPartyClaimsSharing => {
+                                out.features.third_party_claims_sharing = true
+                            }
                         }
                         out.feature_locs.push((feature, self.loc(name.span)));
                     }
@@ -429,7 +495,9 @@ impl Lowerer {
     }
 
     fn authenticator(&mut self, a: &ast::Authenticator) {
-        let Some(kind) = self.authenticator_kind(&a.kind) else { return };
+        let Some(kind) = self.authenticator_kind(&a.kind) else {
+            return;
+        };
         let loc = self.loc(a.kind.span);
         if let Some(first) = self.authenticator_kinds.get(&kind) {
             let first = *first;
@@ -461,7 +529,9 @@ impl Lowerer {
                 }
                 ast::AuthenticatorSetting::Enrollment(e) => {
                     if self.first_time(&mut seen, "enrollment", setting.span, &block) {
-                        out.enrollment = self.choice(e, "enrollment", ENROLLMENTS).unwrap_or_default();
+                        out.enrollment = self
+                            .choice(e, "enrollment", ENROLLMENTS)
+                            .unwrap_or_default();
                     }
                 }
                 ast::AuthenticatorSetting::UsedFor(u) => {
@@ -487,12 +557,20 @@ impl Lowerer {
     }
 
     /// `methods [push, totp]` or `methods [okta_verify.push]` inside `authenticator okta_verify`.
-    fn authenticator_methods(&mut self, kind: AuthenticatorKind, list: &ast::List) -> Vec<MethodId> {
+    fn authenticator_methods(
+        &mut self,
+        kind: AuthenticatorKind,
+        list: &ast::List,
+    ) -> Vec<MethodId> {
         let mut out = Vec::new();
         for value in &list.values {
             let ast::Value::Path(path) = value else {
-                let d = Diagnostic::new(Code::InvalidValue, self.loc(value.span()), "expected a method name, found a string")
-                    .with_label("write the method without quotes");
+                let d = Diagnostic::new(
+                    Code::InvalidValue,
+                    self.loc(value.span()),
+                    "expected a method name, found a string",
+                )
+                .with_label("write the method without quotes");
                 self.report(d);
                 continue;
             };
@@ -510,9 +588,10 @@ impl Lowerer {
                 }
                 None => &path.head,
             };
-            let found = kind
-                .methods()
-                .find(|m| m.method == Some(method_name.text.as_str()) || (m.method.is_none() && method_name.text == kind.as_str()));
+            let found = kind.methods().find(|m| {
+                m.method == Some(method_name.text.as_str())
+                    || (m.method.is_none() && method_name.text == kind.as_str())
+            });
             match found {
                 Some(m) => {
                     let id = MethodId(m.index() as u8);
@@ -528,8 +607,12 @@ impl Lowerer {
 
     fn idp(&mut self, idp: &ast::Idp) {
         // Pass 1 declared every IdP; a duplicate (already reported) is not lowered twice.
-        let Some((id, _)) = self.idps.get(&idp.name.text).copied() else { return };
-        if id.index() != self.model.idps.len() || self.model.idps.iter().any(|i| i.name == idp.name.text) {
+        let Some((id, _)) = self.idps.get(&idp.name.text).copied() else {
+            return;
+        };
+        if id.index() != self.model.idps.len()
+            || self.model.idps.iter().any(|i| i.name == idp.name.text)
+        {
             return;
         }
         let block = format!("idp `{}`", idp.name.text);
@@ -585,7 +668,9 @@ impl Lowerer {
                         out.map_amr_claims = Some((v, self.loc(setting.span)));
                     }
                 }
-                S::MaxClockSkew(d) => out.max_clock_skew_secs = self.duration(d, "clock skew").unwrap_or(0),
+                S::MaxClockSkew(d) => {
+                    out.max_clock_skew_secs = self.duration(d, "clock skew").unwrap_or(0)
+                }
                 S::Status(s) => {
                     out.status = self.choice(s, "status", STATUSES).unwrap_or_default();
                     out.status_loc = Some(self.loc(setting.span));
@@ -627,8 +712,12 @@ impl Lowerer {
         for value in &list.values {
             let loc = self.loc(value.span());
             let ast::Value::Path(path) = value else {
-                let d = Diagnostic::new(Code::InvalidValue, loc, "expected an AMR value, found a string")
-                    .with_label("write the value without quotes, such as `pwd`");
+                let d = Diagnostic::new(
+                    Code::InvalidValue,
+                    loc,
+                    "expected an AMR value, found a string",
+                )
+                .with_label("write the value without quotes, such as `pwd`");
                 self.report(d);
                 continue;
             };
@@ -642,10 +731,15 @@ impl Lowerer {
                     let d = Diagnostic::new(
                         Code::UnsupportedAmr,
                         loc,
-                        format!("`{amr}` is not supported over {}; Okta ignores it", protocol_name(protocol)),
+                        format!(
+                            "`{amr}` is not supported over {}; Okta ignores it",
+                            protocol_name(protocol)
+                        ),
                     )
                     .with_label("ignored at sign-in")
-                    .with_help("remove it, or assert `hwk` for a hardware-bound phishing-resistant factor");
+                    .with_help(
+                        "remove it, or assert `hwk` for a hardware-bound phishing-resistant factor",
+                    );
                     self.report(d);
                     AssertedValue::Unsupported(text)
                 }
@@ -680,7 +774,10 @@ impl Lowerer {
                 self.report(d);
                 AssertedValue::Unsupported(text)
             };
-            out.push(Asserted { value: asserted, loc });
+            out.push(Asserted {
+                value: asserted,
+                loc,
+            });
         }
         out
     }
@@ -695,7 +792,12 @@ impl Lowerer {
         self.routes.insert(route.name.text.clone(), loc);
         let block = format!("route `{}`", route.name.text);
         let mut seen = Vec::new();
-        let mut out = Route { name: route.name.text.clone(), loc, conditions: Vec::new(), to: None };
+        let mut out = Route {
+            name: route.name.text.clone(),
+            loc,
+            conditions: Vec::new(),
+            to: None,
+        };
         let mut has_to = false;
         for setting in &route.settings {
             match &setting.node {
@@ -707,7 +809,9 @@ impl Lowerer {
                 ast::RouteSetting::To(idp) => {
                     if self.first_time(&mut seen, "to", setting.span, &block) {
                         has_to = true;
-                        out.to = self.resolve(NameKind::Idp, idp).map(|i| (IdpId(i), self.loc(idp.span)));
+                        out.to = self
+                            .resolve(NameKind::Idp, idp)
+                            .map(|i| (IdpId(i), self.loc(idp.span)));
                     }
                 }
             }
@@ -718,11 +822,22 @@ impl Lowerer {
         self.model.routes.push(out);
     }
 
-    fn conditions(&mut self, conditions: &[ast::Condition], context: ConditionContext) -> Vec<Condition> {
-        conditions.iter().filter_map(|c| self.condition(c, context)).collect()
+    fn conditions(
+        &mut self,
+        conditions: &[ast::Condition],
+        context: ConditionContext,
+    ) -> Vec<Condition> {
+        conditions
+            .iter()
+            .filter_map(|c| self.condition(c, context))
+            .collect()
     }
 
-    fn condition(&mut self, condition: &ast::Condition, context: ConditionContext) -> Option<Condition> {
+    fn condition(
+        &mut self,
+        condition: &ast::Condition,
+        context: ConditionContext,
+    ) -> Option<Condition> {
         let loc = self.loc(condition.span());
         let test = match condition {
             ast::Condition::Device { state, .. } => {
@@ -731,70 +846,129 @@ impl Lowerer {
                 }
                 ConditionTest::Device(self.choice(state, "device state", DEVICE_STATES)?)
             }
-            ast::Condition::Membership { subject, negated, list, .. } => {
+            ast::Condition::Membership {
+                subject,
+                negated,
+                list,
+                ..
+            } => {
                 let negated = *negated;
                 match subject.text.as_str() {
-                    "group" => ConditionTest::Group { negated, groups: self.resolve_all(list, NameKind::Group, "a group").into_iter().map(GroupId).collect() },
-                    "zone" => ConditionTest::Zone { negated, zones: self.resolve_all(list, NameKind::Zone, "a zone").into_iter().map(ZoneId).collect() },
+                    "group" => ConditionTest::Group {
+                        negated,
+                        groups: self
+                            .resolve_all(list, NameKind::Group, "a group")
+                            .into_iter()
+                            .map(GroupId)
+                            .collect(),
+                    },
+                    "zone" => ConditionTest::Zone {
+                        negated,
+                        zones: self
+                            .resolve_all(list, NameKind::Zone, "a zone")
+                            .into_iter()
+                            .map(ZoneId)
+                            .collect(),
+                    },
                     "app" => {
                         if context == ConditionContext::Rule {
                             return self.condition_not_here("app", loc, context);
                         }
-                        ConditionTest::App { negated, apps: self.resolve_all(list, NameKind::App, "an app").into_iter().map(AppId).collect() }
+                        ConditionTest::App {
+                            negated,
+                            apps: self
+                                .resolve_all(list, NameKind::App, "an app")
+                                .into_iter()
+                                .map(AppId)
+                                .collect(),
+                        }
                     }
                     "risk" => {
                         if context == ConditionContext::Route {
                             return self.condition_not_here("risk", loc, context);
                         }
-                        ConditionTest::Risk { negated, levels: self.choices(list, "risk level", RISKS) }
+                        ConditionTest::Risk {
+                            negated,
+                            levels: self.choices(list, "risk level", RISKS),
+                        }
                     }
                     "platform" => {
                         if context == ConditionContext::Route {
                             return self.condition_not_here("platform", loc, context);
                         }
-                        ConditionTest::Platform { negated, platforms: self.choices(list, "platform", PLATFORMS) }
+                        ConditionTest::Platform {
+                            negated,
+                            platforms: self.choices(list, "platform", PLATFORMS),
+                        }
                     }
-                    _ => ConditionTest::Domain { negated, domains: self.domains(list) },
+                    _ => ConditionTest::Domain {
+                        negated,
+                        domains: self.domains(list),
+                    },
                 }
             }
         };
         Some(Condition { test, loc })
     }
 
-    fn condition_not_here<T>(&mut self, subject: &str, loc: Loc, context: ConditionContext) -> Option<T> {
+    fn condition_not_here<T>(
+        &mut self,
+        subject: &str,
+        loc: Loc,
+        context: ConditionContext,
+    ) -> Option<T> {
         let (place, accepted) = match context {
-            ConditionContext::Route => ("an IdP routing rule", "`domain`, `group`, `zone` and `app`"),
+            ConditionContext::Route => {
+                ("an IdP routing rule", "`domain`, `group`, `zone` and `app`")
+            }
             ConditionContext::Rule => (
                 "a policy rule",
                 "`group`, `zone`, `risk`, `platform`, `domain` and `device` (a policy selects its apps with `apps [..]`)",
             ),
         };
-        let d = Diagnostic::new(Code::InvalidValue, loc, format!("`{subject}` is not a condition of {place}"))
-            .with_label("not allowed here")
-            .with_help(format!("{place} accepts {accepted}"));
+        let d = Diagnostic::new(
+            Code::InvalidValue,
+            loc,
+            format!("`{subject}` is not a condition of {place}"),
+        )
+        .with_label("not allowed here")
+        .with_help(format!("{place} accepts {accepted}"));
         self.report(d);
         None
     }
 
     fn resolve_all(&mut self, list: &ast::List, kind: NameKind, what: &str) -> Vec<u32> {
         let names = self.names(list, what);
-        names.into_iter().filter_map(|n| self.resolve(kind, n)).collect()
+        names
+            .into_iter()
+            .filter_map(|n| self.resolve(kind, n))
+            .collect()
     }
 
     fn domains(&mut self, list: &ast::List) -> Vec<String> {
         let mut out = Vec::new();
         for value in &list.values {
             match value {
-                ast::Value::Str(s) if valid_domain(&s.value) => out.push(s.value.to_ascii_lowercase()),
+                ast::Value::Str(s) if valid_domain(&s.value) => {
+                    out.push(s.value.to_ascii_lowercase())
+                }
                 ast::Value::Str(s) => {
-                    let d = Diagnostic::new(Code::InvalidValue, self.loc(s.span), format!("`{}` is not a domain name", s.value))
-                        .with_label("expected a domain such as `\"partner.example\"`");
+                    let d = Diagnostic::new(
+                        Code::InvalidValue,
+                        self.loc(s.span),
+                        format!("`{}` is not a domain name", s.value),
+                    )
+                    .with_label("expected a domain such as `\"partner.example\"`");
                     self.report(d);
                 }
                 ast::Value::Path(p) => {
-                    let d = Diagnostic::new(Code::InvalidValue, self.loc(p.span), "domains are written as strings")
-                        .with_label("add double quotes")
-                        .with_fix(self.loc(p.span), format!("\"{}\"", p.text()));
+                    let d = Diagnostic::new(
+                        Code::InvalidValue,
+                        self.loc(p.span),
+                        "domains are written as strings",
+                    )
+                    .with_label("add double quotes")
+                    .with_fix(self.loc(p.span), format!("\"{}\"", p.text()));
                     self.report(d);
                 }
             }
@@ -811,7 +985,11 @@ impl Lowerer {
         let loc = self.loc(sp.name.span);
         self.policy_names.insert(sp.name.text.clone(), loc);
         let rules = self.rules(&sp.rules, RuleContext::Session, &sp.name.text);
-        self.model.session_policies.push(SessionPolicy { name: sp.name.text.clone(), loc, rules });
+        self.model.session_policies.push(SessionPolicy {
+            name: sp.name.text.clone(),
+            loc,
+            rules,
+        });
     }
 
     fn policy(&mut self, policy: &ast::Policy) {
@@ -825,27 +1003,40 @@ impl Lowerer {
         let mut apps = Vec::new();
         for list in &policy.apps {
             for name in self.names(&list.node, "an app") {
-                let Some(app) = self.resolve(NameKind::App, name).map(AppId) else { continue };
+                let Some(app) = self.resolve(NameKind::App, name).map(AppId) else {
+                    continue;
+                };
                 let app_loc = self.loc(name.span);
                 if let Some((other, first)) = self.app_policy.get(&app) {
                     let (other, first) = (other.clone(), *first);
                     let d = Diagnostic::new(
                         Code::AppPolicyConflict,
                         app_loc,
-                        format!("app `{}` is assigned to policies `{other}` and `{}`", name.text, policy.name.text),
+                        format!(
+                            "app `{}` is assigned to policies `{other}` and `{}`",
+                            name.text, policy.name.text
+                        ),
                     )
                     .with_label("second assignment")
                     .with_related(first, format!("already assigned to `{other}` here"))
-                    .with_help("an app has exactly one sign-on policy: remove it from one of the two");
+                    .with_help(
+                        "an app has exactly one sign-on policy: remove it from one of the two",
+                    );
                     self.report(d);
                     continue;
                 }
-                self.app_policy.insert(app, (policy.name.text.clone(), app_loc));
+                self.app_policy
+                    .insert(app, (policy.name.text.clone(), app_loc));
                 apps.push(app);
             }
         }
         let rules = self.rules(&policy.rules, RuleContext::App, &policy.name.text);
-        self.model.policies.push(Policy { name: policy.name.text.clone(), loc, apps, rules });
+        self.model.policies.push(Policy {
+            name: policy.name.text.clone(),
+            loc,
+            apps,
+            rules,
+        });
     }
 
     fn rules(&mut self, rules: &[ast::Rule], context: RuleContext, policy: &str) -> Vec<Rule> {
@@ -853,7 +1044,12 @@ impl Lowerer {
         for rule in rules {
             if let Some(first) = out.iter().find(|r| r.name == rule.name.text) {
                 let first = first.loc;
-                self.duplicate(&format!("rule in policy `{policy}`:"), &rule.name.text, rule.name.span, first);
+                self.duplicate(
+                    &format!("rule in policy `{policy}`:"),
+                    &rule.name.text,
+                    rule.name.span,
+                    first,
+                );
                 continue;
             }
             if let Some(r) = self.rule(rule, context) {
@@ -901,33 +1097,49 @@ impl Lowerer {
                 continue;
             }
             match &setting.node {
-                S::When(conditions) => out.conditions = self.conditions(conditions, ConditionContext::Rule),
+                S::When(conditions) => {
+                    out.conditions = self.conditions(conditions, ConditionContext::Rule)
+                }
                 // `require` with `deny`: reported as a conflict below.
                 S::Require(_) | S::Deny if action.is_some() => {}
                 S::Require(req) => {
                     let lowered = self.requirement(req, setting.span, context);
-                    action = Some((lowered.map(|r| Action::Require(r, self.loc(setting.span))), setting.span));
+                    action = Some((
+                        lowered.map(|r| Action::Require(r, self.loc(setting.span))),
+                        setting.span,
+                    ));
                 }
-                S::Deny => action = Some((Some(Action::Deny(self.loc(setting.span))), setting.span)),
+                S::Deny => {
+                    action = Some((Some(Action::Deny(self.loc(setting.span))), setting.span))
+                }
                 S::Possession(list) => {
                     out.possession = self
                         .names(list, "a possession constraint")
                         .into_iter()
-                        .filter_map(|n| self.choice(n, "possession constraint", CONSTRAINTS).map(|c| (c, self.loc(n.span))))
+                        .filter_map(|n| {
+                            self.choice(n, "possession constraint", CONSTRAINTS)
+                                .map(|c| (c, self.loc(n.span)))
+                        })
                         .collect();
                 }
                 S::Methods(m) => {
                     out.methods = match m {
                         ast::MethodsSetting::Any => MethodFilter::Any,
-                        ast::MethodsSetting::Only(list) => MethodFilter::Only(self.method_list(list, true)),
-                        ast::MethodsSetting::Except(list) => MethodFilter::Except(self.method_list(list, true)),
+                        ast::MethodsSetting::Only(list) => {
+                            MethodFilter::Only(self.method_list(list, true))
+                        }
+                        ast::MethodsSetting::Except(list) => {
+                            MethodFilter::Except(self.method_list(list, true))
+                        }
                     }
                 }
                 S::Reauth(r) => {
                     let value = match r {
                         ast::Reauth::EverySignIn => Some(Reauth::EverySignIn),
                         ast::Reauth::Never => Some(Reauth::Never),
-                        ast::Reauth::After(d) => self.duration(d, "re-authentication frequency").map(Reauth::AfterSecs),
+                        ast::Reauth::After(d) => self
+                            .duration(d, "re-authentication frequency")
+                            .map(Reauth::AfterSecs),
                     };
                     out.reauth = value.map(|v| (v, self.loc(setting.span)));
                 }
@@ -937,7 +1149,12 @@ impl Lowerer {
         let requires: Vec<Span> = rule
             .settings
             .iter()
-            .filter(|s| matches!(s.node, ast::RuleSetting::Require(_) | ast::RuleSetting::Deny))
+            .filter(|s| {
+                matches!(
+                    s.node,
+                    ast::RuleSetting::Require(_) | ast::RuleSetting::Deny
+                )
+            })
             .map(|s| s.span)
             .collect();
         if let [first, second, ..] = requires.as_slice()
@@ -947,7 +1164,10 @@ impl Lowerer {
             let d = Diagnostic::new(
                 Code::ConflictingSettings,
                 self.loc(*second),
-                format!("rule `{}` both requires authentication and denies", rule.name.text),
+                format!(
+                    "rule `{}` both requires authentication and denies",
+                    rule.name.text
+                ),
             )
             .with_label("conflicts with the earlier setting")
             .with_related(self.loc(*first), "set here")
@@ -977,10 +1197,17 @@ impl Lowerer {
         Some(out)
     }
 
-    fn requirement(&mut self, req: &ast::Requirement, span: Span, context: RuleContext) -> Option<Requirement> {
+    fn requirement(
+        &mut self,
+        req: &ast::Requirement,
+        span: Span,
+        context: RuleContext,
+    ) -> Option<Requirement> {
         let loc = self.loc(span);
         let invalid = |message: String, help: &str| {
-            Diagnostic::new(Code::InvalidValue, loc, message).with_label("not accepted here").with_help(help.to_owned())
+            Diagnostic::new(Code::InvalidValue, loc, message)
+                .with_label("not accepted here")
+                .with_help(help.to_owned())
         };
         let lowered = match (req, context) {
             (ast::Requirement::Named(n), RuleContext::Session) => match n.text.as_str() {
@@ -988,7 +1215,11 @@ impl Lowerer {
                 "any_factor" => Requirement::AnyFactor,
                 "mfa" => Requirement::Mfa,
                 _ => {
-                    self.choice(n, "session requirement", &[("password", ()), ("any_factor", ()), ("mfa", ())]);
+                    self.choice(
+                        n,
+                        "session requirement",
+                        &[("password", ()), ("any_factor", ()), ("mfa", ())],
+                    );
                     return None;
                 }
             },
@@ -1013,7 +1244,8 @@ impl Lowerer {
             },
             (_, RuleContext::Session) => {
                 let d = invalid(
-                    "a global session policy rule requires `password`, `any_factor` or `mfa`".to_owned(),
+                    "a global session policy rule requires `password`, `any_factor` or `mfa`"
+                        .to_owned(),
                     "factor counts and method chains belong to app sign-on policy rules",
                 );
                 self.report(d);
@@ -1023,7 +1255,10 @@ impl Lowerer {
                 1 => Requirement::OneFactorType,
                 2 => Requirement::TwoFactorTypes,
                 n => {
-                    let d = invalid(format!("a rule cannot require {n} factor types"), "require `1 factor_type` or `2 factor_types`");
+                    let d = invalid(
+                        format!("a rule cannot require {n} factor types"),
+                        "require `1 factor_type` or `2 factor_types`",
+                    );
                     self.report(d);
                     return None;
                 }
@@ -1041,7 +1276,10 @@ impl Lowerer {
             },
             (ast::Requirement::Chain(chains), RuleContext::App) => {
                 if chains.is_empty() || chains.iter().any(|c| c.values.is_empty()) {
-                    let d = invalid("a method chain cannot be empty".to_owned(), "write each chain as a list of methods: `chain [[okta_verify.push, password]]`");
+                    let d = invalid(
+                        "a method chain cannot be empty".to_owned(),
+                        "write each chain as a list of methods: `chain [[okta_verify.push, password]]`",
+                    );
                     self.report(d);
                     return None;
                 }
@@ -1062,7 +1300,14 @@ impl Lowerer {
         self.tests.insert(title.clone(), loc);
         let block = format!("test \"{title}\"");
         let mut seen = Vec::new();
-        let mut out = Test { title, loc, app: None, user: TestUser::default(), claims: TestClaims::None, expect: None };
+        let mut out = Test {
+            title,
+            loc,
+            app: None,
+            user: TestUser::default(),
+            claims: TestClaims::None,
+            expect: None,
+        };
         let mut has_app = false;
         for setting in &test.settings {
             let key = match &setting.node {
@@ -1077,7 +1322,9 @@ impl Lowerer {
             match &setting.node {
                 ast::TestSetting::App(app) => {
                     has_app = true;
-                    out.app = self.resolve(NameKind::App, app).map(|a| (AppId(a), self.loc(app.span)));
+                    out.app = self
+                        .resolve(NameKind::App, app)
+                        .map(|a| (AppId(a), self.loc(app.span)));
                 }
                 ast::TestSetting::User(fields) => out.user = self.test_user(fields, &block),
                 ast::TestSetting::Claims { idp, amr } => {
@@ -1112,10 +1359,23 @@ impl Lowerer {
                     };
                 }
                 ast::TestSetting::Expect { decision, by, with } => {
-                    let Some(decision) = self.choice(decision, "decision", DECISIONS) else { continue };
-                    let by = by.as_ref().map(|b| Named { name: b.text.clone(), loc: self.loc(b.span) });
-                    let with = with.as_ref().map(|w| self.method_list(w, false)).unwrap_or_default();
-                    out.expect = Some(Expectation { decision, by, with, loc: self.loc(setting.span) });
+                    let Some(decision) = self.choice(decision, "decision", DECISIONS) else {
+                        continue;
+                    };
+                    let by = by.as_ref().map(|b| Named {
+                        name: b.text.clone(),
+                        loc: self.loc(b.span),
+                    });
+                    let with = with
+                        .as_ref()
+                        .map(|w| self.method_list(w, false))
+                        .unwrap_or_default();
+                    out.expect = Some(Expectation {
+                        decision,
+                        by,
+                        with,
+                        loc: self.loc(setting.span),
+                    });
                 }
             }
         }
@@ -1126,7 +1386,8 @@ impl Lowerer {
             self.missing(test.title.span, "expect", block, "expect allow");
         }
         if let Some(Expectation { by: Some(by), .. }) = &out.expect {
-            self.test_rule_refs.push((out.app.map(|(a, _)| a), by.clone()));
+            self.test_rule_refs
+                .push((out.app.map(|(a, _)| a), by.clone()));
         }
         self.model.tests.push(out);
     }
@@ -1150,13 +1411,19 @@ impl Lowerer {
             }
             match &field.node {
                 F::Groups(list) => {
-                    user.groups = self.resolve_all(list, NameKind::Group, "a group").into_iter().map(GroupId).collect();
+                    user.groups = self
+                        .resolve_all(list, NameKind::Group, "a group")
+                        .into_iter()
+                        .map(GroupId)
+                        .collect();
                 }
                 F::Zone(z) => user.zone = self.resolve(NameKind::Zone, z).map(ZoneId),
                 F::Risk(r) => user.risk = self.choice(r, "risk level", RISKS),
                 F::Platform(p) => user.platform = self.choice(p, "platform", PLATFORMS),
                 F::Domain(d) => user.domain = Some(d.value.to_ascii_lowercase()),
-                F::Device(d) => user.device.extend(self.choice(d, "device state", DEVICE_STATES)),
+                F::Device(d) => user
+                    .device
+                    .extend(self.choice(d, "device state", DEVICE_STATES)),
             }
         }
         user
@@ -1167,15 +1434,24 @@ impl Lowerer {
         let refs = std::mem::take(&mut self.test_rule_refs);
         for (app, by) in refs {
             let session = self.model.session_policies.iter().flat_map(|p| &p.rules);
-            let app_rules = app.and_then(|a| self.model.policy_of_app(a)).into_iter().flat_map(|(_, p)| &p.rules);
+            let app_rules = app
+                .and_then(|a| self.model.policy_of_app(a))
+                .into_iter()
+                .flat_map(|(_, p)| &p.rules);
             let candidates: Vec<&str> = session.chain(app_rules).map(|r| r.name.as_str()).collect();
             if candidates.contains(&by.name.as_str()) {
                 continue;
             }
-            let mut d = Diagnostic::new(Code::UnknownReference, by.loc, format!("unknown rule `{}`", by.name))
-                .with_label("no rule of this app's policy or of the session policy has this name");
+            let mut d = Diagnostic::new(
+                Code::UnknownReference,
+                by.loc,
+                format!("unknown rule `{}`", by.name),
+            )
+            .with_label("no rule of this app's policy or of the session policy has this name");
             d = match suggest::closest(&by.name, candidates) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(by.loc, s),
+                Some(s) => d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_fix(by.loc, s),
                 None => d.with_help("name a rule of the policy that the test's app is assigned to"),
             };
             self.diagnostics.push(d);
@@ -1208,6 +1484,8 @@ fn valid_domain(s: &str) -> bool {
     s.contains('.')
         && s.len() <= 253
         && s.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
 }

@@ -68,7 +68,11 @@ impl Model {
     }
 
     pub fn idp_named(&self, name: &str) -> Option<(IdpId, &Idp)> {
-        self.idps.iter().enumerate().find(|(_, i)| i.name == name).map(|(n, i)| (IdpId(n as u32), i))
+        self.idps
+            .iter()
+            .enumerate()
+            .find(|(_, i)| i.name == name)
+            .map(|(n, i)| (IdpId(n as u32), i))
     }
 
     /// The app sign-on policy an app is assigned to.
@@ -87,11 +91,20 @@ impl Model {
 
     /// Every rule, session rules first, with the policy it belongs to.
     pub fn rules(&self) -> impl Iterator<Item = (RuleOwner, &Rule)> {
-        let session = self.session_policies.iter().enumerate().flat_map(|(p, sp)| {
-            sp.rules.iter().map(move |r| (RuleOwner::Session(p as u32), r))
-        });
+        let session = self
+            .session_policies
+            .iter()
+            .enumerate()
+            .flat_map(|(p, sp)| {
+                sp.rules
+                    .iter()
+                    .map(move |r| (RuleOwner::Session(p as u32), r))
+            });
         let app = self.policies.iter().enumerate().flat_map(|(p, policy)| {
-            policy.rules.iter().map(move |r| (RuleOwner::App(PolicyId(p as u32)), r))
+            policy
+                .rules
+                .iter()
+                .map(move |r| (RuleOwner::App(PolicyId(p as u32)), r))
         });
         session.chain(app)
     }
@@ -127,7 +140,11 @@ pub struct Features {
 impl Features {
     /// Whether claims sharing is on for IdPs of this kind.
     pub fn covers(self, kind: IdpKind) -> bool {
-        if kind.is_okta() { self.okta_to_okta_claims_sharing } else { self.third_party_claims_sharing }
+        if kind.is_okta() {
+            self.okta_to_okta_claims_sharing
+        } else {
+            self.third_party_claims_sharing
+        }
     }
 }
 
@@ -236,12 +253,30 @@ pub struct Condition {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConditionTest {
-    Group { negated: bool, groups: Vec<GroupId> },
-    Zone { negated: bool, zones: Vec<ZoneId> },
-    Risk { negated: bool, levels: Vec<Risk> },
-    Platform { negated: bool, platforms: Vec<Platform> },
-    Domain { negated: bool, domains: Vec<String> },
-    App { negated: bool, apps: Vec<AppId> },
+    Group {
+        negated: bool,
+        groups: Vec<GroupId>,
+    },
+    Zone {
+        negated: bool,
+        zones: Vec<ZoneId>,
+    },
+    Risk {
+        negated: bool,
+        levels: Vec<Risk>,
+    },
+    Platform {
+        negated: bool,
+        platforms: Vec<Platform>,
+    },
+    Domain {
+        negated: bool,
+        domains: Vec<String>,
+    },
+    App {
+        negated: bool,
+        apps: Vec<AppId>,
+    },
     Device(DeviceState),
 }
 
@@ -393,7 +428,11 @@ pub enum TestClaims {
     #[default]
     None,
     /// `claims IDP [..]`: the raw values the IdP sends, as strings (unsupported ones included).
-    From { idp: IdpId, amr: Vec<String>, loc: Loc },
+    From {
+        idp: IdpId,
+        amr: Vec<String>,
+        loc: Loc,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -8,15 +8,23 @@ pub(super) const ENGINES: &[(&str, Engine)] =
     &[("identity", Engine::Identity), ("classic", Engine::Classic)];
 
 pub(super) const FEATURES: &[(&str, Feature)] = &[
-    ("okta_to_okta_claims_sharing", Feature::OktaToOktaClaimsSharing),
-    ("third_party_claims_sharing", Feature::ThirdPartyClaimsSharing),
+    (
+        "okta_to_okta_claims_sharing",
+        Feature::OktaToOktaClaimsSharing,
+    ),
+    (
+        "third_party_claims_sharing",
+        Feature::ThirdPartyClaimsSharing,
+    ),
 ];
 
 pub(super) const STATUSES: &[(&str, Status)] =
     &[("active", Status::Active), ("inactive", Status::Inactive)];
 
-pub(super) const ENROLLMENTS: &[(&str, Enrollment)] =
-    &[("allowed", Enrollment::Allowed), ("disabled", Enrollment::Disabled)];
+pub(super) const ENROLLMENTS: &[(&str, Enrollment)] = &[
+    ("allowed", Enrollment::Allowed),
+    ("disabled", Enrollment::Disabled),
+];
 
 pub(super) const USED_FOR: &[(&str, UsedFor)] =
     &[("recovery", UsedFor::Recovery), ("mfa", UsedFor::Mfa)];
@@ -30,8 +38,11 @@ pub(super) const IDP_KINDS: &[(&str, IdpKind)] = &[
     ("saml", IdpKind::Saml),
 ];
 
-pub(super) const RISKS: &[(&str, Risk)] =
-    &[("low", Risk::Low), ("medium", Risk::Medium), ("high", Risk::High)];
+pub(super) const RISKS: &[(&str, Risk)] = &[
+    ("low", Risk::Low),
+    ("medium", Risk::Medium),
+    ("high", Risk::High),
+];
 
 pub(super) const PLATFORMS: &[(&str, Platform)] = &[
     ("ios", Platform::Ios),
@@ -41,17 +52,31 @@ pub(super) const PLATFORMS: &[(&str, Platform)] = &[
     ("chromeos", Platform::Chromeos),
 ];
 
-pub(super) const DEVICE_STATES: &[(&str, DeviceState)] =
-    &[("registered", DeviceState::Registered), ("managed", DeviceState::Managed)];
+pub(super) const DEVICE_STATES: &[(&str, DeviceState)] = &[
+    ("registered", DeviceState::Registered),
+    ("managed", DeviceState::Managed),
+];
 
-pub(super) const DECISIONS: &[(&str, Decision)] =
-    &[("allow", Decision::Allow), ("challenge", Decision::Challenge), ("deny", Decision::Deny)];
+pub(super) const DECISIONS: &[(&str, Decision)] = &[
+    ("allow", Decision::Allow),
+    ("challenge", Decision::Challenge),
+    ("deny", Decision::Deny),
+];
 
 pub(super) const CONSTRAINTS: &[(&str, PossessionConstraint)] = &[
-    ("phishing_resistant", PossessionConstraint::PhishingResistant),
-    ("hardware_protected", PossessionConstraint::HardwareProtected),
+    (
+        "phishing_resistant",
+        PossessionConstraint::PhishingResistant,
+    ),
+    (
+        "hardware_protected",
+        PossessionConstraint::HardwareProtected,
+    ),
     ("device_bound", PossessionConstraint::DeviceBound),
-    ("exclude_phone_email", PossessionConstraint::ExcludePhoneEmail),
+    (
+        "exclude_phone_email",
+        PossessionConstraint::ExcludePhoneEmail,
+    ),
     ("user_presence", PossessionConstraint::UserPresence),
     ("user_verification", PossessionConstraint::UserVerification),
 ];
@@ -84,8 +109,14 @@ mod tests {
         assert_eq!(duration_secs("30m"), Ok(1800));
         assert_eq!(duration_secs("2h"), Ok(7200));
         assert_eq!(duration_secs("1d"), Ok(86_400));
-        assert_eq!(duration_secs("5x"), Err("`x` is not a unit of time".to_owned()));
-        assert_eq!(duration_secs("5"), Err("a duration needs a unit".to_owned()));
+        assert_eq!(
+            duration_secs("5x"),
+            Err("`x` is not a unit of time".to_owned())
+        );
+        assert_eq!(
+            duration_secs("5"),
+            Err("a duration needs a unit".to_owned())
+        );
         assert!(duration_secs("99999999999999999999d").is_err());
     }
 }

@@ -1,0 +1,75 @@
+//! `policyc check`: parse, resolve and check a policy set.
+
+use super::{ColorChoice, EXIT_FAILED, EXIT_OK, load, use_color};
+use crate::diagnostic::Counts;
+use crate::diagnostic::render::{self, Format, RenderOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Parse, resolve and statically check a policy set.
+///
+/// Reads every `.policy` file under PATHS (default: the current folder, recursively) as one
+/// policy set and reports every problem found. Exit 0 when there are no errors (warnings
+/// allowed), 1 when there are errors, 2 when it could not run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// Files or folders to check (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Output format: `human` for people, `json` for scripts, `sarif` for code scanning,
+    /// `github` for GitHub Actions annotations.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Fail (exit 1) on warnings too: for strict CI.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Colour the human output: `auto` colours a terminal unless `NO_COLOR` is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+pub fn run(args: &CheckArgs) -> u8 {
+    let started = Instant::now();
+    let sources = match load::load(&args.paths) {
+        Ok(sources) => sources,
+        Err(err) => return err.report(),
+    };
+    let compiled = crate::compile(sources);
+    let files = compiled.sources.len();
+    let counts = Counts::of(&compiled.diagnostics);
+    let options = RenderOptions {
+        color: use_color(args.color),
+        files_checked: files,
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = render::render(
+        args.format,
+        &compiled.diagnostics,
+        &compiled.sources,
+        &options,
+        &mut stdout,
+    )
+    .and_then(|()| stdout.flush())
+    {
+        eprintln!("error: cannot write the report: {err}");
+        return super::EXIT_CANNOT_RUN;
+    }
+    eprintln!(
+        "checked {files} {}, {} {}, {} {} in {} ms",
+        plural(files, "file", "files"),
+        counts.errors,
+        plural(counts.errors, "error", "errors"),
+        counts.warnings,
+        plural(counts.warnings, "warning", "warnings"),
+        started.elapsed().as_millis()
+    );
+    if counts.errors > 0 || (args.deny_warnings && counts.warnings > 0) {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}

@@ -1,0 +1,106 @@
+//! The `policyc` command line: a thin shell over the library. This module and the language
+//! server are the only places that do IO.
+
+pub mod check;
+pub mod claims;
+mod load;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code: the command ran and found nothing wrong (warnings allowed).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the command ran and found errors (or refused its input).
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: the command could not run (unreadable path, no policy files, bad arguments).
+pub const EXIT_CANNOT_RUN: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "policyc",
+    version,
+    about = "Authentication policy-as-code: compile, check and simulate Okta sign-on policies",
+    long_about = "Authentication policy-as-code for Okta orgs federated with other IdPs.\n\n\
+        Write your org's authenticators, identity providers, routing rules, global session \
+        policy and app sign-on policies in `.policy` files, keep them in git, and let policyc \
+        check them before they reach production.\n\n\
+        Start with `policyc check` in the folder that holds your `.policy` files.",
+    after_help = "Exit codes: 0 success, 1 problems found (or input refused), 2 could not run.\n\
+        Language reference: docs/language.md. Diagnostic codes: docs/checks.md."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Check(check::CheckArgs),
+    /// Inspect what the SP would make of an IdP's ID token, SAML response or claims.
+    #[command(subcommand)]
+    Claims(ClaimsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClaimsCommand {
+    Inspect(claims::InspectArgs),
+}
+
+/// Parses the arguments and runs the command; the binary's whole `main`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                EXIT_CANNOT_RUN
+            } else {
+                EXIT_OK
+            };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    ExitCode::from(match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Claims(ClaimsCommand::Inspect(args)) => claims_inspect(&args),
+    })
+}
+
+fn claims_inspect(args: &claims::InspectArgs) -> u8 {
+    let sources = match load::load(&args.paths) {
+        Ok(sources) => sources,
+        Err(err) => return err.report(),
+    };
+    let compiled = crate::compile(sources);
+    let idps = load::idp_configs(&compiled);
+    let mut stdout = std::io::stdout().lock();
+    match claims::run_inspect(args, &idps, &mut stdout) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            EXIT_CANNOT_RUN
+        }
+    }
+}
+
+/// Whether to colour output written to stdout: `--color`, then `NO_COLOR`, then whether stdout
+/// is a terminal.
+pub fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
