@@ -60,6 +60,22 @@ pub struct IdpConfig {
 }
 
 impl IdpConfig {
+    /// Refuses (`unknown-idp`) input of `protocol` for an IdP that speaks the other one.
+    pub fn expect_protocol(&self, protocol: Protocol) -> Result<(), ClaimsError> {
+        if self.kind.protocol() != protocol {
+            return Err(ClaimsError::new(
+                ErrorKind::UnknownIdp,
+                format!(
+                    "idp `{}` is of kind `{}`, which speaks {}, not {protocol}",
+                    self.name,
+                    self.kind,
+                    self.kind.protocol()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// An IdP with nothing configured but its name and kind.
     pub fn new(name: impl Into<String>, kind: IdpKind) -> IdpConfig {
         IdpConfig {
@@ -385,18 +401,7 @@ pub(crate) fn string_array(v: &Value, key: &str) -> Result<Vec<String>, ClaimsEr
 
 /// Refuses an IdP whose protocol is not the input's.
 pub(crate) fn check_protocol(idp: &IdpConfig, input: Protocol) -> Result<(), ClaimsError> {
-    if idp.kind.protocol() != input {
-        return Err(ClaimsError::new(
-            ErrorKind::UnknownIdp,
-            format!(
-                "idp `{}` is of kind `{}`, which speaks {}, not {input}",
-                idp.name,
-                idp.kind,
-                idp.kind.protocol()
-            ),
-        ));
-    }
-    Ok(())
+    idp.expect_protocol(input)
 }
 
 #[cfg(test)]

@@ -226,7 +226,7 @@ fn check_exp(exp: u64, now: u64, skew: u64, what: &str) -> Result<(), ClaimsErro
         return Err(ClaimsError::new(
             ErrorKind::Expired,
             format!(
-                "{what} expired at {} (`exp` {exp}); now is {} (`{now}`), clock skew {skew}s",
+                "{what} expired at {} (`exp` {exp}); now is {} ({now}), clock skew {skew}s",
                 super::format_time(exp),
                 super::format_time(now)
             ),
@@ -240,7 +240,7 @@ fn check_nbf(nbf: u64, now: u64, skew: u64, what: &str) -> Result<(), ClaimsErro
         return Err(ClaimsError::new(
             ErrorKind::NotYetValid,
             format!(
-                "{what} is not valid before {} (`nbf` {nbf}); now is {} (`{now}`), clock skew {skew}s",
+                "{what} is not valid before {} (`nbf` {nbf}); now is {} ({now}), clock skew {skew}s",
                 super::format_time(nbf),
                 super::format_time(now)
             ),

@@ -71,7 +71,7 @@ pub fn claims_human(claims: &TrustedClaims) -> String {
         },
     ));
     for (label, value) in rows {
-        let _ = writeln!(out, "{label:<14}{value}");
+        let _ = writeln!(out, "{label:<15}{value}");
     }
 
     if !claims.evidence.is_empty() {

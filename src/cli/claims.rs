@@ -56,7 +56,9 @@ pub fn run_inspect(args: &InspectArgs, idps: &[IdpConfig], out: &mut dyn Write) 
     };
     let result = if let Some(path) = &args.id_token {
         let token = read_capped(path, limits.max_token_bytes)?;
-        match select_idp(args.idp.as_deref(), idps, Some(Protocol::Oidc), None) {
+        let selected = select_idp(args.idp.as_deref(), idps, Some(Protocol::Oidc), None)
+            .and_then(|idp| idp.expect_protocol(Protocol::Oidc).map(|()| idp));
+        match selected {
             Err(e) => Err(e),
             Ok(idp) => match &idp.jwks_path {
                 None => Err(ClaimsError::new(
