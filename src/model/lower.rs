@@ -21,6 +21,11 @@ pub fn lower(files: &[(FileId, &ast::SourceFileAst)]) -> (Model, Vec<Diagnostic>
         for item in &ast.items {
             cx.declare(item);
         }
+        for broken in &ast.unparsed {
+            if let Some(name) = &broken.name {
+                cx.unparsed_names.push((broken.keyword.clone(), name.text.clone()));
+            }
+        }
     }
     for (file, ast) in files {
         cx.file = *file;
@@ -55,6 +60,8 @@ struct Lowerer {
     authenticator_kinds: HashMap<AuthenticatorKind, Loc>,
     /// Which policy each app is assigned to, and where.
     app_policy: HashMap<AppId, (String, Loc)>,
+    /// `keyword name` of items that did not parse: references to them are not reported.
+    unparsed_names: Vec<(String, String)>,
     /// `expect .. by RULE` references, checked once every rule is known.
     test_rule_refs: Vec<(Option<AppId>, Named)>,
 }
@@ -170,7 +177,14 @@ impl Lowerer {
             NameKind::App => self.apps.get(&ident.text).map(|a| a.0),
             NameKind::Idp => self.idps.get(&ident.text).map(|(i, _)| i.0),
         };
-        if found.is_none() {
+        let keyword = match kind {
+            NameKind::Group => "group",
+            NameKind::Zone => "zone",
+            NameKind::App => "app",
+            NameKind::Idp => "idp",
+        };
+        let in_broken_item = self.unparsed_names.iter().any(|(k, n)| k == keyword && *n == ident.text);
+        if found.is_none() && !in_broken_item {
             let candidates: Vec<&str> = match kind {
                 NameKind::Group => self.groups.keys().map(String::as_str).collect(),
                 NameKind::Zone => self.zones.keys().map(String::as_str).collect(),

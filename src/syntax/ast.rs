@@ -68,6 +68,15 @@ pub struct Spanned<T> {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SourceFileAst {
     pub items: Vec<Item>,
+    /// Items that did not parse, by their leading `keyword name` where it could be read: the
+    /// model treats these names as declared, so one typo does not also flag every reference.
+    pub unparsed: Vec<UnparsedItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnparsedItem {
+    pub keyword: String,
+    pub name: Option<Ident>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,6 +19,7 @@ pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
         diagnostics: Vec::new(),
     };
     let mut items = Vec::new();
+    let mut unparsed = Vec::new();
     for chunk in split::top_level_chunks(text) {
         let Some(chunk_text) = text.get(chunk.clone()) else {
             continue;
@@ -33,12 +34,13 @@ pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
                     }
                 }
             }
-            Err(err) => lower
-                .diagnostics
-                .push(errors::from_pest(file, text, chunk.start, &err)),
+            Err(err) => {
+                lower.diagnostics.push(errors::from_pest(file, text, chunk.start, &err));
+                unparsed.extend(split::leading_declaration(chunk_text, chunk.start));
+            }
         }
     }
-    (SourceFileAst { items }, lower.diagnostics)
+    (SourceFileAst { items, unparsed }, lower.diagnostics)
 }
 
 fn is_item(rule: Rule) -> bool {

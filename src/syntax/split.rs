@@ -5,6 +5,8 @@
 //! parse. The cut never changes what a correct file means: each chunk is parsed with the same
 //! `file` rule, so a chunk may hold several items.
 
+use super::ast::{Ident, UnparsedItem};
+use crate::source::Span;
 use std::ops::Range;
 
 const ITEM_KEYWORDS: &[&str] = &[
@@ -89,6 +91,28 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
     chunks
 }
 
+/// The `keyword name` a chunk starts with (`idp corp {` → `idp`, `corp`), if it reads as one.
+pub(super) fn leading_declaration(chunk: &str, offset: usize) -> Option<UnparsedItem> {
+    let word = |from: usize| -> Option<(usize, usize)> {
+        let rest = chunk.get(from..)?;
+        let start = from + (rest.len() - rest.trim_start().len());
+        let len = chunk.get(start..)?.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(chunk.len() - start);
+        (len > 0).then_some((start, start + len))
+    };
+    let skip_comments = chunk
+        .lines()
+        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        .min(chunk.len());
+    let (ks, ke) = word(skip_comments)?;
+    let keyword = chunk.get(ks..ke)?.to_owned();
+    let name = word(ke).and_then(|(ns, ne)| {
+        Some(Ident { text: chunk.get(ns..ne)?.to_owned(), span: Span::new(offset + ns, offset + ne) })
+    });
+    Some(UnparsedItem { keyword, name })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +122,13 @@ mod tests {
             .into_iter()
             .map(|r| text[r].trim())
             .collect()
+    }
+
+    #[test]
+    fn reads_the_leading_declaration_of_a_broken_chunk() {
+        let item = leading_declaration("# corp\nidp corp {\n  kind = oidc\n}", 10);
+        assert_eq!(item.as_ref().map(|i| i.keyword.as_str()), Some("idp"));
+        assert_eq!(item.and_then(|i| i.name).map(|n| (n.text, n.span)), Some(("corp".to_owned(), Span::new(21, 25))));
     }
 
     #[test]
