@@ -1,0 +1,143 @@
+//! `policyc check` end to end: the real binary, its exit codes, formats and summary line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn policyc(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("policyc runs")
+}
+
+/// A fresh folder with the given files; removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("policyc-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const ORG: &str = "org acme {\n  engine identity\n}\ngroup admins\napp wiki\n";
+const BROKEN: &str = "policy p {\n  apps [wiki]\n  rule r {\n    when group in [admin]\n    require password\n  }\n}\n";
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn the_example_policy_set_checks_clean() {
+    let out = policyc(&["check", "policies/"], Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains(" files, 0 errors, 0 warnings in "), "{}", stderr(&out));
+}
+
+#[test]
+fn errors_exit_1_with_the_json_contract() {
+    let dir = Scratch::new("json", &[("org.policy", ORG), ("apps/p.policy", BROKEN)]);
+    let out = policyc(&["check", "--format", "json"], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    let expected = concat!(
+        r#"{"diagnostics":[{"code":"unknown-reference","severity":"error","message":"unknown group `admin`","#,
+        r#""file":"apps/p.policy","line":4,"column":20,"end_line":4,"end_column":25,"#,
+        r#""labels":[],"help":"did you mean `admins`?"}],"errors":1,"warnings":0,"files":2}"#,
+        "\n"
+    );
+    assert_eq!(stdout(&out), expected);
+    assert!(stderr(&out).starts_with("checked 2 files, 1 error, 0 warnings in "), "{}", stderr(&out));
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let idp = "idp partner {\n  kind saml\n  trust_claims true\n  asserts [pwd, zzz]\n}\n";
+    let dir = Scratch::new("warn", &[("org.policy", ORG), ("idp.policy", idp)]);
+    let out = policyc(&["check"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("unsupported-amr"));
+    assert!(stderr(&out).starts_with("checked 2 files, 0 errors, 1 warning in "));
+    let strict = policyc(&["check", "--deny-warnings"], &dir.0);
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn could_not_run_exits_2() {
+    let dir = Scratch::new("cannot", &[("notes.txt", "hello")]);
+    let missing = policyc(&["check", "nowhere/"], &dir.0);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(stderr(&missing), "error: cannot read `nowhere/`: no such file or folder\n");
+
+    let empty = policyc(&["check"], &dir.0);
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(stderr(&empty).starts_with("error: no `.policy` files in `.`"), "{}", stderr(&empty));
+
+    std::fs::write(dir.0.join("bad.policy"), [0x67, 0xff, 0x0a]).unwrap();
+    let binary = policyc(&["check"], &dir.0);
+    assert_eq!(binary.status.code(), Some(2));
+    assert_eq!(stderr(&binary), "error: `bad.policy` is not UTF-8 text (invalid byte at offset 1)\n");
+
+    let bad_flag = policyc(&["check", "--format", "xml"], &dir.0);
+    assert_eq!(bad_flag.status.code(), Some(2));
+}
+
+#[test]
+fn sarif_and_github_formats() {
+    let dir = Scratch::new("formats", &[("org.policy", ORG), ("p.policy", BROKEN)]);
+    let sarif = policyc(&["check", "--format", "sarif"], &dir.0);
+    assert_eq!(sarif.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(value["version"], "2.1.0");
+    assert_eq!(value["runs"][0]["results"][0]["ruleId"], "unknown-reference");
+
+    let github = policyc(&["check", "--format", "github"], &dir.0);
+    assert_eq!(github.status.code(), Some(1));
+    assert!(
+        stdout(&github).starts_with(
+            "::error file=p.policy,line=4,col=20,endLine=4,endColumn=25,title=unknown-reference::unknown group `admin`"
+        ),
+        "{}",
+        stdout(&github)
+    );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let dir = Scratch::new("color", &[("org.policy", ORG), ("p.policy", BROKEN)]);
+    let plain = policyc(&["check"], &dir.0);
+    assert!(!stdout(&plain).contains('\u{1b}'), "not a terminal: no colour");
+    let always = policyc(&["check", "--color", "always"], &dir.0);
+    assert!(stdout(&always).contains('\u{1b}'));
+    let human = stdout(&plain);
+    assert!(human.contains("unknown group `admin`"), "{human}");
+    assert!(human.contains("p.policy:4:20"), "{human}");
+}
+
+#[test]
+fn help_teaches_exit_codes() {
+    let out = policyc(&["check", "--help"], Path::new("."));
+    assert_eq!(out.status.code(), Some(0));
+    let help = stdout(&out);
+    assert!(help.contains("Exit 0 when there are no errors"), "{help}");
+    assert!(help.contains("--deny-warnings"));
+}
