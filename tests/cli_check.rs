@@ -49,9 +49,22 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn the_example_policy_set_checks_clean() {
-    let out = policyc(&["check", "policies/"], Path::new(env!("CARGO_MANIFEST_DIR")));
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
-    assert!(stderr(&out).contains(" files, 0 errors, 0 warnings in "), "{}", stderr(&out));
+    let out = policyc(
+        &["check", "policies/"],
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains(" files, 0 errors, 0 warnings in "),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -66,7 +79,11 @@ fn errors_exit_1_with_the_json_contract() {
         "\n"
     );
     assert_eq!(stdout(&out), expected);
-    assert!(stderr(&out).starts_with("checked 2 files, 1 error, 0 warnings in "), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("checked 2 files, 1 error, 0 warnings in "),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -86,16 +103,26 @@ fn could_not_run_exits_2() {
     let dir = Scratch::new("cannot", &[("notes.txt", "hello")]);
     let missing = policyc(&["check", "nowhere/"], &dir.0);
     assert_eq!(missing.status.code(), Some(2));
-    assert_eq!(stderr(&missing), "error: cannot read `nowhere/`: no such file or folder\n");
+    assert_eq!(
+        stderr(&missing),
+        "error: cannot read `nowhere/`: no such file or folder\n"
+    );
 
     let empty = policyc(&["check"], &dir.0);
     assert_eq!(empty.status.code(), Some(2));
-    assert!(stderr(&empty).starts_with("error: no `.policy` files in `.`"), "{}", stderr(&empty));
+    assert!(
+        stderr(&empty).starts_with("error: no `.policy` files in `.`"),
+        "{}",
+        stderr(&empty)
+    );
 
     std::fs::write(dir.0.join("bad.policy"), [0x67, 0xff, 0x0a]).unwrap();
     let binary = policyc(&["check"], &dir.0);
     assert_eq!(binary.status.code(), Some(2));
-    assert_eq!(stderr(&binary), "error: `bad.policy` is not UTF-8 text (invalid byte at offset 1)\n");
+    assert_eq!(
+        stderr(&binary),
+        "error: `bad.policy` is not UTF-8 text (invalid byte at offset 1)\n"
+    );
 
     let bad_flag = policyc(&["check", "--format", "xml"], &dir.0);
     assert_eq!(bad_flag.status.code(), Some(2));
@@ -108,7 +135,10 @@ fn sarif_and_github_formats() {
     assert_eq!(sarif.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
     assert_eq!(value["version"], "2.1.0");
-    assert_eq!(value["runs"][0]["results"][0]["ruleId"], "unknown-reference");
+    assert_eq!(
+        value["runs"][0]["results"][0]["ruleId"],
+        "unknown-reference"
+    );
 
     let github = policyc(&["check", "--format", "github"], &dir.0);
     assert_eq!(github.status.code(), Some(1));
@@ -125,7 +155,10 @@ fn sarif_and_github_formats() {
 fn colour_only_when_asked_or_on_a_terminal() {
     let dir = Scratch::new("color", &[("org.policy", ORG), ("p.policy", BROKEN)]);
     let plain = policyc(&["check"], &dir.0);
-    assert!(!stdout(&plain).contains('\u{1b}'), "not a terminal: no colour");
+    assert!(
+        !stdout(&plain).contains('\u{1b}'),
+        "not a terminal: no colour"
+    );
     let always = policyc(&["check", "--color", "always"], &dir.0);
     assert!(stdout(&always).contains('\u{1b}'));
     let human = stdout(&plain);

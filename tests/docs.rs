@@ -13,7 +13,10 @@ fn every_code_has_a_section_in_checks_md() {
     let docs = std::fs::read_to_string(root().join("docs/checks.md")).unwrap();
     for code in Code::ALL {
         let heading = format!("\n## `{code}`\n");
-        assert!(docs.contains(&heading), "docs/checks.md has no section for `{code}`");
+        assert!(
+            docs.contains(&heading),
+            "docs/checks.md has no section for `{code}`"
+        );
     }
 }
 
@@ -28,7 +31,11 @@ fn every_code_is_exercised_by_the_corpus() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "policy") {
                 let text = std::fs::read_to_string(&path).unwrap();
-                expected.extend(text.lines().filter(|l| l.starts_with("# expect:")).map(|l| format!("{l}\n")));
+                expected.extend(
+                    text.lines()
+                        .filter(|l| l.starts_with("# expect:"))
+                        .map(|l| format!("{l}\n")),
+                );
             }
         }
     }

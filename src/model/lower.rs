@@ -23,7 +23,8 @@ pub fn lower(files: &[(FileId, &ast::SourceFileAst)]) -> (Model, Vec<Diagnostic>
         }
         for broken in &ast.unparsed {
             if let Some(name) = &broken.name {
-                cx.unparsed_names.push((broken.keyword.clone(), name.text.clone()));
+                cx.unparsed_names
+                    .push((broken.keyword.clone(), name.text.clone()));
             }
         }
     }
@@ -33,7 +34,11 @@ pub fn lower(files: &[(FileId, &ast::SourceFileAst)]) -> (Model, Vec<Diagnostic>
             cx.item(item);
         }
     }
-    if cx.model.org.is_none() {
+    // An `org` that failed to parse was reported already; do not also say there is none.
+    let org_unparsed = files
+        .iter()
+        .any(|(_, ast)| ast.unparsed.iter().any(|u| u.keyword == "org"));
+    if cx.model.org.is_none() && !org_unparsed {
         let first = files.first().map_or(FileId(0), |(f, _)| *f);
         cx.diagnostics.push(
             Diagnostic::new(Code::MissingOrg, Loc::new(first, Span::default()), "the policy set has no `org`")
@@ -183,7 +188,10 @@ impl Lowerer {
             NameKind::App => "app",
             NameKind::Idp => "idp",
         };
-        let in_broken_item = self.unparsed_names.iter().any(|(k, n)| k == keyword && *n == ident.text);
+        let in_broken_item = self
+            .unparsed_names
+            .iter()
+            .any(|(k, n)| k == keyword && *n == ident.text);
         if found.is_none() && !in_broken_item {
             let candidates: Vec<&str> = match kind {
                 NameKind::Group => self.groups.keys().map(String::as_str).collect(),
@@ -233,7 +241,20 @@ impl Lowerer {
             format!("`{}` is not a valid {what}", ident.text),
         )
         .with_label(format!("expected one of {expected}"));
-        if let Some(s) = suggest::closest(&ident.text, words) {
+        // Words from other tools' configuration that mean one of ours.
+        const SYNONYMS: &[(&str, &str)] = &[
+            ("enabled", "active"),
+            ("disabled", "inactive"),
+            ("yes", "true"),
+            ("on", "true"),
+            ("no", "false"),
+            ("off", "false"),
+        ];
+        let synonym = SYNONYMS
+            .iter()
+            .find(|(w, ours)| ident.text.eq_ignore_ascii_case(w) && words.contains(ours))
+            .map(|(_, ours)| *ours);
+        if let Some(s) = synonym.or_else(|| suggest::closest(&ident.text, words.iter().copied())) {
             d = d
                 .with_help(format!("did you mean `{s}`?"))
                 .with_fix(self.loc(ident.span), s);
@@ -257,6 +278,12 @@ impl Lowerer {
                         format!("expected {what}, found {}", describe_value(other)),
                     )
                     .with_label(format!("not {what}"));
+                    let d = match other {
+                        ast::Value::Str(lit) if is_name(&lit.value) => d
+                            .with_help("names are written without quotes")
+                            .with_fix(self.loc(lit.span), lit.value.clone()),
+                        _ => d,
+                    };
                     self.report(d);
                 }
             }
@@ -596,7 +623,11 @@ impl Lowerer {
                         self.loc(path.span),
                         format!("`{}` is not a method of `{kind}`", path.text()),
                     )
-                    .with_label(format!("this block configures `{kind}`"));
+                    .with_label(format!("this block configures `{kind}`"))
+                    .with_help(format!(
+                        "configure `{}` in its own `authenticator {}` block",
+                        path.head.text, path.head.text
+                    ));
                     self.report(d);
                     continue;
                 }
@@ -1058,12 +1089,15 @@ impl Lowerer {
         for rule in rules {
             if let Some(first) = out.iter().find(|r| r.name == rule.name.text) {
                 let first = first.loc;
-                self.duplicate(
-                    &format!("rule in policy `{policy}`:"),
-                    &rule.name.text,
-                    rule.name.span,
-                    first,
-                );
+                let d = Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    self.loc(rule.name.span),
+                    format!("rule `{}` is defined twice in policy `{policy}`", rule.name.text),
+                )
+                .with_label("second definition")
+                .with_related(first, "first defined here")
+                .with_help("rules are tried in order, so the second would never apply: rename or remove it");
+                self.report(d);
                 continue;
             }
             if let Some(r) = self.rule(rule, context) {
@@ -1256,11 +1290,17 @@ impl Lowerer {
                     return None;
                 }
             },
-            (_, RuleContext::Session) => {
+            (written, RuleContext::Session) => {
+                let written = match written {
+                    ast::Requirement::Factors { count } => format!("{} factor_types", count.node),
+                    ast::Requirement::PasswordPlus { count } => {
+                        format!("password + {} factor_type", count.node)
+                    }
+                    _ => "chain [..]".to_owned(),
+                };
                 let d = invalid(
-                    "a global session policy rule requires `password`, `any_factor` or `mfa`"
-                        .to_owned(),
-                    "factor counts and method chains belong to app sign-on policy rules",
+                    format!("`{written}` is an app sign-on policy requirement"),
+                    "a global session policy rule requires `password`, `any_factor` or `mfa`",
                 );
                 self.report(d);
                 return None;
@@ -1290,8 +1330,14 @@ impl Lowerer {
             },
             (ast::Requirement::Chain(chains), RuleContext::App) => {
                 if chains.is_empty() || chains.iter().any(|c| c.values.is_empty()) {
-                    let d = invalid(
-                        "a method chain cannot be empty".to_owned(),
+                    let empty = chains.iter().find(|c| c.values.is_empty()).map(|c| c.span);
+                    let d = Diagnostic::new(
+                        Code::InvalidValue,
+                        empty.map_or(loc, |s| self.loc(s)),
+                        "a method chain cannot be empty",
+                    )
+                    .with_label("no methods here")
+                    .with_help(
                         "write each chain as a list of methods: `chain [[okta_verify.push, password]]`",
                     );
                     self.report(d);
@@ -1484,6 +1530,13 @@ fn protocol_name(p: catalogue::Protocol) -> &'static str {
         catalogue::Protocol::Oidc => "OIDC",
         catalogue::Protocol::Saml => "SAML",
     }
+}
+
+/// Whether `s` could be written as a name without quotes.
+fn is_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn describe_value(v: &ast::Value) -> String {

@@ -5,28 +5,24 @@ use super::parser::Rule;
 use crate::diagnostic::{Code, Diagnostic, Fix};
 use crate::source::{FileId, Loc, Span};
 use pest::error::{Error, ErrorVariant, InputLocation};
+use std::ops::Range;
 
 pub(super) fn from_pest(
     file: FileId,
     text: &str,
-    chunk_start: usize,
+    chunk: Range<usize>,
     err: &Error<Rule>,
 ) -> Diagnostic {
-    let pos = chunk_start
+    let pos = chunk.start
         + match err.location {
             InputLocation::Pos(p) => p,
             InputLocation::Span((s, _)) => s,
         };
-    let mut expected: Vec<&str> = Vec::new();
-    if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
-        for d in positives.iter().map(|r| describe(*r)) {
-            if !expected.contains(&d) {
-                expected.push(d);
-            }
-        }
-    }
+    let expected = expected_at(err);
     let found = Found::at(text, pos);
     let loc = Loc::new(file, found.span);
+    // Where the chunk ends the item ends: what comes next belongs to another item.
+    let item_ended = found.kind == FoundKind::End || pos >= chunk.end;
     let mut diagnostic = Diagnostic::new(
         Code::Syntax,
         loc,
@@ -34,38 +30,143 @@ pub(super) fn from_pest(
     )
     .with_label(match found.kind {
         FoundKind::End => "the file ends here".to_owned(),
+        FoundKind::Str => "unexpected string".to_owned(),
         _ => format!("unexpected {}", found.describe()),
     });
+    let expects = |d: &str| expected.contains(&d);
 
-    match found.kind {
-        FoundKind::End if expected.contains(&"`}`") => {
-            if let Some(open) = unclosed_brace(text, chunk_start, pos) {
+    if found.kind == FoundKind::Str && found.unterminated {
+        diagnostic.message = "this string is not closed".to_owned();
+        diagnostic.primary.message = "no closing `\"` on this line".to_owned();
+        diagnostic.help = Some(
+            "add `\"` at the end of the string; strings cannot span lines (use `\\n`)".to_owned(),
+        );
+    } else if item_ended && expects("`}`") {
+        if let Some(open) = unclosed(text, chunk.start, pos, '{', '}') {
+            diagnostic = diagnostic
+                .with_related(Loc::new(file, open), "this `{` is never closed")
+                .with_help("add the missing `}`");
+        }
+    } else if expects("`]`") && found.text != "]" {
+        // A `[` still open at the end of the item was never closed; otherwise a comma is missing.
+        match unclosed(text, chunk.start, chunk.end, '[', ']') {
+            Some(open) => {
                 diagnostic = diagnostic
-                    .with_related(Loc::new(file, open), "this `{` is never closed")
-                    .with_help("add the missing `}`");
+                    .with_related(Loc::new(file, open), "this `[` is never closed")
+                    .with_help("close the list with `]`");
             }
+            None => diagnostic.help = Some("separate list values with `,`".to_owned()),
         }
-        FoundKind::Punct if matches!(found.text, "=" | ":") => {
-            diagnostic.help = Some(format!(
-                "settings are written `key value`, without `{}`: write `kind saml`, not `kind {} saml`",
-                found.text, found.text
-            ));
-            diagnostic.fix = Some(Fix {
-                loc,
-                replacement: String::new(),
-                title: format!("remove `{}`", found.text),
-            });
-        }
-        FoundKind::Word => {
-            if let Some(suggestion) = did_you_mean(found.text, &expected) {
-                diagnostic = diagnostic
-                    .with_help(format!("did you mean `{suggestion}`?"))
-                    .with_fix(loc, suggestion);
-            }
-        }
-        _ => {}
+    } else if found.kind == FoundKind::Punct && matches!(found.text, "=" | ":") {
+        let key = previous_word(text, pos).unwrap_or("kind");
+        let value = next_word(text, found.span.end as usize).unwrap_or("value");
+        diagnostic.help = Some(format!(
+            "settings are written `key value`, without `{}`: write `{key} {value}`",
+            found.text
+        ));
+        diagnostic.fix = Some(Fix {
+            loc,
+            replacement: String::new(),
+            title: format!("remove `{}`", found.text),
+        });
+    } else if found.text == "}" && expects(describe(Rule::file)) {
+        diagnostic.help = Some("no block is open here: remove this `}`".to_owned());
+        diagnostic.fix = Some(Fix {
+            loc,
+            replacement: String::new(),
+            title: "remove `}`".to_owned(),
+        });
+    } else if found.kind == FoundKind::Str && expects(describe(Rule::name)) {
+        let unquoted = found.text.trim_matches('"').to_owned();
+        diagnostic.help = Some("names are written without quotes".to_owned());
+        diagnostic.fix = Some(Fix {
+            loc,
+            title: format!("replace with `{unquoted}`"),
+            replacement: unquoted,
+        });
+    } else if found.kind == FoundKind::Word && !found.text.is_ascii() {
+        diagnostic.help =
+            Some("names are made of ASCII letters, digits, `_` and `-`; other characters may appear in strings and comments".to_owned());
+    } else if found.kind == FoundKind::Word
+        && matches!(found.text, "s" | "m" | "h" | "d")
+        && previous_word(text, pos).is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
+    {
+        let number = previous_word(text, pos).unwrap_or("");
+        diagnostic.help = Some(format!(
+            "write the duration without a space: `{number}{}`",
+            found.text
+        ));
+    } else if found.kind == FoundKind::Word
+        && let Some(suggestion) = did_you_mean(found.text, &expected)
+    {
+        diagnostic = diagnostic
+            .with_help(format!("did you mean `{suggestion}`?"))
+            .with_fix(loc, suggestion);
     }
     diagnostic
+}
+
+/// What pest expected, described in plain words, without repeats. Where an item may start, the
+/// item alternatives (and end of file) read as one "an item (..)".
+fn expected_at(err: &Error<Rule>) -> Vec<&'static str> {
+    let ErrorVariant::ParsingError { positives, .. } = &err.variant else {
+        return Vec::new();
+    };
+    let is_item_start = |r: &Rule| {
+        matches!(
+            r,
+            Rule::org
+                | Rule::declaration
+                | Rule::authenticator
+                | Rule::idp
+                | Rule::route
+                | Rule::session_policy
+                | Rule::policy
+                | Rule::test
+                | Rule::kw_org
+                | Rule::kw_group
+                | Rule::kw_zone
+                | Rule::kw_app
+                | Rule::kw_authenticator
+                | Rule::kw_idp
+                | Rule::kw_route
+                | Rule::kw_session_policy
+                | Rule::kw_policy
+                | Rule::kw_test
+                | Rule::EOI
+        )
+    };
+    let mut expected = Vec::new();
+    for rule in positives {
+        let d = if is_item_start(rule) {
+            describe(Rule::file)
+        } else {
+            describe(*rule)
+        };
+        if !expected.contains(&d) {
+            expected.push(d);
+        }
+    }
+    expected
+}
+
+/// The word starting at `pos` after blanks, e.g. the value after a stray `=`.
+fn next_word(text: &str, pos: usize) -> Option<&str> {
+    let after = text.get(pos..)?.trim_start_matches([' ', '\t']);
+    let len = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .unwrap_or(after.len());
+    (len > 0).then(|| &after[..len])
+}
+
+/// The word just before `pos` (skipping blanks), e.g. the setting keyword before a stray `=`.
+fn previous_word(text: &str, pos: usize) -> Option<&str> {
+    let before = text.get(..pos)?.trim_end_matches([' ', '\t']);
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .map_or(0, |i| i + 1);
+    let word = &before[start..];
+    (!word.is_empty()).then_some(word)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -81,6 +182,8 @@ struct Found<'a> {
     kind: FoundKind,
     text: &'a str,
     span: Span,
+    /// A string with no closing quote on its line.
+    unterminated: bool,
 }
 
 impl<'a> Found<'a> {
@@ -93,6 +196,7 @@ impl<'a> Found<'a> {
                 kind: FoundKind::End,
                 text: "",
                 span: Span::new(pos, pos),
+                unterminated: false,
             };
         };
         let word_len = |pred: fn(char) -> bool| {
@@ -100,6 +204,7 @@ impl<'a> Found<'a> {
                 .find(|&(_, c)| !pred(c))
                 .map_or(rest.len(), |(i, _)| i)
         };
+        let mut unterminated = false;
         let (kind, len) = if first.is_alphabetic() || first == '_' {
             (
                 FoundKind::Word,
@@ -111,8 +216,23 @@ impl<'a> Found<'a> {
                 word_len(|c| c.is_alphanumeric() || c == '_'),
             )
         } else if first == '"' {
-            let end = rest[1..].find(['"', '\n']).map_or(rest.len(), |i| i + 2);
-            (FoundKind::Str, end.min(rest.len()))
+            // Up to the closing quote (escapes skipped), or to the end of the line without it.
+            let mut end = None;
+            let mut escaped = false;
+            for (i, c) in rest.char_indices().skip(1) {
+                match c {
+                    '\n' | '\r' => break,
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => {
+                        end = Some(i + 1);
+                        break;
+                    }
+                    _ => escaped = false,
+                }
+            }
+            unterminated = end.is_none();
+            let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+            (FoundKind::Str, end.unwrap_or(line_end))
         } else {
             (FoundKind::Punct, first.len_utf8())
         };
@@ -120,6 +240,7 @@ impl<'a> Found<'a> {
             kind,
             text: &rest[..len],
             span: Span::new(pos, pos + len),
+            unterminated,
         }
     }
 
@@ -133,9 +254,9 @@ impl<'a> Found<'a> {
     }
 }
 
-/// The last `{` before `end` that is not closed, skipping strings and comments.
-fn unclosed_brace(text: &str, start: usize, end: usize) -> Option<Span> {
-    let mut open = Vec::new();
+/// The last `open` before `end` that is not closed by `close`, skipping strings and comments.
+fn unclosed(text: &str, start: usize, end: usize, open: char, close: char) -> Option<Span> {
+    let mut stack = Vec::new();
     let mut in_string = false;
     let mut in_comment = false;
     let mut escaped = false;
@@ -158,14 +279,14 @@ fn unclosed_brace(text: &str, start: usize, end: usize) -> Option<Span> {
             }
             '#' => in_comment = true,
             '"' => in_string = true,
-            '{' => open.push(at),
-            '}' => {
-                open.pop();
+            c if c == open => stack.push(at),
+            c if c == close => {
+                stack.pop();
             }
             _ => {}
         }
     }
-    open.pop().map(|at| Span::new(at, at + 1))
+    stack.pop().map(|at| Span::new(at, at + 1))
 }
 
 /// The expected keyword closest to `word`, if one is close enough to be a typo.
@@ -190,7 +311,10 @@ mod tests {
     #[test]
     fn finds_the_innermost_unclosed_brace() {
         let text = "policy p {\n  rule r {\n  }\n  rule s {\n";
-        assert_eq!(unclosed_brace(text, 0, text.len()), Some(Span::new(35, 36)));
-        assert_eq!(unclosed_brace("a { \"{\" # {\n }", 0, 14), None);
+        assert_eq!(
+            unclosed(text, 0, text.len(), '{', '}'),
+            Some(Span::new(35, 36))
+        );
+        assert_eq!(unclosed("a { \"{\" # {\n }", 0, 14, '{', '}'), None);
     }
 }

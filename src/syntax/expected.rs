@@ -20,14 +20,11 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         | Rule::rule_setting
         | Rule::test_setting
         | Rule::user_field => "a setting",
-        Rule::requirement => "a requirement",
         Rule::name | Rule::path => "a name",
         Rule::int => "a number",
         Rule::duration => "a duration such as `30m`, `2h` or `1d`",
         Rule::string => "a string in double quotes",
-        Rule::string_inner | Rule::string_escape => {
-            "a closing `\"` or an escape (`\\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\u{..}`)"
-        }
+        Rule::string_inner => "the rest of the string",
         Rule::lbrace => "`{`",
         Rule::rbrace => "`}`",
         Rule::lbracket => "`[`",
@@ -37,6 +34,14 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::list => "a list such as `[a, b]`",
         Rule::kw_org | Rule::org => "`org`",
         Rule::kw_engine | Rule::engine_setting => "`engine`",
+        Rule::engine_value => "an engine (`identity` or `classic`)",
+        Rule::status_value => "a status (`active` or `inactive`)",
+        Rule::enrollment_value => "an enrollment setting (`allowed` or `disabled`)",
+        Rule::used_for_value => "a use (`recovery` or `mfa`)",
+        Rule::idp_kind_value => "an IdP kind (`okta_oidc`, `okta_saml`, `oidc` or `saml`)",
+        Rule::boolean_value => "`true` or `false`",
+        Rule::idp_name => "the name of an IdP",
+        Rule::device_value => "a device state (`registered` or `managed`)",
         Rule::kw_features | Rule::features_setting => "`features`",
         Rule::kw_group => "`group`",
         Rule::kw_zone | Rule::zone_field => "`zone`",
@@ -87,7 +92,8 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         | Rule::condition_subject => {
             "a condition (`group in [..]`, `zone not in [..]`, `risk in [..]`, `platform in [..]`, `domain in [..]`, `app in [..]`, `device registered`)"
         }
-        Rule::password_plus_requirement
+        Rule::requirement
+        | Rule::password_plus_requirement
         | Rule::factor_requirement
         | Rule::chain_requirement
         | Rule::named_requirement => {

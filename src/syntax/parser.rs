@@ -35,7 +35,9 @@ pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
                 }
             }
             Err(err) => {
-                lower.diagnostics.push(errors::from_pest(file, text, chunk.start, &err));
+                lower
+                    .diagnostics
+                    .push(errors::from_pest(file, text, chunk.clone(), &err));
                 unparsed.extend(split::leading_declaration(chunk_text, chunk.start));
             }
         }
@@ -277,7 +279,8 @@ impl Lower {
             Rule::when_setting => RuleSetting::When(self.conditions(pair)?),
             Rule::deny_setting => RuleSetting::Deny,
             Rule::require_setting => {
-                RuleSetting::Require(self.requirement(significant(pair.into_inner()).next()?)?)
+                let requirement = significant(pair.into_inner()).next()?;
+                RuleSetting::Require(self.requirement(requirement.into_inner().next()?)?)
             }
             Rule::possession_setting => {
                 RuleSetting::Possession(self.list(significant(pair.into_inner()).next()?)?)
@@ -424,18 +427,25 @@ impl Lower {
     fn string(&mut self, pair: Pair<'_, Rule>) -> Option<StrLit> {
         let span = self.span(&pair);
         let inner = pair.into_inner().next()?;
-        let value = unescape(inner.as_str()).unwrap_or_else(|bad| {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::Syntax,
-                    Loc::new(self.file, span),
-                    format!("`{bad}` is not a valid unicode escape"),
-                )
-                .with_label("invalid escape")
-                .with_help("`\\u{..}` takes the hexadecimal code of a unicode scalar value, such as `\\u{e9}`"),
-            );
-            String::new()
-        });
+        let inner_start = self.span(&inner).start as usize;
+        let value = match unescape(inner.as_str()) {
+            Ok(value) => value,
+            Err(bad) => {
+                let loc = Loc::new(
+                    self.file,
+                    Span::new(inner_start + bad.start, inner_start + bad.end),
+                );
+                let escape = inner.as_str().get(bad.clone()).unwrap_or("\\");
+                self.diagnostics.push(
+                    Diagnostic::new(Code::Syntax, loc, format!("`{escape}` is not a valid escape"))
+                        .with_label("invalid escape")
+                        .with_help(
+                            "strings accept `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r` and `\\u{..}` with the hexadecimal code of a unicode scalar value, such as `\\u{e9}`",
+                        ),
+                );
+                String::new()
+            }
+        };
         Some(StrLit { value, span })
     }
 }
@@ -507,27 +517,48 @@ fn significant<'i>(pairs: Pairs<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule
     })
 }
 
-/// Resolves string escapes; `Err` carries an escape that names no unicode scalar value.
-fn unescape(raw: &str) -> Result<String, String> {
+/// Resolves string escapes; `Err` is the byte range (in `raw`) of the first bad escape.
+fn unescape(raw: &str) -> Result<String, std::ops::Range<usize>> {
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
+    let mut chars = raw.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
         if c != '\\' {
             out.push(c);
             continue;
         }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('u') => {
-                // The grammar guarantees `{hex}` here.
-                let hex: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
-                let c = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
-                out.push(c.ok_or_else(|| format!("\\u{{{hex}}}"))?);
+        let Some((_, escaped)) = chars.next() else {
+            return Err(at..raw.len());
+        };
+        match escaped {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            '"' | '\\' => out.push(escaped),
+            'u' => {
+                // `\u{hex}`: at most six hex digits naming a unicode scalar value.
+                let body_start = at + 2;
+                let rest = raw.get(body_start..).unwrap_or("");
+                let close = rest.find('}');
+                let hex = match (rest.starts_with('{'), close) {
+                    (true, Some(close)) => &rest[1..close],
+                    _ => {
+                        return Err(
+                            at..(body_start + rest.find('}').map_or(0, |c| c + 1)).max(at + 2)
+                        );
+                    }
+                };
+                let end = body_start + hex.len() + 2;
+                let c = (hex.len() <= 6 && !hex.is_empty())
+                    .then(|| u32::from_str_radix(hex, 16).ok())
+                    .flatten()
+                    .and_then(char::from_u32)
+                    .ok_or(at..end)?;
+                out.push(c);
+                while chars.peek().is_some_and(|(i, _)| *i < end) {
+                    chars.next();
+                }
             }
-            Some(other) => out.push(other),
-            None => {}
+            other => return Err(at..at + 1 + other.len_utf8()),
         }
     }
     Ok(out)
@@ -543,6 +574,9 @@ mod tests {
             unescape(r#"a\"b\\c\nd\te\rf\u{e9}"#),
             Ok("a\"b\\c\nd\te\rf\u{e9}".to_owned())
         );
-        assert_eq!(unescape(r"\u{d800}"), Err(r"\u{d800}".to_owned()));
+        assert_eq!(unescape(r"ab\u{d800}"), Err(2..10));
+        assert_eq!(unescape(r"a\qb"), Err(1..3));
+        assert_eq!(unescape(r"\u{110000}"), Err(0..10));
+        assert_eq!(unescape(r"\u{zz}x"), Err(0..6));
     }
 }

@@ -1,8 +1,7 @@
 //! Splits a file into top-level chunks so that a parse error costs one item, not the file.
 //!
-//! pest stops at the first error. Cutting the text where a new item must begin (a line that
-//! starts, outside any `{ }`, with an item keyword or an unindented word) lets every other item
-//! parse. The cut never changes what a correct file means: each chunk is parsed with the same
+//! pest stops at the first error. Cutting the text where a new item must begin (see
+//! [`starts_item`]) lets every other item parse. The cut never changes what a correct file means: each chunk is parsed with the same
 //! `file` rule, so a chunk may hold several items.
 
 use super::ast::{Ident, UnparsedItem};
@@ -14,6 +13,18 @@ const ITEM_KEYWORDS: &[&str] = &[
     "group",
     "zone",
     "app",
+    "authenticator",
+    "idp",
+    "route",
+    "session_policy",
+    "policy",
+    "test",
+];
+
+/// Item keywords that never appear inside a block: at column 0 they start a new item even while
+/// a `{` is still open, so a missing `}` costs one item, not the rest of the file.
+const NEVER_NESTED: &[&str] = &[
+    "org",
     "authenticator",
     "idp",
     "route",
@@ -51,6 +62,12 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
             column += 1;
             continue;
         }
+        let starts_line = at_line_start && !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'#');
+        if starts_line && i > chunk_start && starts_item(text, i, column, depth) {
+            chunks.push(chunk_start..i);
+            chunk_start = i;
+            depth = 0;
+        }
         match b {
             b'\n' => {
                 at_line_start = true;
@@ -58,7 +75,6 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
                 i += 1;
                 continue;
             }
-            b' ' | b'\t' | b'\r' => {}
             b'#' => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
@@ -68,17 +84,6 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
             b'"' => in_string = true,
             b'{' => depth += 1,
             b'}' => depth = depth.saturating_sub(1),
-            b if at_line_start && depth == 0 && (b.is_ascii_alphabetic() || b == b'_') => {
-                let end = bytes[i..]
-                    .iter()
-                    .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-'))
-                    .map_or(bytes.len(), |n| i + n);
-                let word = text.get(i..end).unwrap_or("");
-                if i > chunk_start && (column == 0 || ITEM_KEYWORDS.contains(&word)) {
-                    chunks.push(chunk_start..i);
-                    chunk_start = i;
-                }
-            }
             _ => {}
         }
         if !matches!(b, b' ' | b'\t' | b'\r') {
@@ -91,12 +96,39 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
     chunks
 }
 
+/// Whether the first token of a line, at byte `i`, begins a new top-level item: an item keyword
+/// (or a near miss of one, such as `polcy`) outside any block, a never-nested item keyword at
+/// column 0 even inside one, or, at column 0 outside any block, a character no item can contain.
+fn starts_item(text: &str, i: usize, column: usize, depth: usize) -> bool {
+    let rest = text.get(i..).unwrap_or("");
+    let word_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    let word = &rest[..word_len];
+    if word.is_empty() {
+        let c = rest.chars().next().unwrap_or(' ');
+        return depth == 0 && column == 0 && !c.is_alphanumeric() && !"{}[],+\"._-".contains(c);
+    }
+    if !word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return false;
+    }
+    if depth == 0 {
+        ITEM_KEYWORDS.contains(&word)
+            || crate::suggest::closest(word, ITEM_KEYWORDS.iter().copied()).is_some()
+    } else {
+        column == 0 && NEVER_NESTED.contains(&word)
+    }
+}
+
 /// The `keyword name` a chunk starts with (`idp corp {` → `idp`, `corp`), if it reads as one.
 pub(super) fn leading_declaration(chunk: &str, offset: usize) -> Option<UnparsedItem> {
     let word = |from: usize| -> Option<(usize, usize)> {
         let rest = chunk.get(from..)?;
         let start = from + (rest.len() - rest.trim_start().len());
-        let len = chunk.get(start..)?.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(chunk.len() - start);
+        let len = chunk
+            .get(start..)?
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(chunk.len() - start);
         (len > 0).then_some((start, start + len))
     };
     let skip_comments = chunk
@@ -108,7 +140,10 @@ pub(super) fn leading_declaration(chunk: &str, offset: usize) -> Option<Unparsed
     let (ks, ke) = word(skip_comments)?;
     let keyword = chunk.get(ks..ke)?.to_owned();
     let name = word(ke).and_then(|(ns, ne)| {
-        Some(Ident { text: chunk.get(ns..ne)?.to_owned(), span: Span::new(offset + ns, offset + ne) })
+        Some(Ident {
+            text: chunk.get(ns..ne)?.to_owned(),
+            span: Span::new(offset + ns, offset + ne),
+        })
     });
     Some(UnparsedItem { keyword, name })
 }
@@ -128,7 +163,10 @@ mod tests {
     fn reads_the_leading_declaration_of_a_broken_chunk() {
         let item = leading_declaration("# corp\nidp corp {\n  kind = oidc\n}", 10);
         assert_eq!(item.as_ref().map(|i| i.keyword.as_str()), Some("idp"));
-        assert_eq!(item.and_then(|i| i.name).map(|n| (n.text, n.span)), Some(("corp".to_owned(), Span::new(21, 25))));
+        assert_eq!(
+            item.and_then(|i| i.name).map(|n| (n.text, n.span)),
+            Some(("corp".to_owned(), Span::new(21, 25)))
+        );
     }
 
     #[test]
@@ -143,6 +181,35 @@ mod tests {
                 "policy p {\n  rule r {\n    when group in [a]\n  }\n}",
                 "app x"
             ]
+        );
+    }
+
+    #[test]
+    fn a_name_on_the_next_line_stays_with_its_keyword() {
+        assert_eq!(
+            chunks("group\nadmins\ngroup b"),
+            ["group\nadmins", "group b"]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_brace_costs_one_item() {
+        let text = "policy a {\n  rule r {\n}\npolicy b {\n}\ntest \"t\" {\napp x\n}\n";
+        assert_eq!(
+            chunks(text),
+            [
+                "policy a {\n  rule r {\n}",
+                "policy b {\n}",
+                "test \"t\" {\napp x\n}"
+            ]
+        );
+    }
+
+    #[test]
+    fn near_misses_and_garbage_start_chunks() {
+        assert_eq!(
+            chunks("org a {}\npolcy p {}\n@@@\ngroup g"),
+            ["org a {}", "polcy p {}", "@@@", "group g"]
         );
     }
 
