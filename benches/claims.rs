@@ -1,1 +1,34 @@
-fn main() {}
+//! Per-input cost of the claims layer: RS256 and ES256 ID token verification + normalization,
+//! and SAML response parsing + normalization.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/fixtures/claims/support.rs"]
+mod support;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use policyc::claims::{read_saml, verify_id_token};
+use std::hint::black_box;
+use support::*;
+
+fn bench(c: &mut Criterion) {
+    let jwks = all_jwks();
+    let idp = oidc_idp();
+    let limits = limits();
+    let rs256 = sign(rsa(), &id_claims(&["pwd", "hwk", "face"]));
+    let es256 = sign(ec(), &id_claims(&["pwd", "hwk", "face"]));
+    c.bench_function("id_token_rs256", |b| {
+        b.iter(|| verify_id_token(black_box(&rs256), &idp, &jwks, NOW, &limits).unwrap())
+    });
+    c.bench_function("id_token_es256", |b| {
+        b.iter(|| verify_id_token(black_box(&es256), &idp, &jwks, NOW, &limits).unwrap())
+    });
+    let saml_idp = saml_idp();
+    let doc = saml_with_amr(&["swk,pwd,sms", "phr"]);
+    c.bench_function("saml_response", |b| {
+        b.iter(|| read_saml(black_box(doc.as_bytes()), &saml_idp, NOW, &limits).unwrap())
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -254,6 +254,13 @@ fn idp_selection_refusals() {
         serde_json::from_str::<Value>(&out).unwrap(),
         json!({"error": {"kind": "unknown-idp", "message": "no idp named `crop` in the policies: did you mean `corp`?"}})
     );
+    let (_, out) = run(&["--id-token", path, "--idp", "zzzz"], &idps());
+    assert!(
+        out.contains(
+            "no idp named `zzzz` in the policies (they declare `corp`, `okta-idp`, `adfs`)"
+        ),
+        "{out}"
+    );
     let (code, out) = run(&["--id-token", path], &idps());
     assert_eq!(code, 1);
     assert!(

@@ -137,6 +137,9 @@ fn select_idp<'a>(
             let mut message = format!("no idp named `{name}` in the policies");
             if let Some((_, suggestion)) = best {
                 message.push_str(&format!(": did you mean `{suggestion}`?"));
+            } else if !idps.is_empty() {
+                let known: Vec<String> = idps.iter().map(|i| format!("`{}`", i.name)).collect();
+                message.push_str(&format!(" (they declare {})", known.join(", ")));
             }
             ClaimsError::new(ErrorKind::UnknownIdp, message)
         });
