@@ -19,6 +19,7 @@ pub mod claims;
 #[doc(hidden)]
 pub mod cli;
 pub mod diagnostic;
+pub mod graph;
 pub mod model;
 pub mod source;
 pub mod suggest;

@@ -1,0 +1,1 @@
+//! The rule graph as Graphviz dot or Mermaid. (Being written.)
