@@ -19,11 +19,14 @@ pub mod claims;
 #[doc(hidden)]
 pub mod cli;
 pub mod diagnostic;
+pub mod eval;
 pub mod graph;
 pub mod model;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+
+pub use eval::evaluate;
 
 use diagnostic::Diagnostic;
 use source::Sources;
@@ -35,6 +38,8 @@ pub struct Compiled {
     pub sources: Sources,
     pub asts: Vec<syntax::ast::SourceFileAst>,
     pub model: model::Model,
+    /// The rule graph of the model, with the dense tables evaluation reads.
+    pub graph: graph::RuleGraph,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -52,10 +57,12 @@ pub fn compile(sources: Sources) -> Compiled {
     let (model, errors) = model::lower(&files);
     diagnostics.extend(errors);
     diagnostic::sort(&mut diagnostics);
+    let graph = graph::RuleGraph::build(&model);
     Compiled {
         sources,
         asts,
         model,
+        graph,
         diagnostics,
     }
 }

@@ -22,11 +22,21 @@ pub enum Node {
     /// A global session policy (index into `Model::session_policies`).
     SessionPolicy(u32),
     /// A rule: its owner and its position in that policy.
-    Rule { owner: RuleOwner, index: u32 },
+    Rule {
+        owner: RuleOwner,
+        index: u32,
+    },
     /// One condition of a rule (index into the rule's `conditions`).
-    Condition { owner: RuleOwner, rule: u32, index: u32 },
+    Condition {
+        owner: RuleOwner,
+        rule: u32,
+        index: u32,
+    },
     /// What a rule requires (`Requirement` rendered in words by `render`).
-    Requirement { owner: RuleOwner, rule: u32 },
+    Requirement {
+        owner: RuleOwner,
+        rule: u32,
+    },
     /// A possession constraint a rule puts on possession factors.
     Constraint(PossessionConstraint),
     /// An app.
@@ -68,6 +78,10 @@ pub struct RuleGraph {
 impl RuleGraph {
     pub fn build(model: &Model) -> RuleGraph {
         let (graph, rule_nodes) = build::graph(model);
-        RuleGraph { graph, rule_nodes, tables: tables::Tables::build(model) }
+        RuleGraph {
+            graph,
+            rule_nodes,
+            tables: tables::Tables::build(model),
+        }
     }
 }

@@ -1,0 +1,739 @@
+//! Sign-in simulation: given who the user is, which app, and the IdP's claims, what does the SP
+//! do, and why. Semantics: docs/evaluation.md (from DOMAIN.md).
+//!
+//! [`evaluate`] reads only the rule graph's dense tables and allocates nothing; [`explain`] runs
+//! the same code with a tracer that records every step in words. There is one decision
+//! procedure, so the explanation can never disagree with the decision.
+
+mod claims;
+mod proof;
+pub mod suite;
+
+pub use claims::{Claims, okta_method_for};
+pub use proof::{Proof, describe_need};
+
+use crate::Compiled;
+use crate::graph::tables::{
+    Action, Bits, Cond, Filter, MethodMask, Need, ReqKind, RuleTable, Tables, method_bit,
+    methods_of, platform_bit, risk_bit,
+};
+use crate::model::catalogue::{FactorType, Protocol};
+use crate::model::{AppId, DeviceState, IdpId, Platform, PolicyId, Risk, ZoneId};
+use proof::{IDP, State, satisfies};
+
+/// Who is signing in, as conditions see them. Absent attributes make `in` conditions fail and
+/// `not in` conditions hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct User {
+    pub groups: Bits,
+    pub zone: Option<ZoneId>,
+    pub risk: Option<Risk>,
+    pub platform: Option<Platform>,
+    /// Lowercase email domain.
+    pub domain: Option<String>,
+    pub device_registered: bool,
+    pub device_managed: bool,
+}
+
+/// One sign-in to simulate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    pub app: AppId,
+    pub user: User,
+    /// The IdP's claims; `None` for a local sign-in.
+    pub claims: Option<Claims>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The user is in: what they proved satisfies every requirement.
+    Allow,
+    /// The SP challenges the user with local authenticators to complete the requirement.
+    Challenge,
+    /// Access is denied.
+    Deny,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Challenge => "challenge",
+            Outcome::Deny => "deny",
+        }
+    }
+}
+
+/// Why the decision is what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Claims (or the IdP sign-in) satisfy every requirement.
+    Satisfied,
+    /// Local authenticators complete the requirement.
+    NeedsLocal,
+    /// The app rule denies.
+    DenyRule,
+    /// The global session policy rule denies.
+    SessionDenyRule,
+    /// The app is assigned to no app sign-on policy.
+    NoPolicy,
+    /// No rule of the app's policy applies to this user.
+    NoRule,
+    /// The IdP that sent the claims is inactive.
+    IdpInactive,
+    /// A routing rule sends this user to an inactive IdP.
+    RouteToInactiveIdp(u32),
+    /// Nothing the user has can complete the requirement (no usable local method).
+    CannotComplete,
+}
+
+/// How the IdP's claims were treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimsUse {
+    pub idp: IdpId,
+    /// The IdP trusts claims and the org's claims-sharing feature for its kind is on.
+    pub trusted: bool,
+    /// The claims counted toward the rule that decided.
+    pub used: bool,
+}
+
+/// A decision: small, `Copy`, and built without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub policy: Option<PolicyId>,
+    /// The app rule that decided (index into the graph's rule tables).
+    pub rule: Option<usize>,
+    /// The global session policy rule that applied (index into the graph's rule tables).
+    pub session_rule: Option<usize>,
+    pub claims: Option<ClaimsUse>,
+    /// Local methods the SP may challenge with.
+    pub challenge: MethodMask,
+    pub reason: Reason,
+}
+
+/// A decision with its explanation, for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explained {
+    pub decision: Decision,
+    /// Why, in a few lines.
+    pub reasons: Vec<String>,
+    /// Every step, top to bottom.
+    pub trace: Vec<String>,
+}
+
+/// Decides one sign-in. Reads the compiled tables only; allocates nothing.
+pub fn evaluate(compiled: &Compiled, sign_in: &SignIn) -> Decision {
+    decide(compiled, sign_in, &mut NoTrace)
+}
+
+/// Decides one sign-in and says why, step by step.
+pub fn explain(compiled: &Compiled, sign_in: &SignIn) -> Explained {
+    let mut trace = Trace(Vec::new());
+    let decision = decide(compiled, sign_in, &mut trace);
+    let reasons = reasons(compiled, sign_in, &decision);
+    Explained {
+        decision,
+        reasons,
+        trace: trace.0,
+    }
+}
+
+/// Records steps of a decision; the closures run only when tracing, so [`evaluate`] pays
+/// nothing for the explanation.
+trait Tracer {
+    fn step(&mut self, text: impl FnOnce() -> String);
+}
+
+struct NoTrace;
+
+impl Tracer for NoTrace {
+    #[inline(always)]
+    fn step(&mut self, _: impl FnOnce() -> String) {}
+}
+
+struct Trace(Vec<String>);
+
+impl Tracer for Trace {
+    fn step(&mut self, text: impl FnOnce() -> String) {
+        self.0.push(text());
+    }
+}
+
+fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
+    let model = &compiled.model;
+    let tables = &compiled.graph.tables;
+    let app_name = || {
+        model
+            .apps
+            .get(s.app.index())
+            .map_or("?", |a| a.name.as_str())
+            .to_owned()
+    };
+    let mut decision = Decision {
+        outcome: Outcome::Deny,
+        policy: None,
+        rule: None,
+        session_rule: None,
+        claims: s.claims.as_ref().map(|c| ClaimsUse {
+            idp: c.idp,
+            trusted: tables.idps.get(c.idp.index()).is_some_and(|i| i.trusted),
+            used: false,
+        }),
+        challenge: 0,
+        reason: Reason::NoPolicy,
+    };
+
+    let Some(policy) = tables.app_policy.get(s.app.index()).copied().flatten() else {
+        t.step(|| format!("app `{}` is assigned to no app sign-on policy", app_name()));
+        return decision;
+    };
+    decision.policy = Some(policy);
+    t.step(|| {
+        format!(
+            "app `{}` uses policy `{}`",
+            app_name(),
+            policy_name(compiled, policy)
+        )
+    });
+
+    // Routing: a rule that sends this user to an inactive IdP fails the sign-in.
+    if let Some((r, route)) = tables
+        .routes
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.conditions.iter().all(|c| holds(c, s)))
+    {
+        let route_name = || {
+            model
+                .routes
+                .get(r)
+                .map_or("?", |r| r.name.as_str())
+                .to_owned()
+        };
+        match route
+            .to
+            .and_then(|i| tables.idps.get(i.index()).map(|t| (i, t)))
+        {
+            Some((idp, info)) if !info.active => {
+                t.step(|| {
+                    format!(
+                        "route `{}` sends the user to IdP `{}`, which is inactive",
+                        route_name(),
+                        idp_name(compiled, idp)
+                    )
+                });
+                decision.reason = Reason::RouteToInactiveIdp(r as u32);
+                return decision;
+            }
+            Some((idp, _)) => t.step(|| {
+                format!(
+                    "route `{}` sends the user to IdP `{}`",
+                    route_name(),
+                    idp_name(compiled, idp)
+                )
+            }),
+            None => {}
+        }
+    }
+
+    if let Some(c) = &s.claims {
+        let info = tables.idps.get(c.idp.index());
+        if !info.is_some_and(|i| i.active) {
+            t.step(|| {
+                format!(
+                    "IdP `{}` is inactive: its sign-ins fail",
+                    idp_name(compiled, c.idp)
+                )
+            });
+            decision.reason = Reason::IdpInactive;
+            return decision;
+        }
+        t.step(|| describe_trust(compiled, c));
+    }
+
+    // The global session policy first.
+    let session = first_match(compiled, tables.session_rules(), tables.session.start, s, t);
+    decision.session_rule = session.map(|(i, _)| i);
+    let session_need = match session {
+        Some((_, rule)) => match &rule.action {
+            Action::Deny => {
+                decision.reason = Reason::SessionDenyRule;
+                return decision;
+            }
+            Action::Require(need) => Some(need),
+        },
+        None => {
+            t.step(|| "no global session policy rule applies".to_owned());
+            None
+        }
+    };
+
+    // Then the app's policy.
+    let start = tables
+        .policy_rules
+        .get(policy.index())
+        .map_or(0, |r| r.start);
+    let Some((rule_index, rule)) = first_match(compiled, tables.policy_rules(policy), start, s, t)
+    else {
+        t.step(|| {
+            format!(
+                "no rule of policy `{}` applies",
+                policy_name(compiled, policy)
+            )
+        });
+        decision.reason = Reason::NoRule;
+        return decision;
+    };
+    decision.rule = Some(rule_index);
+    let app_need = match &rule.action {
+        Action::Deny => {
+            decision.reason = Reason::DenyRule;
+            return decision;
+        }
+        Action::Require(need) => need,
+    };
+
+    let claims = s.claims.as_ref();
+    let (session_claims, session_used) = match session_need {
+        Some(need) => claims_state(compiled, claims, need, false, t),
+        None => (0, false),
+    };
+    let (app_claims, app_used) = claims_state(compiled, claims, app_need, true, t);
+    if let Some(c) = &mut decision.claims {
+        c.used = app_used || session_used;
+    }
+
+    // What local methods could add, grouped into classes of methods that add the same.
+    let mut classes = [Class::default(); 16];
+    let mut n = 0;
+    let chain = app_need.requirement == ReqKind::Chain;
+    for m in methods_of(tables.local) {
+        let proof = Proof::local(m);
+        let s_add = session_need.map_or(0, |need| proof.state(need));
+        let a_add = if app_need.filter.allows(m) {
+            proof.state(app_need)
+        } else {
+            0
+        };
+        let existing = if chain {
+            None
+        } else {
+            classes[..n]
+                .iter()
+                .position(|c| c.session == s_add && c.app == a_add)
+        };
+        match existing {
+            Some(i) => classes[i].methods |= method_bit(m),
+            None if n < classes.len() => {
+                classes[n] = Class {
+                    methods: method_bit(m),
+                    session: s_add,
+                    app: a_add,
+                };
+                n += 1;
+            }
+            None => {}
+        }
+    }
+    let classes = &classes[..n];
+    let ok = |picked: u32| {
+        let (mut s_state, mut a_state, mut methods) = (session_claims, app_claims, 0);
+        for (i, class) in classes.iter().enumerate() {
+            if picked & (1 << i) != 0 {
+                s_state |= class.session;
+                a_state |= class.app;
+                methods |= class.methods;
+            }
+        }
+        let session_ok = session_need.is_none_or(|need| satisfies(s_state, need));
+        let app_ok = if chain {
+            app_need.chains.iter().any(|c| *c != 0 && c & methods == *c)
+        } else {
+            satisfies(a_state, app_need)
+        };
+        session_ok && app_ok
+    };
+
+    if ok(0) {
+        t.step(|| "what the user proved satisfies every requirement: allow".to_owned());
+        decision.outcome = Outcome::Allow;
+        decision.reason = Reason::Satisfied;
+        return decision;
+    }
+    // The fewest local methods that complete it; every way to do so is offered.
+    for k in 1..=n.min(6) as u32 {
+        let mut offered: MethodMask = 0;
+        for picked in combinations(n as u32, k) {
+            if ok(picked) {
+                offered |= classes
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| picked & (1 << i) != 0)
+                    .fold(0, |m, (_, c)| m | c.methods);
+            }
+        }
+        if offered != 0 {
+            t.step(|| {
+                format!(
+                    "{k} more local factor{} needed: challenge with {}",
+                    if k == 1 { "" } else { "s" },
+                    method_names(offered).join(", ")
+                )
+            });
+            decision.outcome = Outcome::Challenge;
+            decision.challenge = offered;
+            decision.reason = Reason::NeedsLocal;
+            return decision;
+        }
+    }
+    t.step(|| "no combination of the org's usable local methods completes it: deny".to_owned());
+    decision.reason = Reason::CannotComplete;
+    decision
+}
+
+/// Local methods that add the same state bits to both rules.
+#[derive(Debug, Clone, Copy, Default)]
+struct Class {
+    methods: MethodMask,
+    session: State,
+    app: State,
+}
+
+/// Every `k`-subset of `n` items as a bitmask, in increasing order (Gosper's hack).
+fn combinations(n: u32, k: u32) -> impl Iterator<Item = u32> {
+    let first = if k == 0 || k > n {
+        None
+    } else {
+        Some((1u32 << k) - 1)
+    };
+    std::iter::successors(first, move |&x| {
+        let c = x & x.wrapping_neg();
+        let r = x + c;
+        let next = (((r ^ x) >> 2) / c) | r;
+        (next < (1 << n)).then_some(next)
+    })
+}
+
+fn first_match<'t>(
+    compiled: &Compiled,
+    rules: &'t [RuleTable],
+    offset: usize,
+    s: &SignIn,
+    t: &mut impl Tracer,
+) -> Option<(usize, &'t RuleTable)> {
+    for (i, rule) in rules.iter().enumerate() {
+        match rule.conditions.iter().position(|c| !holds(c, s)) {
+            None => {
+                t.step(|| {
+                    let what = match &rule.action {
+                        Action::Deny => "it denies".to_owned(),
+                        Action::Require(need) => format!("it requires {}", describe_need(need)),
+                    };
+                    format!("{} applies: {what}", rule_title(compiled, offset + i, rule))
+                });
+                return Some((offset + i, rule));
+            }
+            Some(failed) => t.step(|| {
+                format!(
+                    "{} does not apply: `{}` does not hold",
+                    rule_title(compiled, offset + i, rule),
+                    condition_text(compiled, offset + i, failed)
+                )
+            }),
+        }
+    }
+    None
+}
+
+fn holds(cond: &Cond, s: &SignIn) -> bool {
+    let u = &s.user;
+    match cond {
+        Cond::Groups { negated, set } => set.intersects(&u.groups) != *negated,
+        Cond::Zones { negated, set } => u.zone.is_some_and(|z| set.contains(z.0)) != *negated,
+        Cond::Apps { negated, set } => set.contains(s.app.0) != *negated,
+        Cond::Risk { negated, mask } => u.risk.is_some_and(|r| mask & risk_bit(r) != 0) != *negated,
+        Cond::Platform { negated, mask } => {
+            u.platform.is_some_and(|p| mask & platform_bit(p) != 0) != *negated
+        }
+        Cond::Domains { negated, domains } => {
+            u.domain
+                .as_ref()
+                .is_some_and(|d| domains.iter().any(|x| x == d))
+                != *negated
+        }
+        Cond::Device(DeviceState::Registered) => u.device_registered,
+        Cond::Device(DeviceState::Managed) => u.device_managed,
+    }
+}
+
+/// What the claims prove toward `need`, and whether they count at all. An IdP sign-in always
+/// counts as "IdP" (for `password` and `1 factor_type`), even when its claims do not.
+fn claims_state(
+    compiled: &Compiled,
+    claims: Option<&Claims>,
+    need: &Need,
+    app_rule: bool,
+    t: &mut impl Tracer,
+) -> (State, bool) {
+    let tables: &Tables = &compiled.graph.tables;
+    let Some(c) = claims else { return (0, false) };
+    let Some(idp) = tables.idps.get(c.idp.index()) else {
+        return (0, false);
+    };
+    let which = if app_rule { "app rule" } else { "session rule" };
+    let unusable = |why: &str, t: &mut dyn FnMut(String)| {
+        t(format!("claims do not count for the {which}: {why}"));
+        (IDP, false)
+    };
+    let mut note = |text: String| t.step(|| text);
+    if !idp.trusted {
+        return (IDP, false);
+    }
+    if need.requirement == ReqKind::Chain {
+        return unusable(
+            "an authentication method chain is always challenged locally",
+            &mut note,
+        );
+    }
+    if tables.classic_sp && !c.proofs.iter().any(|p| p.password || p.mfa) {
+        return unusable(
+            "a Classic Engine SP counts claims only with `pwd` or `mfa`",
+            &mut note,
+        );
+    }
+    if idp.classic
+        && !matches!(
+            need.requirement,
+            ReqKind::OneFactorType | ReqKind::TwoFactorTypes | ReqKind::AnyFactor
+        )
+    {
+        return unusable(
+            "a Classic Engine IdP's MFA satisfies only `1 factor_type`, `2 factor_types` or `any_factor`",
+            &mut note,
+        );
+    }
+    let okta = idp.kind.is_okta();
+    if app_rule && !okta && need.filter != Filter::Any {
+        return unusable(
+            "with `methods only` or `methods except`, third-party claims are not used",
+            &mut note,
+        );
+    }
+    let sq_blocks = !okta && idp.kind.protocol() == Protocol::Saml && tables.security_question_mfa;
+    let mut state = IDP;
+    for p in &c.proofs {
+        if okta && !p.method.is_none_or(|m| need.filter.allows(m)) {
+            continue;
+        }
+        if okta && matches!(need.filter, Filter::Only(_)) && p.method.is_none() && !p.mfa {
+            continue;
+        }
+        if sq_blocks && (p.mfa || p.factors.iter().any(|f| f != FactorType::Knowledge)) {
+            continue;
+        }
+        if tables.classic_sp && !(p.password || p.is_possession() || p.mfa) {
+            continue;
+        }
+        let mut p = *p;
+        if idp.classic {
+            p.characteristics = Default::default();
+        }
+        state |= p.state(need);
+    }
+    if state != IDP {
+        let counted: Vec<String> = c
+            .proofs
+            .iter()
+            .zip(&c.accepted)
+            .filter(|(p, _)| p.state(need) & !IDP != 0)
+            .map(|(p, value)| describe_proof(value, p, need))
+            .collect();
+        note(format!(
+            "claims count for the {which}: {}",
+            counted.join("; ")
+        ));
+    }
+    if sq_blocks {
+        note("the security question is used for MFA, so third-party SAML claims satisfy only knowledge".to_owned());
+    }
+    (state, state != IDP)
+}
+
+/// `hwk` (as `webauthn`): possession, meets the constraints.
+fn describe_proof(value: &str, p: &Proof, need: &Need) -> String {
+    let mut text = format!("`{value}`");
+    if let (Some(m), Some(_)) = (p.method, p.amr) {
+        text.push_str(&format!(" (as `{}`)", m.info().name()));
+    }
+    let factors: Vec<&str> = p.factors.iter().map(FactorType::as_str).collect();
+    if p.mfa {
+        text.push_str(": the `mfa` marker");
+    } else {
+        text.push_str(&format!(": {}", factors.join(" + ")));
+    }
+    if need.constrained && p.is_possession() {
+        text.push_str(if p.compliant(need) {
+            ", meets the possession constraints"
+        } else {
+            ", does not meet the possession constraints"
+        });
+    }
+    text
+}
+
+fn describe_trust(compiled: &Compiled, c: &Claims) -> String {
+    let model = &compiled.model;
+    let name = idp_name(compiled, c.idp);
+    let Some(idp) = model.idp(c.idp) else {
+        return format!("claims from unknown IdP `{name}`");
+    };
+    let mut text = format!("claims from IdP `{name}` ({})", idp.kind);
+    if !idp.trust_claims {
+        text.push_str(": not trusted (`trust_claims` is off), only the IdP sign-in counts");
+    } else if !model.features().covers(idp.kind) {
+        let feature = if idp.kind.is_okta() {
+            "okta_to_okta_claims_sharing"
+        } else {
+            "third_party_claims_sharing"
+        };
+        text.push_str(&format!(
+            ": not trusted (the org feature `{feature}` is off), only the IdP sign-in counts"
+        ));
+    } else {
+        text.push_str(": trusted");
+    }
+    if !c.accepted.is_empty() {
+        text.push_str(&format!("; values {}", c.accepted.join(", ")));
+    }
+    for (value, why) in &c.ignored {
+        text.push_str(&format!("; `{value}` ignored: {why}"));
+    }
+    text
+}
+
+fn reasons(compiled: &Compiled, s: &SignIn, d: &Decision) -> Vec<String> {
+    let rule = d.rule.map(|r| rule_name(compiled, r));
+    let policy = d.policy.map(|p| policy_name(compiled, p));
+    let claims = d.claims.map(|c| (idp_name(compiled, c.idp), c));
+    let line = match d.reason {
+        Reason::Satisfied => match &claims {
+            Some((idp, c)) if c.used => format!(
+                "rule `{}` of policy `{}` is satisfied by the claims from `{idp}`",
+                rule.unwrap_or_default(),
+                policy.unwrap_or_default()
+            ),
+            Some((idp, _)) => format!(
+                "rule `{}` of policy `{}` is satisfied by the sign-in at `{idp}`",
+                rule.unwrap_or_default(),
+                policy.unwrap_or_default()
+            ),
+            None => "satisfied".to_owned(),
+        },
+        Reason::NeedsLocal => format!(
+            "rule `{}` of policy `{}` needs local authentication: {}",
+            rule.unwrap_or_default(),
+            policy.unwrap_or_default(),
+            method_names(d.challenge).join(", ")
+        ),
+        Reason::DenyRule => format!(
+            "rule `{}` of policy `{}` denies access",
+            rule.unwrap_or_default(),
+            policy.unwrap_or_default()
+        ),
+        Reason::SessionDenyRule => format!(
+            "global session policy rule `{}` denies access",
+            d.session_rule
+                .map(|r| rule_name(compiled, r))
+                .unwrap_or_default()
+        ),
+        Reason::NoPolicy => format!(
+            "app `{}` is assigned to no app sign-on policy",
+            compiled
+                .model
+                .apps
+                .get(s.app.index())
+                .map_or("?", |a| a.name.as_str())
+        ),
+        Reason::NoRule => {
+            format!(
+                "no rule of policy `{}` applies to this user",
+                policy.unwrap_or_default()
+            )
+        }
+        Reason::IdpInactive => format!(
+            "IdP `{}` is inactive",
+            claims.as_ref().map(|(n, _)| n.clone()).unwrap_or_default()
+        ),
+        Reason::RouteToInactiveIdp(r) => format!(
+            "routing rule `{}` sends this user to an inactive IdP",
+            compiled
+                .model
+                .routes
+                .get(r as usize)
+                .map_or("?", |r| r.name.as_str())
+        ),
+        Reason::CannotComplete => format!(
+            "rule `{}` of policy `{}` cannot be completed: no usable local authenticator provides what is missing",
+            rule.unwrap_or_default(),
+            policy.unwrap_or_default()
+        ),
+    };
+    vec![line]
+}
+
+/// Names of the methods of a mask: `okta_verify.push`, `webauthn`, ...
+pub fn method_names(mask: MethodMask) -> Vec<String> {
+    methods_of(mask).map(|m| m.info().name()).collect()
+}
+
+pub fn rule_name(compiled: &Compiled, index: usize) -> String {
+    compiled
+        .model
+        .rules()
+        .nth(index)
+        .map_or_else(|| "?".to_owned(), |(_, r)| r.name.clone())
+}
+
+/// "session policy `default`, rule `everyone`" or "policy `sso`, rule `admins`".
+fn rule_title(compiled: &Compiled, index: usize, rule: &RuleTable) -> String {
+    let policy = match rule.owner {
+        crate::model::RuleOwner::Session(p) => format!(
+            "session policy `{}`",
+            compiled
+                .model
+                .session_policies
+                .get(p as usize)
+                .map_or("?", |p| p.name.as_str())
+        ),
+        crate::model::RuleOwner::App(p) => format!("policy `{}`", policy_name(compiled, p)),
+    };
+    format!("{policy}, rule `{}`", rule_name(compiled, index))
+}
+
+fn policy_name(compiled: &Compiled, p: PolicyId) -> String {
+    compiled
+        .model
+        .policies
+        .get(p.index())
+        .map_or_else(|| "?".to_owned(), |p| p.name.clone())
+}
+
+fn idp_name(compiled: &Compiled, i: IdpId) -> String {
+    compiled
+        .model
+        .idp(i)
+        .map_or_else(|| "?".to_owned(), |i| i.name.clone())
+}
+
+fn condition_text(compiled: &Compiled, rule: usize, condition: usize) -> String {
+    compiled
+        .model
+        .rules()
+        .nth(rule)
+        .and_then(|(_, r)| r.conditions.get(condition))
+        .map_or_else(
+            || "?".to_owned(),
+            |c| compiled.sources.slice(c.loc).to_owned(),
+        )
+}
