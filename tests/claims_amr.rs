@@ -135,7 +135,7 @@ fn phr_is_read_over_oidc_and_ignored_over_saml() {
     let (amr, ignored, _) = normalize(&["phr".to_owned()], Protocol::Saml);
     assert_eq!((amr, ignored), (vec![], vec!["phr".to_owned()]));
     let reason = policyc::claims::ignored_reason("phr", Protocol::Saml);
-    assert!(reason.contains("not in the saml AMR table"), "{reason}");
+    assert!(reason.contains("not in the SAML AMR table"), "{reason}");
 }
 
 #[test]

@@ -190,7 +190,7 @@ fn saml_fixture_human_table_shows_ignored_and_why() {
     );
     assert!(
         out.contains(
-            "ignored\n  phr  Okta ignores `phr` over saml: it is not in the saml AMR table"
+            "ignored\n  phr  Okta ignores `phr` over SAML: it is not in the SAML AMR table"
         ),
         "{out}"
     );
@@ -264,7 +264,7 @@ fn idp_selection_refusals() {
     let (code, out) = run(&["--id-token", path], &idps());
     assert_eq!(code, 1);
     assert!(
-        out.contains("the policies declare 2 oidc idps (`corp`, `okta-idp`): pass `--idp NAME`"),
+        out.contains("the policies declare 2 OIDC idps (`corp`, `okta-idp`): pass `--idp NAME`"),
         "{out}"
     );
     let (code, out) = run(&["--id-token", path, "--idp", "adfs"], &idps());

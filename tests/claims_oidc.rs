@@ -425,7 +425,7 @@ fn a_saml_idp_cannot_verify_an_id_token() {
     refused(
         verify(&token, &saml_idp()),
         "unknown-idp",
-        "idp `adfs` is of kind `saml`, which speaks saml, not oidc",
+        "idp `adfs` is of kind `saml`, which speaks SAML, not OIDC",
     );
 }
 

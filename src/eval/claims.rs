@@ -3,7 +3,7 @@
 
 use super::proof::Proof;
 use crate::claims::{TrustedClaims, ignored_reason};
-use crate::model::catalogue::{Amr, AuthenticatorKind, lookup_method};
+use crate::model::catalogue::{Amr, AuthenticatorKind, Characteristics, lookup_method};
 use crate::model::{IdpId, MethodId, Model};
 
 /// The claims of one sign-in at an IdP.
@@ -59,12 +59,20 @@ impl Claims {
                 Err(why) => claims.ignored.push((value.clone(), why)),
             }
         }
-        // OIDC biometrics lend their characteristics only beside a possession value.
-        if !claims.proofs.iter().any(Proof::is_possession) {
-            for p in &mut claims.proofs {
-                if p.amr.is_some_and(Amr::is_biometric) && !p.is_possession() {
-                    p.characteristics = Default::default();
-                }
+        // OIDC biometrics (inherence only) lend their characteristics (user presence and
+        // verification) to the possession values they arrive with, and to nothing without one.
+        let lent = claims
+            .proofs
+            .iter()
+            .filter(|p| p.amr.is_some_and(Amr::is_biometric) && !p.is_possession())
+            .fold(Default::default(), |acc: Characteristics, p| {
+                acc.union(p.characteristics)
+            });
+        for p in &mut claims.proofs {
+            if p.is_possession() {
+                p.characteristics = p.characteristics.union(lent);
+            } else if p.amr.is_some_and(Amr::is_biometric) {
+                p.characteristics = Characteristics::EMPTY;
             }
         }
         claims

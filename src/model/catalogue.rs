@@ -197,9 +197,13 @@ impl Protocol {
     }
 }
 
+/// Displays as people write it (`OIDC`, `SAML`); [`Protocol::as_str`] is the JSON form.
 impl fmt::Display for Protocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(match self {
+            Self::Oidc => "OIDC",
+            Self::Saml => "SAML",
+        })
     }
 }
 

@@ -1,0 +1,793 @@
+//! DOMAIN.md, "How policy settings decide whether claims count", row by row, for both IdP
+//! families: each case is a small org, one rule, one sign-in, and the exact decision, whether
+//! the claims were used, and what the SP challenges with.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use policyc::eval::{Claims, Outcome, SignIn, User, explain, method_names};
+use policyc::source::{SourceFile, Sources};
+
+/// The org every case starts from: both features on, Identity Engine, the usual local
+/// authenticators, one Okta IdP (`okta`), one third-party OIDC IdP (`oidc`) and one third-party
+/// SAML IdP (`saml`), each trusting claims. `{..}` placeholders are filled per case.
+const ORG: &str = r#"
+org acme {
+  engine {sp_engine}
+  features [{features}]
+}
+group staff
+app wiki
+
+authenticator password
+authenticator okta_verify { methods [push, totp, fastpass] }
+authenticator webauthn
+authenticator phone { methods [sms, voice] }
+authenticator security_question { used_for {sq} }
+{extra}
+
+idp okta { kind okta_oidc  engine {idp_engine}  trust_claims {trust}  status {status} }
+idp oidc { kind oidc  trust_claims {trust}  status {status} }
+idp saml { kind saml  trust_claims {trust}  status {status} }
+
+{session}
+
+policy apps {
+  apps [wiki]
+  rule r {
+{rule}
+  }
+}
+"#;
+
+struct Case {
+    rule: &'static str,
+    idp: Option<&'static str>,
+    claims: &'static [&'static str],
+    sp_engine: &'static str,
+    idp_engine: &'static str,
+    features: &'static str,
+    trust: &'static str,
+    status: &'static str,
+    sq: &'static str,
+    extra: &'static str,
+    session: &'static str,
+}
+
+const BASE: Case = Case {
+    rule: "require 2 factor_types",
+    idp: None,
+    claims: &[],
+    sp_engine: "identity",
+    idp_engine: "identity",
+    features: "okta_to_okta_claims_sharing, third_party_claims_sharing",
+    trust: "true",
+    status: "active",
+    sq: "recovery",
+    extra: "",
+    session: "",
+};
+
+/// (decision, claims used, challenge offered, ignored values)
+#[derive(Debug, PartialEq, Eq)]
+struct Got {
+    outcome: &'static str,
+    used: bool,
+    challenge: Vec<String>,
+}
+
+fn run(case: Case) -> Got {
+    let text = ORG
+        .replace("{sp_engine}", case.sp_engine)
+        .replace("{idp_engine}", case.idp_engine)
+        .replace("{features}", case.features)
+        .replace("{trust}", case.trust)
+        .replace("{status}", case.status)
+        .replace("{sq}", case.sq)
+        .replace("{extra}", case.extra)
+        .replace("{session}", case.session)
+        .replace("{rule}", case.rule);
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new("case.policy", text));
+    let compiled = policyc::compile(sources);
+    assert_eq!(compiled.diagnostics, vec![], "the case must compile clean");
+    let claims = case.idp.map(|name| {
+        let (id, _) = compiled.model.idp_named(name).unwrap();
+        let values: Vec<String> = case.claims.iter().map(|v| v.to_string()).collect();
+        Claims::from_values(&compiled.model, id, &values)
+    });
+    let (app, _) = compiled.model.apps.iter().enumerate().next().unwrap();
+    let sign_in = SignIn {
+        app: policyc::model::AppId(app as u32),
+        user: User::default(),
+        claims,
+    };
+    let explained = explain(&compiled, &sign_in);
+    let d = explained.decision;
+    // The fast path and the explained path are one procedure: they must agree.
+    assert_eq!(policyc::evaluate(&compiled, &sign_in), d);
+    Got {
+        outcome: d.outcome.as_str(),
+        used: d.claims.is_some_and(|c| c.used),
+        challenge: method_names(d.challenge),
+    }
+}
+
+fn got(outcome: Outcome, used: bool, challenge: &[&str]) -> Got {
+    Got {
+        outcome: outcome.as_str(),
+        used,
+        challenge: challenge.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+const POSSESSION: &[&str] = &[
+    "phone.sms",
+    "phone.voice",
+    "okta_verify.push",
+    "okta_verify.totp",
+    "okta_verify.fastpass",
+    "webauthn",
+];
+
+// --- trust and features ------------------------------------------------------------------------
+
+#[test]
+fn trusted_claims_satisfy_two_factor_types_for_both_families() {
+    assert_eq!(
+        run(Case {
+            idp: Some("oidc"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got(Outcome::Allow, true, &[])
+    );
+    assert_eq!(
+        run(Case {
+            idp: Some("saml"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got(Outcome::Allow, true, &[])
+    );
+    assert_eq!(
+        run(Case {
+            idp: Some("okta"),
+            claims: &["pwd", "okta_verify.push"],
+            ..BASE
+        }),
+        got(Outcome::Allow, true, &[])
+    );
+}
+
+#[test]
+fn untrusted_claims_do_not_count_but_the_idp_sign_in_does() {
+    let untrusted = Case {
+        trust: "false",
+        idp: Some("oidc"),
+        claims: &["pwd", "otp"],
+        ..BASE
+    };
+    // 2 factor types: nothing counts, so the SP challenges for two local factor types.
+    let two = run(Case { ..untrusted });
+    assert_eq!((two.outcome, two.used), ("challenge", false));
+    // password / IdP: the IdP sign-in itself is enough.
+    let untrusted = Case {
+        trust: "false",
+        idp: Some("oidc"),
+        claims: &["pwd", "otp"],
+        ..BASE
+    };
+    assert_eq!(
+        run(Case {
+            rule: "require password",
+            ..untrusted
+        }),
+        got(Outcome::Allow, false, &[])
+    );
+}
+
+#[test]
+fn a_feature_switched_off_makes_claims_of_that_family_not_count() {
+    let okta_off = "third_party_claims_sharing";
+    let okta = run(Case {
+        features: okta_off,
+        idp: Some("okta"),
+        claims: &["pwd", "hwk"],
+        ..BASE
+    });
+    assert_eq!((okta.outcome, okta.used), ("challenge", false));
+    assert_eq!(
+        run(Case {
+            features: okta_off,
+            idp: Some("oidc"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got(Outcome::Allow, true, &[])
+    );
+    let third_off = "okta_to_okta_claims_sharing";
+    let got = run(Case {
+        features: third_off,
+        idp: Some("saml"),
+        claims: &["pwd", "otp"],
+        ..BASE
+    });
+    assert_eq!((got.outcome, got.used), ("challenge", false));
+}
+
+// --- what the claims do not cover is challenged locally ----------------------------------------
+
+#[test]
+fn partial_claims_are_completed_with_local_authenticators() {
+    // `pwd` gives knowledge; any active possession method completes 2 factor types.
+    assert_eq!(
+        run(Case {
+            idp: Some("oidc"),
+            claims: &["pwd"],
+            ..BASE
+        }),
+        got(Outcome::Challenge, true, POSSESSION)
+    );
+    // A local sign-in needs both factor types locally: password or the security question is
+    // not usable (recovery only), so password plus a possession method.
+    let local = run(Case { ..BASE });
+    assert_eq!(local.outcome, "challenge");
+    assert!(local.challenge.contains(&"password".to_owned()));
+}
+
+#[test]
+fn nothing_local_to_complete_with_is_a_deny() {
+    let no_possession = r#"
+authenticator email { status inactive }"#;
+    let case = Case {
+        rule: "require 2 factor_types\n    methods only [password, email]",
+        idp: None,
+        extra: no_possession,
+        ..BASE
+    };
+    assert_eq!(run(case), got(Outcome::Deny, false, &[]));
+}
+
+#[test]
+fn enrollment_disabled_makes_a_method_unavailable() {
+    let case = Case {
+        rule: "require 2 factor_types\n    methods only [password, email]",
+        extra: "authenticator email { enrollment disabled }",
+        ..BASE
+    };
+    assert_eq!(run(case).outcome, "deny");
+    let allowed = Case {
+        rule: "require 2 factor_types\n    methods only [password, email]",
+        extra: "authenticator email",
+        ..BASE
+    };
+    assert_eq!(
+        run(allowed),
+        got(Outcome::Challenge, false, &["password", "email"])
+    );
+}
+
+// --- method chains -------------------------------------------------------------------------------
+
+#[test]
+fn a_method_chain_never_uses_claims() {
+    let chain = "require chain [[password, okta_verify.push], [webauthn]]";
+    for idp in ["okta", "oidc", "saml"] {
+        let got = run(Case {
+            rule: chain,
+            idp: Some(idp),
+            claims: &["pwd", "hwk"],
+            ..BASE
+        });
+        assert_eq!(
+            got,
+            got_chain(),
+            "claims from `{idp}` must not satisfy a method chain"
+        );
+    }
+}
+
+fn got_chain() -> Got {
+    // The shortest chain wins: `[webauthn]` alone.
+    got(Outcome::Challenge, false, &["webauthn"])
+}
+
+// --- disallow specific methods (`except`) --------------------------------------------------------
+
+#[test]
+fn except_makes_third_party_claims_unusable() {
+    let rule = "require 2 factor_types\n    methods except [phone.sms]";
+    for idp in ["oidc", "saml"] {
+        let got = run(Case {
+            rule,
+            idp: Some(idp),
+            claims: &["pwd", "otp"],
+            ..BASE
+        });
+        assert_eq!((got.outcome, got.used), ("challenge", false), "idp `{idp}`");
+    }
+}
+
+#[test]
+fn except_drops_only_those_methods_from_okta_claims() {
+    let rule = "require 2 factor_types\n    methods except [okta_verify.push]";
+    // The push does not count; the password still does, so one possession factor is missing.
+    let got = run(Case {
+        rule,
+        idp: Some("okta"),
+        claims: &["pwd", "okta_verify.push"],
+        ..BASE
+    });
+    assert_eq!(got.outcome, "challenge");
+    assert!(got.used);
+    assert!(!got.challenge.contains(&"okta_verify.push".to_owned()));
+    // Another method still counts.
+    assert_eq!(
+        run(Case {
+            rule,
+            idp: Some("okta"),
+            claims: &["pwd", "webauthn"],
+            ..BASE
+        }),
+        got_allow()
+    );
+}
+
+fn got_allow() -> Got {
+    got(Outcome::Allow, true, &[])
+}
+
+// --- allow specific methods (`only`) -------------------------------------------------------------
+
+#[test]
+fn only_makes_third_party_claims_unusable() {
+    let rule = "require 2 factor_types\n    methods only [password, webauthn]";
+    let got = run(Case {
+        rule,
+        idp: Some("oidc"),
+        claims: &["pwd", "hwk"],
+        ..BASE
+    });
+    assert_eq!(
+        got,
+        self::got(Outcome::Challenge, false, &["password", "webauthn"])
+    );
+}
+
+#[test]
+fn only_lets_just_those_methods_of_okta_claims_count() {
+    let rule = "require 2 factor_types\n    methods only [password, webauthn]";
+    // `hwk` from an Okta org stands for WebAuthn, which is listed.
+    assert_eq!(
+        run(Case {
+            rule,
+            idp: Some("okta"),
+            claims: &["pwd", "hwk"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    // An Okta Verify push is not listed: only the password counts.
+    let got = run(Case {
+        rule,
+        idp: Some("okta"),
+        claims: &["pwd", "okta_verify.push"],
+        ..BASE
+    });
+    assert_eq!(got, self::got(Outcome::Challenge, true, &["webauthn"]));
+}
+
+#[test]
+fn okta_claims_count_even_for_methods_not_configured_locally() {
+    // YubiKey OTP is not an authenticator of this org, but the IdP org's is accepted.
+    assert_eq!(
+        run(Case {
+            idp: Some("okta"),
+            claims: &["pwd", "yubikey_otp"],
+            ..BASE
+        }),
+        got_allow()
+    );
+}
+
+#[test]
+fn custom_authenticators_are_not_accepted_through_claims() {
+    let got = run(Case {
+        idp: Some("okta"),
+        claims: &["pwd", "smart_card"],
+        ..BASE
+    });
+    assert_eq!(got, self::got(Outcome::Challenge, true, POSSESSION));
+}
+
+// --- possession constraints through AMR characteristics ------------------------------------------
+
+#[test]
+fn phishing_resistance_from_amr_values() {
+    let rule = "require 2 factor_types\n    possession [phishing_resistant]";
+    assert_eq!(
+        run(Case {
+            rule,
+            idp: Some("oidc"),
+            claims: &["pwd", "phr"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    let weak = run(Case {
+        rule,
+        idp: Some("oidc"),
+        claims: &["pwd", "otp"],
+        ..BASE
+    });
+    assert_eq!(
+        weak,
+        got(
+            Outcome::Challenge,
+            true,
+            &["okta_verify.fastpass", "webauthn"]
+        )
+    );
+    // `phr` is not in the SAML table: ignored, so the SP challenges.
+    let saml = run(Case {
+        rule,
+        idp: Some("saml"),
+        claims: &["pwd", "phr"],
+        ..BASE
+    });
+    assert_eq!(saml.outcome, "challenge");
+    // An Okta org's `hwk` is its WebAuthn authenticator: phishing resistant.
+    assert_eq!(
+        run(Case {
+            rule,
+            idp: Some("okta"),
+            claims: &["pwd", "hwk"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    // A third party's `hwk` is hardware-protected but not phishing resistant by the AMR table.
+    let hwk = run(Case {
+        rule,
+        idp: Some("oidc"),
+        claims: &["pwd", "hwk"],
+        ..BASE
+    });
+    assert_eq!(hwk.outcome, "challenge");
+}
+
+#[test]
+fn hardware_protection_and_phone_exclusion() {
+    let hw = "require 2 factor_types\n    possession [hardware_protected]";
+    assert_eq!(
+        run(Case {
+            rule: hw,
+            idp: Some("saml"),
+            claims: &["pwd", "hwk"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    assert_eq!(
+        run(Case {
+            rule: hw,
+            idp: Some("saml"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        })
+        .outcome,
+        "challenge"
+    );
+    let no_phone = "require 2 factor_types\n    possession [exclude_phone_email]";
+    let sms = run(Case {
+        rule: no_phone,
+        idp: Some("oidc"),
+        claims: &["pwd", "sms"],
+        ..BASE
+    });
+    assert_eq!(sms.outcome, "challenge");
+    assert!(!sms.challenge.iter().any(|m| m.starts_with("phone")));
+    assert_eq!(
+        run(Case {
+            rule: no_phone,
+            idp: Some("oidc"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got_allow()
+    );
+}
+
+#[test]
+fn oidc_biometrics_lend_user_verification_only_beside_possession() {
+    let uv = "require 2 factor_types\n    possession [user_verification]";
+    // Alone, `face` is inherence with no characteristics to lend.
+    let alone = run(Case {
+        rule: uv,
+        idp: Some("oidc"),
+        claims: &["pwd", "face"],
+        ..BASE
+    });
+    assert_eq!(alone.outcome, "challenge");
+    // Beside `hwk`, the possession factor is user-verifying.
+    assert_eq!(
+        run(Case {
+            rule: uv,
+            idp: Some("oidc"),
+            claims: &["hwk", "face"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    // Over SAML a biometric is biometric + possession itself.
+    assert_eq!(
+        run(Case {
+            rule: uv,
+            idp: Some("saml"),
+            claims: &["pwd", "face"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    // Without constraints, OIDC `face` is an inherence factor: with `pwd`, two factor types.
+    assert_eq!(
+        run(Case {
+            idp: Some("oidc"),
+            claims: &["pwd", "face"],
+            ..BASE
+        }),
+        got_allow()
+    );
+}
+
+// --- the `mfa` marker -----------------------------------------------------------------------------
+
+#[test]
+fn mfa_satisfies_two_factor_types_and_session_mfa_but_nothing_constrained() {
+    assert_eq!(
+        run(Case {
+            idp: Some("oidc"),
+            claims: &["mfa"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    let constrained = "require 2 factor_types\n    possession [device_bound]";
+    let got = run(Case {
+        rule: constrained,
+        idp: Some("oidc"),
+        claims: &["mfa"],
+        ..BASE
+    });
+    assert_eq!(got.outcome, "challenge");
+    let session = "session_policy s {\n  rule all { require mfa }\n}";
+    assert_eq!(
+        run(Case {
+            rule: "require password",
+            session,
+            idp: Some("saml"),
+            claims: &["mfa"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    // "password / IdP + another factor": `mfa` is not another factor.
+    let plus = run(Case {
+        rule: "require password + 1 factor_type",
+        idp: Some("oidc"),
+        claims: &["mfa"],
+        ..BASE
+    });
+    assert_eq!(plus.outcome, "challenge");
+}
+
+// --- security question used for MFA ---------------------------------------------------------------
+
+#[test]
+fn security_question_for_mfa_stops_third_party_saml_claims_beyond_knowledge() {
+    let got = run(Case {
+        sq: "mfa",
+        idp: Some("saml"),
+        claims: &["pwd", "otp"],
+        ..BASE
+    });
+    assert_eq!(got.outcome, "challenge");
+    assert!(got.used, "the password still counts");
+    // Third-party OIDC and Okta IdPs are not affected.
+    assert_eq!(
+        run(Case {
+            sq: "mfa",
+            idp: Some("oidc"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    // Used for recovery only, SAML claims count in full.
+    assert_eq!(
+        run(Case {
+            idp: Some("saml"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got_allow()
+    );
+}
+
+// --- Classic Engine -------------------------------------------------------------------------------
+
+#[test]
+fn classic_engine_idp_satisfies_only_factor_counts() {
+    let classic = Case {
+        idp_engine: "classic",
+        idp: Some("okta"),
+        claims: &["pwd", "okta_verify.push"],
+        ..BASE
+    };
+    assert_eq!(run(classic), got_allow());
+    let plus = Case {
+        idp_engine: "classic",
+        rule: "require password + 1 factor_type",
+        idp: Some("okta"),
+        claims: &["pwd", "okta_verify.push"],
+        ..BASE
+    };
+    let got = run(plus);
+    // The claims do not count; the IdP sign-in stands for the password, another factor is needed.
+    assert_eq!((got.outcome, got.used), ("challenge", false));
+    let constrained = Case {
+        idp_engine: "classic",
+        rule: "require 2 factor_types\n    possession [phishing_resistant]",
+        idp: Some("okta"),
+        claims: &["pwd", "okta_verify.fastpass"],
+        ..BASE
+    };
+    assert_eq!(run(constrained).outcome, "challenge");
+}
+
+#[test]
+fn classic_engine_sp_counts_claims_only_with_pwd_or_mfa() {
+    let no_pwd = run(Case {
+        sp_engine: "classic",
+        idp: Some("oidc"),
+        claims: &["otp", "face"],
+        ..BASE
+    });
+    assert_eq!((no_pwd.outcome, no_pwd.used), ("challenge", false));
+    assert_eq!(
+        run(Case {
+            sp_engine: "classic",
+            idp: Some("oidc"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    assert_eq!(
+        run(Case {
+            sp_engine: "classic",
+            idp: Some("oidc"),
+            claims: &["mfa"],
+            ..BASE
+        }),
+        got_allow()
+    );
+}
+
+// --- IdP status, session policy, rule order ---------------------------------------------------------
+
+#[test]
+fn an_inactive_idp_denies_its_sign_ins() {
+    assert_eq!(
+        run(Case {
+            status: "inactive",
+            idp: Some("oidc"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got(Outcome::Deny, false, &[])
+    );
+}
+
+#[test]
+fn the_session_policy_needs_mfa_that_claims_can_provide() {
+    let session = "session_policy s {\n  rule all { require mfa }\n}";
+    // With MFA claims, a password-only rule and a session MFA rule are both met.
+    let case = Case {
+        rule: "require password",
+        session,
+        idp: Some("oidc"),
+        claims: &["pwd", "otp"],
+        ..BASE
+    };
+    assert_eq!(run(case), got_allow());
+    // A local sign-in must do MFA locally.
+    let local = run(Case {
+        rule: "require password",
+        session,
+        ..BASE
+    });
+    assert_eq!(local.outcome, "challenge");
+    assert!(local.challenge.contains(&"password".to_owned()));
+}
+
+#[test]
+fn a_route_to_an_inactive_idp_fails_the_sign_in() {
+    let route = "route everyone { to saml }\nidp spare { kind saml  status inactive }";
+    // The route targets `saml`, active here: no effect.
+    assert_eq!(
+        run(Case {
+            extra: route,
+            idp: Some("oidc"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    let inactive = "route everyone { to spare }\nidp spare { kind saml  status inactive }";
+    assert_eq!(
+        run(Case {
+            extra: inactive,
+            idp: Some("oidc"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got(Outcome::Deny, false, &[])
+    );
+}
+
+#[test]
+fn unsupported_values_are_ignored_with_a_reason() {
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new(
+        "a.policy",
+        "org o { features [third_party_claims_sharing] }\nidp s { kind saml  trust_claims true }",
+    ));
+    let compiled = policyc::compile(sources);
+    let (id, _) = compiled.model.idp_named("s").unwrap();
+    let claims = Claims::from_values(
+        &compiled.model,
+        id,
+        &["pwd".into(), "phr".into(), "PWD".into()],
+    );
+    assert_eq!(claims.accepted, ["pwd"]);
+    assert_eq!(
+        claims.ignored,
+        [
+            (
+                "phr".to_owned(),
+                "Okta ignores `phr` over SAML: it is not in the SAML AMR table".to_owned()
+            ),
+            (
+                "PWD".to_owned(),
+                "AMR values are case-sensitive: `pwd` would be read".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_session_deny_rule_wins() {
+    let session = "session_policy s {\n  rule block { deny }\n}";
+    assert_eq!(
+        run(Case {
+            session,
+            idp: Some("oidc"),
+            claims: &["pwd", "otp"],
+            ..BASE
+        }),
+        got(Outcome::Deny, false, &[])
+    );
+}
+
+#[test]
+fn a_deny_rule_denies_whatever_the_claims() {
+    assert_eq!(
+        run(Case {
+            rule: "deny",
+            idp: Some("okta"),
+            claims: &["pwd", "hwk"],
+            ..BASE
+        }),
+        got(Outcome::Deny, false, &[])
+    );
+}
