@@ -6,10 +6,13 @@
 /// the word's letters in order (`opt` → `otp`, not `fpt`).
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
-    let limit = (word.chars().count() / 3).max(1);
+    let len = word.chars().count();
+    let limit = (len / 3).max(1);
     candidates
         .into_iter()
-        .filter(|c| *c != word)
+        // The distance is at least the difference in length: most names are skipped here,
+        // which keeps many unknown names against many declared ones fast.
+        .filter(|c| *c != word && c.chars().count().abs_diff(len) <= limit)
         .map(|c| (strsim::osa_distance(&lower, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by(|(da, a), (db, b)| {

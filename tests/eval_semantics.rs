@@ -377,6 +377,23 @@ fn only_lets_just_those_methods_of_okta_claims_count() {
 }
 
 #[test]
+fn okta_mfa_does_not_count_when_methods_are_listed() {
+    // `mfa` names no method: it cannot be one of those allowed, and may be one of those excluded.
+    for rule in [
+        "require 2 factor_types\n    methods only [password, webauthn]",
+        "require 2 factor_types\n    methods except [phone.sms]",
+    ] {
+        let got = run(Case {
+            rule,
+            idp: Some("okta"),
+            claims: &["mfa"],
+            ..BASE
+        });
+        assert_eq!((got.outcome, got.used), ("challenge", false), "{rule}");
+    }
+}
+
+#[test]
 fn okta_claims_count_even_for_methods_not_configured_locally() {
     // YubiKey OTP is not an authenticator of this org, but the IdP org's is accepted.
     assert_eq!(

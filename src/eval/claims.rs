@@ -1,8 +1,8 @@
 //! Claims as evaluation sees them: the values an IdP sent, turned into [`Proof`]s once, before
 //! any decision.
 
-use super::proof::Proof;
 use crate::claims::{TrustedClaims, ignored_reason};
+use crate::graph::proof::Proof;
 use crate::model::catalogue::{Amr, AuthenticatorKind, Characteristics, lookup_method};
 use crate::model::{IdpId, MethodId, Model};
 

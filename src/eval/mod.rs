@@ -6,20 +6,19 @@
 //! procedure, so the explanation can never disagree with the decision.
 
 mod claims;
-mod proof;
 pub mod suite;
 
+pub use crate::graph::proof::{Proof, describe_need};
 pub use claims::{Claims, okta_method_for};
-pub use proof::{Proof, describe_need};
 
 use crate::Compiled;
+use crate::graph::proof::{IDP, State, satisfies};
 use crate::graph::tables::{
     Action, Bits, Cond, Filter, MethodMask, Need, ReqKind, RuleTable, Tables, method_bit,
     methods_of, platform_bit, risk_bit,
 };
 use crate::model::catalogue::{FactorType, Protocol};
 use crate::model::{AppId, DeviceState, IdpId, Platform, PolicyId, Risk, ZoneId};
-use proof::{IDP, State, satisfies};
 
 /// Who is signing in, as conditions see them. Absent attributes make `in` conditions fail and
 /// `not in` conditions hold.
@@ -142,12 +141,16 @@ pub fn explain(compiled: &Compiled, sign_in: &SignIn) -> Explained {
 /// Records steps of a decision; the closures run only when tracing, so [`evaluate`] pays
 /// nothing for the explanation.
 trait Tracer {
+    /// Whether steps are recorded; without, shortcuts that skip steps are taken.
+    const ON: bool;
     fn step(&mut self, text: impl FnOnce() -> String);
 }
 
 struct NoTrace;
 
 impl Tracer for NoTrace {
+    const ON: bool = false;
+
     #[inline(always)]
     fn step(&mut self, _: impl FnOnce() -> String) {}
 }
@@ -155,6 +158,8 @@ impl Tracer for NoTrace {
 struct Trace(Vec<String>);
 
 impl Tracer for Trace {
+    const ON: bool = true;
+
     fn step(&mut self, text: impl FnOnce() -> String) {
         self.0.push(text());
     }
@@ -304,40 +309,9 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
         c.used = app_used || session_used;
     }
 
-    // What local methods could add, grouped into classes of methods that add the same.
-    let mut classes = [Class::default(); 16];
-    let mut n = 0;
     let chain = app_need.requirement == ReqKind::Chain;
-    for m in methods_of(tables.local) {
-        let proof = Proof::local(m);
-        let s_add = session_need.map_or(0, |need| proof.state(need));
-        let a_add = if app_need.filter.allows(m) {
-            proof.state(app_need)
-        } else {
-            0
-        };
-        let existing = if chain {
-            None
-        } else {
-            classes[..n]
-                .iter()
-                .position(|c| c.session == s_add && c.app == a_add)
-        };
-        match existing {
-            Some(i) => classes[i].methods |= method_bit(m),
-            None if n < classes.len() => {
-                classes[n] = Class {
-                    methods: method_bit(m),
-                    session: s_add,
-                    app: a_add,
-                };
-                n += 1;
-            }
-            None => {}
-        }
-    }
-    let classes = &classes[..n];
-    let ok = |picked: u32| {
+    // The requirement is met by what the claims proved plus the picked classes (a bitmask).
+    let satisfied = |classes: &[Class], picked: u32| {
         let (mut s_state, mut a_state, mut methods) = (session_claims, app_claims, 0);
         for (i, class) in classes.iter().enumerate() {
             if picked & (1 << i) != 0 {
@@ -354,13 +328,44 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
         };
         session_ok && app_ok
     };
-
-    if ok(0) {
+    if satisfied(&[], 0) {
         t.step(|| "what the user proved satisfies every requirement: allow".to_owned());
         decision.outcome = Outcome::Allow;
         decision.reason = Reason::Satisfied;
         return decision;
     }
+
+    // What local methods could add, grouped into classes of methods that add the same (a
+    // method chain needs methods by name, so there each method is its own class).
+    let mut classes = [Class::default(); 16];
+    let mut n = 0;
+    for m in methods_of(tables.local) {
+        let i = m.0 as usize % 16;
+        let s_add = session.map_or(0, |(_, r)| r.local[i]);
+        let a_add = rule.local[i];
+        let existing = if chain {
+            None
+        } else {
+            classes[..n]
+                .iter()
+                .position(|c| c.session == s_add && c.app == a_add)
+        };
+        match existing {
+            Some(c) => classes[c].methods |= method_bit(m),
+            None if n < classes.len() => {
+                classes[n] = Class {
+                    methods: method_bit(m),
+                    session: s_add,
+                    app: a_add,
+                };
+                n += 1;
+            }
+            None => {}
+        }
+    }
+    let classes = &classes[..n];
+    let ok = |picked: u32| satisfied(classes, picked);
+
     // The fewest local methods that complete it; every way to do so is offered.
     for k in 1..=n.min(6) as u32 {
         let mut offered: MethodMask = 0;
@@ -415,14 +420,31 @@ fn combinations(n: u32, k: u32) -> impl Iterator<Item = u32> {
     })
 }
 
-fn first_match<'t>(
+fn first_match<'t, T: Tracer>(
     compiled: &Compiled,
     rules: &'t [RuleTable],
     offset: usize,
     s: &SignIn,
-    t: &mut impl Tracer,
+    t: &mut T,
 ) -> Option<(usize, &'t RuleTable)> {
+    let prefilters = compiled
+        .graph
+        .tables
+        .prefilters
+        .get(offset..)
+        .unwrap_or(&[]);
+    let (groups, zones) = (
+        s.user.groups.fold(),
+        s.user.zone.map_or(0, |z| 1 << (z.0 % 64)),
+    );
     for (i, rule) in rules.iter().enumerate() {
+        if !T::ON
+            && prefilters
+                .get(i)
+                .is_some_and(|p| !p.may_apply(groups, zones))
+        {
+            continue;
+        }
         match rule.conditions.iter().position(|c| !holds(c, s)) {
             None => {
                 t.step(|| {
@@ -482,80 +504,76 @@ fn claims_state(
         return (0, false);
     };
     let which = if app_rule { "app rule" } else { "session rule" };
-    let unusable = |why: &str, t: &mut dyn FnMut(String)| {
-        t(format!("claims do not count for the {which}: {why}"));
-        (IDP, false)
-    };
-    let mut note = |text: String| t.step(|| text);
-    if !idp.trusted {
+    let okta = idp.kind.is_okta();
+    let unusable = if !idp.trusted {
         return (IDP, false);
-    }
-    if need.requirement == ReqKind::Chain {
-        return unusable(
-            "an authentication method chain is always challenged locally",
-            &mut note,
-        );
-    }
-    if tables.classic_sp && !c.proofs.iter().any(|p| p.password || p.mfa) {
-        return unusable(
-            "a Classic Engine SP counts claims only with `pwd` or `mfa`",
-            &mut note,
-        );
-    }
-    if idp.classic
+    } else if need.requirement == ReqKind::Chain {
+        Some("an authentication method chain is always challenged locally")
+    } else if tables.classic_sp && !c.proofs.iter().any(|p| p.password || p.mfa) {
+        Some("a Classic Engine SP counts claims only with `pwd` or `mfa`")
+    } else if idp.classic
         && !matches!(
             need.requirement,
             ReqKind::OneFactorType | ReqKind::TwoFactorTypes | ReqKind::AnyFactor
         )
     {
-        return unusable(
+        Some(
             "a Classic Engine IdP's MFA satisfies only `1 factor_type`, `2 factor_types` or `any_factor`",
-            &mut note,
-        );
-    }
-    let okta = idp.kind.is_okta();
-    if app_rule && !okta && need.filter != Filter::Any {
-        return unusable(
-            "with `methods only` or `methods except`, third-party claims are not used",
-            &mut note,
-        );
+        )
+    } else if app_rule && !okta && need.filter != Filter::Any {
+        Some("with `methods only` or `methods except`, third-party claims are not used")
+    } else {
+        None
+    };
+    if let Some(why) = unusable {
+        t.step(|| format!("claims do not count for the {which}: {why}"));
+        return (IDP, false);
     }
     let sq_blocks = !okta && idp.kind.protocol() == Protocol::Saml && tables.security_question_mfa;
-    let mut state = IDP;
-    for p in &c.proofs {
-        if okta && !p.method.is_none_or(|m| need.filter.allows(m)) {
-            continue;
-        }
-        if okta && matches!(need.filter, Filter::Only(_)) && p.method.is_none() && !p.mfa {
-            continue;
-        }
-        if sq_blocks && (p.mfa || p.factors.iter().any(|f| f != FactorType::Knowledge)) {
-            continue;
-        }
-        if tables.classic_sp && !(p.password || p.is_possession() || p.mfa) {
-            continue;
-        }
+    // Which proofs count under this rule's settings: the one filter, for the decision and for
+    // the trace alike.
+    let counts = |p: &Proof| {
+        let listed = match need.filter {
+            Filter::Any => true,
+            // `mfa` names no method, so it cannot be one of those listed, and it may stand
+            // for one of those excluded: with `only`/`except` it does not count.
+            Filter::Only(_) | Filter::Except(_) if p.mfa => false,
+            Filter::Only(_) => p.method.is_some_and(|m| need.filter.allows(m)),
+            Filter::Except(_) => p.method.is_none_or(|m| need.filter.allows(m)),
+        };
+        let knowledge_only = !p.mfa && p.factors.iter().all(|f| f == FactorType::Knowledge);
+        let classic_sp_ok = !tables.classic_sp || p.password || p.is_possession() || p.mfa;
+        (!okta || listed) && (!sq_blocks || knowledge_only) && classic_sp_ok
+    };
+    let as_counted = |p: &Proof| {
         let mut p = *p;
         if idp.classic {
             p.characteristics = Default::default();
         }
-        state |= p.state(need);
-    }
+        p
+    };
+    let state = c
+        .proofs
+        .iter()
+        .filter(|p| counts(p))
+        .fold(IDP, |acc, p| acc | as_counted(p).state(need));
     if state != IDP {
-        let counted: Vec<String> = c
-            .proofs
-            .iter()
-            .zip(&c.accepted)
-            .filter(|(p, _)| p.state(need) & !IDP != 0)
-            .map(|(p, value)| describe_proof(value, p, need))
-            .collect();
-        note(format!(
-            "claims count for the {which}: {}",
-            counted.join("; ")
-        ));
+        t.step(|| {
+            let counted: Vec<String> = c
+                .proofs
+                .iter()
+                .zip(&c.accepted)
+                .filter(|(p, _)| counts(p))
+                .map(|(p, value)| describe_proof(value, &as_counted(p), need))
+                .collect();
+            format!("claims count for the {which}: {}", counted.join("; "))
+        });
     }
     if sq_blocks {
-        note("the security question is used for MFA, so third-party SAML claims satisfy only knowledge".to_owned());
+        t.step(|| {
+            "the security question is used for MFA, so third-party SAML claims count for knowledge only"
+                .to_owned()
+        });
     }
     (state, state != IDP)
 }

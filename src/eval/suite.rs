@@ -62,9 +62,14 @@ pub fn run(compiled: &Compiled, index: usize) -> TestResult {
         ));
     }
     if let Some(by) = &expect.by {
-        let decided_by = d.rule.map(|r| rule_name(compiled, r));
-        let session = d.session_rule.map(|r| rule_name(compiled, r));
-        if decided_by.as_deref() != Some(by.name.as_str()) && session.as_deref() != Some(&by.name) {
+        // The deciding rule: the session rule when it denied, otherwise the app rule.
+        let deciding = if d.reason == super::Reason::SessionDenyRule {
+            d.session_rule
+        } else {
+            d.rule
+        };
+        let decided_by = deciding.map(|r| rule_name(compiled, r));
+        if decided_by.as_deref() != Some(by.name.as_str()) {
             result.failures.push(format!(
                 "expected rule `{}` to decide, got {}",
                 by.name,

@@ -5,6 +5,7 @@
 //! Built once per compile ([`RuleGraph::build`]); nothing in it changes afterwards.
 
 mod build;
+pub mod proof;
 pub mod render;
 pub mod tables;
 

@@ -2,6 +2,7 @@
 //! methods as one `u16` mask, IdPs as flags. Evaluation reads only these, so a decision is a
 //! handful of bit operations and allocates nothing.
 
+use super::proof::{Proof, State};
 use crate::model::catalogue::{AuthenticatorKind, Characteristic, Characteristics, IdpKind};
 use crate::model::*;
 use std::ops::Range;
@@ -47,6 +48,49 @@ impl Bits {
 
     pub fn intersects(&self, other: &Bits) -> bool {
         self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
+    }
+
+    /// All words OR-ed together: bit `id % 64` for every member. Two sets whose folds do not
+    /// intersect cannot intersect.
+    pub fn fold(&self) -> u64 {
+        self.0.iter().fold(0, |acc, w| acc | w)
+    }
+}
+
+/// A one-word summary of a rule's positive `group in` and `zone in` conditions, to reject most
+/// rules that cannot apply with two AND operations before looking at their conditions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prefilter {
+    /// `Bits::fold` of the first `group in [..]` set; 0 when the rule has none.
+    pub groups: u64,
+    /// `Bits::fold` of the first `zone in [..]` set; 0 when the rule has none.
+    pub zones: u64,
+}
+
+impl Prefilter {
+    fn of(conditions: &[Cond]) -> Prefilter {
+        let mut p = Prefilter::default();
+        for c in conditions {
+            match c {
+                Cond::Groups {
+                    negated: false,
+                    set,
+                } if p.groups == 0 => p.groups = set.fold(),
+                Cond::Zones {
+                    negated: false,
+                    set,
+                } if p.zones == 0 => p.zones = set.fold(),
+                _ => {}
+            }
+        }
+        p
+    }
+
+    /// False only when the rule certainly does not apply to a user with these folds.
+    #[inline]
+    pub fn may_apply(self, user_groups: u64, user_zones: u64) -> bool {
+        (self.groups == 0 || self.groups & user_groups != 0)
+            && (self.zones == 0 || self.zones & user_zones != 0)
     }
 }
 
@@ -121,6 +165,10 @@ pub struct RuleTable {
     pub index: u32,
     pub conditions: Vec<Cond>,
     pub action: Action,
+    /// What each local method (by `MethodId`) adds toward this rule: 0 for methods the org
+    /// cannot challenge with or the rule's `methods` setting excludes. Precomputed so that a
+    /// challenge is found without touching the catalogue.
+    pub local: [State; 16],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +191,8 @@ pub struct IdpTable {
 pub struct Tables {
     /// Every rule, in `Model::rules()` order: session rules first, then app rules.
     pub rules: Vec<RuleTable>,
+    /// `rules[i]`'s prefilter, kept apart so that a scan touches one small array.
+    pub prefilters: Vec<Prefilter>,
     /// The session rules: `rules[session]`, in order across session policies.
     pub session: Range<usize>,
     /// Per app policy, its rules in `rules`.
@@ -229,11 +279,23 @@ impl Tables {
                     range.end = at + 1;
                 }
             }
+            let action = compile_action(rule);
+            let mut local = [0; 16];
+            if let Action::Require(need) = &action {
+                for m in methods_of(tables.local).filter(|m| need.filter.allows(*m)) {
+                    if let Some(slot) = local.get_mut(m.0 as usize) {
+                        *slot = Proof::local(m).state(need);
+                    }
+                }
+            }
+            let conditions: Vec<Cond> = rule.conditions.iter().map(compile_condition).collect();
+            tables.prefilters.push(Prefilter::of(&conditions));
             tables.rules.push(RuleTable {
                 owner,
                 index,
-                conditions: rule.conditions.iter().map(compile_condition).collect(),
-                action: compile_action(rule),
+                conditions,
+                action,
+                local,
             });
             index += 1;
         }

@@ -61,6 +61,11 @@ impl FactorSet {
         self.0 & f.bit() != 0
     }
 
+    /// The raw bits: knowledge 1, possession 2, inherence 4.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
     pub const fn union(self, other: FactorSet) -> FactorSet {
         FactorSet(self.0 | other.0)
     }
@@ -157,6 +162,10 @@ impl Characteristics {
 
     pub const fn contains(self, c: Characteristic) -> bool {
         self.0 & c.bit() != 0
+    }
+
+    pub const fn contains_all(self, other: Characteristics) -> bool {
+        self.0 & other.0 == other.0
     }
 
     pub const fn union(self, other: Characteristics) -> Characteristics {

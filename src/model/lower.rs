@@ -24,7 +24,7 @@ pub fn lower(files: &[(FileId, &ast::SourceFileAst)]) -> (Model, Vec<Diagnostic>
         for broken in &ast.unparsed {
             if let Some(name) = &broken.name {
                 cx.unparsed_names
-                    .push((broken.keyword.clone(), name.text.clone()));
+                    .insert((broken.keyword.clone(), name.text.clone()));
             }
         }
     }
@@ -66,7 +66,7 @@ struct Lowerer {
     /// Which policy each app is assigned to, and where.
     app_policy: HashMap<AppId, (String, Loc)>,
     /// `keyword name` of items that did not parse: references to them are not reported.
-    unparsed_names: Vec<(String, String)>,
+    unparsed_names: std::collections::HashSet<(String, String)>,
     /// `expect .. by RULE` references, checked once every rule is known.
     test_rule_refs: Vec<(Option<AppId>, Named)>,
 }
@@ -138,12 +138,19 @@ impl Lowerer {
                     name: decl.name.text.clone(),
                     loc: self.loc(decl.name.span),
                 };
+                // Look up through the name maps: a linear scan would be quadratic in the
+                // number of declarations.
+                let existing = match decl.kind {
+                    ast::DeclarationKind::Group => self.groups.get(&named.name).map(|g| g.0),
+                    ast::DeclarationKind::Zone => self.zones.get(&named.name).map(|z| z.0),
+                    ast::DeclarationKind::App => self.apps.get(&named.name).map(|a| a.0),
+                };
                 let (list, kind) = match decl.kind {
                     ast::DeclarationKind::Group => (&mut self.model.groups, "group"),
                     ast::DeclarationKind::Zone => (&mut self.model.zones, "zone"),
                     ast::DeclarationKind::App => (&mut self.model.apps, "app"),
                 };
-                if let Some(first) = list.iter().find(|n| n.name == named.name) {
+                if let Some(first) = existing.and_then(|i| list.get(i as usize)) {
                     let first = first.loc;
                     self.duplicate(kind, &decl.name.text, decl.name.span, first);
                     return;
@@ -188,10 +195,10 @@ impl Lowerer {
             NameKind::App => "app",
             NameKind::Idp => "idp",
         };
-        let in_broken_item = self
-            .unparsed_names
-            .iter()
-            .any(|(k, n)| k == keyword && *n == ident.text);
+        let in_broken_item = found.is_none()
+            && self
+                .unparsed_names
+                .contains(&(keyword.to_owned(), ident.text.clone()));
         if found.is_none() && !in_broken_item {
             let candidates: Vec<&str> = match kind {
                 NameKind::Group => self.groups.keys().map(String::as_str).collect(),
@@ -1086,9 +1093,10 @@ impl Lowerer {
 
     fn rules(&mut self, rules: &[ast::Rule], context: RuleContext, policy: &str) -> Vec<Rule> {
         let mut out: Vec<Rule> = Vec::new();
+        let mut seen: HashMap<&str, Loc> = HashMap::new();
         for rule in rules {
-            if let Some(first) = out.iter().find(|r| r.name == rule.name.text) {
-                let first = first.loc;
+            if let Some(first) = seen.get(rule.name.text.as_str()) {
+                let first = *first;
                 let d = Diagnostic::new(
                     Code::DuplicateDefinition,
                     self.loc(rule.name.span),
@@ -1100,6 +1108,7 @@ impl Lowerer {
                 self.report(d);
                 continue;
             }
+            seen.insert(&rule.name.text, self.loc(rule.name.span));
             if let Some(r) = self.rule(rule, context) {
                 out.push(r);
             }

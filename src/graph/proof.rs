@@ -1,7 +1,7 @@
 //! What a sign-in proves, as bits: claims from an IdP and local methods both become [`Proof`]s,
 //! and a set of proofs folds into one `u8` [`State`] that requirements test.
 
-use crate::graph::tables::{Need, ReqKind};
+use super::tables::{Need, ReqKind};
 use crate::model::MethodId;
 use crate::model::catalogue::{
     Amr, AuthenticatorKind, Characteristic, Characteristics, FactorSet, FactorType,
@@ -62,10 +62,7 @@ impl Proof {
     /// Whether this is a possession factor that meets the rule's possession constraints.
     pub fn compliant(&self, need: &Need) -> bool {
         self.is_possession()
-            && need
-                .required
-                .iter()
-                .all(|c| self.characteristics.contains(c))
+            && self.characteristics.contains_all(need.required)
             && !(need.exclude_phone_email
                 && self.characteristics.contains(Characteristic::PhoneOrEmail))
     }
@@ -74,14 +71,10 @@ impl Proof {
     /// constraints does not count as possession at all.
     pub fn state(&self, need: &Need) -> State {
         let compliant = self.compliant(need);
-        let mut state = 0;
-        for f in self.factors.iter() {
-            state |= match f {
-                FactorType::Knowledge => KNOWLEDGE,
-                FactorType::Possession if need.constrained && !compliant => 0,
-                FactorType::Possession => POSSESSION,
-                FactorType::Inherence => INHERENCE,
-            };
+        // Factor bits are the state's low bits (knowledge 1, possession 2, inherence 4).
+        let mut state = self.factors.bits() & FACTORS;
+        if need.constrained && !compliant {
+            state &= !POSSESSION;
         }
         if self.password {
             state |= PASSWORD;
@@ -136,5 +129,17 @@ pub fn describe_need(need: &Need) -> String {
         base.to_owned()
     } else {
         format!("{base} with a {} possession factor", constraints.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factor_bits_are_the_state_bits() {
+        assert_eq!(FactorSet::of(&[FactorType::Knowledge]).bits(), KNOWLEDGE);
+        assert_eq!(FactorSet::of(&[FactorType::Possession]).bits(), POSSESSION);
+        assert_eq!(FactorSet::of(&[FactorType::Inherence]).bits(), INHERENCE);
     }
 }
