@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod claims;
+pub mod graph;
 mod load;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,7 @@ pub enum Command {
     /// Inspect what the SP would make of an IdP's ID token, SAML response or claims.
     #[command(subcommand)]
     Claims(ClaimsCommand),
+    Graph(graph::GraphArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +65,7 @@ pub fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Claims(ClaimsCommand::Inspect(args)) => claims_inspect(&args),
+        Command::Graph(args) => graph::run(&args),
     })
 }
 

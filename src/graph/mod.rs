@@ -8,7 +8,7 @@ mod build;
 pub mod render;
 pub mod tables;
 
-use crate::model::catalogue::{Amr, Characteristic, FactorType};
+use crate::model::catalogue::{Amr, Characteristic, FactorType, Protocol};
 use crate::model::{
     AppId, GroupId, IdpId, MethodId, Model, PolicyId, PossessionConstraint, RuleOwner, ZoneId,
 };
@@ -46,7 +46,12 @@ pub enum Node {
     /// A local authentication method the org has active.
     Method(MethodId),
     Idp(IdpId),
-    Amr(Amr),
+    /// An AMR value as read over one protocol: what it proves differs between OIDC and SAML
+    /// (`Amr::evidence`), so each (value, protocol) pair is its own node.
+    Amr {
+        amr: Amr,
+        protocol: Protocol,
+    },
     FactorType(FactorType),
     Characteristic(Characteristic),
 }
