@@ -6,6 +6,8 @@
 //! procedure, so the explanation can never disagree with the decision.
 
 mod claims;
+pub mod input;
+pub mod output;
 mod proof;
 pub mod suite;
 
