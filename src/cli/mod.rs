@@ -3,8 +3,10 @@
 
 pub mod check;
 pub mod claims;
+pub mod eval;
 pub mod graph;
 mod load;
+pub mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -41,6 +43,8 @@ pub enum Command {
     #[command(subcommand)]
     Claims(ClaimsCommand),
     Graph(graph::GraphArgs),
+    Eval(eval::EvalArgs),
+    Test(test::TestArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +69,8 @@ pub fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Claims(ClaimsCommand::Inspect(args)) => claims_inspect(&args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Test(args) => test::run(&args),
         Command::Graph(args) => graph::run(&args),
     })
 }
