@@ -46,6 +46,16 @@ pub struct InspectArgs {
 /// Runs `claims inspect` against the IdPs the policies declare; returns the exit code: 0 with the
 /// normal form printed, 1 for a refused input. IO failures (unreadable files) are `Err`.
 pub fn run_inspect(args: &InspectArgs, idps: &[IdpConfig], out: &mut dyn Write) -> io::Result<u8> {
+    let result = read_input(args, idps)?;
+    render(result, args.format, out)
+}
+
+/// Reads and verifies the input `args` name (ID token, SAML or claims file) against the IdPs,
+/// as `claims inspect` does; `policyc eval` reads its `--id-token` and `--saml` through this.
+pub(crate) fn read_input(
+    args: &InspectArgs,
+    idps: &[IdpConfig],
+) -> io::Result<Result<TrustedClaims, ClaimsError>> {
     let limits = Limits::default();
     let now = match args.now {
         Some(now) => now,
@@ -89,7 +99,7 @@ pub fn run_inspect(args: &InspectArgs, idps: &[IdpConfig], out: &mut dyn Write) 
             "pass one of `--id-token`, `--saml` or `--claims`",
         ))
     };
-    render(result, args.format, out)
+    Ok(result)
 }
 
 fn render(
@@ -105,7 +115,7 @@ fn render(
     }
 }
 
-fn inspect_claims_file(
+pub(crate) fn inspect_claims_file(
     text: &[u8],
     name: Option<&str>,
     idps: &[IdpConfig],

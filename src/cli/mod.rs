@@ -3,7 +3,10 @@
 
 pub mod check;
 pub mod claims;
+pub mod eval;
+pub mod graph;
 mod load;
+pub mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -39,6 +42,9 @@ pub enum Command {
     /// Inspect what the SP would make of an IdP's ID token, SAML response or claims.
     #[command(subcommand)]
     Claims(ClaimsCommand),
+    Graph(graph::GraphArgs),
+    Eval(eval::EvalArgs),
+    Test(test::TestArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +69,9 @@ pub fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Claims(ClaimsCommand::Inspect(args)) => claims_inspect(&args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Graph(args) => graph::run(&args),
     })
 }
 

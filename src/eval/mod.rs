@@ -6,6 +6,8 @@
 //! procedure, so the explanation can never disagree with the decision.
 
 mod claims;
+pub mod input;
+pub mod output;
 pub mod suite;
 
 pub use crate::graph::proof::{Proof, describe_need};

@@ -9,7 +9,7 @@ pub mod proof;
 pub mod render;
 pub mod tables;
 
-use crate::model::catalogue::{Amr, Characteristic, FactorType};
+use crate::model::catalogue::{Amr, Characteristic, FactorType, Protocol};
 use crate::model::{
     AppId, GroupId, IdpId, MethodId, Model, PolicyId, PossessionConstraint, RuleOwner, ZoneId,
 };
@@ -47,7 +47,12 @@ pub enum Node {
     /// A local authentication method the org has active.
     Method(MethodId),
     Idp(IdpId),
-    Amr(Amr),
+    /// An AMR value as read over one protocol: what it proves differs between OIDC and SAML
+    /// (`Amr::evidence`), so each (value, protocol) pair is its own node.
+    Amr {
+        amr: Amr,
+        protocol: Protocol,
+    },
     FactorType(FactorType),
     Characteristic(Characteristic),
 }

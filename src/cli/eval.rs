@@ -1,0 +1,511 @@
+//! `policyc eval`: simulate one sign-in (or replay a log of them) and print the decision and
+//! why. The CLI reads files and streams; deciding is `crate::eval`, reading JSON is
+//! `crate::eval::input`, the output contract is `crate::eval::output`.
+
+use super::claims::{InspectArgs, InspectFormat, inspect_claims_file, read_input};
+use super::{ColorChoice, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load, use_color};
+use crate::Compiled;
+use crate::claims::{ClaimsError, report};
+use crate::diagnostic::render::{self, Format, RenderOptions};
+use crate::eval::input::{self, InputError};
+use crate::eval::output::{self, DecisionJson};
+use crate::eval::{Claims, SignIn, explain};
+use crate::source::{SourceFile, Sources};
+use clap::ValueEnum;
+use serde::Serialize;
+use serde_json::Value;
+use std::io::{self, BufRead, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A batch line longer than this is refused (and skipped) without being read whole.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+/// `--user` and `--claims` files larger than this are refused.
+const MAX_INPUT_BYTES: usize = 1024 * 1024;
+
+/// Output format of `eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum EvalFormat {
+    /// The decision, why, and the numbered trace, for people.
+    #[default]
+    Human,
+    /// One JSON object (a stable contract; see the README).
+    Json,
+}
+
+/// Simulate a sign-in: which rule decides, allow, challenge or deny, and why.
+///
+/// One sign-in: `--app`, optionally `--user`, and where the user signed in: `--claims`,
+/// `--id-token`, `--saml` or `--local`. Many: `--batch FILE.jsonl` (one
+/// `{"app":..,"user":{..},"claims":{..}}` per line, `-` for stdin) writes one JSON decision per
+/// line; with `--compare FOLDER` or `--compare-rev REV` it prints only the sign-ins whose
+/// decision changes between that policy set (before) and PATHS (after).
+///
+/// Exit 0 whatever the decision, 1 on input errors (bad JSON, unknown app, group or IdP, refused
+/// token, any bad batch line), 2 when the policy set cannot be loaded or has errors.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvalArgs {
+    /// The app the user signs in to.
+    #[arg(long, value_name = "APP", required_unless_present = "batch")]
+    pub app: Option<String>,
+    /// Who signs in: inline JSON or a file, `{"groups":[..],"zone":Z,"risk":R,"platform":P,
+    /// "domain":D,"device":{"registered":bool,"managed":bool}}` (all optional).
+    #[arg(long, value_name = "FILE|JSON")]
+    pub user: Option<String>,
+    /// The IdP's claims, inline JSON or a file: `{"idp":"corp","amr":["pwd","hwk"]}`.
+    #[arg(long, value_name = "FILE|JSON", group = "input")]
+    pub claims: Option<String>,
+    /// An OIDC ID token, verified with the IdP's `jwks` as `claims inspect` does.
+    #[arg(long, value_name = "FILE", group = "input")]
+    pub id_token: Option<PathBuf>,
+    /// A SAML `Response` or `Assertion` (signature NOT verified), as `claims inspect` reads it.
+    #[arg(long, value_name = "FILE", group = "input")]
+    pub saml: Option<PathBuf>,
+    /// A local sign-in: no IdP, no claims.
+    #[arg(long, group = "input")]
+    pub local: bool,
+    /// The IdP that sent the claims (default: named by the claims, or the only IdP).
+    #[arg(long, value_name = "NAME")]
+    pub idp: Option<String>,
+    /// Check token times at this instant (Unix seconds) instead of the clock.
+    #[arg(long, value_name = "UNIX")]
+    pub now: Option<u64>,
+    /// Output format of a single sign-in; `--batch` always writes JSON lines.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Human)]
+    pub format: EvalFormat,
+    /// Keep the step-by-step `trace` in `--batch` JSON lines.
+    #[arg(long)]
+    pub trace: bool,
+    /// Replay sign-ins from a JSON-lines file (`-` for stdin), one decision per line.
+    #[arg(
+        long,
+        value_name = "FILE.jsonl",
+        conflicts_with_all = ["app", "user", "claims", "id_token", "saml", "local"]
+    )]
+    pub batch: Option<PathBuf>,
+    /// With `--batch`: the policy set before the change; print only changed decisions.
+    #[arg(
+        long,
+        value_name = "FOLDER",
+        requires = "batch",
+        conflicts_with = "compare_rev"
+    )]
+    pub compare: Option<PathBuf>,
+    /// With `--batch`: the policy set before the change is PATHS at this git revision.
+    #[arg(long, value_name = "REV")]
+    pub compare_rev: Option<String>,
+    /// Bold the decision line: `auto` when stdout is a terminal and `NO_COLOR` is unset.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Files or folders of the policy set (default: the current folder).
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn run(args: &EvalArgs) -> u8 {
+    if args.batch.is_none() && (args.compare.is_some() || args.compare_rev.is_some()) {
+        eprintln!("error: `--compare` and `--compare-rev` compare the sign-ins of a `--batch` log");
+        return EXIT_CANNOT_RUN;
+    }
+    let compiled = match compile(&args.paths) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
+    let result = match &args.batch {
+        Some(path) => batch(args, &compiled, path),
+        None => single(args, &compiled),
+    };
+    match result {
+        Ok(code) => code,
+        // A closed pipe (`| head`) is not an error of ours.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILED
+        }
+    }
+}
+
+/// Loads and compiles the policy set; on failure prints why and gives the exit code.
+fn compile(paths: &[PathBuf]) -> Result<Compiled, u8> {
+    let sources = load::load(paths).map_err(|e| e.report())?;
+    checked(crate::compile(sources))
+}
+
+/// The compiled set, or its errors printed and exit 2: decisions on a broken set would mislead.
+fn checked(compiled: Compiled) -> Result<Compiled, u8> {
+    let errors: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if errors.is_empty() {
+        return Ok(compiled);
+    }
+    let options = RenderOptions {
+        color: false,
+        files_checked: compiled.sources.len(),
+    };
+    let mut stderr = io::stderr().lock();
+    let _ = render::render(
+        Format::Human,
+        &errors,
+        &compiled.sources,
+        &options,
+        &mut stderr,
+    );
+    eprintln!(
+        "error: the policy set has {} error{}; fix them (`policyc check`) before simulating sign-ins",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    Err(EXIT_CANNOT_RUN)
+}
+
+fn single(args: &EvalArgs, compiled: &Compiled) -> io::Result<u8> {
+    let refuse = |message: &str| {
+        eprintln!("error: {message}");
+        Ok(EXIT_FAILED)
+    };
+    if args.claims.is_none() && args.id_token.is_none() && args.saml.is_none() && !args.local {
+        eprintln!(
+            "error: say where the user signed in: `--claims JSON`, `--id-token FILE`, `--saml FILE` or `--local`"
+        );
+        return Ok(EXIT_CANNOT_RUN);
+    }
+    let model = &compiled.model;
+    let app = match input::app_by_name(model, args.app.as_deref().unwrap_or_default()) {
+        Ok(app) => app,
+        Err(e) => return refuse(&e.message),
+    };
+    let user = match &args.user {
+        None => crate::eval::User::default(),
+        Some(arg) => match json_arg(arg, "--user")
+            .and_then(|v| input::user_from_json(model, &v).map_err(|e| e.message))
+        {
+            Ok(user) => user,
+            Err(e) => return refuse(&e),
+        },
+    };
+    let claims = match read_claims(args, compiled) {
+        Ok(claims) => claims,
+        Err(e) => return refuse(&e),
+    };
+    let sign_in = SignIn { app, user, claims };
+    let explained = explain(compiled, &sign_in);
+    let mut stdout = io::stdout().lock();
+    match args.format {
+        EvalFormat::Human => write!(
+            stdout,
+            "{}",
+            output::human(compiled, &sign_in, &explained, use_color(args.color))
+        )?,
+        EvalFormat::Json => writeln!(
+            stdout,
+            "{}",
+            DecisionJson::new(compiled, &sign_in, &explained, true).to_line()
+        )?,
+    }
+    stdout.flush()?;
+    Ok(EXIT_OK)
+}
+
+/// The claims of a single sign-in, read and checked by the claims layer exactly as
+/// `claims inspect` does (same IdP selection, JWKS relative to the policy file).
+fn read_claims(args: &EvalArgs, compiled: &Compiled) -> Result<Option<Claims>, String> {
+    if args.local {
+        return Ok(None);
+    }
+    let idps = load::idp_configs(compiled);
+    let refused = |e: ClaimsError| report::error_human(&e).trim_end().to_owned();
+    let trusted = if let Some(arg) = &args.claims {
+        let text = text_arg(arg, "--claims")?;
+        inspect_claims_file(text.as_bytes(), args.idp.as_deref(), &idps).map_err(refused)?
+    } else if args.id_token.is_some() || args.saml.is_some() {
+        let inspect = InspectArgs {
+            id_token: args.id_token.clone(),
+            saml: args.saml.clone(),
+            claims: None,
+            idp: args.idp.clone(),
+            now: args.now,
+            format: InspectFormat::Json,
+            paths: Vec::new(),
+        };
+        read_input(&inspect, &idps)
+            .map_err(|e| e.to_string())?
+            .map_err(refused)?
+    } else {
+        return Ok(None);
+    };
+    let id = input::idp_by_name(&compiled.model, &trusted.idp).map_err(|e| e.message)?;
+    Ok(Some(Claims::from_trusted(&compiled.model, id, &trusted)))
+}
+
+/// An argument that is inline JSON (starts with `{`) or the path of a file holding it.
+fn text_arg(arg: &str, flag: &str) -> Result<String, String> {
+    if arg.trim_start().starts_with('{') {
+        return Ok(arg.to_owned());
+    }
+    let file = std::fs::File::open(arg).map_err(|e| {
+        format!("`{flag}` is neither inline JSON (starting with `{{`) nor a readable file: cannot read `{arg}`: {e}")
+    })?;
+    let mut text = String::new();
+    file.take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read `{arg}`: {e}"))?;
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(format!(
+            "`{arg}` is larger than {} KiB",
+            MAX_INPUT_BYTES / 1024
+        ));
+    }
+    Ok(text)
+}
+
+fn json_arg(arg: &str, flag: &str) -> Result<Value, String> {
+    let text = text_arg(arg, flag)?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "`{flag}` is not JSON (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// Replays a JSON-lines log, one decision (or one changed decision) per line, in bounded
+/// memory: one line in, one line out.
+fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
+    let before = match (&args.compare, &args.compare_rev) {
+        (Some(folder), _) => match compile(std::slice::from_ref(folder)) {
+            Ok(c) => Some(c),
+            Err(code) => return Ok(code),
+        },
+        (None, Some(rev)) => match sources_at_rev(rev, &args.paths) {
+            Ok(sources) => match checked(crate::compile(sources)) {
+                Ok(c) => Some(c),
+                Err(code) => return Ok(code),
+            },
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(EXIT_CANNOT_RUN);
+            }
+        },
+        (None, None) => None,
+    };
+    let mut reader: Box<dyn BufRead> = if path == Path::new("-") {
+        Box::new(io::stdin().lock())
+    } else {
+        match std::fs::File::open(path) {
+            Ok(f) => Box::new(io::BufReader::new(f)),
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", path.display());
+                return Ok(EXIT_FAILED);
+            }
+        }
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut buf = Vec::new();
+    let mut line_no = 0u64;
+    let mut bad = 0u64;
+    let mut compared = 0u64;
+    let mut changes: Vec<(String, u64)> = Vec::new();
+    while let Some(too_long) = next_line(&mut reader, &mut buf)? {
+        line_no += 1;
+        let value = if too_long {
+            Err(format!("line is longer than {} KiB", MAX_LINE_BYTES / 1024))
+        } else {
+            match std::str::from_utf8(&buf) {
+                Err(_) => Err("line is not UTF-8".to_owned()),
+                Ok(text) if text.trim().is_empty() => continue,
+                Ok(text) => serde_json::from_str::<Value>(text)
+                    .map_err(|e| format!("not JSON (column {}): {e}", e.column())),
+            }
+        };
+        let result = value.and_then(|v| match &before {
+            None => decide(after, &v, args.trace).map(|d| Some(d.to_line())),
+            Some(before) => {
+                let old = decide(before, &v, args.trace).map_err(|e| format!("before: {e}"))?;
+                let new = decide(after, &v, args.trace).map_err(|e| format!("after: {e}"))?;
+                compared += 1;
+                if !old.differs_from(&new) {
+                    return Ok(None);
+                }
+                let key = format!("{}→{}", old.decision, new.decision);
+                match changes.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, n)) => *n += 1,
+                    None => changes.push((key, 1)),
+                }
+                let changed = Changed {
+                    line: line_no,
+                    before: &old,
+                    after: &new,
+                };
+                Ok(Some(
+                    serde_json::to_string(&changed).map_err(|e| e.to_string())?,
+                ))
+            }
+        });
+        match result {
+            Ok(Some(line)) => writeln!(out, "{line}")?,
+            Ok(None) => {}
+            Err(e) => {
+                bad += 1;
+                let error = LineError {
+                    line: line_no,
+                    error: &e,
+                };
+                writeln!(out, "{}", serde_json::to_string(&error)?)?;
+            }
+        }
+    }
+    out.flush()?;
+    if before.is_some() {
+        let changed: u64 = changes.iter().map(|(_, n)| n).sum();
+        let detail = if changes.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                changes
+                    .iter()
+                    .map(|(k, n)| format!("{n} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        eprintln!(
+            "compared {compared} sign-in{}: {changed} changed{detail}",
+            if compared == 1 { "" } else { "s" }
+        );
+    }
+    if bad > 0 {
+        eprintln!(
+            "error: {bad} bad line{} (see the `error` lines)",
+            if bad == 1 { "" } else { "s" }
+        );
+        return Ok(EXIT_FAILED);
+    }
+    Ok(EXIT_OK)
+}
+
+/// A batch line that could not be evaluated: `{"line":N,"error":".."}`.
+#[derive(Serialize)]
+struct LineError<'a> {
+    line: u64,
+    error: &'a str,
+}
+
+/// A sign-in whose decision a policy change changes: `{"line":N,"before":{..},"after":{..}}`.
+#[derive(Serialize)]
+struct Changed<'a> {
+    line: u64,
+    before: &'a DecisionJson,
+    after: &'a DecisionJson,
+}
+
+fn decide(compiled: &Compiled, v: &Value, trace: bool) -> Result<DecisionJson, String> {
+    let sign_in = input::sign_in_from_json(compiled, v).map_err(|e: InputError| e.message)?;
+    let explained = explain(compiled, &sign_in);
+    Ok(DecisionJson::new(compiled, &sign_in, &explained, trace))
+}
+
+/// Reads the next line into `buf` (newline included); `Some(true)` when the line was longer
+/// than [`MAX_LINE_BYTES`], in which case the rest of it is skipped unread into memory.
+fn next_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> io::Result<Option<bool>> {
+    buf.clear();
+    let n = (&mut *reader)
+        .take(MAX_LINE_BYTES as u64 + 1)
+        .read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.len() <= MAX_LINE_BYTES || buf.last() == Some(&b'\n') {
+        return Ok(Some(false));
+    }
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            break;
+        }
+        match available.iter().position(|b| *b == b'\n') {
+            Some(i) => {
+                reader.consume(i + 1);
+                break;
+            }
+            None => {
+                let len = available.len();
+                reader.consume(len);
+            }
+        }
+    }
+    buf.clear();
+    Ok(Some(true))
+}
+
+/// The `.policy` files under `paths` as they were at `rev`, read with
+/// `git ls-tree -r --name-only REV -- PATHS` and `git show REV:./FILE` from the current folder.
+fn sources_at_rev(rev: &str, paths: &[PathBuf]) -> Result<Sources, String> {
+    if rev.starts_with('-') {
+        return Err(format!("`{rev}` is not a git revision"));
+    }
+    let mut ls = Command::new("git");
+    ls.args(["ls-tree", "-r", "--name-only", rev, "--"]);
+    if paths.is_empty() {
+        ls.arg(".");
+    } else {
+        ls.args(paths);
+    }
+    let listed = git(&mut ls)?;
+    let explicit: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().trim_start_matches("./").to_owned())
+        .collect();
+    let mut sources = Sources::new();
+    for name in String::from_utf8_lossy(&listed).lines() {
+        let hidden = Path::new(name).components().any(|c| {
+            let c = c.as_os_str().to_string_lossy();
+            c.starts_with('.') && c != "." && c != ".." || c == "target" || c == "node_modules"
+        });
+        if !(name.ends_with(".policy") && !hidden || explicit.iter().any(|e| e == name)) {
+            continue;
+        }
+        let bytes = git(Command::new("git").args(["show", &format!("{rev}:./{name}")]))?;
+        if bytes.len() as u64 > load::MAX_FILE_BYTES {
+            return Err(format!(
+                "`{rev}:{name}` is larger than the policy file limit"
+            ));
+        }
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("`{rev}:{name}` is not UTF-8 text"))?;
+        sources.add(SourceFile::new(format!("{rev}:{name}"), text));
+    }
+    if sources.is_empty() {
+        return Err(format!(
+            "no `.policy` files under {} at revision `{rev}`",
+            if paths.is_empty() {
+                "the current folder".to_owned()
+            } else {
+                explicit
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
+    }
+    Ok(sources)
+}
+
+fn git(command: &mut Command) -> Result<Vec<u8>, String> {
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "git failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(output.stdout)
+}

@@ -1,0 +1,324 @@
+//! `policyc test`: run every `test` block of a policy set and report, for people or for CI
+//! (JUnit XML). Running a test is `crate::eval::suite`; this module loads and prints.
+
+use super::{EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load};
+use crate::Compiled;
+use crate::diagnostic::render::{self, Format, RenderOptions};
+use crate::eval::suite::{TestResult, run_all};
+use crate::eval::{Explained, rule_name};
+use crate::model::RuleOwner;
+use clap::ValueEnum;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+/// Output format of `test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TestFormat {
+    /// One `PASS`/`FAIL` line per test, details of failures, and `N passed, N failed`.
+    #[default]
+    Human,
+    /// JUnit XML on stdout, for CI systems.
+    Junit,
+}
+
+/// Run every `test` block of a policy set.
+///
+/// Exit 0 when every test passes, 1 when one fails, 2 when the tests could not run (the policy
+/// set cannot be loaded or has errors).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TestArgs {
+    /// Files or folders of the policy set (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+    /// List the rules no test's decision reaches, and how many are covered.
+    #[arg(long)]
+    pub coverage: bool,
+}
+
+pub fn run(args: &TestArgs) -> u8 {
+    let sources = match load::load(&args.paths) {
+        Ok(sources) => sources,
+        Err(err) => return err.report(),
+    };
+    let compiled = crate::compile(sources);
+    let errors: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        let options = RenderOptions {
+            color: false,
+            files_checked: compiled.sources.len(),
+        };
+        let _ = render::render(
+            Format::Human,
+            &errors,
+            &compiled.sources,
+            &options,
+            &mut io::stderr().lock(),
+        );
+        eprintln!(
+            "error: the policy set has {} error{}, so its tests cannot run",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        );
+        return EXIT_CANNOT_RUN;
+    }
+    let results = run_all(&compiled);
+    let failed = results.iter().filter(|r| !r.passed()).count();
+    let coverage = args.coverage.then(|| coverage(&compiled, &results));
+    let text = match args.format {
+        TestFormat::Human => {
+            let mut text = human(&compiled, &results);
+            if let Some(coverage) = &coverage {
+                text.push_str(coverage);
+            }
+            let _ = writeln!(text, "{} passed, {failed} failed", results.len() - failed);
+            text
+        }
+        TestFormat::Junit => {
+            if let Some(coverage) = &coverage {
+                eprint!("{coverage}");
+            }
+            junit(&compiled, &results)
+        }
+    };
+    let mut stdout = io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write the report: {e}");
+        return EXIT_CANNOT_RUN;
+    }
+    if results.is_empty() {
+        eprintln!("no `test` blocks in the policy set");
+    }
+    if failed > 0 { EXIT_FAILED } else { EXIT_OK }
+}
+
+/// `file:line` of a test block.
+fn location(compiled: &Compiled, test: usize) -> String {
+    let Some(t) = compiled.model.tests.get(test) else {
+        return "?".to_owned();
+    };
+    let line = compiled
+        .sources
+        .get(t.loc.file)
+        .map_or(0, |f| f.line_col(t.loc.span.start).line);
+    format!("{}:{line}", compiled.sources.name(t.loc.file))
+}
+
+fn title(compiled: &Compiled, test: usize) -> &str {
+    compiled
+        .model
+        .tests
+        .get(test)
+        .map_or("?", |t| t.title.as_str())
+}
+
+fn human(compiled: &Compiled, results: &[TestResult]) -> String {
+    let mut out = String::new();
+    for r in results {
+        if r.passed() {
+            let _ = writeln!(out, "PASS {}", title(compiled, r.test));
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "FAIL {} ({})",
+            title(compiled, r.test),
+            location(compiled, r.test)
+        );
+        for failure in &r.failures {
+            let _ = writeln!(out, "    {failure}");
+        }
+        if let Some(actual) = &r.actual {
+            let _ = writeln!(out, "    actual: {}", actual_line(compiled, actual));
+            for reason in &actual.reasons {
+                let _ = writeln!(out, "    why: {reason}");
+            }
+            out.push_str("    trace:\n");
+            for (i, step) in actual.trace.iter().enumerate() {
+                let _ = writeln!(out, "      {:>2}. {step}", i + 1);
+            }
+        }
+    }
+    out
+}
+
+/// `challenge by rule `everyone` with okta_verify.push, webauthn`.
+fn actual_line(compiled: &Compiled, actual: &Explained) -> String {
+    let d = &actual.decision;
+    let mut text = d.outcome.as_str().to_owned();
+    match (d.rule, d.session_rule) {
+        (Some(r), _) => text.push_str(&format!(" by rule `{}`", rule_name(compiled, r))),
+        (None, Some(s)) => text.push_str(&format!(" by session rule `{}`", rule_name(compiled, s))),
+        (None, None) => {}
+    }
+    if d.challenge != 0 {
+        text.push_str(&format!(
+            " with {}",
+            crate::eval::method_names(d.challenge).join(", ")
+        ));
+    }
+    text
+}
+
+/// The rules no test's decision reached, by policy, then `covered X of Y rules`.
+fn coverage(compiled: &Compiled, results: &[TestResult]) -> String {
+    let model = &compiled.model;
+    let total = model.rules().count();
+    let mut reached = vec![false; total];
+    for d in results.iter().filter_map(|r| r.actual.as_ref()) {
+        for i in [d.decision.rule, d.decision.session_rule]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(r) = reached.get_mut(i) {
+                *r = true;
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut missed: Vec<(String, Vec<&str>)> = Vec::new();
+    for ((owner, rule), reached) in model.rules().zip(&reached) {
+        if *reached {
+            continue;
+        }
+        let policy = match owner {
+            RuleOwner::Session(p) => format!(
+                "session policy `{}`",
+                model
+                    .session_policies
+                    .get(p as usize)
+                    .map_or("?", |p| p.name.as_str())
+            ),
+            RuleOwner::App(p) => format!(
+                "policy `{}`",
+                model
+                    .policies
+                    .get(p.index())
+                    .map_or("?", |p| p.name.as_str())
+            ),
+        };
+        match missed.last_mut() {
+            Some((last, rules)) if *last == policy => rules.push(&rule.name),
+            _ => missed.push((policy, vec![&rule.name])),
+        }
+    }
+    if missed.is_empty() {
+        out.push_str("every rule is reached by a test\n");
+    } else {
+        out.push_str("rules no test reaches:\n");
+        for (policy, rules) in &missed {
+            let rules: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
+            let _ = writeln!(out, "  {policy}: {}", rules.join(", "));
+        }
+    }
+    let covered = reached.iter().filter(|r| **r).count();
+    let _ = writeln!(out, "covered {covered} of {total} rules");
+    out
+}
+
+/// JUnit XML: one `testsuite` per file, one `testcase` per test block; a failure's message is
+/// what did not match, its body the decision, why and the trace.
+fn junit(compiled: &Compiled, results: &[TestResult]) -> String {
+    let failed = results.iter().filter(|r| !r.passed()).count();
+    let mut suites: Vec<(String, Vec<&TestResult>)> = Vec::new();
+    for r in results {
+        let file = compiled
+            .model
+            .tests
+            .get(r.test)
+            .map_or("?", |t| compiled.sources.name(t.loc.file))
+            .to_owned();
+        match suites.iter_mut().find(|(f, _)| *f == file) {
+            Some((_, tests)) => tests.push(r),
+            None => suites.push((file, vec![r])),
+        }
+    }
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"policyc test\" tests=\"{}\" failures=\"{failed}\" errors=\"0\">",
+        results.len()
+    );
+    for (file, tests) in &suites {
+        let suite_failed = tests.iter().filter(|r| !r.passed()).count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{suite_failed}\" errors=\"0\">",
+            xml(file),
+            tests.len()
+        );
+        for r in tests {
+            let location = location(compiled, r.test);
+            let line = location.rsplit(':').next().unwrap_or("0");
+            let _ = write!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
+                xml(title(compiled, r.test)),
+                xml(file),
+                xml(file),
+                xml(line)
+            );
+            if r.passed() {
+                out.push_str("/>\n");
+                continue;
+            }
+            let mut body = String::new();
+            for failure in &r.failures {
+                let _ = writeln!(body, "{failure}");
+            }
+            if let Some(actual) = &r.actual {
+                let _ = writeln!(body, "actual: {}", actual_line(compiled, actual));
+                for reason in &actual.reasons {
+                    let _ = writeln!(body, "why: {reason}");
+                }
+                body.push_str("trace:\n");
+                for (i, step) in actual.trace.iter().enumerate() {
+                    let _ = writeln!(body, "  {:>2}. {step}", i + 1);
+                }
+            }
+            let _ = write!(
+                out,
+                ">\n      <failure message=\"{}\" type=\"assertion\">{}</failure>\n    </testcase>\n",
+                xml(&r.failures.join("; ")),
+                xml(&body)
+            );
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// Escaped for XML text and attributes, without the characters XML 1.0 cannot carry.
+fn xml(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .filter(|c| {
+            matches!(c, '\t' | '\n' | '\r') || (*c >= ' ' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+        })
+        .collect();
+    quick_xml::escape::escape(clean.as_str()).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml;
+
+    #[test]
+    fn xml_escapes_markup_and_drops_what_xml_cannot_carry() {
+        assert_eq!(
+            xml("a <b> & \"c\" 'd'\u{1}\u{FFFF}\n"),
+            "a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;\n"
+        );
+    }
+}

@@ -1,0 +1,616 @@
+//! `policyc eval` end to end: the real binary, the JSON contract, the human rendering, input
+//! errors, batch replay and comparison of two policy sets.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "fixtures/claims/support.rs"]
+mod support;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn policyc(args: &[&str], dir: &Path) -> Output {
+    policyc_stdin(args, dir, "")
+}
+
+fn policyc_stdin(args: &[&str], dir: &Path, stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("policyc runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A fresh folder with the given files; removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("policyc-eval-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = Scratch(dir);
+        for (path, text) in files {
+            scratch.write(path, text);
+        }
+        scratch
+    }
+
+    fn write(&self, path: &str, text: &str) -> String {
+        let path = self.0.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const ORG: &str = "\
+org acme {
+  engine identity
+  features [third_party_claims_sharing]
+}
+group admins
+group contractors
+zone corp_network
+app wiki
+
+authenticator password
+authenticator okta_verify { methods [push] }
+authenticator webauthn
+
+idp corp {
+  kind oidc
+  issuer \"https://idp.example.okta.com\"
+  audience \"0oa1sp2client3id4\"
+  jwks \"keys/corp.jwks.json\"
+  trust_claims true
+  asserts [pwd, hwk, otp]
+}
+
+idp adfs {
+  kind saml
+  issuer \"http://www.okta.com/exk1idp2entity3\"
+  audience \"https://sp.example.okta.com/sso/saml2/0oa1idp\"
+  trust_claims true
+  asserts [pwd, otp]
+}
+";
+
+const POLICY: &str = "\
+policy wiki_policy {
+  apps [wiki]
+  rule admins {
+    when group in [admins]
+    require 2 factor_types
+    possession [hardware_protected]
+  }
+  rule contractors {
+    when group in [contractors]
+    deny
+  }
+  rule everyone {
+    require password + 1 factor_type
+  }
+}
+";
+
+/// The same policy without the `contractors` rule.
+const POLICY_WITHOUT_CONTRACTORS: &str = "\
+policy wiki_policy {
+  apps [wiki]
+  rule admins {
+    when group in [admins]
+    require 2 factor_types
+    possession [hardware_protected]
+  }
+  rule everyone {
+    require password + 1 factor_type
+  }
+}
+";
+
+fn set(name: &str) -> Scratch {
+    let dir = Scratch::new(name, &[("org.policy", ORG), ("wiki.policy", POLICY)]);
+    dir.write("keys/corp.jwks.json", &support::all_jwks());
+    dir
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// The contract line without its `trace` (whose wording belongs to evaluation), checking that
+/// the trace is there, last, and a non-empty list.
+fn without_trace(line: &str) -> String {
+    let (head, trace) = line
+        .split_once(r#","trace":["#)
+        .unwrap_or_else(|| panic!("no trace in {line}"));
+    assert!(trace.ends_with("]}\n") && trace.len() > 4, "{trace}");
+    format!("{head}}}")
+}
+
+#[test]
+fn json_contract_for_an_allow() {
+    let dir = set("allow");
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--user",
+            r#"{"groups":["admins"]}"#,
+            "--claims",
+            r#"{"idp":"corp","amr":["pwd","hwk","xyz"]}"#,
+            "--format",
+            "json",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        without_trace(&stdout(&out)),
+        concat!(
+            r#"{"decision":"allow","policy":"wiki_policy","rule":"admins","session_rule":null,"#,
+            r#""claims":{"idp":"corp","trusted":true,"used":true,"amr":["pwd","hwk"],"ignored":["xyz"]},"#,
+            r#""challenge":[],"reasons":["rule `admins` of policy `wiki_policy` is satisfied by the claims from `corp`"]}"#
+        )
+    );
+}
+
+#[test]
+fn json_contract_for_a_challenge() {
+    let dir = set("challenge");
+    let out = policyc(
+        &["eval", "--app", "wiki", "--local", "--format", "json"],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        without_trace(&stdout(&out)),
+        concat!(
+            r#"{"decision":"challenge","policy":"wiki_policy","rule":"everyone","session_rule":null,"claims":null,"#,
+            r#""challenge":["password","okta_verify.push","webauthn"],"#,
+            r#""reasons":["rule `everyone` of policy `wiki_policy` needs local authentication: password, okta_verify.push, webauthn"]}"#
+        )
+    );
+}
+
+#[test]
+fn json_contract_for_a_deny_with_the_user_from_a_file() {
+    let dir = set("deny");
+    let user = dir.write("user.json", r#"{"groups":["contractors"],"zone":null}"#);
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--user",
+            &user,
+            "--claims",
+            r#"{"idp":"corp","amr":["pwd"]}"#,
+            "--format",
+            "json",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        without_trace(&stdout(&out)),
+        concat!(
+            r#"{"decision":"deny","policy":"wiki_policy","rule":"contractors","session_rule":null,"#,
+            r#""claims":{"idp":"corp","trusted":true,"used":false,"amr":["pwd"],"ignored":[]},"#,
+            r#""challenge":[],"reasons":["rule `contractors` of policy `wiki_policy` denies access"]}"#
+        )
+    );
+}
+
+#[test]
+fn human_output_has_the_decision_why_trace_and_ignored() {
+    let dir = set("human");
+    let claims = dir.write("claims.json", r#"{"amr":["pwd","hwk","xyz"]}"#);
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--user",
+            r#"{"groups":["admins"]}"#,
+            "--claims",
+            &claims,
+            "--idp",
+            "corp",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(concat!(
+            "ALLOW  app `wiki`: policy `wiki_policy`, rule `admins`\n",
+            "  claims from `corp`: trusted, used\n",
+            "\nwhy:\n",
+            "  rule `admins` of policy `wiki_policy` is satisfied by the claims from `corp`\n",
+            "\ntrace:\n",
+            "  1. app `wiki` uses policy `wiki_policy`\n",
+        )),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "\nignored:\n  `xyz`: not an RFC 8176 value Okta reads (Okta authenticator names are not mapped)\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_verified_id_token_is_evaluated_with_the_jwks_beside_the_policy() {
+    let dir = set("token");
+    let token = support::sign(support::rsa(), &support::id_claims(&["pwd", "hwk"]));
+    let token = dir.write("token.jwt", &token);
+    let now = support::NOW.to_string();
+    let args = [
+        "eval",
+        "--app",
+        "wiki",
+        "--user",
+        r#"{"groups":["admins"]}"#,
+        "--id-token",
+        &token,
+        "--now",
+        &now,
+        "--format",
+        "json",
+    ];
+    // Run from elsewhere: the JWKS path is relative to the policy file, not the current folder.
+    let path = dir.0.to_string_lossy().into_owned();
+    let mut argv = args.to_vec();
+    argv.push(&path);
+    let out = policyc(&argv, &std::env::temp_dir());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with(r#"{"decision":"allow","policy":"wiki_policy","rule":"admins""#),
+        "{}",
+        stdout(&out)
+    );
+
+    // A token verified at the wrong time is refused: exit 1 with the claims error.
+    let late = (support::NOW + 86_400).to_string();
+    let mut argv = args.to_vec();
+    argv[8] = &late;
+    argv.push(&path);
+    let out = policyc(&argv, &std::env::temp_dir());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: refused [expired]: "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn a_saml_response_is_read_as_claims_inspect_reads_it() {
+    let dir = set("saml");
+    let saml = dir.write("response.xml", &support::saml_with_amr(&["pwd", "otp"]));
+    let now = support::NOW.to_string();
+    let out = policyc(
+        &[
+            "eval", "--app", "wiki", "--saml", &saml, "--now", &now, "--format", "json",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["decision"], "allow");
+    assert_eq!(
+        v["claims"],
+        serde_json::json!({"idp":"adfs","trusted":true,"used":true,"amr":["pwd","otp"],"ignored":[]})
+    );
+}
+
+#[test]
+fn input_errors_exit_1_with_a_did_you_mean() {
+    let dir = set("bad-group");
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--user",
+            r#"{"groups":["admin"]}"#,
+            "--local",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: unknown group `admin`: did you mean `admins`?\n"
+    );
+    assert_eq!(stdout(&out), "");
+
+    let out = policyc(&["eval", "--app", "wikki", "--local"], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: unknown app `wikki`: did you mean `wiki`?\n"
+    );
+
+    let out = policyc(
+        &["eval", "--app", "wiki", "--user", "{\"groups\":", "--local"],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: `--user` is not JSON (line 1, column 10)"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--claims",
+            r#"{"idp":"crop","amr":[]}"#,
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no idp named `crop` in the policies: did you mean `corp`?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_broken_policy_set_exits_2_with_its_errors() {
+    let dir = Scratch::new(
+        "broken",
+        &[
+            ("org.policy", ORG),
+            ("wiki.policy", "policy p {\n  apps [wik]\n}\n"),
+        ],
+    );
+    let out = policyc(&["eval", "--app", "wiki", "--local"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown app `wik`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
+}
+
+const BATCH: &str = concat!(
+    r#"{"app":"wiki","user":{"groups":["admins"]},"claims":{"idp":"corp","amr":["pwd","hwk"]}}"#,
+    "\n",
+    r#"{"app":"wiki","user":{"groups":["contractors"]},"claims":null}"#,
+    "\n",
+    "\n",
+    r#"{"app":"wiki","user":{"groups":["contractor"]}}"#,
+    "\n",
+    "not json\n",
+);
+
+#[test]
+fn batch_writes_one_decision_per_line_and_reports_bad_lines() {
+    let dir = set("batch");
+    let log = dir.write("log.jsonl", BATCH);
+    let out = policyc(&["eval", "--batch", &log], &dir.0);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines: Vec<&str> = stdout(&out).leak().lines().collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        concat!(
+            r#"{"decision":"allow","policy":"wiki_policy","rule":"admins","session_rule":null,"#,
+            r#""claims":{"idp":"corp","trusted":true,"used":true,"amr":["pwd","hwk"],"ignored":[]},"#,
+            r#""challenge":[],"reasons":["rule `admins` of policy `wiki_policy` is satisfied by the claims from `corp`"]}"#
+        )
+    );
+    assert!(
+        lines[1].starts_with(r#"{"decision":"deny","policy":"wiki_policy","rule":"contractors""#)
+    );
+    assert!(!lines[1].contains("trace"));
+    assert_eq!(
+        lines[2],
+        r#"{"line":4,"error":"unknown group `contractor`: did you mean `contractors`?"}"#
+    );
+    assert!(
+        lines[3].starts_with(r#"{"line":5,"error":"not JSON (column 2)"#),
+        "{}",
+        lines[3]
+    );
+    assert_eq!(stderr(&out), "error: 2 bad lines (see the `error` lines)\n");
+}
+
+#[test]
+fn batch_reads_stdin_and_keeps_the_trace_when_asked() {
+    let dir = set("stdin");
+    let line = r#"{"app":"wiki"}"#;
+    let out = policyc_stdin(&["eval", "--batch", "-", "--trace"], &dir.0, line);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["decision"], "challenge");
+    assert!(v["trace"].as_array().is_some_and(|t| !t.is_empty()));
+}
+
+#[test]
+fn compare_prints_only_the_changed_decisions() {
+    let dir = set("compare");
+    let before = Scratch::new(
+        "compare-before",
+        &[("org.policy", ORG), ("wiki.policy", POLICY)],
+    );
+    dir.write("wiki.policy", POLICY_WITHOUT_CONTRACTORS);
+    let log = dir.write(
+        "log.jsonl",
+        concat!(
+            r#"{"app":"wiki","user":{"groups":["admins"]},"claims":{"idp":"corp","amr":["pwd","hwk"]}}"#,
+            "\n",
+            r#"{"app":"wiki","user":{"groups":["contractors"]}}"#,
+            "\n",
+            r#"{"app":"wiki"}"#,
+            "\n",
+        ),
+    );
+    let out = policyc(
+        &[
+            "eval",
+            "--batch",
+            &log,
+            "--compare",
+            before.0.to_str().unwrap(),
+            ".",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["line"], 2);
+    assert_eq!(v["before"]["decision"], "deny");
+    assert_eq!(v["before"]["rule"], "contractors");
+    assert_eq!(v["after"]["decision"], "challenge");
+    assert_eq!(v["after"]["rule"], "everyone");
+    assert_eq!(
+        stderr(&out),
+        "compared 3 sign-ins: 1 changed (1 deny→challenge)\n"
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=policyc tests",
+            "-c",
+            "user.email=tests@policyc.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn compare_rev_reads_the_policy_set_from_git() {
+    let dir = Scratch::new(
+        "compare-rev",
+        &[
+            ("policies/org.policy", ORG),
+            ("policies/wiki.policy", POLICY),
+            (
+                "log.jsonl",
+                r#"{"app":"wiki","user":{"groups":["contractors"]}}"#,
+            ),
+        ],
+    );
+    git(&dir.0, &["init", "-q"]);
+    git(&dir.0, &["add", "policies"]);
+    git(&dir.0, &["commit", "-q", "-m", "policies"]);
+    dir.write("policies/wiki.policy", POLICY_WITHOUT_CONTRACTORS);
+    let out = policyc(
+        &[
+            "eval",
+            "--batch",
+            "log.jsonl",
+            "--compare-rev",
+            "HEAD",
+            "policies",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["before"]["decision"], "deny");
+    assert_eq!(v["after"]["decision"], "challenge");
+    assert_eq!(
+        stderr(&out),
+        "compared 1 sign-in: 1 changed (1 deny→challenge)\n"
+    );
+
+    let out = policyc(
+        &[
+            "eval",
+            "--batch",
+            "log.jsonl",
+            "--compare-rev",
+            "no-such-rev",
+            "policies",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: git failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_overlong_batch_line_is_refused_without_stopping_the_replay() {
+    let dir = set("long");
+    let long = format!(
+        "{{\"app\":\"wiki\",\"user\":{{\"domain\":\"{}\"}}}}\n",
+        "a".repeat(1024 * 1024 + 10)
+    );
+    let log = dir.write("log.jsonl", &(long + "{\"app\":\"wiki\"}\n"));
+    let out = policyc(&["eval", "--batch", &log], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        r#"{"line":1,"error":"line is longer than 1024 KiB"}"#
+    );
+    assert!(lines[1].starts_with(r#"{"decision":"challenge""#), "{text}");
+    assert_eq!(lines.len(), 2);
+}
+
+#[test]
+fn compare_needs_a_batch() {
+    let dir = set("compare-alone");
+    let out = policyc(
+        &["eval", "--app", "wiki", "--local", "--compare", "."],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: `--compare` and `--compare-rev` compare the sign-ins of a `--batch` log\n"
+    );
+}

@@ -1,0 +1,291 @@
+//! `policyc test` end to end: the real binary, its PASS/FAIL lines, summary, exit codes,
+//! coverage and JUnit XML.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn policyc(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("policyc runs")
+}
+
+/// A fresh folder with the given files; removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("policyc-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const SET: &str = "\
+org acme {
+  engine identity
+  features [third_party_claims_sharing]
+}
+group admins
+group contractors
+app wiki
+authenticator password
+authenticator okta_verify { methods [push] }
+idp corp {
+  kind oidc
+  trust_claims true
+}
+session_policy default {
+  rule everyone {
+    require password
+  }
+}
+policy wiki_policy {
+  apps [wiki]
+  rule admins {
+    when group in [admins]
+    require 2 factor_types
+  }
+  rule contractors {
+    when group in [contractors]
+    deny
+  }
+  rule everyone {
+    require password + 1 factor_type
+  }
+}
+";
+
+const PASSING: &str = "\
+test \"admins with corp MFA are let in\" {
+  app wiki
+  user { groups [admins] }
+  claims corp [pwd, otp]
+  expect allow by admins
+}
+
+test \"everyone else is challenged\" {
+  app wiki
+  claims none
+  expect challenge by everyone with [okta_verify.push]
+}
+";
+
+const FAILING: &str = "\
+test \"contractors are let in <by mistake> & more\" {
+  app wiki
+  user { groups [contractors] }
+  expect allow
+}
+";
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn all_pass_exit_0() {
+    let dir = Scratch::new("pass", &[("set.policy", SET), ("tests.policy", PASSING)]);
+    let out = policyc(&["test"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "PASS admins with corp MFA are let in\nPASS everyone else is challenged\n2 passed, 0 failed\n"
+    );
+}
+
+#[test]
+fn a_failure_shows_expected_actual_and_trace_and_exits_1() {
+    let dir = Scratch::new(
+        "fail",
+        &[
+            ("set.policy", SET),
+            ("tests.policy", PASSING),
+            ("more/failing.policy", FAILING),
+        ],
+    );
+    let out = policyc(&["test", "."], &dir.0);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "FAIL contractors are let in <by mistake> & more (more/failing.policy:1)"
+    );
+    assert_eq!(lines[1], "    expected `allow`, got `deny`");
+    assert_eq!(lines[2], "    actual: deny by rule `contractors`");
+    assert_eq!(
+        lines[3],
+        "    why: rule `contractors` of policy `wiki_policy` denies access"
+    );
+    assert_eq!(lines[4], "    trace:");
+    assert!(lines[5].starts_with("       1. "), "{text}");
+    assert_eq!(
+        &lines[lines.len() - 3..],
+        [
+            "PASS admins with corp MFA are let in",
+            "PASS everyone else is challenged",
+            "2 passed, 1 failed"
+        ]
+    );
+}
+
+#[test]
+fn coverage_lists_the_rules_no_test_reaches() {
+    let dir = Scratch::new(
+        "coverage",
+        &[("set.policy", SET), ("tests.policy", PASSING)],
+    );
+    let out = policyc(&["test", "--coverage"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        concat!(
+            "PASS admins with corp MFA are let in\n",
+            "PASS everyone else is challenged\n",
+            "rules no test reaches:\n",
+            "  policy `wiki_policy`: `contractors`\n",
+            "covered 3 of 4 rules\n",
+            "2 passed, 0 failed\n",
+        )
+    );
+}
+
+#[test]
+fn junit_is_well_formed_xml_with_the_failure() {
+    let dir = Scratch::new(
+        "junit",
+        &[
+            ("set.policy", SET),
+            ("tests.policy", PASSING),
+            ("failing.policy", FAILING),
+        ],
+    );
+    let out = policyc(&["test", "--format", "junit"], &dir.0);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let xml = stdout(&out);
+    let mut reader = Reader::from_str(&xml);
+    let mut names = Vec::new();
+    let mut cases = Vec::new();
+    let mut failures = Vec::new();
+    let mut text = String::new();
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                for attr in e.attributes() {
+                    let attr = attr.unwrap();
+                    let value = attr.unescape_value().unwrap().into_owned();
+                    match (name.as_str(), attr.key.as_ref()) {
+                        ("testcase", b"name") => cases.push(value),
+                        ("failure", b"message") => failures.push(value),
+                        _ => {}
+                    }
+                }
+                names.push(name);
+            }
+            Event::Text(t) => text.push_str(&t.decode().unwrap()),
+            Event::GeneralRef(r) => {
+                let name = String::from_utf8(r.to_vec()).unwrap();
+                text.push_str(match name.as_str() {
+                    "lt" => "<",
+                    "gt" => ">",
+                    "amp" => "&",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    other => panic!("unexpected entity {other}"),
+                });
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        names,
+        [
+            "testsuites",
+            "testsuite",
+            "testcase",
+            "failure",
+            "testsuite",
+            "testcase",
+            "testcase"
+        ]
+    );
+    assert_eq!(
+        cases,
+        [
+            "contractors are let in <by mistake> & more",
+            "admins with corp MFA are let in",
+            "everyone else is challenged"
+        ]
+    );
+    assert_eq!(failures, ["expected `allow`, got `deny`"]);
+    assert!(
+        text.contains("actual: deny by rule `contractors`"),
+        "{text}"
+    );
+    assert!(text.contains("trace:\n   1. "), "{text}");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"policyc test\" tests=\"3\" failures=\"1\" errors=\"0\">"));
+}
+
+#[test]
+fn a_policy_set_with_errors_cannot_run_its_tests() {
+    let dir = Scratch::new(
+        "broken",
+        &[
+            ("set.policy", SET),
+            (
+                "tests.policy",
+                "test \"t\" {\n  app wikki\n  expect allow\n}\n",
+            ),
+        ],
+    );
+    let out = policyc(&["test"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown app `wikki`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).ends_with("error: the policy set has 1 error, so its tests cannot run\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
+
+    let out = policyc(&["test", "no-such-folder"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_language_example_passes() {
+    let out = policyc(
+        &["test", "tests/fixtures/language_example.policy"],
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).ends_with("1 passed, 0 failed\n"));
+}
