@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used)]
 //! Decisions per second: `evaluate` on a 50-rule app policy against a hand-written Rust loop that
 //! does the same work on plain structs (the bar: within 2× of it), and `explain`.
 

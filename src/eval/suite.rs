@@ -62,16 +62,29 @@ pub fn run(compiled: &Compiled, index: usize) -> TestResult {
         ));
     }
     if let Some(by) = &expect.by {
-        // The deciding rule: the session rule when it denied, otherwise the app rule.
-        let deciding = if d.reason == super::Reason::SessionDenyRule {
-            d.session_rule
-        } else {
+        // `by` names a rule of the app's policy when it has one of that name (session and app
+        // rules may share a name such as `everyone`), and otherwise the session rule.
+        // `policy.rule` picks either explicitly.
+        let app_policy = d
+            .policy
+            .and_then(|p| compiled.model.policies.get(p.index()));
+        let (qualifier, name) = match by.name.split_once('.') {
+            Some((policy, rule)) => (Some(policy), rule),
+            None => (None, by.name.as_str()),
+        };
+        let names_app_rule = match qualifier {
+            Some(policy) => app_policy.is_some_and(|p| p.name == policy),
+            None => app_policy.is_some_and(|p| p.rules.iter().any(|r| r.name == name)),
+        };
+        let deciding = if names_app_rule {
             d.rule
+        } else {
+            d.session_rule
         };
         let decided_by = deciding.map(|r| rule_name(compiled, r));
-        if decided_by.as_deref() != Some(by.name.as_str()) {
+        if decided_by.as_deref() != Some(name) {
             result.failures.push(format!(
-                "expected rule `{}` to decide, got {}",
+                "expected rule `{}` to apply, got {}",
                 by.name,
                 decided_by.map_or_else(|| "no rule".to_owned(), |r| format!("`{r}`"))
             ));

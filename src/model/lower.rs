@@ -1502,15 +1502,28 @@ impl Lowerer {
     fn check_test_rule_references(&mut self) {
         let refs = std::mem::take(&mut self.test_rule_refs);
         for (app, by) in refs {
-            let session = self.model.session_policies.iter().flat_map(|p| &p.rules);
-            let app_rules = app
+            // A rule by its name, or qualified by its policy (`default.everyone`) where a
+            // session rule and an app rule share a name.
+            let session = self
+                .model
+                .session_policies
+                .iter()
+                .map(|p| (&p.name, &p.rules));
+            let app_policy = app
                 .and_then(|a| self.model.policy_of_app(a))
-                .into_iter()
-                .flat_map(|(_, p)| &p.rules);
-            let candidates: Vec<&str> = session.chain(app_rules).map(|r| r.name.as_str()).collect();
-            if candidates.contains(&by.name.as_str()) {
+                .map(|(_, p)| (&p.name, &p.rules));
+            let candidates: Vec<String> = session
+                .chain(app_policy)
+                .flat_map(|(policy, rules)| {
+                    rules
+                        .iter()
+                        .flat_map(move |r| [r.name.clone(), format!("{policy}.{}", r.name)])
+                })
+                .collect();
+            if candidates.contains(&by.name) {
                 continue;
             }
+            let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
             let mut d = Diagnostic::new(
                 Code::UnknownReference,
                 by.loc,
