@@ -15,6 +15,7 @@
 //! assert_eq!(compiled.diagnostics[0].help.as_deref(), Some("did you mean `admins`?"));
 //! ```
 
+pub mod check;
 pub mod claims;
 #[doc(hidden)]
 pub mod cli;
@@ -26,6 +27,7 @@ pub mod source;
 pub mod suggest;
 pub mod syntax;
 
+pub use check::check;
 pub use eval::evaluate;
 
 use diagnostic::Diagnostic;

@@ -23,6 +23,10 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too: for strict CI.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Refuse an IdP deactivation by Okta's coarser rule (another active trusted IdP exists or
+    /// no rule requires trusted claims) instead of policyc's exact one.
+    #[arg(long)]
+    pub okta_compat: bool,
     /// Colour the human output: `auto` colours a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -35,8 +39,10 @@ pub fn run(args: &CheckArgs) -> u8 {
         Err(err) => return err.report(),
     };
     let compiled = crate::compile(sources);
+    let options = crate::check::CheckOptions { okta_compat: args.okta_compat };
+    let diagnostics = crate::check(&compiled, &options);
     let files = compiled.sources.len();
-    let counts = Counts::of(&compiled.diagnostics);
+    let counts = Counts::of(&diagnostics);
     let options = RenderOptions {
         color: use_color(args.color),
         files_checked: files,
@@ -44,7 +50,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     let mut stdout = std::io::stdout().lock();
     if let Err(err) = render::render(
         args.format,
-        &compiled.diagnostics,
+        &diagnostics,
         &compiled.sources,
         &options,
         &mut stdout,
