@@ -39,7 +39,9 @@ pub fn run(args: &CheckArgs) -> u8 {
         Err(err) => return err.report(),
     };
     let compiled = crate::compile(sources);
-    let options = crate::check::CheckOptions { okta_compat: args.okta_compat };
+    let options = crate::check::CheckOptions {
+        okta_compat: args.okta_compat,
+    };
     let diagnostics = crate::check(&compiled, &options);
     let files = compiled.sources.len();
     let counts = Counts::of(&diagnostics);

@@ -14,12 +14,12 @@ pub use crate::graph::proof::{Proof, describe_need};
 pub use claims::{Claims, okta_method_for};
 
 use crate::Compiled;
-use crate::graph::proof::{IDP, State, satisfies};
+use crate::graph::proof::{self, IDP, State, satisfies};
 use crate::graph::tables::{
-    Action, Bits, Cond, Filter, MethodMask, Need, ReqKind, RuleTable, Tables, method_bit,
-    methods_of, platform_bit, risk_bit,
+    Action, Bits, Cond, MethodMask, Need, ReqKind, RuleTable, Tables, method_bit, methods_of,
+    platform_bit, risk_bit,
 };
-use crate::model::catalogue::{FactorType, Protocol};
+use crate::model::catalogue::FactorType;
 use crate::model::{AppId, DeviceState, IdpId, Platform, PolicyId, Risk, ZoneId};
 
 /// Who is signing in, as conditions see them. Absent attributes make `in` conditions fail and
@@ -492,7 +492,8 @@ fn holds(cond: &Cond, s: &SignIn) -> bool {
 }
 
 /// What the claims prove toward `need`, and whether they count at all. An IdP sign-in always
-/// counts as "IdP" (for `password` and `1 factor_type`), even when its claims do not.
+/// counts as "IdP" (for `password` and `1 factor_type`), even when its claims do not. The rules
+/// are `graph::proof::claims_state`'s; this adds the trace.
 fn claims_state(
     compiled: &Compiled,
     claims: Option<&Claims>,
@@ -505,79 +506,37 @@ fn claims_state(
     let Some(idp) = tables.idps.get(c.idp.index()) else {
         return (0, false);
     };
+    if !idp.trusted {
+        return (IDP, false);
+    }
     let which = if app_rule { "app rule" } else { "session rule" };
-    let okta = idp.kind.is_okta();
-    let unusable = if !idp.trusted {
-        return (IDP, false);
-    } else if need.requirement == ReqKind::Chain {
-        Some("an authentication method chain is always challenged locally")
-    } else if tables.classic_sp && !c.proofs.iter().any(|p| p.password || p.mfa) {
-        Some("a Classic Engine SP counts claims only with `pwd` or `mfa`")
-    } else if idp.classic
-        && !matches!(
-            need.requirement,
-            ReqKind::OneFactorType | ReqKind::TwoFactorTypes | ReqKind::AnyFactor
-        )
-    {
-        Some(
-            "a Classic Engine IdP's MFA satisfies only `1 factor_type`, `2 factor_types` or `any_factor`",
-        )
-    } else if app_rule && !okta && need.filter != Filter::Any {
-        Some("with `methods only` or `methods except`, third-party claims are not used")
-    } else {
-        None
-    };
-    if let Some(why) = unusable {
-        t.step(|| format!("claims do not count for the {which}: {why}"));
-        return (IDP, false);
-    }
-    let sq_blocks = !okta && idp.kind.protocol() == Protocol::Saml && tables.security_question_mfa;
-    // Which proofs count under this rule's settings: the one filter, for the decision and for
-    // the trace alike.
-    let counts = |p: &Proof| {
-        let listed = match need.filter {
-            Filter::Any => true,
-            // `mfa` names no method, so it cannot be one of those listed, and it may stand
-            // for one of those excluded: with `only`/`except` it does not count.
-            Filter::Only(_) | Filter::Except(_) if p.mfa => false,
-            Filter::Only(_) => p.method.is_some_and(|m| need.filter.allows(m)),
-            Filter::Except(_) => p.method.is_none_or(|m| need.filter.allows(m)),
-        };
-        let knowledge_only = !p.mfa && p.factors.iter().all(|f| f == FactorType::Knowledge);
-        let classic_sp_ok = !tables.classic_sp || p.password || p.is_possession() || p.mfa;
-        (!okta || listed) && (!sq_blocks || knowledge_only) && classic_sp_ok
-    };
-    let as_counted = |p: &Proof| {
-        let mut p = *p;
-        if idp.classic {
-            p.characteristics = Default::default();
+    match proof::claims_state(tables, idp, need, app_rule, &c.proofs) {
+        Err(why) => {
+            t.step(|| format!("claims do not count for the {which}: {}", why.describe()));
+            (IDP, false)
         }
-        p
-    };
-    let state = c
-        .proofs
-        .iter()
-        .filter(|p| counts(p))
-        .fold(IDP, |acc, p| acc | as_counted(p).state(need));
-    if state != IDP {
-        t.step(|| {
-            let counted: Vec<String> = c
-                .proofs
-                .iter()
-                .zip(&c.accepted)
-                .filter(|(p, _)| counts(p))
-                .map(|(p, value)| describe_proof(value, &as_counted(p), need))
-                .collect();
-            format!("claims count for the {which}: {}", counted.join("; "))
-        });
+        Ok(state) => {
+            if state != IDP {
+                t.step(|| {
+                    let counted: Vec<String> = c
+                        .proofs
+                        .iter()
+                        .zip(&c.accepted)
+                        .filter(|(p, _)| proof::counts(tables, idp, need, p))
+                        .map(|(p, value)| describe_proof(value, &proof::as_counted(idp, p), need))
+                        .collect();
+                    format!("claims count for the {which}: {}", counted.join("; "))
+                });
+            }
+            if proof::security_question_blocks(tables, idp) {
+                t.step(|| {
+                    "the security question is used for MFA, so third-party SAML claims count for knowledge only"
+                        .to_owned()
+                });
+            }
+            (state, state != IDP)
+        }
     }
-    if sq_blocks {
-        t.step(|| {
-            "the security question is used for MFA, so third-party SAML claims count for knowledge only"
-                .to_owned()
-        });
-    }
-    (state, state != IDP)
 }
 
 /// `hwk` (as `webauthn`): possession, meets the constraints.

@@ -1,8 +1,9 @@
 //! What a sign-in proves, as bits: claims from an IdP and local methods both become [`Proof`]s,
 //! and a set of proofs folds into one `u8` [`State`] that requirements test.
 
-use super::tables::{Need, ReqKind};
+use super::tables::{Filter, IdpTable, Need, ReqKind, Tables};
 use crate::model::MethodId;
+use crate::model::catalogue::Protocol;
 use crate::model::catalogue::{
     Amr, AuthenticatorKind, Characteristic, Characteristics, FactorSet, FactorType,
 };
@@ -89,6 +90,107 @@ impl Proof {
         }
         state
     }
+}
+
+/// Why an IdP's claims do not count for a rule at all (its sign-in still counts as "IdP").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    /// `require chain [..]`: always challenged locally.
+    Chain,
+    /// A Classic Engine SP counts claims only with `pwd` or `mfa`.
+    ClassicSp,
+    /// A Classic Engine IdP's MFA satisfies only factor counts.
+    ClassicIdp,
+    /// `methods only`/`except` with a third-party IdP.
+    ThirdPartyFilter,
+}
+
+impl Unusable {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Unusable::Chain => "an authentication method chain is always challenged locally",
+            Unusable::ClassicSp => "a Classic Engine SP counts claims only with `pwd` or `mfa`",
+            Unusable::ClassicIdp => {
+                "a Classic Engine IdP's MFA satisfies only `1 factor_type`, `2 factor_types` or `any_factor`"
+            }
+            Unusable::ThirdPartyFilter => {
+                "with `methods only` or `methods except`, third-party claims are not used"
+            }
+        }
+    }
+}
+
+/// Whether the claims of `idp` (assumed trusted) can count for `need` at all.
+pub fn usable(
+    tables: &Tables,
+    idp: &IdpTable,
+    need: &Need,
+    app_rule: bool,
+    proofs: &[Proof],
+) -> Result<(), Unusable> {
+    if need.requirement == ReqKind::Chain {
+        Err(Unusable::Chain)
+    } else if tables.classic_sp && !proofs.iter().any(|p| p.password || p.mfa) {
+        Err(Unusable::ClassicSp)
+    } else if idp.classic
+        && !matches!(
+            need.requirement,
+            ReqKind::OneFactorType | ReqKind::TwoFactorTypes | ReqKind::AnyFactor
+        )
+    {
+        Err(Unusable::ClassicIdp)
+    } else if app_rule && !idp.kind.is_okta() && need.filter != Filter::Any {
+        Err(Unusable::ThirdPartyFilter)
+    } else {
+        Ok(())
+    }
+}
+
+/// The security question used for MFA stops third-party SAML claims beyond knowledge.
+pub fn security_question_blocks(tables: &Tables, idp: &IdpTable) -> bool {
+    !idp.kind.is_okta() && idp.kind.protocol() == Protocol::Saml && tables.security_question_mfa
+}
+
+/// Whether one proof of usable claims counts under the rule's settings.
+pub fn counts(tables: &Tables, idp: &IdpTable, need: &Need, p: &Proof) -> bool {
+    let listed = match need.filter {
+        Filter::Any => true,
+        // `mfa` names no method: it cannot be one of those listed, and may stand for one of
+        // those excluded; with `only`/`except` it does not count.
+        Filter::Only(_) | Filter::Except(_) if p.mfa => false,
+        Filter::Only(_) => p.method.is_some_and(|m| need.filter.allows(m)),
+        Filter::Except(_) => p.method.is_none_or(|m| need.filter.allows(m)),
+    };
+    let knowledge_only = !p.mfa && p.factors.iter().all(|f| f == FactorType::Knowledge);
+    let classic_sp_ok = !tables.classic_sp || p.password || p.is_possession() || p.mfa;
+    (!idp.kind.is_okta() || listed)
+        && (!security_question_blocks(tables, idp) || knowledge_only)
+        && classic_sp_ok
+}
+
+/// A proof as it counts from this IdP: a Classic Engine IdP's claims carry no characteristics.
+pub fn as_counted(idp: &IdpTable, p: &Proof) -> Proof {
+    let mut p = *p;
+    if idp.classic {
+        p.characteristics = Characteristics::EMPTY;
+    }
+    p
+}
+
+/// What the claims of `idp` (assumed trusted) prove toward `need`, the IdP sign-in included;
+/// `Err` when the rule's settings make the SP ignore them.
+pub fn claims_state(
+    tables: &Tables,
+    idp: &IdpTable,
+    need: &Need,
+    app_rule: bool,
+    proofs: &[Proof],
+) -> Result<State, Unusable> {
+    usable(tables, idp, need, app_rule, proofs)?;
+    Ok(proofs
+        .iter()
+        .filter(|p| counts(tables, idp, need, p))
+        .fold(IDP, |acc, p| acc | as_counted(idp, p).state(need)))
 }
 
 /// Whether `state` meets `need` (method chains are checked on methods, not here).
