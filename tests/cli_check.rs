@@ -36,7 +36,8 @@ impl Drop for Scratch {
     }
 }
 
-const ORG: &str = "org acme {\n  engine identity\n}\ngroup admins\napp wiki\n";
+const ORG: &str =
+    "org acme {\n  engine identity\n}\ngroup admins\napp wiki\nauthenticator password\n";
 const BROKEN: &str = "policy p {\n  apps [wiki]\n  rule r {\n    when group in [admin]\n    require password\n  }\n}\n";
 
 fn stdout(o: &Output) -> String {

@@ -1,9 +1,21 @@
 //! The static checker: checks that run on the compiled model and rule graph, after parsing and
 //! name resolution. Each check is a function from a [`Context`] to diagnostics, in its own
-//! module, registered in [`CHECKS`]; its documentation is `docs/checks/<code>.md`.
+//! module, registered in [`CHECKS`]; docs/checks.md documents every code it reports, with a
+//! failing and a passing example that tests/docs.rs runs.
+
+pub mod support;
+
+mod claims_unusable;
+mod guard;
+mod reauth_not_enforced;
+mod unsatisfiable;
 
 use crate::Compiled;
 use crate::diagnostic::{self, Code, Diagnostic};
+use crate::model::{Rule, RuleOwner};
+use support::Support;
+
+pub use guard::{Guard, guard};
 
 /// Options that change what the checker reports.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +29,58 @@ pub struct CheckOptions {
 pub struct Context<'a> {
     pub compiled: &'a Compiled,
     pub options: &'a CheckOptions,
+    /// Which sources can satisfy each rule.
+    pub support: Support,
+    /// Every rule, in the rule graph's order (the index of `support.rules` and of the graph's
+    /// rule tables).
+    pub rules: Vec<(RuleOwner, &'a Rule)>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(compiled: &'a Compiled, options: &'a CheckOptions) -> Context<'a> {
+        Context {
+            compiled,
+            options,
+            support: Support::build(compiled),
+            rules: compiled.model.rules().collect(),
+        }
+    }
+
+    /// "rule `r` of policy `p`" or "rule `r` of the global session policy `s`".
+    pub fn rule_title(&self, r: usize) -> String {
+        let Some((owner, rule)) = self.rules.get(r) else {
+            return "a rule".to_owned();
+        };
+        let model = &self.compiled.model;
+        match owner {
+            RuleOwner::Session(p) => format!(
+                "rule `{}` of the global session policy `{}`",
+                rule.name,
+                model
+                    .session_policies
+                    .get(*p as usize)
+                    .map_or("?", |p| p.name.as_str())
+            ),
+            RuleOwner::App(p) => format!(
+                "rule `{}` of policy `{}`",
+                rule.name,
+                model
+                    .policies
+                    .get(p.index())
+                    .map_or("?", |p| p.name.as_str())
+            ),
+        }
+    }
+
+    /// The requirement of rule `r` in words.
+    pub fn need_text(&self, r: usize) -> String {
+        match self.compiled.graph.tables.rules.get(r).map(|t| &t.action) {
+            Some(crate::graph::tables::Action::Require(need)) => {
+                crate::graph::proof::describe_need(need)
+            }
+            _ => "nothing (it denies)".to_owned(),
+        }
+    }
 }
 
 /// One registered check.
@@ -27,15 +91,23 @@ pub struct Check {
 }
 
 /// Every check, in the order they run.
-pub static CHECKS: &[Check] = &[];
+pub static CHECKS: &[Check] = &[
+    unsatisfiable::CHECK,
+    guard::CHECK,
+    claims_unusable::CHECK,
+    reauth_not_enforced::CHECK,
+];
 
 /// Everything policyc has to say about a compiled policy set: the compiler's diagnostics and
-/// every check's, sorted by file and position.
+/// every check's, sorted by file and position. Checks need a resolved `org`; without one only
+/// the compiler's diagnostics are returned (`missing-org` among them).
 pub fn check(compiled: &Compiled, options: &CheckOptions) -> Vec<Diagnostic> {
-    let cx = Context { compiled, options };
     let mut diagnostics = compiled.diagnostics.clone();
-    for check in CHECKS {
-        diagnostics.extend((check.run)(&cx));
+    if compiled.model.org.is_some() {
+        let cx = Context::new(compiled, options);
+        for check in CHECKS {
+            diagnostics.extend((check.run)(&cx));
+        }
     }
     diagnostic::sort(&mut diagnostics);
     diagnostics

@@ -53,6 +53,32 @@ codes! {
     AppPolicyConflict = "app-policy-conflict", Error;
     /// The policy set has no `org` item.
     MissingOrg = "missing-org", Error;
+    /// Nothing can satisfy a rule, even with every IdP active.
+    UnsatisfiableRule = "unsatisfiable-rule", Error;
+    /// A global session rule requires MFA that nothing can provide.
+    SessionMfaUnsatisfiable = "session-mfa-unsatisfiable", Error;
+    /// An inactive IdP was the only way to satisfy some rule.
+    DeactivationRefused = "deactivation-refused", Error;
+    /// A claims-sharing feature is off while some rule can only be satisfied through it.
+    FeatureDisableRefused = "feature-disable-refused", Error;
+    /// An earlier rule's conditions cover this one, so it never applies.
+    ShadowedRule = "shadowed-rule", Warning;
+    /// A rule needs trusted claims, but its settings make the SP ignore them.
+    ClaimsUnusable = "claims-unusable", Warning;
+    /// The only way an IdP meets a rule is `mfa`, which cannot satisfy possession constraints.
+    MfaOnlyWithConstraints = "mfa-only-with-constraints", Warning;
+    /// An OIDC IdP asserts biometrics without any possession value.
+    BiometricWithoutPossession = "biometric-without-possession", Warning;
+    /// `map_amr_claims` beside `trust_claims true`, where Okta ignores it.
+    LegacyAmrMappingIgnored = "legacy-amr-mapping-ignored", Warning;
+    /// A rule with `reauth` that only trusted claims satisfy: claims stay valid all session.
+    ReauthNotEnforced = "reauth-not-enforced", Info;
+    /// An IdP asserts a custom authenticator, which claims sharing does not accept.
+    CustomAuthenticatorClaims = "custom-authenticator-claims", Warning;
+    /// A routing rule sends users to an inactive IdP.
+    RouteToInactiveIdp = "route-to-inactive-idp", Error;
+    /// A routing rule sends users to an IdP whose claims are not trusted.
+    RouteToUntrustedIdp = "route-to-untrusted-idp", Info;
 }
 
 impl Code {

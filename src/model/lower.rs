@@ -508,6 +508,7 @@ impl Lowerer {
             engine: Engine::Identity,
             features: Features::default(),
             feature_locs: Vec::new(),
+            features_loc: None,
         };
         let block = format!("org `{}`", org.name.text);
         let mut seen = Vec::new();
@@ -522,6 +523,7 @@ impl Lowerer {
                     if !self.first_time(&mut seen, "features", setting.span, &block) {
                         continue;
                     }
+                    out.features_loc = Some(self.loc(setting.span));
                     for name in self.names(list, "a feature") {
                         let Some(feature) = self.choice(name, "feature", FEATURES) else {
                             continue;
@@ -1126,6 +1128,7 @@ impl Lowerer {
             action: Action::Deny(self.loc(rule.name.span)),
             possession: Vec::new(),
             methods: MethodFilter::Any,
+            methods_loc: None,
             reauth: None,
         };
         let mut action: Option<(Option<Action>, Span)> = None;
@@ -1180,6 +1183,7 @@ impl Lowerer {
                         .collect();
                 }
                 S::Methods(m) => {
+                    out.methods_loc = Some(self.loc(setting.span));
                     out.methods = match m {
                         ast::MethodsSetting::Any => MethodFilter::Any,
                         ast::MethodsSetting::Only(list) => {

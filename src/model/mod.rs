@@ -138,6 +138,21 @@ pub struct Features {
 }
 
 impl Features {
+    pub fn has(self, feature: Feature) -> bool {
+        match feature {
+            Feature::OktaToOktaClaimsSharing => self.okta_to_okta_claims_sharing,
+            Feature::ThirdPartyClaimsSharing => self.third_party_claims_sharing,
+        }
+    }
+
+    pub fn without(mut self, feature: Feature) -> Features {
+        match feature {
+            Feature::OktaToOktaClaimsSharing => self.okta_to_okta_claims_sharing = false,
+            Feature::ThirdPartyClaimsSharing => self.third_party_claims_sharing = false,
+        }
+        self
+    }
+
     /// Whether claims sharing is on for IdPs of this kind.
     pub fn covers(self, kind: IdpKind) -> bool {
         if kind.is_okta() {
@@ -156,6 +171,8 @@ pub struct Org {
     pub features: Features,
     /// Where each enabled feature is named, for diagnostics about switching it off.
     pub feature_locs: Vec<(Feature, Loc)>,
+    /// The `features [..]` setting, if written.
+    pub features_loc: Option<Loc>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,6 +182,24 @@ pub enum Feature {
 }
 
 impl Feature {
+    pub const ALL: [Feature; 2] = [
+        Feature::OktaToOktaClaimsSharing,
+        Feature::ThirdPartyClaimsSharing,
+    ];
+
+    /// The feature that governs claims from IdPs of this kind.
+    pub fn of(kind: catalogue::IdpKind) -> Feature {
+        if kind.is_okta() {
+            Feature::OktaToOktaClaimsSharing
+        } else {
+            Feature::ThirdPartyClaimsSharing
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Feature> {
+        Feature::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Feature::OktaToOktaClaimsSharing => "okta_to_okta_claims_sharing",
@@ -326,6 +361,8 @@ pub struct Rule {
     pub action: Action,
     pub possession: Vec<(PossessionConstraint, Loc)>,
     pub methods: MethodFilter,
+    /// The `methods` setting, if written.
+    pub methods_loc: Option<Loc>,
     pub reauth: Option<(Reauth, Loc)>,
 }
 

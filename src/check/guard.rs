@@ -1,0 +1,272 @@
+//! The deactivation guard: `deactivation-refused` and `feature-disable-refused`.
+//!
+//! **What it does:** an IdP with trust claims on that is `status inactive`, or a claims-sharing
+//! feature that is off while IdPs of its kind trust claims, is treated as a deactivation (or a
+//! switch-off) of the org as it would otherwise be. It is refused when afterwards some rule is
+//! unsatisfiable: no remaining active trusted IdP can, with the local authenticators, satisfy it.
+//!
+//! **Why it matters:** Okta refuses such a change only by a coarser rule (another active trusted
+//! IdP exists, or no policy requires trusted claims), which lets through an IdP that can never
+//! satisfy the rule. Users then meet an error at sign-in.
+//!
+//! **Fix:** reactivate the IdP (or the feature), or give each listed rule another way to be
+//! satisfied: a local authenticator, or another trusted IdP that asserts what it needs.
+//! `--okta-compat` applies Okta's rule instead and says where the two disagree.
+
+use super::support::{Change, Impact, Support, available};
+use super::{Check, Context};
+use crate::Compiled;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::graph::tables::Bits;
+use crate::model::{Feature, IdpId, Status};
+
+pub(super) const CHECK: Check = Check {
+    codes: &[Code::DeactivationRefused, Code::FeatureDisableRefused],
+    run,
+};
+
+/// At most this many other IdPs are listed for each broken rule.
+const LISTED: usize = 3;
+
+/// The verdict on one change, by policyc's exact rule and by Okta's.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    pub change: Change,
+    pub impact: Impact,
+    /// policyc's rule: refused when some rule breaks.
+    pub refused: bool,
+    /// Okta's rule: refused unless another active trusted IdP exists or no rule requires
+    /// trusted claims.
+    pub okta_refuses: bool,
+}
+
+/// The verdict on `change` applied to the org as it is.
+pub fn guard(compiled: &Compiled, support: &Support, change: Change) -> Guard {
+    let impact = support.impact(compiled, change);
+    let refused = !impact.broken.is_empty();
+    let any_requires_claims = (0..support.rules.len()).any(|r| support.requires_claims(r));
+    let okta_refuses = any_requires_claims && impact.available_after.fold() == 0;
+    Guard {
+        change,
+        impact,
+        refused,
+        okta_refuses,
+    }
+}
+
+fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
+    let model = &cx.compiled.model;
+    let Some(org) = &model.org else {
+        return Vec::new();
+    };
+    let features = model.features();
+    let now = available(model, features, &[]);
+    let mut out = Vec::new();
+
+    // Each inactive IdP that trusts claims: what would its deactivation from active break?
+    for (i, idp) in model.idps.iter().enumerate() {
+        if !(idp.trust_claims && idp.status == Status::Inactive && features.covers(idp.kind)) {
+            continue;
+        }
+        let id = IdpId(i as u32);
+        let mut with = now.clone();
+        with.insert(id.0);
+        let broken = broken_rules(cx, &with, &now);
+        let okta_refuses = now.fold() == 0 && requires_claims(cx);
+        let refuse = if cx.options.okta_compat {
+            okta_refuses
+        } else {
+            !broken.is_empty()
+        };
+        if !refuse {
+            continue;
+        }
+        let loc = idp.status_loc.unwrap_or(idp.loc);
+        let mut d = Diagnostic::new(
+            Code::DeactivationRefused,
+            loc,
+            match broken.len() {
+                0 => format!("deactivating IdP `{}` is refused by Okta's rule", idp.name),
+                1 => format!(
+                    "deactivating IdP `{}` leaves 1 rule unsatisfiable",
+                    idp.name
+                ),
+                n => format!(
+                    "deactivating IdP `{}` leaves {n} rules unsatisfiable",
+                    idp.name
+                ),
+            },
+        )
+        .with_label(format!(
+            "`{}` was the only way to satisfy {}",
+            idp.name,
+            plural(broken.len())
+        ));
+        d = add_broken(cx, d, &broken, &now);
+        let mut help = format!(
+            "set `status active` on `{}` again, or give {} another way to be satisfied: a local authenticator, or another trusted IdP that asserts what {} needs",
+            idp.name,
+            if broken.len() == 1 {
+                "this rule"
+            } else {
+                "these rules"
+            },
+            if broken.len() == 1 { "it" } else { "each" },
+        );
+        help.push_str(&disagreement(cx, broken.is_empty(), okta_refuses, &now));
+        out.push(d.with_help(help));
+    }
+
+    // Each feature that is off while IdPs of its kind trust claims.
+    for feature in Feature::ALL {
+        if features.has(feature) {
+            continue;
+        }
+        let governed: Vec<IdpId> = model
+            .idps
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| {
+                i.trust_claims && i.status == Status::Active && Feature::of(i.kind) == feature
+            })
+            .map(|(n, _)| IdpId(n as u32))
+            .collect();
+        if governed.is_empty() {
+            continue;
+        }
+        let with_feature = available(model, with_on(features, feature), &[]);
+        let broken = broken_rules(cx, &with_feature, &now);
+        let okta_refuses = now.fold() == 0 && requires_claims(cx);
+        let refuse = if cx.options.okta_compat {
+            okta_refuses
+        } else {
+            !broken.is_empty()
+        };
+        if !refuse {
+            continue;
+        }
+        let loc = org.features_loc.unwrap_or(org.loc);
+        let mut d = Diagnostic::new(
+            Code::FeatureDisableRefused,
+            loc,
+            format!(
+                "claims-sharing feature `{}` is off, which leaves {} unsatisfiable",
+                feature.as_str(),
+                plural(broken.len())
+            ),
+        )
+        .with_label(format!(
+            "`{}` is not in the org's features",
+            feature.as_str()
+        ));
+        for idp in &governed {
+            if let Some(i) = model.idp(*idp) {
+                d = d.with_related(
+                    i.loc,
+                    format!(
+                        "`{}` trusts claims, which do not count while `{}` is off",
+                        i.name,
+                        feature.as_str()
+                    ),
+                );
+            }
+        }
+        d = add_broken(cx, d, &broken, &now);
+        let mut help = format!("add `{}` to the org's `features`", feature.as_str());
+        help.push_str(&disagreement(cx, broken.is_empty(), okta_refuses, &now));
+        out.push(d.with_help(help));
+    }
+    out
+}
+
+fn with_on(mut features: crate::model::Features, feature: Feature) -> crate::model::Features {
+    match feature {
+        Feature::OktaToOktaClaimsSharing => features.okta_to_okta_claims_sharing = true,
+        Feature::ThirdPartyClaimsSharing => features.third_party_claims_sharing = true,
+    }
+    features
+}
+
+/// Rules satisfiable with the IdPs of `before` and not with those of `after`.
+fn broken_rules(cx: &Context<'_>, before: &Bits, after: &Bits) -> Vec<usize> {
+    (0..cx.support.rules.len())
+        .filter(|&r| cx.support.satisfiable(r, before) && !cx.support.satisfiable(r, after))
+        .collect()
+}
+
+fn requires_claims(cx: &Context<'_>) -> bool {
+    (0..cx.support.rules.len()).any(|r| cx.support.requires_claims(r))
+}
+
+/// A related label per broken rule: what it needs and why each remaining IdP falls short.
+fn add_broken(
+    cx: &Context<'_>,
+    mut d: Diagnostic,
+    broken: &[usize],
+    remaining: &Bits,
+) -> Diagnostic {
+    let model = &cx.compiled.model;
+    for &r in broken {
+        let Some((_, rule)) = cx.rules.get(r) else {
+            continue;
+        };
+        let others: Vec<String> = cx
+            .support
+            .sources
+            .iter()
+            .filter(|s| remaining.contains(s.idp.0))
+            .filter_map(|s| {
+                let why = cx.support.shortfall(cx.compiled, r, s.idp)?;
+                Some(format!("`{}`: {why}", model.idp(s.idp)?.name))
+            })
+            .collect();
+        let considered = match others.len() {
+            0 => "no other active IdP trusts claims".to_owned(),
+            n if n > LISTED => format!("{}; and {} more", others[..LISTED].join("; "), n - LISTED),
+            _ => format!("remaining IdPs fall short: {}", others.join("; ")),
+        };
+        d = d.with_related(
+            rule.loc,
+            format!(
+                "{} needs {}; {considered}",
+                cx.rule_title(r),
+                cx.need_text(r)
+            ),
+        );
+    }
+    d
+}
+
+/// Where policyc's exact rule and Okta's coarser one disagree, say so.
+fn disagreement(
+    cx: &Context<'_>,
+    exact_allows: bool,
+    okta_refuses: bool,
+    remaining: &Bits,
+) -> String {
+    let model = &cx.compiled.model;
+    let other = cx
+        .support
+        .sources
+        .iter()
+        .find(|s| remaining.contains(s.idp.0))
+        .and_then(|s| model.idp(s.idp));
+    match (cx.options.okta_compat, exact_allows, okta_refuses, other) {
+        (false, false, false, Some(o)) => format!(
+            ". Okta's own check would let this through, because `{}` is active and trusts claims, but it cannot satisfy the rules listed",
+            o.name
+        ),
+        (true, true, true, _) => {
+            ". policyc's exact rule would allow it: every rule stays satisfiable".to_owned()
+        }
+        _ => String::new(),
+    }
+}
+
+fn plural(n: usize) -> String {
+    if n == 1 {
+        "1 rule".to_owned()
+    } else {
+        format!("{n} rules")
+    }
+}

@@ -1,0 +1,298 @@
+//! Which sources can satisfy each rule: the satisfiability engine behind `unsatisfiable-rule`,
+//! the deactivation guard and `what-if`.
+//!
+//! A rule is satisfiable when the local methods it allows, alone or together with the claims
+//! one active, trusted IdP can assert (`asserts`), meet its requirement and constraints. Every
+//! requirement is monotone in what is proved (proving more never hurts), so "some combination"
+//! is the same as "everything together": the local methods' states OR-ed, with or without one
+//! IdP's asserted claims OR-ed in. That makes the answer exact, and cheap: per rule, one state
+//! for the local methods and one set of the IdPs that can complete it. A deactivation, deletion
+//! or feature switch-off is then a change to the set of available IdPs, and every question is a
+//! few bitset operations per rule. (`tests/check_brute_force.rs` checks this against the
+//! evaluator on every combination of small random orgs.)
+
+use crate::Compiled;
+use crate::eval::Claims;
+use crate::graph::proof::{self, IDP, Proof, State, Unusable, satisfies};
+use crate::graph::tables::{Action, Bits, Need, ReqKind, RuleTable, methods_of};
+use crate::model::{AssertedValue, Feature, Features, IdpId, Model, RuleOwner, Status};
+
+/// What each trusted IdP can assert, as proofs.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub idp: IdpId,
+    pub proofs: Vec<Proof>,
+}
+
+/// Satisfiability of every rule, in the rule graph's order.
+#[derive(Debug, Clone)]
+pub struct Support {
+    pub rules: Vec<RuleSupport>,
+    /// One per IdP with `trust_claims true` (others are never a claims source).
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleSupport {
+    /// A `deny` rule: nothing to satisfy.
+    pub deny: bool,
+    /// Everything the rule's local methods can prove together.
+    pub local: State,
+    /// The local methods alone satisfy it.
+    pub local_ok: bool,
+    /// The IdPs (by `IdpId`) whose claims, with the local methods, satisfy it, assuming the IdP
+    /// is active and its claims trusted.
+    pub can: Bits,
+}
+
+/// Which IdPs are claims sources in a given state of the org: active, trusting claims, with
+/// their kind's claims-sharing feature on.
+pub fn available(model: &Model, features: Features, inactive: &[IdpId]) -> Bits {
+    Bits::from_ids(model.idps.iter().enumerate().filter_map(|(i, idp)| {
+        let id = IdpId(i as u32);
+        (idp.trust_claims
+            && idp.status == Status::Active
+            && !inactive.contains(&id)
+            && features.covers(idp.kind))
+        .then_some(id.0)
+    }))
+}
+
+impl Support {
+    pub fn build(compiled: &Compiled) -> Support {
+        let model = &compiled.model;
+        let tables = &compiled.graph.tables;
+        let sources: Vec<Source> = model
+            .idps
+            .iter()
+            .enumerate()
+            .filter(|(_, idp)| idp.trust_claims)
+            .map(|(i, idp)| {
+                let id = IdpId(i as u32);
+                let values: Vec<String> = idp
+                    .asserts
+                    .iter()
+                    .map(|a| asserted_text(&a.value))
+                    .collect();
+                Source {
+                    idp: id,
+                    proofs: Claims::from_values(model, id, &values).proofs,
+                }
+            })
+            .collect();
+        let rules = tables
+            .rules
+            .iter()
+            .map(|rule| {
+                let Action::Require(need) = &rule.action else {
+                    return RuleSupport {
+                        deny: true,
+                        local: 0,
+                        local_ok: true,
+                        can: Bits::default(),
+                    };
+                };
+                let local =
+                    methods_of(tables.local).fold(0, |acc, m| acc | rule.local[m.0 as usize % 16]);
+                let local_ok = if need.requirement == ReqKind::Chain {
+                    need.chains
+                        .iter()
+                        .any(|c| *c != 0 && c & tables.local == *c)
+                } else {
+                    satisfies(local, need)
+                };
+                let can = Bits::from_ids(
+                    sources
+                        .iter()
+                        .filter(|s| {
+                            source_state(compiled, rule, need, s)
+                                .is_ok_and(|state| satisfies(state | local, need))
+                        })
+                        .map(|s| s.idp.0),
+                );
+                RuleSupport {
+                    deny: false,
+                    local,
+                    local_ok,
+                    can,
+                }
+            })
+            .collect();
+        Support { rules, sources }
+    }
+
+    /// Whether rule `r` is satisfiable when exactly the IdPs in `available` are claims sources.
+    pub fn satisfiable(&self, r: usize, available: &Bits) -> bool {
+        self.rules
+            .get(r)
+            .is_none_or(|s| s.local_ok || s.can.intersects(available))
+    }
+
+    /// Whether rule `r` needs trusted claims: local methods alone do not satisfy it.
+    pub fn requires_claims(&self, r: usize) -> bool {
+        self.rules.get(r).is_some_and(|s| !s.deny && !s.local_ok)
+    }
+
+    pub fn source(&self, idp: IdpId) -> Option<&Source> {
+        self.sources.iter().find(|s| s.idp == idp)
+    }
+
+    /// Why IdP `idp` (assumed active and trusted) cannot complete rule `r`, in words; `None`
+    /// when it can.
+    pub fn shortfall(&self, compiled: &Compiled, r: usize, idp: IdpId) -> Option<String> {
+        let rule = compiled.graph.tables.rules.get(r)?;
+        let Action::Require(need) = &rule.action else {
+            return None;
+        };
+        let support = self.rules.get(r)?;
+        let Some(source) = self.source(idp) else {
+            return Some("it does not trust claims (`trust_claims` is off)".to_owned());
+        };
+        match source_state(compiled, rule, need, source) {
+            Err(why) => Some(format!("its claims do not count here: {}", why.describe())),
+            Ok(state) if satisfies(state | support.local, need) => None,
+            Ok(state) => Some(missing(state | support.local, need)),
+        }
+    }
+
+    /// What the local methods alone are missing for rule `r`, in words.
+    pub fn local_shortfall(&self, compiled: &Compiled, r: usize) -> Option<String> {
+        let rule = compiled.graph.tables.rules.get(r)?;
+        let Action::Require(need) = &rule.action else {
+            return None;
+        };
+        let support = self.rules.get(r)?;
+        if support.local_ok {
+            return None;
+        }
+        if need.requirement == ReqKind::Chain {
+            return Some("no chain has all of its methods active locally".to_owned());
+        }
+        Some(missing(support.local, need))
+    }
+}
+
+/// What one IdP's asserted claims prove for a rule, assuming it is trusted.
+pub fn source_state(
+    compiled: &Compiled,
+    rule: &RuleTable,
+    need: &Need,
+    source: &Source,
+) -> Result<State, Unusable> {
+    let tables = &compiled.graph.tables;
+    let Some(idp) = tables.idps.get(source.idp.index()) else {
+        return Ok(0);
+    };
+    let mut idp = *idp;
+    idp.trusted = true;
+    proof::claims_state(
+        tables,
+        &idp,
+        need,
+        matches!(rule.owner, RuleOwner::App(_)),
+        &source.proofs,
+    )
+}
+
+/// What `state` lacks to meet `need`, in words.
+pub fn missing(state: State, need: &Need) -> String {
+    use crate::graph::proof::{
+        COMPLIANT_POSSESSION, INHERENCE, KNOWLEDGE, OTHER_FACTOR, PASSWORD, POSSESSION,
+    };
+    let factor_names: Vec<&str> = [
+        (KNOWLEDGE, "knowledge"),
+        (POSSESSION, "possession"),
+        (INHERENCE, "inherence"),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| state & bit != 0)
+    .map(|(_, name)| name)
+    .collect();
+    let proved = if factor_names.is_empty() {
+        "no factor".to_owned()
+    } else {
+        format!("only {}", factor_names.join(" and "))
+    };
+    if need.constrained && state & COMPLIANT_POSSESSION == 0 {
+        let described = crate::graph::proof::describe_need(need);
+        let constraint = described
+            .split_once(" with a ")
+            .map_or("constrained possession factor", |(_, c)| c);
+        return format!("no {constraint}");
+    }
+    match need.requirement {
+        ReqKind::Password => "no password and no IdP sign-in".to_owned(),
+        ReqKind::PasswordPlusFactor if state & (PASSWORD | IDP) == 0 => {
+            "no password and no IdP sign-in".to_owned()
+        }
+        ReqKind::PasswordPlusFactor if state & OTHER_FACTOR == 0 => {
+            "no factor besides the password".to_owned()
+        }
+        ReqKind::TwoFactorTypes | ReqKind::Mfa => format!("{proved}: two factor types are needed"),
+        ReqKind::Chain => "a method chain cannot use claims".to_owned(),
+        _ => proved,
+    }
+}
+
+fn asserted_text(value: &AssertedValue) -> String {
+    match value {
+        AssertedValue::Amr(a) => a.as_str().to_owned(),
+        AssertedValue::Method(m) => m.info().name(),
+        AssertedValue::Unsupported(s) => s.clone(),
+    }
+}
+
+/// A change to the org whose impact is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Set an IdP's status to inactive (or delete it: the same for claims).
+    Deactivate(IdpId),
+    /// Switch a claims-sharing feature off.
+    Disable(Feature),
+}
+
+/// What a change does to every rule.
+#[derive(Debug, Clone)]
+pub struct Impact {
+    /// Rules satisfiable before and not after: why the change must be refused.
+    pub broken: Vec<usize>,
+    /// Rules that need trusted claims and stay satisfiable, with the IdPs that still can.
+    pub kept: Vec<(usize, Vec<IdpId>)>,
+    /// The IdPs still available after the change.
+    pub available_after: Bits,
+}
+
+impl Support {
+    /// The impact of `change` on the org as it is.
+    pub fn impact(&self, compiled: &Compiled, change: Change) -> Impact {
+        let model = &compiled.model;
+        let features = model.features();
+        let before = available(model, features, &[]);
+        let after = match change {
+            Change::Deactivate(idp) => available(model, features, &[idp]),
+            Change::Disable(feature) => available(model, features.without(feature), &[]),
+        };
+        let mut impact = Impact {
+            broken: Vec::new(),
+            kept: Vec::new(),
+            available_after: after.clone(),
+        };
+        for (r, s) in self.rules.iter().enumerate() {
+            if s.deny || s.local_ok {
+                continue;
+            }
+            if s.can.intersects(&before) && !s.can.intersects(&after) {
+                impact.broken.push(r);
+            } else if s.can.intersects(&after) {
+                let via = self
+                    .sources
+                    .iter()
+                    .map(|src| src.idp)
+                    .filter(|i| s.can.contains(i.0) && after.contains(i.0))
+                    .collect();
+                impact.kept.push((r, via));
+            }
+        }
+        impact
+    }
+}

@@ -1,0 +1,111 @@
+//! `unsatisfiable-rule` and `session-mfa-unsatisfiable`.
+//!
+//! **What it does:** finds rules that nothing can satisfy: not the local authenticators the rule
+//! allows, and not those together with the claims of any IdP that trusts claims, even if every
+//! such IdP were active.
+//!
+//! **Why it matters:** users who hit such a rule cannot sign in at all; Okta reports it only at
+//! sign-in time, as an error page.
+//!
+//! **Fix:** activate (or allow enrollment in) a local authenticator that provides what is
+//! missing, relax the rule, or trust an IdP that asserts it. Rules that only an *inactive* IdP
+//! or a switched-off feature could satisfy are reported by the deactivation guard instead.
+
+use super::support::Support;
+use super::{Check, Context};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::graph::tables::{Action, Bits, ReqKind};
+use crate::model::{IdpId, RuleOwner};
+
+pub(super) const CHECK: Check = Check {
+    codes: &[Code::UnsatisfiableRule, Code::SessionMfaUnsatisfiable],
+    run,
+};
+
+/// At most this many IdPs are listed with why they fall short.
+const LISTED: usize = 5;
+
+fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
+    let model = &cx.compiled.model;
+    // Every IdP that trusts claims, whatever its status or feature.
+    let trusting = Bits::from_ids(
+        model
+            .idps
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.trust_claims)
+            .map(|(i, _)| i as u32),
+    );
+    let mut out = Vec::new();
+    for (r, support) in cx.support.rules.iter().enumerate() {
+        if support.deny || support.local_ok || support.can.intersects(&trusting) {
+            continue;
+        }
+        let Some((owner, rule)) = cx.rules.get(r) else {
+            continue;
+        };
+        let session_mfa = matches!(owner, RuleOwner::Session(_))
+            && matches!(
+                cx.compiled.graph.tables.rules.get(r).map(|t| &t.action),
+                Some(Action::Require(need)) if need.requirement == ReqKind::Mfa
+            );
+        let (code, message) = if session_mfa {
+            (
+                Code::SessionMfaUnsatisfiable,
+                format!(
+                    "global session rule `{}` requires MFA that no local authenticator or trusted IdP can provide",
+                    rule.name
+                ),
+            )
+        } else {
+            (
+                Code::UnsatisfiableRule,
+                format!("{} cannot be satisfied", cx.rule_title(r)),
+            )
+        };
+        let mut d = Diagnostic::new(code, rule.loc, message)
+            .with_label(format!("requires {}", cx.need_text(r)));
+        let local = cx
+            .support
+            .local_shortfall(cx.compiled, r)
+            .unwrap_or_default();
+        let mut help = format!("the local authenticators allowed here leave it with {local}");
+        let shortfalls = idp_shortfalls(cx, &cx.support, r);
+        if shortfalls.is_empty() {
+            help.push_str("; no IdP trusts claims");
+        }
+        for (idp, why) in shortfalls.iter().take(LISTED) {
+            if let Some(i) = model.idp(*idp) {
+                d = d.with_related(i.loc, format!("`{}` falls short: {why}", i.name));
+            }
+        }
+        if shortfalls.len() > LISTED {
+            help.push_str(&format!(
+                "; {} more IdPs fall short",
+                shortfalls.len() - LISTED
+            ));
+        }
+        help.push_str(
+            ". Activate a local authenticator that provides what is missing, relax the rule, or trust an IdP that asserts it",
+        );
+        out.push(d.with_help(help));
+    }
+    out
+}
+
+/// Every IdP that trusts claims, with why it cannot complete rule `r`.
+pub(super) fn idp_shortfalls(
+    cx: &Context<'_>,
+    support: &Support,
+    r: usize,
+) -> Vec<(IdpId, String)> {
+    support
+        .sources
+        .iter()
+        .filter_map(|s| {
+            support
+                .shortfall(cx.compiled, r, s.idp)
+                .map(|why| (s.idp, why))
+        })
+        .collect()
+}
