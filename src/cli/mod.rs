@@ -6,7 +6,9 @@ pub mod claims;
 pub mod eval;
 pub mod graph;
 mod load;
+pub mod lsp;
 pub mod test;
+pub mod watch;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -45,6 +47,8 @@ pub enum Command {
     Graph(graph::GraphArgs),
     Eval(eval::EvalArgs),
     Test(test::TestArgs),
+    Watch(watch::WatchArgs),
+    Lsp(lsp::LspArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +76,8 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Watch(args) => watch::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
     })
 }
 
