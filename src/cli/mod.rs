@@ -9,6 +9,7 @@ mod load;
 pub mod lsp;
 pub mod test;
 pub mod watch;
+pub mod what_if;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -49,6 +50,8 @@ pub enum Command {
     Test(test::TestArgs),
     Watch(watch::WatchArgs),
     Lsp(lsp::LspArgs),
+    #[command(name = "what-if")]
+    WhatIf(what_if::WhatIfArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +81,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args),
         Command::Watch(args) => watch::run(&args),
         Command::Lsp(args) => lsp::run(&args),
+        Command::WhatIf(args) => what_if::run(&args),
     })
 }
 
