@@ -23,10 +23,14 @@ pub(super) const CHECK: Check = Check {
 
 fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     let model = &cx.compiled.model;
-    let available = super::support::available(model, model.features(), &[]);
+    let available = super::support::available(model);
     let mut out = Vec::new();
     for (r, support) in cx.support.rules.iter().enumerate() {
-        if support.deny || support.local_ok || support.can.intersects(&available) {
+        if support.deny
+            || support.local_ok
+            || (support.signin_ok && available.any_active)
+            || support.can.intersects(&available.trusted)
+        {
             continue;
         }
         let (Some(table), Some((_, rule))) =
@@ -48,7 +52,7 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             .support
             .sources
             .iter()
-            .filter(|s| available.contains(s.idp.0))
+            .filter(|s| available.trusted.contains(s.idp.0))
             .filter_map(|s| {
                 let why = source_state(cx.compiled, table, need, s).err()?;
                 let would = source_state(cx.compiled, table, &relaxed, s).ok()?;

@@ -13,11 +13,10 @@
 //! satisfied: a local authenticator, or another trusted IdP that asserts what it needs.
 //! `--okta-compat` applies Okta's rule instead and says where the two disagree.
 
-use super::support::{Change, Impact, Support, available};
+use super::support::{Change, Impact, Scenario, Support, available, scenario};
 use super::{Check, Context};
 use crate::Compiled;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::graph::tables::Bits;
 use crate::model::{Feature, IdpId, Status};
 
 pub(super) const CHECK: Check = Check {
@@ -45,7 +44,7 @@ pub fn guard(compiled: &Compiled, support: &Support, change: Change) -> Guard {
     let impact = support.impact(compiled, change);
     let refused = !impact.broken.is_empty();
     let any_requires_claims = (0..support.rules.len()).any(|r| support.requires_claims(r));
-    let okta_refuses = any_requires_claims && impact.available_after.fold() == 0;
+    let okta_refuses = any_requires_claims && impact.after.trusted.fold() == 0;
     Guard {
         change,
         impact,
@@ -60,7 +59,7 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let features = model.features();
-    let now = available(model, features, &[]);
+    let now = available(model);
     let mut out = Vec::new();
 
     // Each inactive IdP that trusts claims: what would its deactivation from active break?
@@ -70,9 +69,10 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         }
         let id = IdpId(i as u32);
         let mut with = now.clone();
-        with.insert(id.0);
+        with.trusted.insert(id.0);
+        with.any_active = true;
         let broken = broken_rules(cx, &with, &now);
-        let okta_refuses = now.fold() == 0 && requires_claims(cx);
+        let okta_refuses = now.trusted.fold() == 0 && requires_claims(cx);
         let refuse = if cx.options.okta_compat {
             okta_refuses
         } else {
@@ -134,9 +134,9 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         if governed.is_empty() {
             continue;
         }
-        let with_feature = available(model, with_on(features, feature), &[]);
+        let with_feature = scenario(model, with_on(features, feature), &[]);
         let broken = broken_rules(cx, &with_feature, &now);
-        let okta_refuses = now.fold() == 0 && requires_claims(cx);
+        let okta_refuses = now.trusted.fold() == 0 && requires_claims(cx);
         let refuse = if cx.options.okta_compat {
             okta_refuses
         } else {
@@ -188,7 +188,7 @@ fn with_on(mut features: crate::model::Features, feature: Feature) -> crate::mod
 }
 
 /// Rules satisfiable with the IdPs of `before` and not with those of `after`.
-fn broken_rules(cx: &Context<'_>, before: &Bits, after: &Bits) -> Vec<usize> {
+fn broken_rules(cx: &Context<'_>, before: &Scenario, after: &Scenario) -> Vec<usize> {
     (0..cx.support.rules.len())
         .filter(|&r| cx.support.satisfiable(r, before) && !cx.support.satisfiable(r, after))
         .collect()
@@ -203,7 +203,7 @@ fn add_broken(
     cx: &Context<'_>,
     mut d: Diagnostic,
     broken: &[usize],
-    remaining: &Bits,
+    remaining: &Scenario,
 ) -> Diagnostic {
     let model = &cx.compiled.model;
     for &r in broken {
@@ -214,7 +214,7 @@ fn add_broken(
             .support
             .sources
             .iter()
-            .filter(|s| remaining.contains(s.idp.0))
+            .filter(|s| remaining.trusted.contains(s.idp.0))
             .filter_map(|s| {
                 let why = cx.support.shortfall(cx.compiled, r, s.idp)?;
                 Some(format!("`{}`: {why}", model.idp(s.idp)?.name))
@@ -242,14 +242,14 @@ fn disagreement(
     cx: &Context<'_>,
     exact_allows: bool,
     okta_refuses: bool,
-    remaining: &Bits,
+    remaining: &Scenario,
 ) -> String {
     let model = &cx.compiled.model;
     let other = cx
         .support
         .sources
         .iter()
-        .find(|s| remaining.contains(s.idp.0))
+        .find(|s| remaining.trusted.contains(s.idp.0))
         .and_then(|s| model.idp(s.idp));
     match (cx.options.okta_compat, exact_allows, okta_refuses, other) {
         (false, false, false, Some(o)) => format!(

@@ -21,7 +21,7 @@ pub(super) const CHECK: Check = Check {
 
 fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     let model = &cx.compiled.model;
-    let available = super::support::available(model, model.features(), &[]);
+    let available = super::support::available(model);
     let mut out = Vec::new();
     for (r, support) in cx.support.rules.iter().enumerate() {
         let Some((_, rule)) = cx.rules.get(r) else {
@@ -32,8 +32,8 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         };
         if reauth == Reauth::Never
             || support.deny
-            || support.local_ok
-            || !support.can.intersects(&available)
+            || support.signin_ok
+            || !support.can.intersects(&available.trusted)
         {
             continue;
         }

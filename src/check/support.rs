@@ -2,7 +2,9 @@
 //! the deactivation guard and `what-if`.
 //!
 //! A rule is satisfiable when the local methods it allows, alone or together with the claims
-//! one active, trusted IdP can assert (`asserts`), meet its requirement and constraints. Every
+//! one active, trusted IdP can assert (`asserts`), meet its requirement and constraints; a sign-in
+//! at any active IdP also counts as "IdP" for `password` and `1 factor_type`, even when its
+//! claims do not (DOMAIN.md, as the evaluator does). Every
 //! requirement is monotone in what is proved (proving more never hurts), so "some combination"
 //! is the same as "everything together": the local methods' states OR-ed, with or without one
 //! IdP's asserted claims OR-ed in. That makes the answer exact, and cheap: per rule, one state
@@ -40,22 +42,38 @@ pub struct RuleSupport {
     pub local: State,
     /// The local methods alone satisfy it.
     pub local_ok: bool,
+    /// The local methods with a sign-in at any active IdP, its claims not counted, satisfy it.
+    pub signin_ok: bool,
     /// The IdPs (by `IdpId`) whose claims, with the local methods, satisfy it, assuming the IdP
     /// is active and its claims trusted.
     pub can: Bits,
 }
 
-/// Which IdPs are claims sources in a given state of the org: active, trusting claims, with
-/// their kind's claims-sharing feature on.
-pub fn available(model: &Model, features: Features, inactive: &[IdpId]) -> Bits {
-    Bits::from_ids(model.idps.iter().enumerate().filter_map(|(i, idp)| {
-        let id = IdpId(i as u32);
-        (idp.trust_claims
-            && idp.status == Status::Active
-            && !inactive.contains(&id)
-            && features.covers(idp.kind))
-        .then_some(id.0)
-    }))
+/// A state of the org: which IdPs are active, and which of them are claims sources.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scenario {
+    /// Active IdPs that trust claims, with their kind's claims-sharing feature on.
+    pub trusted: Bits,
+    /// Some IdP is active, so a sign-in there is possible.
+    pub any_active: bool,
+}
+
+/// The org with `features`, and with the IdPs of `inactive` deactivated too.
+pub fn scenario(model: &Model, features: Features, inactive: &[IdpId]) -> Scenario {
+    let active = |i: usize, idp: &crate::model::Idp| {
+        idp.status == Status::Active && !inactive.contains(&IdpId(i as u32))
+    };
+    Scenario {
+        trusted: Bits::from_ids(model.idps.iter().enumerate().filter_map(|(i, idp)| {
+            (active(i, idp) && idp.trust_claims && features.covers(idp.kind)).then_some(i as u32)
+        })),
+        any_active: model.idps.iter().enumerate().any(|(i, idp)| active(i, idp)),
+    }
+}
+
+/// The org as it is.
+pub fn available(model: &Model) -> Scenario {
+    scenario(model, model.features(), &[])
 }
 
 impl Support {
@@ -89,18 +107,21 @@ impl Support {
                         deny: true,
                         local: 0,
                         local_ok: true,
+                        signin_ok: true,
                         can: Bits::default(),
                     };
                 };
                 let local =
                     methods_of(tables.local).fold(0, |acc, m| acc | rule.local[m.0 as usize % 16]);
-                let local_ok = if need.requirement == ReqKind::Chain {
+                let chain = need.requirement == ReqKind::Chain;
+                let local_ok = if chain {
                     need.chains
                         .iter()
                         .any(|c| *c != 0 && c & tables.local == *c)
                 } else {
                     satisfies(local, need)
                 };
+                let signin_ok = local_ok || (!chain && satisfies(local | IDP, need));
                 let can = Bits::from_ids(
                     sources
                         .iter()
@@ -114,6 +135,7 @@ impl Support {
                     deny: false,
                     local,
                     local_ok,
+                    signin_ok,
                     can,
                 }
             })
@@ -121,16 +143,19 @@ impl Support {
         Support { rules, sources }
     }
 
-    /// Whether rule `r` is satisfiable when exactly the IdPs in `available` are claims sources.
-    pub fn satisfiable(&self, r: usize, available: &Bits) -> bool {
-        self.rules
-            .get(r)
-            .is_none_or(|s| s.local_ok || s.can.intersects(available))
+    /// Whether rule `r` is satisfiable in `scenario`.
+    pub fn satisfiable(&self, r: usize, scenario: &Scenario) -> bool {
+        self.rules.get(r).is_none_or(|s| {
+            s.local_ok
+                || (s.signin_ok && scenario.any_active)
+                || s.can.intersects(&scenario.trusted)
+        })
     }
 
-    /// Whether rule `r` needs trusted claims: local methods alone do not satisfy it.
+    /// Whether rule `r` needs trusted claims: neither local methods nor a bare IdP sign-in
+    /// satisfy it.
     pub fn requires_claims(&self, r: usize) -> bool {
-        self.rules.get(r).is_some_and(|s| !s.deny && !s.local_ok)
+        self.rules.get(r).is_some_and(|s| !s.deny && !s.signin_ok)
     }
 
     pub fn source(&self, idp: IdpId) -> Option<&Source> {
@@ -258,8 +283,8 @@ pub struct Impact {
     pub broken: Vec<usize>,
     /// Rules that need trusted claims and stay satisfiable, with the IdPs that still can.
     pub kept: Vec<(usize, Vec<IdpId>)>,
-    /// The IdPs still available after the change.
-    pub available_after: Bits,
+    /// The org after the change.
+    pub after: Scenario,
 }
 
 impl Support {
@@ -267,28 +292,28 @@ impl Support {
     pub fn impact(&self, compiled: &Compiled, change: Change) -> Impact {
         let model = &compiled.model;
         let features = model.features();
-        let before = available(model, features, &[]);
+        let before = available(model);
         let after = match change {
-            Change::Deactivate(idp) => available(model, features, &[idp]),
-            Change::Disable(feature) => available(model, features.without(feature), &[]),
+            Change::Deactivate(idp) => scenario(model, features, &[idp]),
+            Change::Disable(feature) => scenario(model, features.without(feature), &[]),
         };
         let mut impact = Impact {
             broken: Vec::new(),
             kept: Vec::new(),
-            available_after: after.clone(),
+            after,
         };
         for (r, s) in self.rules.iter().enumerate() {
             if s.deny || s.local_ok {
                 continue;
             }
-            if s.can.intersects(&before) && !s.can.intersects(&after) {
+            if self.satisfiable(r, &before) && !self.satisfiable(r, &impact.after) {
                 impact.broken.push(r);
-            } else if s.can.intersects(&after) {
+            } else if self.requires_claims(r) && s.can.intersects(&impact.after.trusted) {
                 let via = self
                     .sources
                     .iter()
                     .map(|src| src.idp)
-                    .filter(|i| s.can.contains(i.0) && after.contains(i.0))
+                    .filter(|i| s.can.contains(i.0) && impact.after.trusted.contains(i.0))
                     .collect();
                 impact.kept.push((r, via));
             }

@@ -38,7 +38,9 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     );
     let mut out = Vec::new();
     for (r, support) in cx.support.rules.iter().enumerate() {
-        if support.deny || support.local_ok || support.can.intersects(&trusting) {
+        // A sign-in at any declared IdP counts as "IdP" when it is active.
+        let signin = support.signin_ok && !model.idps.is_empty();
+        if support.deny || support.local_ok || signin || support.can.intersects(&trusting) {
             continue;
         }
         let Some((owner, rule)) = cx.rules.get(r) else {

@@ -234,7 +234,7 @@ impl Report {
                 let considered = support
                     .sources
                     .iter()
-                    .filter(|s| verdict.impact.available_after.contains(s.idp.0))
+                    .filter(|s| verdict.impact.after.trusted.contains(s.idp.0))
                     .filter_map(|s| {
                         Some(Considered {
                             idp: idp_name(s.idp),
