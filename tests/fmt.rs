@@ -529,3 +529,17 @@ proptest! {
         prop_assert_eq!(sorted(comments(&text)), sorted(comments(&once)));
     }
 }
+
+#[test]
+fn the_formatting_example_of_the_language_reference_is_formatted() {
+    let doc = read(&root().join("docs/language.md"));
+    let section = doc
+        .split("\n## Formatting\n")
+        .nth(1)
+        .expect("a Formatting section");
+    let example = section
+        .split("```\n")
+        .nth(1)
+        .expect("an example in the Formatting section");
+    assert_eq!(format(example).unwrap(), example);
+}
