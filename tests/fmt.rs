@@ -543,3 +543,44 @@ fn the_formatting_example_of_the_language_reference_is_formatted() {
         .expect("an example in the Formatting section");
     assert_eq!(format(example).unwrap(), example);
 }
+
+/// Text that may or may not parse: the language example with a slice replaced by an arbitrary
+/// snippet of policy-ish text.
+fn mutated_example() -> impl Strategy<Value = String> {
+    let example = include_str!("fixtures/language_example.policy");
+    let len = example.len();
+    (
+        0..len,
+        0usize..40,
+        "[a-z_{}\\[\\],+.# \"\\\\\n\r\t0-9]{0,12}",
+    )
+        .prop_map(move |(at, cut, insert)| {
+            let at = (0..=at)
+                .rev()
+                .find(|&i| example.is_char_boundary(i))
+                .unwrap_or(0);
+            let end = (at + cut..=len)
+                .find(|&i| example.is_char_boundary(i))
+                .unwrap_or(len);
+            format!("{}{insert}{}", &example[..at], &example[end..])
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Any text: formatted with every promise kept, or refused, never a panic.
+    #[test]
+    fn any_text_is_formatted_faithfully_or_refused(text in prop_oneof![mutated_example(), "\\PC{0,80}"]) {
+        match format(&text) {
+            Ok(once) => {
+                let twice = format(&once);
+                prop_assert_eq!(twice.as_ref(), Ok(&once));
+                prop_assert!(same_ast(&text, &once), "AST changed:\n{}\n---\n{}", text, once);
+                prop_assert_eq!(sorted(comments(&text)), sorted(comments(&once)));
+            }
+            Err(FormatError::Syntax(_)) => {}
+            Err(e) => prop_assert!(false, "{e} on a file that parses:\n{text}"),
+        }
+    }
+}
