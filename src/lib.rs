@@ -21,6 +21,7 @@ pub mod claims;
 pub mod cli;
 pub mod diagnostic;
 pub mod eval;
+pub mod fmt;
 pub mod graph;
 pub mod model;
 pub mod source;

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod claims;
 pub mod eval;
+pub mod fmt;
 pub mod graph;
 mod load;
 pub mod lsp;
@@ -48,6 +49,7 @@ pub enum Command {
     Graph(graph::GraphArgs),
     Eval(eval::EvalArgs),
     Test(test::TestArgs),
+    Fmt(fmt::FmtArgs),
     Watch(watch::WatchArgs),
     Lsp(lsp::LspArgs),
     #[command(name = "what-if")]
@@ -79,6 +81,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Watch(args) => watch::run(&args),
         Command::Lsp(args) => lsp::run(&args),
         Command::WhatIf(args) => what_if::run(&args),

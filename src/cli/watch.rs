@@ -186,6 +186,12 @@ fn check_once(
     if config.tty {
         write!(out, "{CLEAR}")?;
         out.flush()?;
+        let paths: Vec<_> = config
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        writeln!(log, "watching {} (Ctrl-C to stop)\n", paths.join(", "))?;
     } else if again {
         writeln!(log, "{SEPARATOR}")?;
     }

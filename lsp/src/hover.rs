@@ -1,0 +1,327 @@
+//! Hover: what a name means, in words, from the catalogue and the resolved model.
+
+use crate::analysis::Analysis;
+use crate::index::{Key, Occurrence};
+use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
+use policyc::eval::describe_need;
+use policyc::graph::tables::Action;
+use policyc::model::catalogue::{
+    Amr, AuthenticatorKind, Characteristics, FactorSet, MethodInfo, Protocol, lookup_method,
+};
+use policyc::model::{RuleOwner, Status, TestClaims};
+use policyc::source::FileId;
+use std::fmt::Write;
+
+fn factors(f: FactorSet) -> String {
+    let v: Vec<&str> = f.iter().map(|f| f.as_str()).collect();
+    if v.is_empty() {
+        "no factor type".to_owned()
+    } else {
+        v.join(" + ")
+    }
+}
+
+fn characteristics(c: Characteristics) -> String {
+    let v: Vec<String> = c.iter().map(|c| c.as_str().replace('_', "-")).collect();
+    if v.is_empty() {
+        "—".to_owned()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// `possession (device-bound, ...)` for one AMR value over one protocol, or `ignored`.
+pub fn evidence_short(amr: Amr, protocol: Protocol) -> String {
+    match amr.evidence(protocol) {
+        None => "ignored".to_owned(),
+        Some(e) if e.mfa_marker => "MFA marker".to_owned(),
+        Some(e) => factors(e.factors),
+    }
+}
+
+pub fn method_short(m: &MethodInfo) -> String {
+    let mut s = factors(m.factors);
+    if !m.with_biometrics.is_empty() {
+        let _ = write!(s, " (+ {} with biometrics)", factors(m.with_biometrics));
+    }
+    s
+}
+
+fn amr_hover(amr: Amr) -> String {
+    let mut s = format!(
+        "**`{amr}`**: an RFC 8176 AMR value\n\n| over | factor types | characteristics |\n|---|---|---|\n"
+    );
+    for protocol in [Protocol::Oidc, Protocol::Saml] {
+        match amr.evidence(protocol) {
+            None => {
+                let _ = writeln!(s, "| {protocol} | ignored by Okta | — |");
+            }
+            Some(e) => {
+                let mut chars = characteristics(e.characteristics);
+                if e.characteristics_need_possession {
+                    chars.push_str(" (only beside a possession value such as `hwk`)");
+                }
+                let f = if e.mfa_marker {
+                    "MFA marker: satisfies 2 factor types and session MFA, nothing with constraints"
+                        .to_owned()
+                } else {
+                    factors(e.factors)
+                };
+                let _ = writeln!(s, "| {protocol} | {f} | {chars} |");
+            }
+        }
+    }
+    s
+}
+
+fn method_hover(m: &MethodInfo, analysis: &Analysis) -> String {
+    let mut s = format!(
+        "**`{}`**: a local authentication method\n\n- factor type: {}\n- characteristics: {}\n",
+        m.name(),
+        method_short(m),
+        characteristics(m.characteristics)
+    );
+    if m.kind.is_custom() {
+        s.push_str("- custom authenticator: usable locally, never through claims\n");
+    }
+    let configured = analysis
+        .compiled
+        .model
+        .authenticators
+        .iter()
+        .find(|a| a.kind == m.kind);
+    let _ = writeln!(
+        s,
+        "- in this org: {}",
+        match configured {
+            None => "not configured".to_owned(),
+            Some(a) => format!(
+                "{}{}",
+                if a.status == Status::Active {
+                    "active"
+                } else {
+                    "inactive"
+                },
+                if a.methods.iter().any(|id| id.info() == m) {
+                    ""
+                } else {
+                    ", method not turned on"
+                }
+            ),
+        }
+    );
+    s
+}
+
+fn authenticator_hover(kind: AuthenticatorKind, analysis: &Analysis) -> String {
+    let mut s = format!(
+        "**`authenticator {kind}`**\n\n| method | factor type | characteristics |\n|---|---|---|\n"
+    );
+    for m in kind.methods() {
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} |",
+            m.name(),
+            method_short(m),
+            characteristics(m.characteristics)
+        );
+    }
+    let configured = analysis
+        .compiled
+        .model
+        .authenticators
+        .iter()
+        .find(|a| a.kind == kind);
+    let _ = write!(
+        s,
+        "\nIn this org: {}",
+        match configured {
+            None => "not configured".to_owned(),
+            Some(a) => format!(
+                "{}, methods: {}",
+                if a.status == Status::Active {
+                    "active"
+                } else {
+                    "inactive"
+                },
+                a.methods
+                    .iter()
+                    .map(|m| format!("`{}`", m.info().name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    );
+    s
+}
+
+fn idp_hover(name: &str, analysis: &Analysis) -> Option<String> {
+    let model = &analysis.compiled.model;
+    let (id, idp) = model.idp_named(name)?;
+    let trusted = analysis
+        .compiled
+        .graph
+        .tables
+        .idps
+        .get(id.index())
+        .is_some_and(|t| t.trusted);
+    let mut s = format!(
+        "**`idp {name}`**\n\n- kind: `{}` ({})\n- status: {}\n- trust_claims: {}{}\n",
+        idp.kind,
+        idp.kind.protocol(),
+        if idp.status == Status::Active {
+            "active"
+        } else {
+            "inactive"
+        },
+        idp.trust_claims,
+        if idp.trust_claims && !trusted {
+            " (but the org's claims-sharing feature for this kind is off)"
+        } else {
+            ""
+        }
+    );
+    if !idp.asserts.is_empty() {
+        let values: Vec<String> = idp
+            .asserts
+            .iter()
+            .map(|a| format!("`{}`", analysis.compiled.sources.slice(a.loc)))
+            .collect();
+        let _ = writeln!(s, "- asserts: {}", values.join(", "));
+    }
+    let routes: Vec<String> = model
+        .routes
+        .iter()
+        .filter(|r| r.to.is_some_and(|(to, _)| to == id))
+        .map(|r| format!("`{}`", r.name))
+        .collect();
+    let _ = writeln!(
+        s,
+        "- routes to it: {}",
+        if routes.is_empty() {
+            "none".to_owned()
+        } else {
+            routes.join(", ")
+        }
+    );
+    let tests: Vec<String> = model
+        .tests
+        .iter()
+        .filter(|t| matches!(t.claims, TestClaims::From { idp, .. } if idp == id))
+        .map(|t| format!("\"{}\"", t.title))
+        .collect();
+    if !tests.is_empty() {
+        let _ = writeln!(s, "- tests with its claims: {}", tests.join(", "));
+    }
+    Some(s)
+}
+
+fn rule_hover(policy: &str, rule: &str, analysis: &Analysis) -> Option<String> {
+    let model = &analysis.compiled.model;
+    let tables = &analysis.compiled.graph.tables;
+    let (i, (owner, _)) = model.rules().enumerate().find(|(_, (owner, r))| {
+        r.name == rule
+            && match owner {
+                RuleOwner::Session(p) => model
+                    .session_policies
+                    .get(*p as usize)
+                    .is_some_and(|p| p.name == policy),
+                RuleOwner::App(p) => model
+                    .policies
+                    .get(p.index())
+                    .is_some_and(|p| p.name == policy),
+            }
+    })?;
+    let kind = match owner {
+        RuleOwner::Session(_) => "session policy",
+        RuleOwner::App(_) => "app sign-on policy",
+    };
+    let what = match tables.rules.get(i).map(|t| &t.action) {
+        Some(Action::Deny) => "denies access".to_owned(),
+        Some(Action::Require(need)) => format!("requires {}", describe_need(need)),
+        None => "is not compiled".to_owned(),
+    };
+    Some(format!(
+        "**rule `{rule}`** of {kind} `{policy}`\n\nIt {what}."
+    ))
+}
+
+/// Hover text for the name at a byte offset.
+pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> {
+    let occ: &Occurrence = analysis.index().at(file, offset)?;
+    let value = match &occ.key {
+        Key::Amr(v) => amr_hover(Amr::parse(v)?),
+        Key::Method(m) => {
+            let (kind, method) = m.split_once('.')?;
+            let info = lookup_method(AuthenticatorKind::parse(kind)?, Some(method))?;
+            method_hover(info, analysis)
+        }
+        Key::Authenticator(k) => {
+            let kind = AuthenticatorKind::parse(k)?;
+            match lookup_method(kind, None) {
+                // A single-method kind used as a method (`webauthn` in a list).
+                Some(info) if !occ.def => method_hover(info, analysis),
+                _ => authenticator_hover(kind, analysis),
+            }
+        }
+        Key::Idp(name) => idp_hover(name, analysis)?,
+        Key::Rule { policy, rule } => rule_hover(policy, rule, analysis)?,
+        Key::Group(n) | Key::Zone(n) | Key::App(n) => {
+            let (kw, _) = occ.key.declaration_keyword()?;
+            let refs = analysis
+                .index()
+                .references(&occ.key)
+                .filter(|o| !o.def)
+                .count();
+            let mut s = format!(
+                "**`{kw} {n}`**: used {refs} time{}",
+                if refs == 1 { "" } else { "s" }
+            );
+            if let Key::App(_) = &occ.key {
+                let model = &analysis.compiled.model;
+                let policy = model
+                    .apps
+                    .iter()
+                    .position(|a| &a.name == n)
+                    .and_then(|i| u32::try_from(i).ok())
+                    .and_then(|i| model.policy_of_app(policyc::model::AppId(i)));
+                let _ = write!(
+                    s,
+                    "\n\nApp sign-on policy: {}",
+                    policy.map_or("none".to_owned(), |(_, p)| format!("`{}`", p.name))
+                );
+            }
+            s
+        }
+        Key::Constraint(c) => {
+            let text = match c.as_str() {
+                "phishing_resistant" => {
+                    "the possession factor must be phishing-resistant (FastPass, WebAuthn; `phr` over OIDC)"
+                }
+                "hardware_protected" => {
+                    "the possession factor must be hardware-protected (WebAuthn, YubiKey; `hwk`)"
+                }
+                "device_bound" => "the possession factor must be bound to a device",
+                "exclude_phone_email" => "phone and email factors do not count",
+                "user_presence" => "the possession factor must prove user presence",
+                "user_verification" => {
+                    "the possession factor must verify the user (biometrics or PIN)"
+                }
+                _ => return None,
+            };
+            format!("**possession constraint `{c}`**: {text}")
+        }
+        Key::Policy(p) => format!("**policy `{p}`**"),
+        Key::Route(r) => format!("**route `{r}`**"),
+        Key::Org(o) => format!("**org `{o}`**"),
+        Key::Feature(f) => format!("**feature `{f}`**"),
+        Key::Test(t) => format!("**test** \"{t}\""),
+    };
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value,
+        }),
+        range: Some(analysis.range(occ.loc)),
+    })
+}

@@ -1,0 +1,673 @@
+//! The main loop. State (the [`Workspace`]) changes here, on one thread; diagnostics are
+//! computed on snapshots by a worker thread and come back on a channel. The loop `select!`s
+//! over the client's messages, the worker's results, the debounce deadline and (when the
+//! client cannot watch files) a polling tick. Every handler runs under `catch_unwind`: a panic
+//! answers `InternalError` (requests) or is logged (notifications), and the server lives on.
+
+use crate::analysis::{Analysis, Snapshot};
+use crate::completion;
+use crate::features;
+use crate::hover;
+use crate::uri;
+use crate::workspace::{DocKey, Ignored, SetId, Workspace};
+use crossbeam_channel::{Receiver, Sender, never, select};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+use lsp_types::{
+    CodeActionProviderCapability, CodeLensOptions, CompletionOptions,
+    DidChangeWatchedFilesRegistrationOptions, ExecuteCommandOptions, FileSystemWatcher,
+    GlobPattern, HoverProviderCapability, InitializeParams, OneOf, PositionEncodingKind,
+    PublishDiagnosticsParams, Registration, RegistrationParams, ServerCapabilities,
+    TextDocumentSyncCapability, TextDocumentSyncKind, Uri, notification as notif, request as req,
+};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long a burst of edits must pause before the set is re-checked.
+pub const DEBOUNCE: Duration = Duration::from_millis(50);
+/// How often files on disk are polled when the client cannot watch them.
+const POLL: Duration = Duration::from_secs(2);
+/// A request that only exists to prove panics are caught (enabled by an environment variable).
+const DEBUG_PANIC: &str = "policyc/debugPanic";
+
+type Error = (ErrorCode, String);
+
+fn invalid_params(e: impl std::fmt::Display) -> Error {
+    (ErrorCode::InvalidParams, e.to_string())
+}
+
+/// The capabilities the server announces.
+pub fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        position_encoding: Some(PositionEncodingKind::UTF16),
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(
+            TextDocumentSyncKind::INCREMENTAL,
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![".".into(), "[".into(), " ".into()]),
+            ..Default::default()
+        }),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: vec![features::RUN_TEST.to_owned()],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Runs the server on stdin/stdout until `exit`. Returns the process exit code: 0 after a
+/// `shutdown`, 1 otherwise (as the protocol says).
+pub fn run_stdio() -> i32 {
+    let (connection, io_threads) = Connection::stdio();
+    let code = match run(&connection) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("policyc-lsp: {e}");
+            1
+        }
+    };
+    drop(connection);
+    if let Err(e) = io_threads.join() {
+        eprintln!("policyc-lsp: {e}");
+    }
+    code
+}
+
+/// Initializes and runs the main loop on any connection.
+pub fn run(connection: &Connection) -> Result<i32, String> {
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let params = initialize_params(params);
+    let result = serde_json::json!({
+        "capabilities": capabilities(),
+        "serverInfo": { "name": "policyc-lsp", "version": env!("CARGO_PKG_VERSION") },
+    });
+    connection
+        .initialize_finish(id, result)
+        .map_err(|e| e.to_string())?;
+    let mut server = Server::new(connection, &params);
+    // `initialize_finish` has read the `initialized` notification: register now.
+    server.register_watchers();
+    Ok(server.main_loop())
+}
+
+/// Reads `initialize`'s params leniently: a client that leaves out `processId` (required by
+/// the protocol) still gets its workspace folder and capabilities honoured.
+fn initialize_params(mut params: Value) -> InitializeParams {
+    if let Some(map) = params.as_object_mut() {
+        map.entry("processId").or_insert(Value::Null);
+    }
+    serde_json::from_value(params).unwrap_or_else(|e| {
+        eprintln!("policyc-lsp: unreadable initialize params ({e}); using defaults");
+        InitializeParams::default()
+    })
+}
+
+#[allow(deprecated)] // `root_uri` is still what many clients send.
+fn root_of(params: &InitializeParams) -> Option<PathBuf> {
+    params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .map(|f| &f.uri)
+        .or(params.root_uri.as_ref())
+        .and_then(uri::to_path)
+}
+
+/// A check of every set, sent to the worker.
+struct Job {
+    generation: u64,
+    sets: Vec<(SetId, Snapshot)>,
+}
+
+struct JobResult {
+    generation: u64,
+    /// `None` when the check panicked (logged; nothing is published).
+    analyses: Option<Vec<(SetId, Arc<Analysis>)>>,
+}
+
+struct Server<'a> {
+    conn: &'a Connection,
+    ws: Workspace,
+    /// The latest analysis of each set; current when its generation is the workspace's.
+    cache: HashMap<SetId, Arc<Analysis>>,
+    jobs: Sender<Job>,
+    results: Receiver<JobResult>,
+    in_flight: bool,
+    deadline: Option<Instant>,
+    /// Every URI we published diagnostics for, per set (to clear files that left a set).
+    published: HashMap<SetId, HashSet<Uri>>,
+    last_publish: Instant,
+    shutdown: bool,
+    watch_dynamically: bool,
+    code_lens_refresh: bool,
+    poll: Option<Receiver<Instant>>,
+    next_id: i32,
+}
+
+impl<'a> Server<'a> {
+    fn new(conn: &'a Connection, params: &InitializeParams) -> Server<'a> {
+        let (jobs, job_rx) = crossbeam_channel::unbounded::<Job>();
+        let (result_tx, results) = crossbeam_channel::unbounded::<JobResult>();
+        let spawned = thread::Builder::new()
+            .name("policyc-check".into())
+            .spawn(move || worker(job_rx, result_tx));
+        if let Err(e) = spawned {
+            eprintln!("policyc-lsp: cannot start the check thread: {e}");
+        }
+        let caps = &params.capabilities;
+        let watch_dynamically = caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        let code_lens_refresh = caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
+        let root = root_of(params);
+        let poll = (!watch_dynamically && root.is_some()).then(|| crossbeam_channel::tick(POLL));
+        Server {
+            conn,
+            ws: Workspace::new(root),
+            cache: HashMap::new(),
+            jobs,
+            results,
+            in_flight: false,
+            // Check the workspace folder right away.
+            deadline: Some(Instant::now()),
+            published: HashMap::new(),
+            last_publish: Instant::now(),
+            shutdown: false,
+            watch_dynamically,
+            code_lens_refresh,
+            poll,
+            next_id: 0,
+        }
+    }
+
+    fn main_loop(&mut self) -> i32 {
+        loop {
+            let deadline = match self.deadline {
+                Some(at) if !self.in_flight => crossbeam_channel::at(at),
+                _ => never(),
+            };
+            let poll = self.poll.clone().unwrap_or_else(never);
+            select! {
+                recv(self.conn.receiver) -> msg => match msg {
+                    Ok(Message::Request(r)) => self.on_request(r),
+                    Ok(Message::Notification(n)) => {
+                        if n.method == notif::Exit::METHOD {
+                            return if self.shutdown { 0 } else { 1 };
+                        }
+                        self.on_notification(n);
+                    }
+                    Ok(Message::Response(_)) => {}
+                    Err(_) => return if self.shutdown { 0 } else { 1 },
+                },
+                recv(self.results) -> r => {
+                    if let Ok(r) = r {
+                        self.on_result(r);
+                    }
+                }
+                recv(deadline) -> _ => self.start_check(),
+                recv(poll) -> _ => {
+                    if self.ws.rescan() {
+                        self.schedule();
+                    }
+                }
+            }
+        }
+    }
+
+    fn send(&self, msg: impl Into<Message>) {
+        if self.conn.sender.send(msg.into()).is_err() {
+            eprintln!("policyc-lsp: the client is gone");
+        }
+    }
+
+    fn notify<N: lsp_types::notification::Notification>(&self, params: N::Params) {
+        self.send(Notification::new(N::METHOD.to_owned(), params));
+    }
+
+    fn request_client<R: lsp_types::request::Request>(&mut self, params: R::Params) {
+        self.next_id += 1;
+        let id = RequestId::from(format!("policyc-{}", self.next_id));
+        self.send(Request::new(id, R::METHOD.to_owned(), params));
+    }
+
+    // --- checking --------------------------------------------------------------------------
+
+    fn schedule(&mut self) {
+        self.deadline = Some(Instant::now() + DEBOUNCE);
+    }
+
+    fn start_check(&mut self) {
+        self.deadline = None;
+        let generation = self.ws.generation;
+        let sets = self.ws.sets();
+        // Requests may already have analysed the current text: publish that.
+        if sets.iter().all(|s| {
+            self.cache
+                .get(s)
+                .is_some_and(|a| a.generation == generation)
+        }) {
+            let analyses = sets
+                .iter()
+                .filter_map(|s| Some((s.clone(), self.cache.get(s)?.clone())))
+                .collect();
+            self.publish(analyses);
+            return;
+        }
+        let sets = sets
+            .into_iter()
+            .map(|s| {
+                let snap = self.ws.snapshot(&s);
+                (s, snap)
+            })
+            .collect();
+        if self.jobs.send(Job { generation, sets }).is_ok() {
+            self.in_flight = true;
+        }
+    }
+
+    fn on_result(&mut self, r: JobResult) {
+        self.in_flight = false;
+        let current = r.generation == self.ws.generation;
+        let Some(analyses) = r.analyses else {
+            return;
+        };
+        if current {
+            for (set, a) in &analyses {
+                self.cache.insert(set.clone(), a.clone());
+            }
+        }
+        // A stale result is dropped while newer text waits to be checked, unless edits have
+        // kept diagnostics from the user for a while.
+        if current || self.last_publish.elapsed() > Duration::from_millis(500) {
+            self.publish(analyses);
+        }
+        if !current && self.deadline.is_none() {
+            self.deadline = Some(Instant::now());
+        }
+    }
+
+    // `Uri` hashes by its text; clippy cannot see that its inner cell never changes it.
+    #[allow(clippy::mutable_key_type)]
+    fn publish(&mut self, analyses: Vec<(SetId, Arc<Analysis>)>) {
+        self.last_publish = Instant::now();
+        let mut now: HashMap<SetId, HashSet<Uri>> = HashMap::new();
+        for (set, analysis) in &analyses {
+            let uris = now.entry(set.clone()).or_default();
+            for f in analysis.publishable() {
+                uris.insert(f.uri.clone());
+                self.notify::<notif::PublishDiagnostics>(PublishDiagnosticsParams {
+                    uri: f.uri,
+                    diagnostics: f.diagnostics,
+                    version: f.version,
+                });
+            }
+        }
+        // Files that left a set (deleted, closed outside the folder) are cleared.
+        for (set, uris) in std::mem::take(&mut self.published) {
+            let still = now.get(&set);
+            for uri in uris {
+                if still.is_none_or(|s| !s.contains(&uri)) {
+                    self.notify::<notif::PublishDiagnostics>(PublishDiagnosticsParams {
+                        uri,
+                        diagnostics: Vec::new(),
+                        version: None,
+                    });
+                }
+            }
+        }
+        self.published = now;
+        if self.code_lens_refresh {
+            self.request_client::<req::CodeLensRefresh>(());
+        }
+    }
+
+    /// The current analysis of the set `uri` belongs to, computed now if the text changed
+    /// since the last one, and the file's id in it.
+    fn analysis(&mut self, uri: &Uri) -> Option<(Arc<Analysis>, policyc::source::FileId)> {
+        let set = self.ws.set_of(uri);
+        let generation = self.ws.generation;
+        let analysis = match self.cache.get(&set) {
+            Some(a) if a.generation == generation => a.clone(),
+            _ => {
+                let a = Arc::new(Analysis::new(self.ws.snapshot(&set)));
+                self.cache.insert(set, a.clone());
+                a
+            }
+        };
+        let key = DocKey::of(uri);
+        let file = analysis
+            .files
+            .iter()
+            .position(|f| DocKey::of(&f.uri) == key)
+            .and_then(|i| u32::try_from(i).ok())
+            .map(policyc::source::FileId)?;
+        Some((analysis, file))
+    }
+
+    // --- requests ----------------------------------------------------------------------------
+
+    fn on_request(&mut self, r: Request) {
+        let id = r.id.clone();
+        if self.shutdown {
+            self.send(Response::new_err(
+                id,
+                ErrorCode::InvalidRequest as i32,
+                "the server is shutting down".to_owned(),
+            ));
+            return;
+        }
+        let method = r.method.clone();
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.dispatch(r)));
+        let response = match outcome {
+            Ok(Ok(value)) => Response::new_ok(id, value),
+            Ok(Err((code, message))) => Response::new_err(id, code as i32, message),
+            Err(panic) => {
+                let why = panic_message(panic.as_ref());
+                eprintln!("policyc-lsp: `{method}` panicked: {why}");
+                Response::new_err(
+                    id,
+                    ErrorCode::InternalError as i32,
+                    format!("internal error in `{method}`: {why}"),
+                )
+            }
+        };
+        self.send(response);
+    }
+
+    fn dispatch(&mut self, r: Request) -> Result<Value, Error> {
+        fn params<R: lsp_types::request::Request>(r: Request) -> Result<R::Params, Error> {
+            serde_json::from_value(r.params).map_err(invalid_params)
+        }
+        fn ok(v: impl serde::Serialize) -> Result<Value, Error> {
+            serde_json::to_value(v).map_err(|e| (ErrorCode::InternalError, e.to_string()))
+        }
+        match r.method.as_str() {
+            req::Shutdown::METHOD => {
+                self.shutdown = true;
+                ok(())
+            }
+            req::HoverRequest::METHOD => {
+                let p = params::<req::HoverRequest>(r)?;
+                let doc = p.text_document_position_params;
+                let Some((a, file)) = self.analysis(&doc.text_document.uri) else {
+                    return ok(());
+                };
+                let offset = a.offset(file, doc.position);
+                ok(hover::hover(&a, file, offset))
+            }
+            req::GotoDefinition::METHOD => {
+                let p = params::<req::GotoDefinition>(r)?;
+                let doc = p.text_document_position_params;
+                let Some((a, file)) = self.analysis(&doc.text_document.uri) else {
+                    return ok(());
+                };
+                let offset = a.offset(file, doc.position);
+                let locations = features::definition(&a, file, offset);
+                if locations.is_empty() {
+                    ok(())
+                } else {
+                    ok(locations)
+                }
+            }
+            req::References::METHOD => {
+                let p = params::<req::References>(r)?;
+                let doc = p.text_document_position;
+                let Some((a, file)) = self.analysis(&doc.text_document.uri) else {
+                    return ok(());
+                };
+                let offset = a.offset(file, doc.position);
+                ok(features::references(
+                    &a,
+                    file,
+                    offset,
+                    p.context.include_declaration,
+                ))
+            }
+            req::Completion::METHOD => {
+                let p = params::<req::Completion>(r)?;
+                let doc = p.text_document_position;
+                let Some((a, file)) = self.analysis(&doc.text_document.uri) else {
+                    return ok(());
+                };
+                let (Some(f), text) = (a.file(file), a.text(file)) else {
+                    return ok(());
+                };
+                ok(completion::complete(
+                    text,
+                    &f.index,
+                    doc.position,
+                    &a.compiled.model,
+                ))
+            }
+            req::DocumentSymbolRequest::METHOD => {
+                let p = params::<req::DocumentSymbolRequest>(r)?;
+                let Some((a, file)) = self.analysis(&p.text_document.uri) else {
+                    return ok(());
+                };
+                ok(features::document_symbols(&a, file))
+            }
+            req::CodeActionRequest::METHOD => {
+                let p = params::<req::CodeActionRequest>(r)?;
+                let Some((a, file)) = self.analysis(&p.text_document.uri) else {
+                    return ok(());
+                };
+                let (start, end) = match a.file(file) {
+                    Some(f) => f.index.byte_range(a.text(file), p.range),
+                    None => (0, 0),
+                };
+                let span = policyc::source::Span::new(start, end);
+                ok(features::code_actions(&a, file, span))
+            }
+            req::CodeLensRequest::METHOD => {
+                let p = params::<req::CodeLensRequest>(r)?;
+                let Some((a, file)) = self.analysis(&p.text_document.uri) else {
+                    return ok(());
+                };
+                ok(features::code_lenses(&a, file))
+            }
+            req::ExecuteCommand::METHOD => {
+                let p = params::<req::ExecuteCommand>(r)?;
+                if p.command != features::RUN_TEST {
+                    return Err((
+                        ErrorCode::InvalidParams,
+                        format!("unknown command `{}`", p.command),
+                    ));
+                }
+                let arg = |i: usize| {
+                    p.arguments
+                        .get(i)
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                };
+                let (Some(uri), Some(title)) = (arg(0), arg(1)) else {
+                    return Err(invalid_params("expected arguments [uri, title]"));
+                };
+                let uri: Uri = uri.parse().map_err(invalid_params)?;
+                let Some((a, _)) = self.analysis(&uri) else {
+                    return Err(invalid_params("no such document"));
+                };
+                let Some((passed, failures)) = features::run_test(&a, &title) else {
+                    return Err(invalid_params(format!("no test \"{title}\"")));
+                };
+                let message = if passed {
+                    format!("test \"{title}\" passed")
+                } else {
+                    format!("test \"{title}\" failed: {}", failures.join("; "))
+                };
+                self.notify::<notif::ShowMessage>(lsp_types::ShowMessageParams {
+                    typ: if passed {
+                        lsp_types::MessageType::INFO
+                    } else {
+                        lsp_types::MessageType::WARNING
+                    },
+                    message,
+                });
+                ok(serde_json::json!({ "passed": passed, "failures": failures }))
+            }
+            DEBUG_PANIC if std::env::var_os("POLICYC_LSP_TEST_PANIC").is_some() => {
+                panic!("deliberate panic for testing")
+            }
+            other => Err((
+                ErrorCode::MethodNotFound,
+                format!("unknown method `{other}`"),
+            )),
+        }
+    }
+
+    // --- notifications -----------------------------------------------------------------------
+
+    fn on_notification(&mut self, n: Notification) {
+        let method = n.method.clone();
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.notification(n))) {
+            eprintln!(
+                "policyc-lsp: `{method}` panicked: {}",
+                panic_message(panic.as_ref())
+            );
+        }
+    }
+
+    fn notification(&mut self, n: Notification) {
+        fn params<N: lsp_types::notification::Notification>(n: Notification) -> Option<N::Params> {
+            match serde_json::from_value(n.params) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    eprintln!("policyc-lsp: ignoring `{}`: {e}", N::METHOD);
+                    None
+                }
+            }
+        }
+        match n.method.as_str() {
+            notif::DidOpenTextDocument::METHOD => {
+                if let Some(p) = params::<notif::DidOpenTextDocument>(n) {
+                    let d = p.text_document;
+                    self.ws.open(d.uri, d.text, d.version);
+                    self.schedule();
+                }
+            }
+            notif::DidChangeTextDocument::METHOD => {
+                if let Some(p) = params::<notif::DidChangeTextDocument>(n) {
+                    let d = p.text_document;
+                    match self.ws.change(&d.uri, d.version, p.content_changes) {
+                        Ok(()) => self.schedule(),
+                        Err(Ignored::NotOpen) => eprintln!(
+                            "policyc-lsp: ignoring a change to `{}`, which is not open",
+                            d.uri.as_str()
+                        ),
+                        Err(Ignored::Stale { have, got }) => eprintln!(
+                            "policyc-lsp: ignoring version {got} of `{}` (have {have})",
+                            d.uri.as_str()
+                        ),
+                    }
+                }
+            }
+            notif::DidCloseTextDocument::METHOD => {
+                if let Some(p) = params::<notif::DidCloseTextDocument>(n) {
+                    self.ws.close(&p.text_document.uri);
+                    self.schedule();
+                }
+            }
+            notif::DidChangeWatchedFiles::METHOD => {
+                if let Some(p) = params::<notif::DidChangeWatchedFiles>(n) {
+                    let mut changed = false;
+                    for e in p.changes {
+                        if let Some(path) = uri::to_path(&e.uri) {
+                            changed |= self.ws.refresh(&path);
+                        }
+                    }
+                    if changed {
+                        self.schedule();
+                    }
+                }
+            }
+            // didSave, cancelRequest, setTrace, ...: nothing to do.
+            _ => {}
+        }
+    }
+
+    fn register_watchers(&mut self) {
+        if !self.watch_dynamically {
+            return;
+        }
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![FileSystemWatcher {
+                glob_pattern: GlobPattern::String("**/*.policy".to_owned()),
+                kind: None,
+            }],
+        };
+        let Ok(options) = serde_json::to_value(options) else {
+            return;
+        };
+        self.request_client::<req::RegisterCapability>(RegistrationParams {
+            registrations: vec![Registration {
+                id: "policyc-watch".to_owned(),
+                method: notif::DidChangeWatchedFiles::METHOD.to_owned(),
+                register_options: Some(options),
+            }],
+        });
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_owned()
+    }
+}
+
+/// The check thread: analyses every set of a job; the newest queued job wins.
+fn worker(jobs: Receiver<Job>, results: Sender<JobResult>) {
+    while let Ok(mut job) = jobs.recv() {
+        while let Ok(newer) = jobs.try_recv() {
+            job = newer;
+        }
+        let generation = job.generation;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            job.sets
+                .into_iter()
+                .map(|(set, snap)| (set, Arc::new(Analysis::new(snap))))
+                .collect::<Vec<_>>()
+        }));
+        let analyses = outcome
+            .map_err(|panic| {
+                eprintln!(
+                    "policyc-lsp: a check panicked: {}",
+                    panic_message(panic.as_ref())
+                );
+            })
+            .ok();
+        if results
+            .send(JobResult {
+                generation,
+                analyses,
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! What the server knows about the user's files: open documents (by URI, with their version)
+//! and the `.policy` files of the workspace folder read from disk. Changed only on the main
+//! thread; checks and requests work on [`Snapshot`]s of it.
+
+use crate::analysis::{Snapshot, SnapshotFile, refusal};
+use crate::line_index::LineIndex;
+use crate::uri;
+use lsp_types::{TextDocumentContentChangeEvent, Uri};
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// An open document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub uri: Uri,
+    pub text: String,
+    pub version: i32,
+    pub index: LineIndex,
+}
+
+/// How documents are told apart: by path for `file://` URIs, by URI otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocKey {
+    Path(PathBuf),
+    Other(String),
+}
+
+impl DocKey {
+    pub fn of(uri: &Uri) -> DocKey {
+        match uri::to_path(uri) {
+            Some(p) => DocKey::Path(p),
+            None => DocKey::Other(uri.as_str().to_owned()),
+        }
+    }
+}
+
+/// Which policy set a file belongs to: the workspace folder's, or its own (a file outside the
+/// folder is checked alone).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SetId {
+    Root,
+    Lone(DocKey),
+}
+
+#[derive(Debug, Clone)]
+struct DiskFile {
+    /// The text, or why it is not checked.
+    text: Result<String, String>,
+    stamp: Stamp,
+}
+
+type Stamp = (u64, Option<SystemTime>);
+
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pub root: Option<PathBuf>,
+    docs: HashMap<DocKey, Document>,
+    disk: BTreeMap<PathBuf, DiskFile>,
+    /// Bumped on every change.
+    pub generation: u64,
+}
+
+/// Why a `didChange` was ignored.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ignored {
+    NotOpen,
+    Stale { have: i32, got: i32 },
+}
+
+impl Workspace {
+    pub fn new(root: Option<PathBuf>) -> Workspace {
+        let mut ws = Workspace {
+            root,
+            ..Workspace::default()
+        };
+        ws.rescan();
+        ws
+    }
+
+    pub fn doc(&self, uri: &Uri) -> Option<&Document> {
+        self.docs.get(&DocKey::of(uri))
+    }
+
+    pub fn open(&mut self, uri: Uri, text: String, version: i32) {
+        self.generation += 1;
+        let index = LineIndex::new(&text);
+        self.docs.insert(
+            DocKey::of(&uri),
+            Document {
+                uri,
+                text,
+                version,
+                index,
+            },
+        );
+    }
+
+    /// Applies a `didChange`: full replacements and range edits (UTF-16 positions, clamped;
+    /// a reversed range is ordered). A change to a document that is not open, or with a version
+    /// older than the one we have, is ignored.
+    pub fn change(
+        &mut self,
+        uri: &Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) -> Result<(), Ignored> {
+        let doc = self
+            .docs
+            .get_mut(&DocKey::of(uri))
+            .ok_or(Ignored::NotOpen)?;
+        if version <= doc.version {
+            return Err(Ignored::Stale {
+                have: doc.version,
+                got: version,
+            });
+        }
+        for change in changes {
+            match change.range {
+                None => doc.text = change.text,
+                Some(range) => {
+                    let (start, end) = doc.index.byte_range(&doc.text, range);
+                    doc.text.replace_range(start..end, &change.text);
+                }
+            }
+            doc.index = LineIndex::new(&doc.text);
+        }
+        doc.version = version;
+        self.generation += 1;
+        Ok(())
+    }
+
+    /// Closes a document: its file on disk (if any) counts again, re-read now.
+    pub fn close(&mut self, uri: &Uri) -> bool {
+        let key = DocKey::of(uri);
+        let was_open = self.docs.remove(&key).is_some();
+        if let DocKey::Path(p) = &key {
+            self.refresh(p);
+        }
+        self.generation += 1;
+        was_open
+    }
+
+    /// Re-reads every `.policy` file under the root; true when anything changed.
+    pub fn rescan(&mut self) -> bool {
+        let Some(root) = self.root.clone() else {
+            return false;
+        };
+        let mut found = Vec::new();
+        walk(&root, &mut found, 0);
+        let mut changed = false;
+        let keep: std::collections::BTreeSet<&PathBuf> = found.iter().collect();
+        let before = self.disk.len();
+        self.disk.retain(|p, _| keep.contains(p));
+        changed |= self.disk.len() != before;
+        for p in &found {
+            changed |= self.refresh(p);
+        }
+        if changed {
+            self.generation += 1;
+        }
+        changed
+    }
+
+    /// Re-reads one file (created, changed or deleted on disk); true when anything changed.
+    pub fn refresh(&mut self, path: &Path) -> bool {
+        let under_root = self.root.as_ref().is_some_and(|r| path.starts_with(r));
+        let is_policy = path.extension().is_some_and(|e| e == "policy");
+        let meta = fs::metadata(path).ok().filter(|m| m.is_file());
+        let changed = match meta {
+            Some(meta) if under_root && is_policy => {
+                let stamp = (meta.len(), meta.modified().ok());
+                if self.disk.get(path).is_some_and(|f| f.stamp == stamp) {
+                    false
+                } else {
+                    let text = read(path, &meta, &self.name_of(path));
+                    self.disk
+                        .insert(path.to_path_buf(), DiskFile { text, stamp });
+                    true
+                }
+            }
+            _ => self.disk.remove(path).is_some(),
+        };
+        if changed {
+            self.generation += 1;
+        }
+        changed
+    }
+
+    pub fn set_of(&self, uri: &Uri) -> SetId {
+        let key = DocKey::of(uri);
+        match (&key, &self.root) {
+            (DocKey::Path(p), Some(root)) if p.starts_with(root) => SetId::Root,
+            _ => SetId::Lone(key),
+        }
+    }
+
+    /// Every policy set there is to check: the workspace folder's and each open file outside it.
+    pub fn sets(&self) -> Vec<SetId> {
+        let mut sets: Vec<SetId> = self.root.iter().map(|_| SetId::Root).collect();
+        let mut lone: Vec<SetId> = self
+            .docs
+            .values()
+            .map(|d| self.set_of(&d.uri))
+            .filter(|s| *s != SetId::Root)
+            .collect();
+        lone.sort();
+        sets.extend(lone);
+        sets
+    }
+
+    fn name_of(&self, path: &Path) -> String {
+        let rel = self
+            .root
+            .as_ref()
+            .and_then(|r| path.strip_prefix(r).ok())
+            .unwrap_or(path);
+        rel.to_string_lossy().into_owned()
+    }
+
+    /// The text of every file of a set, open documents over disk contents.
+    pub fn snapshot(&self, set: &SetId) -> Snapshot {
+        let mut files: BTreeMap<DocKey, SnapshotFile> = BTreeMap::new();
+        match set {
+            SetId::Root => {
+                for (path, f) in &self.disk {
+                    let Some(uri) = uri::from_path(path) else {
+                        continue;
+                    };
+                    let (text, refused) = match &f.text {
+                        Ok(t) => (t.clone(), None),
+                        Err(why) => (String::new(), Some(why.clone())),
+                    };
+                    files.insert(
+                        DocKey::Path(path.clone()),
+                        SnapshotFile {
+                            uri,
+                            name: self.name_of(path),
+                            text,
+                            version: None,
+                            refused,
+                        },
+                    );
+                }
+                for (key, doc) in &self.docs {
+                    if self.set_of(&doc.uri) == SetId::Root {
+                        files.insert(key.clone(), self.doc_file(key, doc));
+                    }
+                }
+            }
+            SetId::Lone(key) => {
+                if let Some(doc) = self.docs.get(key) {
+                    files.insert(key.clone(), self.doc_file(key, doc));
+                }
+            }
+        }
+        Snapshot {
+            files: files.into_values().collect(),
+            generation: self.generation,
+        }
+    }
+
+    fn doc_file(&self, key: &DocKey, doc: &Document) -> SnapshotFile {
+        let name = match key {
+            DocKey::Path(p) => self.name_of(p),
+            DocKey::Other(u) => u.clone(),
+        };
+        let refused = refusal(&name, doc.text.len());
+        SnapshotFile {
+            uri: doc.uri.clone(),
+            text: if refused.is_some() {
+                String::new()
+            } else {
+                doc.text.clone()
+            },
+            name,
+            version: Some(doc.version),
+            refused,
+        }
+    }
+}
+
+/// `.policy` files under `dir`, as the CLI finds them: hidden folders, `target` and
+/// `node_modules` skipped, symlinked folders not followed.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                walk(&path, out, depth + 1);
+            }
+        } else if name.ends_with(".policy") {
+            out.push(path);
+        }
+    }
+}
+
+fn read(path: &Path, meta: &fs::Metadata, name: &str) -> Result<String, String> {
+    let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    if let Some(why) = refusal(name, len) {
+        return Err(why);
+    }
+    let bytes = fs::read(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "`{name}` is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}

@@ -1,0 +1,92 @@
+//! `policyc fmt`: rewrite `.policy` files in the canonical layout, comments kept.
+
+use super::{EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load};
+use crate::diagnostic::render::{self, Format, RenderOptions};
+use crate::fmt::FormatError;
+use crate::source::{SourceFile, Sources};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Format `.policy` files in the canonical layout, keeping every comment.
+///
+/// Rewrites every `.policy` file under PATHS (default: the current folder, recursively) in
+/// place, only when its layout changes. With `--check`, writes nothing, lists the files that
+/// would change and exits 1 if there are any. A file with syntax errors is reported and left
+/// untouched (exit 1).
+#[derive(Debug, Clone, clap::Args)]
+pub struct FmtArgs {
+    /// Files or folders to format (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Write nothing: list the files that are not formatted and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub fn run(args: &FmtArgs) -> u8 {
+    let sources = match load::load(&args.paths) {
+        Ok(sources) => sources,
+        Err(err) => return err.report(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let (mut changed, mut refused, mut failed_writes) = (0usize, 0usize, 0usize);
+    for (_, file) in sources.iter() {
+        let formatted = match crate::fmt::format(&file.text) {
+            Ok(formatted) => formatted,
+            Err(err) => {
+                refused += 1;
+                report(file, &err);
+                continue;
+            }
+        };
+        if formatted == file.text {
+            continue;
+        }
+        changed += 1;
+        if args.check {
+            let _ = writeln!(stdout, "would reformat {}", file.name);
+        } else if let Err(err) = std::fs::write(&file.name, formatted) {
+            failed_writes += 1;
+            eprintln!("error: cannot write `{}`: {err}", file.name);
+        }
+    }
+    let _ = stdout.flush();
+    let files = sources.len();
+    let files_word = if files == 1 { "file" } else { "files" };
+    let mut summary = if args.check {
+        format!("checked {files} {files_word} ({changed} would change)")
+    } else {
+        format!("formatted {files} {files_word} ({changed} changed)")
+    };
+    if refused > 0 {
+        summary.push_str(&format!(", {refused} left untouched (syntax errors)"));
+    }
+    eprintln!("{summary}");
+    if failed_writes > 0 {
+        EXIT_CANNOT_RUN
+    } else if refused > 0 || (args.check && changed > 0) {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Why a file was left untouched, on stderr.
+fn report(file: &SourceFile, err: &FormatError) {
+    match err {
+        FormatError::Syntax(diagnostics) => {
+            let mut sources = Sources::new();
+            sources.add(file.clone());
+            let options = RenderOptions {
+                color: super::use_color(super::ColorChoice::Auto)
+                    && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                files_checked: 1,
+            };
+            let mut stderr = std::io::stderr().lock();
+            let _ = render::render(Format::Human, diagnostics, &sources, &options, &mut stderr);
+            let _ = writeln!(stderr, "error: `{}` not formatted: {err}", file.name);
+        }
+        FormatError::Internal(_) => {
+            eprintln!("error: `{}` not formatted: {err}", file.name);
+        }
+    }
+}
