@@ -225,10 +225,7 @@ fn text(o: &Org) -> String {
 }
 
 /// Some sign-in gets through (allow or a challenge the org can complete).
-fn brute_force(
-    compiled: &policyc::Compiled,
-    available: &policyc::check::support::Scenario,
-) -> bool {
+fn brute_force(compiled: &policyc::Compiled) -> bool {
     let model = &compiled.model;
     let local = SignIn {
         app: AppId(0),
@@ -297,7 +294,7 @@ fn the_engine_agrees_with_brute_force() {
             let support = Support::build(&compiled);
             let avail = available(&compiled.model);
             let engine = support.satisfiable(0, &avail);
-            let brute = brute_force(&compiled, &avail);
+            let brute = brute_force(&compiled);
             let count = &satisfiable[usize::from(engine)];
             count.set(count.get() + 1);
             prop_assert_eq!(engine, brute, "disagreement on:\n{}", text);
