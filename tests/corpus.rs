@@ -4,6 +4,10 @@
 //! - `syntax/`: files that do not parse; each expects at least a `syntax` diagnostic.
 //! - `model/`: files that parse but do not make sense; none may produce `syntax`.
 //! - `clean/`: near-misses that must compile without a single diagnostic.
+//! - `check/<code>/`: fixtures for one code of the static checker. These run the full checker
+//!   (`policyc::check`), not only the compiler. `fires_*.policy` must report `<code>`;
+//!   `near_miss_*.policy` must not (they may report other codes, named in their header). Every
+//!   code a registered check reports has a directory with at least one of each.
 //!
 //! Each fixture opens with a comment saying what it tests and an `expect:` line naming the codes
 //! it must produce, e.g. `# expect: unknown-reference (did-you-mean admins), missing-setting`, or
@@ -36,7 +40,7 @@ use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-const CATEGORIES: &[&str] = &["syntax", "model", "clean"];
+const CATEGORIES: &[&str] = &["syntax", "model", "clean", "check"];
 
 /// One fixture: its name relative to `tests/corpus` (forward slashes), path and text.
 struct Fixture {
@@ -50,30 +54,59 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
-/// Every `.policy` file of every category, sorted by name so that runs are reproducible.
+/// The entries of a directory, sorted by name so that runs are reproducible.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// Every `.policy` file of every category (for `check`, of every code's directory), sorted by
+/// name.
 fn fixtures() -> Vec<Fixture> {
     let mut out = Vec::new();
     for &category in CATEGORIES {
         let dir = corpus_dir().join(category);
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-            .map(|entry| entry.expect("directory entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "policy"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-            out.push(Fixture {
-                name: format!("{category}/{file_name}"),
-                category,
-                path,
-                text,
-            });
+        let dirs = if category == "check" {
+            entries(&dir).into_iter().filter(|p| p.is_dir()).collect()
+        } else {
+            vec![dir.clone()]
+        };
+        for sub in dirs {
+            let prefix = sub
+                .strip_prefix(corpus_dir())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            for path in entries(&sub) {
+                if path.extension().is_none_or(|e| e != "policy") {
+                    continue;
+                }
+                let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
+                let text = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+                out.push(Fixture {
+                    name: format!("{prefix}/{file_name}"),
+                    category,
+                    path,
+                    text,
+                });
+            }
         }
     }
     out
+}
+
+/// For a `check/<code>/` fixture: the code its directory is about.
+fn check_code(fixture: &Fixture) -> Option<Result<Code, String>> {
+    let code = fixture.name.strip_prefix("check/")?.split('/').next()?;
+    Some(
+        Code::parse(code)
+            .ok_or_else(|| format!("directory `check/{code}` is not named after a code")),
+    )
 }
 
 /// What the header's `expect:` line names: `None` for `nothing`, else the set of codes.
@@ -191,7 +224,13 @@ fn check(fixture: &Fixture) -> Result<(), String> {
     sources.add(SourceFile::new(fixture.name.clone(), fixture.text.clone()));
     let compiled = policyc::compile(sources);
     let file = compiled.sources.iter().next().unwrap().1;
-    let diagnostics = &compiled.diagnostics;
+    let checked;
+    let diagnostics = if fixture.category == "check" {
+        checked = policyc::check(&compiled, &Default::default());
+        &checked
+    } else {
+        &compiled.diagnostics
+    };
 
     let expected = expected_codes(fixture)?;
     let found: BTreeSet<Code> = diagnostics.iter().map(|d| d.code).collect();
@@ -218,6 +257,23 @@ fn check(fixture: &Fixture) -> Result<(), String> {
         }
         "model" if expected.contains(&Code::Syntax) || expected.is_empty() => problems
             .push("a model fixture must parse and expect at least one semantic code".to_owned()),
+        "check" => {
+            let code = check_code(fixture).unwrap()?;
+            let file_name = fixture.name.rsplit('/').next().unwrap();
+            if file_name.starts_with("fires_") {
+                if !found.contains(&code) {
+                    problems.push(format!("a fires_ fixture must report `{code}`"));
+                }
+            } else if file_name.starts_with("near_miss_") {
+                if found.contains(&code) {
+                    problems.push(format!("a near_miss_ fixture must not report `{code}`"));
+                }
+            } else {
+                problems.push(
+                    "a check fixture is named fires_*.policy or near_miss_*.policy".to_owned(),
+                );
+            }
+        }
         _ => {}
     }
 
@@ -254,6 +310,24 @@ fn corpus() {
         count("model")
     );
     assert!(count("clean") >= 1, "no clean fixtures");
+    // Every code a registered check reports has fixtures that fire and near-misses that don't.
+    for code in policyc::check::CHECKS.iter().flat_map(|c| c.codes) {
+        let named = |kind: &str| {
+            fixtures.iter().any(|f| {
+                f.name
+                    .strip_prefix(&format!("check/{code}/{kind}"))
+                    .is_some()
+            })
+        };
+        assert!(
+            named("fires_"),
+            "no tests/corpus/check/{code}/fires_*.policy"
+        );
+        assert!(
+            named("near_miss_"),
+            "no tests/corpus/check/{code}/near_miss_*.policy"
+        );
+    }
 
     let mut failures = Vec::new();
     for fixture in &fixtures {

@@ -1,16 +1,109 @@
-//! Every diagnostic code is documented in docs/checks.md and exercised by the fixture corpus.
+//! docs/checks.md documents every diagnostic code, and its examples are true: each code's
+//! section has a failing example (a ```` ```policy fails ```` block) that reports the code and a
+//! passing one (```` ```policy passes ````) that reports nothing at all. Each example is a
+//! whole one-file policy set with its own `org`, compiled and checked as `policyc check` would
+//! (`policyc::check` with the default options). A failing example that also reports other codes
+//! names them: ```` ```policy fails also=unsatisfiable-rule ````.
+//!
+//! Also: every code is exercised by some fixture under tests/corpus.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use policyc::diagnostic::Code;
+use policyc::source::{SourceFile, Sources};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+fn checks_md() -> String {
+    std::fs::read_to_string(root().join("docs/checks.md")).unwrap()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Fails,
+    Passes,
+}
+
+/// One ```` ```policy ```` block: the section it is in, its line, whether it should fail, the
+/// other codes it may report, and its text.
+struct Example {
+    section: Option<Code>,
+    line: usize,
+    kind: Kind,
+    also: BTreeSet<Code>,
+    text: String,
+}
+
+/// Every `policy` block of docs/checks.md, with the `## \`code\`` section it belongs to.
+fn examples(docs: &str) -> Vec<Example> {
+    let mut out = Vec::new();
+    let mut section = None;
+    let mut lines = docs.lines().enumerate();
+    while let Some((n, line)) = lines.next() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            section = heading
+                .strip_prefix('`')
+                .and_then(|h| h.strip_suffix('`'))
+                .and_then(Code::parse);
+            continue;
+        }
+        let Some(info) = line.strip_prefix("```policy") else {
+            continue;
+        };
+        let mut words = info.split_whitespace();
+        let kind = match words.next() {
+            Some("fails") => Kind::Fails,
+            Some("passes") => Kind::Passes,
+            other => panic!(
+                "docs/checks.md:{}: a `policy` block is tagged `fails` or `passes`, not {other:?}",
+                n + 1
+            ),
+        };
+        let also = words
+            .filter_map(|w| w.strip_prefix("also="))
+            .flat_map(|list| list.split(','))
+            .map(|c| {
+                Code::parse(c).unwrap_or_else(|| {
+                    panic!("docs/checks.md:{}: `{c}` in also= is not a code", n + 1)
+                })
+            })
+            .collect();
+        let mut text = String::new();
+        for (_, l) in lines.by_ref() {
+            if l.starts_with("```") {
+                break;
+            }
+            text.push_str(l);
+            text.push('\n');
+        }
+        out.push(Example {
+            section,
+            line: n + 1,
+            kind,
+            also,
+            text,
+        });
+    }
+    out
+}
+
+/// The codes `policyc check` reports for one example, as a one-file policy set.
+fn codes(example: &Example) -> Vec<(Code, String)> {
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new("example.policy", example.text.clone()));
+    let compiled = policyc::compile(sources);
+    policyc::check(&compiled, &Default::default())
+        .into_iter()
+        .map(|d| (d.code, d.message))
+        .collect()
+}
+
 #[test]
 fn every_code_has_a_section_in_checks_md() {
-    let docs = std::fs::read_to_string(root().join("docs/checks.md")).unwrap();
+    let docs = checks_md();
     for code in Code::ALL {
         let heading = format!("\n## `{code}`\n");
         assert!(
@@ -18,6 +111,76 @@ fn every_code_has_a_section_in_checks_md() {
             "docs/checks.md has no section for `{code}`"
         );
     }
+}
+
+#[test]
+fn every_section_has_a_failing_and_a_passing_example() {
+    let docs = checks_md();
+    let examples = examples(&docs);
+    for code in Code::ALL {
+        for kind in [Kind::Fails, Kind::Passes] {
+            assert!(
+                examples
+                    .iter()
+                    .any(|e| e.section == Some(*code) && e.kind == kind),
+                "the section of `{code}` in docs/checks.md has no ```policy {} example",
+                if kind == Kind::Fails {
+                    "fails"
+                } else {
+                    "passes"
+                }
+            );
+        }
+    }
+    for e in &examples {
+        assert!(
+            e.section.is_some(),
+            "docs/checks.md:{}: a policy example outside any code's section",
+            e.line
+        );
+    }
+}
+
+#[test]
+fn failing_examples_report_their_code_and_passing_examples_report_nothing() {
+    let docs = checks_md();
+    let mut problems = Vec::new();
+    for e in examples(&docs) {
+        let Some(code) = e.section else { continue };
+        let found = codes(&e);
+        let set: BTreeSet<Code> = found.iter().map(|(c, _)| *c).collect();
+        let listing = || {
+            found
+                .iter()
+                .map(|(c, m)| format!("[{c}] {m}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        match e.kind {
+            Kind::Fails => {
+                let mut expected = e.also.clone();
+                expected.insert(code);
+                if set != expected {
+                    problems.push(format!(
+                        "docs/checks.md:{} (`{code}`, fails): expected exactly {:?}, got: {}",
+                        e.line,
+                        expected.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                        listing()
+                    ));
+                }
+            }
+            Kind::Passes => {
+                if !found.is_empty() {
+                    problems.push(format!(
+                        "docs/checks.md:{} (`{code}`, passes): expected no diagnostics, got: {}",
+                        e.line,
+                        listing()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

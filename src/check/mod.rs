@@ -5,9 +5,15 @@
 
 pub mod support;
 
+mod biometric;
 mod claims_unusable;
+mod custom_authenticator;
 mod guard;
+mod legacy_amr;
+mod mfa_only;
 mod reauth_not_enforced;
+mod routes;
+mod shadowed_rule;
 mod unsatisfiable;
 
 use crate::Compiled;
@@ -96,6 +102,12 @@ pub static CHECKS: &[Check] = &[
     guard::CHECK,
     claims_unusable::CHECK,
     reauth_not_enforced::CHECK,
+    shadowed_rule::CHECK,
+    mfa_only::CHECK,
+    biometric::CHECK,
+    legacy_amr::CHECK,
+    custom_authenticator::CHECK,
+    routes::CHECK,
 ];
 
 /// Everything policyc has to say about a compiled policy set: the compiler's diagnostics and
