@@ -62,9 +62,11 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     let now = available(model);
     let mut out = Vec::new();
 
-    // Each inactive IdP that trusts claims: what would its deactivation from active break?
+    // Each inactive IdP that trusts claims: what would its deactivation from active break? An
+    // IdP whose feature is off too counts as deactivated: turning the feature back on alone
+    // would not bring it back, so the feature check below does not cover it.
     for (i, idp) in model.idps.iter().enumerate() {
-        if !(idp.trust_claims && idp.status == Status::Inactive && features.covers(idp.kind)) {
+        if !(idp.trust_claims && idp.status == Status::Inactive) {
             continue;
         }
         let id = IdpId(i as u32);
@@ -113,6 +115,12 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             },
             if broken.len() == 1 { "it" } else { "each" },
         );
+        if !features.covers(idp.kind) {
+            help.push_str(&format!(
+                ", and turn `{}` on: its claims count only with that feature",
+                Feature::of(idp.kind).as_str()
+            ));
+        }
         help.push_str(&disagreement(cx, broken.is_empty(), okta_refuses, &now));
         out.push(d.with_help(help));
     }

@@ -37,15 +37,25 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         {
             continue;
         }
-        out.push(
-            Diagnostic::new(
-                Code::ReauthNotEnforced,
-                loc,
-                format!("{} re-authenticates only through trusted claims, which stay valid for the whole session", cx.rule_title(r)),
-            )
-            .with_label("not enforced while only claims satisfy the rule")
-            .with_help("claims sharing does not re-authenticate: make the rule satisfiable with local authenticators, or accept that re-authentication follows the IdP's session"),
-        );
+        let mut d = Diagnostic::new(
+            Code::ReauthNotEnforced,
+            loc,
+            format!(
+                "{} re-authenticates only through trusted claims, which stay valid for the whole session",
+                cx.rule_title(r)
+            ),
+        )
+        .with_label("not enforced while only claims satisfy the rule")
+        .with_help("claims sharing does not re-authenticate: make the rule satisfiable with local authenticators, or accept that re-authentication follows the IdP's session");
+        for source in &cx.support.sources {
+            if support.can.contains(source.idp.0)
+                && available.trusted.contains(source.idp.0)
+                && let Some(idp) = model.idp(source.idp)
+            {
+                d = d.with_related(idp.loc, format!("`{}`'s claims satisfy the rule", idp.name));
+            }
+        }
+        out.push(d);
     }
     out
 }

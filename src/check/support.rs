@@ -16,7 +16,7 @@
 use crate::Compiled;
 use crate::eval::Claims;
 use crate::graph::proof::{self, IDP, Proof, State, Unusable, satisfies};
-use crate::graph::tables::{Action, Bits, Need, ReqKind, RuleTable, methods_of};
+use crate::graph::tables::{Action, Bits, IdpTable, Need, ReqKind, RuleTable, methods_of};
 use crate::model::{AssertedValue, Feature, Features, IdpId, Model, RuleOwner, Status};
 
 /// What each trusted IdP can assert, as proofs.
@@ -24,6 +24,20 @@ use crate::model::{AssertedValue, Feature, Features, IdpId, Model, RuleOwner, St
 pub struct Source {
     pub idp: IdpId,
     pub proofs: Vec<Proof>,
+}
+
+impl Source {
+    /// What `idp` asserts, read as claims it could send.
+    pub fn of(model: &Model, idp: IdpId) -> Source {
+        let values: Vec<String> = model
+            .idp(idp)
+            .map(|i| i.asserts.iter().map(|a| asserted_text(&a.value)).collect())
+            .unwrap_or_default();
+        Source {
+            idp,
+            proofs: Claims::from_values(model, idp, &values).proofs,
+        }
+    }
 }
 
 /// Satisfiability of every rule, in the rule graph's order.
@@ -85,18 +99,7 @@ impl Support {
             .iter()
             .enumerate()
             .filter(|(_, idp)| idp.trust_claims)
-            .map(|(i, idp)| {
-                let id = IdpId(i as u32);
-                let values: Vec<String> = idp
-                    .asserts
-                    .iter()
-                    .map(|a| asserted_text(&a.value))
-                    .collect();
-                Source {
-                    idp: id,
-                    proofs: Claims::from_values(model, id, &values).proofs,
-                }
-            })
+            .map(|(i, _)| Source::of(model, IdpId(i as u32)))
             .collect();
         let rules = tables
             .rules
@@ -176,7 +179,27 @@ impl Support {
         match source_state(compiled, rule, need, source) {
             Err(why) => Some(format!("its claims do not count here: {}", why.describe())),
             Ok(state) if satisfies(state | support.local, need) => None,
-            Ok(state) => Some(missing(state | support.local, need)),
+            Ok(state) => {
+                let tables = &compiled.graph.tables;
+                let idp = tables.idps.get(idp.index()).map(|i| trusted(*i))?;
+                let app_rule = matches!(rule.owner, RuleOwner::App(_));
+                let unblocked = proof::claims_state_without_security_question(
+                    tables,
+                    &idp,
+                    need,
+                    app_rule,
+                    &source.proofs,
+                );
+                if proof::security_question_blocks(tables, &idp)
+                    && unblocked.is_ok_and(|s| satisfies(s | support.local, need))
+                {
+                    return Some(
+                        "the security question is used for MFA, so its SAML claims count for knowledge only"
+                            .to_owned(),
+                    );
+                }
+                Some(missing(state | support.local, need))
+            }
         }
     }
 
@@ -191,9 +214,30 @@ impl Support {
             return None;
         }
         if need.requirement == ReqKind::Chain {
-            return Some("no chain has all of its methods active locally".to_owned());
+            // The chain closest to possible, and what it lacks.
+            let lacking = need
+                .chains
+                .iter()
+                .map(|c| c & !compiled.graph.tables.local)
+                .min_by_key(|missing| missing.count_ones())
+                .unwrap_or(0);
+            let names: Vec<String> = methods_of(lacking)
+                .map(|m| format!("`{}`", m.info().name()))
+                .collect();
+            return Some(format!(
+                "no method chain whose methods are all usable locally (the nearest lacks {})",
+                names.join(", ")
+            ));
         }
         Some(missing(support.local, need))
+    }
+}
+
+/// An IdP's table entry with its claims trusted, for asking what its claims would do.
+fn trusted(idp: IdpTable) -> IdpTable {
+    IdpTable {
+        trusted: true,
+        ..idp
     }
 }
 
@@ -208,8 +252,7 @@ pub fn source_state(
     let Some(idp) = tables.idps.get(source.idp.index()) else {
         return Ok(0);
     };
-    let mut idp = *idp;
-    idp.trusted = true;
+    let idp = trusted(*idp);
     proof::claims_state(
         tables,
         &idp,

@@ -11,7 +11,7 @@
 //! missing, relax the rule, or trust an IdP that asserts it. Rules that only an *inactive* IdP
 //! or a switched-off feature could satisfy are reported by the deactivation guard instead.
 
-use super::support::Support;
+use super::support::{Source, Support, source_state};
 use super::{Check, Context};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::tables::{Action, Bits, ReqKind};
@@ -55,8 +55,8 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             (
                 Code::SessionMfaUnsatisfiable,
                 format!(
-                    "global session rule `{}` requires MFA that no local authenticator or trusted IdP can provide",
-                    rule.name
+                    "{} requires MFA that no local authenticator or trusted IdP can provide",
+                    cx.rule_title(r)
                 ),
             )
         } else {
@@ -71,9 +71,23 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             .support
             .local_shortfall(cx.compiled, r)
             .unwrap_or_default();
-        let mut help = format!("the local authenticators allowed here leave it with {local}");
+        let mut help = format!("local authenticators allowed here: {local}");
         let shortfalls = idp_shortfalls(cx, &cx.support, r);
-        if shortfalls.is_empty() {
+        // IdPs that assert what is missing but do not trust claims: the likeliest fix.
+        let untrusting: Vec<&str> = model
+            .idps
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| !i.trust_claims)
+            .filter(|(n, _)| would_satisfy(cx, r, IdpId(*n as u32), support.local))
+            .map(|(_, i)| i.name.as_str())
+            .collect();
+        for name in &untrusting {
+            if let Some((_, i)) = model.idp_named(name) {
+                d = d.with_related(i.loc, format!("`{name}` asserts what is needed, but does not trust claims (`trust_claims` is off)"));
+            }
+        }
+        if shortfalls.is_empty() && untrusting.is_empty() {
             help.push_str("; no IdP trusts claims");
         }
         for (idp, why) in shortfalls.iter().take(LISTED) {
@@ -93,6 +107,19 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         out.push(d.with_help(help));
     }
     out
+}
+
+/// Whether `idp`'s asserted claims, were they trusted, would complete rule `r`.
+fn would_satisfy(cx: &Context<'_>, r: usize, idp: IdpId, local: u8) -> bool {
+    let Some(table) = cx.compiled.graph.tables.rules.get(r) else {
+        return false;
+    };
+    let Action::Require(need) = &table.action else {
+        return false;
+    };
+    let source = Source::of(&cx.compiled.model, idp);
+    source_state(cx.compiled, table, need, &source)
+        .is_ok_and(|state| crate::graph::proof::satisfies(state | local, need))
 }
 
 /// Every IdP that trusts claims, with why it cannot complete rule `r`.

@@ -153,6 +153,10 @@ pub fn security_question_blocks(tables: &Tables, idp: &IdpTable) -> bool {
 
 /// Whether one proof of usable claims counts under the rule's settings.
 pub fn counts(tables: &Tables, idp: &IdpTable, need: &Need, p: &Proof) -> bool {
+    counts_with(tables, idp, need, p, security_question_blocks(tables, idp))
+}
+
+fn counts_with(tables: &Tables, idp: &IdpTable, need: &Need, p: &Proof, sq_blocks: bool) -> bool {
     let listed = match need.filter {
         Filter::Any => true,
         // `mfa` names no method: it cannot be one of those listed, and may stand for one of
@@ -163,9 +167,7 @@ pub fn counts(tables: &Tables, idp: &IdpTable, need: &Need, p: &Proof) -> bool {
     };
     let knowledge_only = !p.mfa && p.factors.iter().all(|f| f == FactorType::Knowledge);
     let classic_sp_ok = !tables.classic_sp || p.password || p.is_possession() || p.mfa;
-    (!idp.kind.is_okta() || listed)
-        && (!security_question_blocks(tables, idp) || knowledge_only)
-        && classic_sp_ok
+    (!idp.kind.is_okta() || listed) && (!sq_blocks || knowledge_only) && classic_sp_ok
 }
 
 /// A proof as it counts from this IdP: a Classic Engine IdP's claims carry no characteristics.
@@ -186,10 +188,40 @@ pub fn claims_state(
     app_rule: bool,
     proofs: &[Proof],
 ) -> Result<State, Unusable> {
+    claims_state_with(
+        tables,
+        idp,
+        need,
+        app_rule,
+        proofs,
+        security_question_blocks(tables, idp),
+    )
+}
+
+/// [`claims_state`] as if the security question were not used for MFA: for explaining what
+/// that setting costs.
+pub fn claims_state_without_security_question(
+    tables: &Tables,
+    idp: &IdpTable,
+    need: &Need,
+    app_rule: bool,
+    proofs: &[Proof],
+) -> Result<State, Unusable> {
+    claims_state_with(tables, idp, need, app_rule, proofs, false)
+}
+
+fn claims_state_with(
+    tables: &Tables,
+    idp: &IdpTable,
+    need: &Need,
+    app_rule: bool,
+    proofs: &[Proof],
+    sq_blocks: bool,
+) -> Result<State, Unusable> {
     usable(tables, idp, need, app_rule, proofs)?;
     Ok(proofs
         .iter()
-        .filter(|p| counts(tables, idp, need, p))
+        .filter(|p| counts_with(tables, idp, need, p, sq_blocks))
         .fold(IDP, |acc, p| acc | as_counted(idp, p).state(need)))
 }
 
