@@ -127,7 +127,9 @@ fn an_editing_session() {
     let text = h["contents"]["value"].as_str().unwrap();
     assert_eq!(
         text,
-        "**rule `admins`** of app sign-on policy `sso`\n\nIt requires 2 factor types."
+        "**rule `admins`** of app sign-on policy `sso`\n\nIt requires 2 factor types.\n\n\
+         - local authenticators alone do not: no factor: two factor types are needed\n\
+         - claims that complete it: `corp`\n"
     );
 
     // Definition: an app in `apps [..]` → its declaration in another file; a test's `by`
