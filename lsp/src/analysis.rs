@@ -7,6 +7,7 @@ use crate::index::Index;
 use crate::line_index::LineIndex;
 use lsp_types::{Location, Position, Range, Uri};
 use policyc::Compiled;
+use policyc::check::support::Support;
 use policyc::diagnostic::Diagnostic;
 use policyc::source::{FileId, Loc, SourceFile, Sources};
 use std::sync::OnceLock;
@@ -64,6 +65,7 @@ pub struct Analysis {
     /// Files left out, with why.
     pub refused: Vec<SnapshotFile>,
     index: OnceLock<Index>,
+    support: OnceLock<Support>,
 }
 
 impl Analysis {
@@ -96,12 +98,19 @@ impl Analysis {
             files,
             refused,
             index: OnceLock::new(),
+            support: OnceLock::new(),
         }
     }
 
     /// Names and references of the whole set, built on first use.
     pub fn index(&self) -> &Index {
         self.index.get_or_init(|| Index::build(&self.compiled))
+    }
+
+    /// Which sources can satisfy each rule (the checker's satisfiability engine), built on
+    /// first use.
+    pub fn support(&self) -> &Support {
+        self.support.get_or_init(|| Support::build(&self.compiled))
     }
 
     pub fn file_id(&self, uri: &Uri) -> Option<FileId> {

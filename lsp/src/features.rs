@@ -2,8 +2,10 @@
 //! function reads one [`Analysis`] and returns protocol values.
 
 use crate::analysis::Analysis;
+use crate::analysis::refusal;
 use crate::convert::to_lsp_diagnostic;
 use crate::index::Key;
+use crate::line_index::LineIndex;
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeLens, Command, DocumentSymbol, Location,
     Position, Range, SymbolKind, TextEdit, Uri, WorkspaceEdit,
@@ -331,6 +333,50 @@ fn declaration_insertion(
     }
 }
 
+/// `policyc fmt`'s layout as edits: one edit covering what changed between the first and the
+/// last differing character (none when the file is already formatted). A file that does not
+/// parse, or is too large to check, is not formatted.
+pub fn format(text: &str, index: &LineIndex) -> Result<Vec<TextEdit>, String> {
+    if let Some(why) = refusal("the file", text.len()) {
+        return Err(why);
+    }
+    let formatted = policyc::fmt::format(text).map_err(|e| e.to_string())?;
+    if formatted == text {
+        return Ok(Vec::new());
+    }
+    let (a, b) = (text.as_bytes(), formatted.as_bytes());
+    let mut prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while !(text.is_char_boundary(prefix) && formatted.is_char_boundary(prefix)) {
+        prefix -= 1;
+    }
+    let max_suffix = a.len().min(b.len()) - prefix;
+    let mut suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(max_suffix)
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !(text.is_char_boundary(a.len() - suffix) && formatted.is_char_boundary(b.len() - suffix))
+    {
+        suffix -= 1;
+    }
+    // Never split a `\r\n`: the edit's ends must be positions the client can name.
+    let splits = |at: usize| at > 0 && a.get(at - 1) == Some(&b'\r') && a.get(at) == Some(&b'\n');
+    if splits(prefix) {
+        prefix -= 1;
+    }
+    if splits(a.len() - suffix) {
+        suffix -= 1;
+    }
+    let range = index.range(text, prefix, a.len() - suffix);
+    let new_text = formatted
+        .get(prefix..b.len() - suffix)
+        .unwrap_or(&formatted)
+        .to_owned();
+    Ok(vec![TextEdit { range, new_text }])
+}
+
 /// The model index of the `test` whose title is at `title` in `file`.
 fn test_index(analysis: &Analysis, file: FileId, title: Span) -> Option<usize> {
     analysis
@@ -401,4 +447,39 @@ pub fn run_test(analysis: &Analysis, title: &str) -> Option<(bool, Vec<String>)>
         .position(|t| t.title == title)?;
     let r = suite::run(&analysis.compiled, i);
     Some((r.passed(), r.failures))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn apply(text: &str, edits: &[TextEdit]) -> String {
+        let index = LineIndex::new(text);
+        let mut out = text.to_owned();
+        for e in edits.iter().rev() {
+            let (a, b) = index.byte_range(text, e.range);
+            out.replace_range(a..b, &e.new_text);
+        }
+        out
+    }
+
+    #[test]
+    fn format_edits_rebuild_the_formatted_text() {
+        for text in [
+            "group   admins\napp wiki\n",
+            "group admins\r\napp    wiki\r\n",
+            "org   a {\r\n engine identity }\r\n# é 😀\r\ngroup g",
+            "group a\n",
+        ] {
+            let index = LineIndex::new(text);
+            let edits = format(text, &index).unwrap();
+            assert_eq!(
+                apply(text, &edits),
+                policyc::fmt::format(text).unwrap(),
+                "{text:?}"
+            );
+        }
+        assert!(format("group {", &LineIndex::new("group {")).is_err());
+    }
 }

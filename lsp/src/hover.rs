@@ -3,6 +3,7 @@
 use crate::analysis::Analysis;
 use crate::index::{Key, Occurrence};
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
+use policyc::check::support::available;
 use policyc::eval::describe_need;
 use policyc::graph::tables::Action;
 use policyc::model::catalogue::{
@@ -204,6 +205,23 @@ fn idp_hover(name: &str, analysis: &Analysis) -> Option<String> {
             routes.join(", ")
         }
     );
+    let support = analysis.support();
+    let rules: Vec<String> = model
+        .rules()
+        .enumerate()
+        .filter(|(r, _)| {
+            support.requires_claims(*r)
+                && support.rules.get(*r).is_some_and(|s| s.can.contains(id.0))
+        })
+        .map(|(_, (_, rule))| format!("`{}`", rule.name))
+        .collect();
+    if !rules.is_empty() {
+        let _ = writeln!(
+            s,
+            "- rules that need claims (this IdP's can do): {}",
+            rules.join(", ")
+        );
+    }
     let tests: Vec<String> = model
         .tests
         .iter()
@@ -237,13 +255,45 @@ fn rule_hover(policy: &str, rule: &str, analysis: &Analysis) -> Option<String> {
         RuleOwner::App(_) => "app sign-on policy",
     };
     let what = match tables.rules.get(i).map(|t| &t.action) {
-        Some(Action::Deny) => "denies access".to_owned(),
+        Some(Action::Deny) => {
+            return Some(format!(
+                "**rule `{rule}`** of {kind} `{policy}`\n\nIt denies access."
+            ));
+        }
         Some(Action::Require(need)) => format!("requires {}", describe_need(need)),
         None => "is not compiled".to_owned(),
     };
-    Some(format!(
-        "**rule `{rule}`** of {kind} `{policy}`\n\nIt {what}."
-    ))
+    let mut s = format!("**rule `{rule}`** of {kind} `{policy}`\n\nIt {what}.\n\n");
+    let support = analysis.support();
+    let Some(rs) = support.rules.get(i) else {
+        return Some(s);
+    };
+    if rs.local_ok {
+        s.push_str("- local authenticators alone satisfy it\n");
+    } else if let Some(why) = support.local_shortfall(&analysis.compiled, i) {
+        let _ = writeln!(s, "- local authenticators alone do not: {why}");
+    }
+    let available = available(model, model.features(), &[]);
+    let mut idps = Vec::new();
+    for (n, idp) in model.idps.iter().enumerate() {
+        let Ok(id) = u32::try_from(n) else { continue };
+        if rs.can.contains(id) {
+            idps.push(if available.contains(id) {
+                format!("`{}`", idp.name)
+            } else {
+                format!("`{}` (if it were active and trusted)", idp.name)
+            });
+        }
+    }
+    if idps.is_empty() {
+        s.push_str("- no IdP's claims complete it\n");
+    } else {
+        let _ = writeln!(s, "- claims that complete it: {}", idps.join(", "));
+    }
+    if !support.satisfiable(i, &available) {
+        s.push_str("- **nothing available can satisfy it**\n");
+    }
+    Some(s)
 }
 
 /// Hover text for the name at a byte offset.

@@ -57,6 +57,7 @@ pub fn capabilities() -> ServerCapabilities {
             ..Default::default()
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
         code_lens_provider: Some(CodeLensOptions {
             resolve_provider: Some(false),
@@ -151,6 +152,7 @@ struct Server<'a> {
     /// Every URI we published diagnostics for, per set (to clear files that left a set).
     published: HashMap<SetId, HashSet<Uri>>,
     last_publish: Instant,
+    last_change: Instant,
     shutdown: bool,
     watch_dynamically: bool,
     code_lens_refresh: bool,
@@ -194,6 +196,7 @@ impl<'a> Server<'a> {
             deadline: Some(Instant::now()),
             published: HashMap::new(),
             last_publish: Instant::now(),
+            last_change: Instant::now(),
             shutdown: false,
             watch_dynamically,
             code_lens_refresh,
@@ -254,8 +257,14 @@ impl<'a> Server<'a> {
 
     // --- checking --------------------------------------------------------------------------
 
+    /// A change after a pause is checked at once; changes in a burst wait until it pauses for
+    /// [`DEBOUNCE`] (and a check in flight when they arrive is superseded: its result is
+    /// dropped as stale and the newest text is checked next).
     fn schedule(&mut self) {
-        self.deadline = Some(Instant::now() + DEBOUNCE);
+        let now = Instant::now();
+        let pause = now.duration_since(self.last_change) >= DEBOUNCE;
+        self.last_change = now;
+        self.deadline = Some(if pause { now } else { now + DEBOUNCE });
     }
 
     fn start_check(&mut self) {
@@ -479,6 +488,19 @@ impl<'a> Server<'a> {
                 };
                 let span = policyc::source::Span::new(start, end);
                 ok(features::code_actions(&a, file, span))
+            }
+            req::Formatting::METHOD => {
+                let p = params::<req::Formatting>(r)?;
+                let Some(doc) = self.ws.doc(&p.text_document.uri) else {
+                    return ok(());
+                };
+                match features::format(&doc.text, &doc.index) {
+                    Ok(edits) => ok(edits),
+                    Err(why) => {
+                        eprintln!("policyc-lsp: not formatting `{}`: {why}", doc.uri.as_str());
+                        ok(())
+                    }
+                }
             }
             req::CodeLensRequest::METHOD => {
                 let p = params::<req::CodeLensRequest>(r)?;

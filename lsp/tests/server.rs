@@ -51,7 +51,11 @@ fn workspace() -> (std::path::PathBuf, String, String, String) {
     std::fs::write(dir.join("sub/idps.policy"), IDPS).unwrap();
     std::fs::write(dir.join("apps.policy"), APPS).unwrap();
     let uri = |p: &str| file_uri(&dir.join(p));
-    let (org, idps, apps) = (uri("org.policy"), uri("sub/idps.policy"), uri("apps.policy"));
+    let (org, idps, apps) = (
+        uri("org.policy"),
+        uri("sub/idps.policy"),
+        uri("apps.policy"),
+    );
     (dir, org, idps, apps)
 }
 
@@ -75,9 +79,15 @@ fn an_editing_session() {
 
     c.open(&apps, APPS, 1);
     let d = c.diagnostics(&apps, |p| p["version"] == 1);
-    let href = d["diagnostics"][0]["codeDescription"]["href"].as_str().unwrap().to_owned();
+    let href = d["diagnostics"][0]["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(href.ends_with("docs/checks.md#unknown-reference"), "{href}");
-    assert!(href.starts_with("file:///") || href.starts_with("http"), "{href}");
+    assert!(
+        href.starts_with("file:///") || href.starts_with("http"),
+        "{href}"
+    );
     assert_eq!(
         d["diagnostics"],
         json!([{
@@ -96,12 +106,18 @@ fn an_editing_session() {
     assert!(text.contains("**`idp corp`**"), "{text}");
     assert!(text.contains("kind: `oidc` (OIDC)"), "{text}");
     assert!(text.contains("trust_claims: true"), "{text}");
-    assert!(text.contains("tests with its claims: \"admins get in\""), "{text}");
+    assert!(
+        text.contains("tests with its claims: \"admins get in\""),
+        "{text}"
+    );
     assert_eq!(h["range"], range(11, 9, 11, 13));
 
     let h = c.call("textDocument/hover", at(&idps, 4, 16));
     let text = h["contents"]["value"].as_str().unwrap();
-    assert!(text.starts_with("**`hwk`**: an RFC 8176 AMR value"), "{text}");
+    assert!(
+        text.starts_with("**`hwk`**: an RFC 8176 AMR value"),
+        "{text}"
+    );
     assert!(
         text.contains("| OIDC | possession | user-presence, device-bound, hardware-protected |"),
         "{text}"
@@ -111,7 +127,9 @@ fn an_editing_session() {
     let text = h["contents"]["value"].as_str().unwrap();
     assert_eq!(
         text,
-        "**rule `admins`** of app sign-on policy `sso`\n\nIt requires 2 factor types."
+        "**rule `admins`** of app sign-on policy `sso`\n\nIt requires 2 factor types.\n\n\
+         - local authenticators alone do not: no factor: two factor types are needed\n\
+         - claims that complete it: `corp`\n"
     );
 
     // Definition: an app in `apps [..]` → its declaration in another file; a test's `by`
@@ -168,16 +186,40 @@ fn an_editing_session() {
     );
 
     // A code lens over the test, and running it.
-    let lenses = c.call("textDocument/codeLens", json!({ "textDocument": { "uri": apps } }));
+    let lenses = c.call(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": apps } }),
+    );
     assert_eq!(lenses.as_array().unwrap().len(), 1);
     assert_eq!(lenses[0]["range"], range(8, 5, 8, 5));
     let title = lenses[0]["command"]["title"].as_str().unwrap();
-    assert!(title.starts_with("✗ fails") || title.starts_with("✓ passes"), "{title}");
+    assert!(
+        title.starts_with("✗ fails") || title.starts_with("✓ passes"),
+        "{title}"
+    );
     let run = c.call(
         "workspace/executeCommand",
         json!({ "command": "policyc.runTest", "arguments": lenses[0]["command"]["arguments"] }),
     );
-    assert_eq!(run["passed"].is_boolean(), true);
+    assert!(run["passed"].is_boolean(), "{run}");
+
+    // Formatting: `policyc fmt`'s layout, as the smallest edit.
+    let zones = file_uri(&dir.join("zones.policy"));
+    c.open(&zones, "zone   corp   # office\n", 1);
+    let options = json!({ "tabSize": 2, "insertSpaces": true });
+    let edits = c.call(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": zones }, "options": options }),
+    );
+    assert_eq!(
+        edits,
+        json!([{ "range": range(0, 5, 0, 12), "newText": "corp" }])
+    );
+    let edits = c.call(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": apps }, "options": options }),
+    );
+    assert_eq!(edits, json!([]));
 
     // Fix the typo with an incremental edit: the diagnostic goes away.
     c.change(
@@ -187,7 +229,10 @@ fn an_editing_session() {
     );
     let d = c.diagnostics(&apps, |p| p["version"] == 2);
     assert_eq!(d["diagnostics"], json!([]));
-    let lenses = c.call("textDocument/codeLens", json!({ "textDocument": { "uri": apps } }));
+    let lenses = c.call(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": apps } }),
+    );
     assert_eq!(lenses[0]["command"]["title"], "✓ passes · run test");
 
     // Break another file on disk: the watcher notification re-reads it.
@@ -196,7 +241,9 @@ fn an_editing_session() {
         "workspace/didChangeWatchedFiles",
         json!({ "changes": [{ "uri": org, "type": 2 }] }),
     );
-    let d = c.diagnostics(&apps, |p| p["diagnostics"].as_array().is_some_and(|a| !a.is_empty()));
+    let d = c.diagnostics(&apps, |p| {
+        p["diagnostics"].as_array().is_some_and(|a| !a.is_empty())
+    });
     assert_eq!(d["diagnostics"][0]["code"], "unknown-reference");
 
     // After `shutdown`, requests are refused; `exit` then ends the process with 0.
@@ -243,9 +290,14 @@ fn files_on_disk_are_polled_without_a_watching_client() {
     let extra = dir.join("more.policy");
     std::fs::write(&extra, "group admins\n").unwrap();
     // `more.policy` sorts first, so the declaration in `org.policy` is the second one.
-    let d = c.diagnostics(&uri, |p| p["diagnostics"].as_array().is_some_and(|a| !a.is_empty()));
+    let d = c.diagnostics(&uri, |p| {
+        p["diagnostics"].as_array().is_some_and(|a| !a.is_empty())
+    });
     assert_eq!(d["diagnostics"][0]["code"], "duplicate-definition");
-    assert_eq!(d["diagnostics"][0]["relatedInformation"][0]["location"]["uri"], file_uri(&extra));
+    assert_eq!(
+        d["diagnostics"][0]["relatedInformation"][0]["location"]["uri"],
+        file_uri(&extra)
+    );
     assert_eq!(c.shutdown(), Some(0));
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -4,11 +4,11 @@
 
 use serde_json::{Value, json};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -102,7 +102,11 @@ impl Client {
         Client::start_with_env(root, capabilities, &[])
     }
 
-    pub fn start_with_env(root: Option<&Path>, capabilities: Value, envs: &[(&str, &str)]) -> Client {
+    pub fn start_with_env(
+        root: Option<&Path>,
+        capabilities: Value,
+        envs: &[(&str, &str)],
+    ) -> Client {
         let mut c = Client::spawn(envs);
         let root_uri = root.map(file_uri);
         let folders = root_uri
@@ -155,10 +159,7 @@ impl Client {
 
     fn next_message(&mut self, deadline: Instant) -> Option<Value> {
         let left = deadline.checked_duration_since(Instant::now())?;
-        match self.inbox.recv_timeout(left) {
-            Ok(m) => Some(m),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        self.inbox.recv_timeout(left).ok()
     }
 
     /// The first message (already read or still to come) that matches; others are kept.
