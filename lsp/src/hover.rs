@@ -273,12 +273,12 @@ fn rule_hover(policy: &str, rule: &str, analysis: &Analysis) -> Option<String> {
     } else if let Some(why) = support.local_shortfall(&analysis.compiled, i) {
         let _ = writeln!(s, "- local authenticators alone do not: {why}");
     }
-    let available = available(model, model.features(), &[]);
+    let available = available(model);
     let mut idps = Vec::new();
     for (n, idp) in model.idps.iter().enumerate() {
         let Ok(id) = u32::try_from(n) else { continue };
         if rs.can.contains(id) {
-            idps.push(if available.contains(id) {
+            idps.push(if available.trusted.contains(id) {
                 format!("`{}`", idp.name)
             } else {
                 format!("`{}` (if it were active and trusted)", idp.name)
