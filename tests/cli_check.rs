@@ -175,3 +175,63 @@ fn help_teaches_exit_codes() {
     assert!(help.contains("Exit 0 when there are no errors"), "{help}");
     assert!(help.contains("--deny-warnings"));
 }
+
+#[test]
+fn base_revision_guards_a_deleted_idp() {
+    let idps =
+        "idp corp {\n  kind okta_oidc\n  trust_claims true\n  asserts [password, webauthn]\n}\n";
+    let rules = "policy p {\n  apps [wiki]\n  rule admins {\n    require 2 factor_types\n    possession [hardware_protected]\n  }\n}\n";
+    let org = "org acme {\n  features [okta_to_okta_claims_sharing]\n}\napp wiki\nauthenticator password\n";
+    let dir = Scratch::new(
+        "base",
+        &[
+            ("org.policy", org),
+            ("idps.policy", idps),
+            ("apps.policy", rules),
+        ],
+    );
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(&dir.0)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    std::fs::remove_file(dir.0.join("idps.policy")).unwrap();
+
+    let plain = policyc(&["check"], &dir.0);
+    // Without a base, the deletion is invisible: only the rule itself is unsatisfiable now.
+    assert!(
+        stdout(&plain).contains("unsatisfiable-rule"),
+        "{}",
+        stdout(&plain)
+    );
+    let guarded = policyc(&["check", "--base", "HEAD", "--format", "json"], &dir.0);
+    assert_eq!(guarded.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&guarded.stdout).unwrap();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["unsatisfiable-rule", "deactivation-refused"]);
+    assert_eq!(
+        v["diagnostics"][1]["message"],
+        "deleting IdP `corp` (declared at `HEAD`) leaves 1 rule unsatisfiable"
+    );
+    let bad_rev = policyc(&["check", "--base", "no-such-rev"], &dir.0);
+    assert_eq!(bad_rev.status.code(), Some(2));
+}

@@ -13,10 +13,13 @@
 //! satisfied: a local authenticator, or another trusted IdP that asserts what it needs.
 //! `--okta-compat` applies Okta's rule instead and says where the two disagree.
 
-use super::support::{Change, Impact, Scenario, Support, available, scenario};
+use super::Base;
+use super::support::{Change, Impact, Scenario, Source, Support, available, scenario, state_of};
 use super::{Check, Context};
 use crate::Compiled;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::graph::proof::satisfies;
+use crate::graph::tables::Action;
 use crate::model::{Feature, IdpId, Status};
 
 pub(super) const CHECK: Check = Check {
@@ -123,6 +126,11 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         }
         help.push_str(&disagreement(cx, broken.is_empty(), okta_refuses, &now));
         out.push(d.with_help(help));
+    }
+
+    // With a base revision: IdPs trusted there that are gone here, or no longer trust claims.
+    if let Some(base) = &cx.options.base {
+        out.extend(removed_since_base(cx, base, &now));
     }
 
     // Each feature that is off while IdPs of its kind trust claims.
@@ -277,4 +285,91 @@ fn plural(n: usize) -> String {
     } else {
         format!("{n} rules")
     }
+}
+
+/// IdPs that were active and trusted in `base` and here are deleted, or no longer trust claims:
+/// refused like a deactivation when some rule needs them.
+fn removed_since_base(cx: &Context<'_>, base: &Base, now: &Scenario) -> Vec<Diagnostic> {
+    let model = &cx.compiled.model;
+    let before = &base.compiled;
+    let mut out = Vec::new();
+    for (i, was) in before.model.idps.iter().enumerate() {
+        let id = IdpId(i as u32);
+        let trusted_before = was.trust_claims
+            && was.status == Status::Active
+            && before.model.features().covers(was.kind);
+        let here = model.idp_named(&was.name);
+        let untrusted_here = here.is_some_and(|(_, idp)| !idp.trust_claims);
+        if !trusted_before || (here.is_some() && !untrusted_here) {
+            continue;
+        }
+        let (Some(table), source) = (
+            before.graph.tables.idps.get(id.index()),
+            Source::of(&before.model, id),
+        ) else {
+            continue;
+        };
+        let broken: Vec<usize> = (0..cx.support.rules.len())
+            .filter(|&r| !cx.support.satisfiable(r, now))
+            .filter(|&r| {
+                let (Some(rule), Some(support)) = (
+                    cx.compiled.graph.tables.rules.get(r),
+                    cx.support.rules.get(r),
+                ) else {
+                    return false;
+                };
+                let Action::Require(need) = &rule.action else {
+                    return false;
+                };
+                state_of(cx.compiled, rule, need, table, &source.proofs)
+                    .is_ok_and(|state| satisfies(state | support.local, need))
+            })
+            .collect();
+        let Some((&first, rest)) = broken.split_first() else {
+            continue;
+        };
+        let what = if here.is_some() {
+            format!(
+                "turning off `trust_claims` on IdP `{}` (trusted at `{}`)",
+                was.name, base.name
+            )
+        } else {
+            format!("deleting IdP `{}` (declared at `{}`)", was.name, base.name)
+        };
+        let loc = match here {
+            Some((_, idp)) => idp.trust_claims_loc.unwrap_or(idp.loc),
+            None => cx
+                .rules
+                .get(first)
+                .map(|(_, rule)| rule.loc)
+                .unwrap_or_default(),
+        };
+        let mut d = Diagnostic::new(
+            Code::DeactivationRefused,
+            loc,
+            format!("{what} leaves {} unsatisfiable", plural(broken.len())),
+        )
+        .with_label(match here {
+            Some(_) => format!(
+                "`{}`'s claims were the only way to satisfy {}",
+                was.name,
+                plural(broken.len())
+            ),
+            None => format!(
+                "{} needs {}, which only `{}`'s claims provided",
+                cx.rule_title(first),
+                cx.need_text(first),
+                was.name
+            ),
+        });
+        d = add_broken(cx, d, if here.is_some() { &broken } else { rest }, now);
+
+        out.push(d.with_help(format!(
+            "keep `{}` (active, trusting claims), or give {} another way to be satisfied: a local authenticator, or another trusted IdP that asserts what {} needs",
+            was.name,
+            if broken.len() == 1 { "this rule" } else { "these rules" },
+            if broken.len() == 1 { "it" } else { "each" },
+        )));
+    }
+    out
 }

@@ -29,6 +29,17 @@ pub struct CheckOptions {
     /// Okta's coarser deactivation rule: refuse only when no other active trusted IdP exists
     /// and some rule requires trusted claims.
     pub okta_compat: bool,
+    /// The policy set at an earlier revision: IdPs trusted there and deleted (or no longer
+    /// trusting claims) here are guarded like deactivations.
+    pub base: Option<std::sync::Arc<Base>>,
+}
+
+/// A policy set to compare with, such as the one at a git revision.
+#[derive(Debug)]
+pub struct Base {
+    /// How to name it in messages (`main`, `HEAD~1`).
+    pub name: String,
+    pub compiled: Compiled,
 }
 
 /// What every check can read.

@@ -248,17 +248,28 @@ pub fn source_state(
     need: &Need,
     source: &Source,
 ) -> Result<State, Unusable> {
-    let tables = &compiled.graph.tables;
-    let Some(idp) = tables.idps.get(source.idp.index()) else {
+    let Some(idp) = compiled.graph.tables.idps.get(source.idp.index()) else {
         return Ok(0);
     };
-    let idp = trusted(*idp);
+    state_of(compiled, rule, need, idp, &source.proofs)
+}
+
+/// What claims `proofs` from an IdP described by `idp` (assumed trusted) prove for a rule of
+/// `compiled`; the IdP need not be one of `compiled`'s (a deleted one, read from a revision).
+pub fn state_of(
+    compiled: &Compiled,
+    rule: &RuleTable,
+    need: &Need,
+    idp: &IdpTable,
+    proofs: &[Proof],
+) -> Result<State, Unusable> {
+    let app_rule = matches!(rule.owner, RuleOwner::App(_));
     proof::claims_state(
-        tables,
-        &idp,
+        &compiled.graph.tables,
+        &trusted(*idp),
         need,
-        matches!(rule.owner, RuleOwner::App(_)),
-        &source.proofs,
+        app_rule,
+        proofs,
     )
 }
 

@@ -27,6 +27,11 @@ pub struct CheckArgs {
     /// no rule requires trusted claims) instead of policyc's exact one.
     #[arg(long)]
     pub okta_compat: bool,
+    /// Compare with the policy set at this git revision (e.g. `main`): an IdP that trusted
+    /// claims there and is deleted (or no longer trusts claims) here is refused like a
+    /// deactivation when a rule needs it.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
     /// Colour the human output: `auto` colours a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -39,8 +44,22 @@ pub fn run(args: &CheckArgs) -> u8 {
         Err(err) => return err.report(),
     };
     let compiled = crate::compile(sources);
+    let base = match &args.base {
+        None => None,
+        Some(rev) => match load::sources_at_rev(rev, &args.paths) {
+            Ok(sources) => Some(std::sync::Arc::new(crate::check::Base {
+                name: rev.clone(),
+                compiled: crate::compile(sources),
+            })),
+            Err(err) => {
+                eprintln!("error: cannot read the policy set at `{rev}`: {err}");
+                return super::EXIT_CANNOT_RUN;
+            }
+        },
+    };
     let options = crate::check::CheckOptions {
         okta_compat: args.okta_compat,
+        base,
     };
     let diagnostics = crate::check(&compiled, &options);
     let files = compiled.sources.len();

@@ -10,13 +10,11 @@ use crate::diagnostic::render::{self, Format, RenderOptions};
 use crate::eval::input::{self, InputError};
 use crate::eval::output::{self, DecisionJson};
 use crate::eval::{Claims, SignIn, explain};
-use crate::source::{SourceFile, Sources};
 use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::Value;
 use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// A batch line longer than this is refused (and skipped) without being read whole.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
@@ -281,7 +279,7 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
             Ok(c) => Some(c),
             Err(code) => return Ok(code),
         },
-        (None, Some(rev)) => match sources_at_rev(rev, &args.paths) {
+        (None, Some(rev)) => match load::sources_at_rev(rev, &args.paths) {
             Ok(sources) => match checked(crate::compile(sources)) {
                 Ok(c) => Some(c),
                 Err(code) => return Ok(code),
@@ -441,71 +439,4 @@ fn next_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> io::Result<Option<b
     }
     buf.clear();
     Ok(Some(true))
-}
-
-/// The `.policy` files under `paths` as they were at `rev`, read with
-/// `git ls-tree -r --name-only REV -- PATHS` and `git show REV:./FILE` from the current folder.
-fn sources_at_rev(rev: &str, paths: &[PathBuf]) -> Result<Sources, String> {
-    if rev.starts_with('-') {
-        return Err(format!("`{rev}` is not a git revision"));
-    }
-    let mut ls = Command::new("git");
-    ls.args(["ls-tree", "-r", "--name-only", rev, "--"]);
-    if paths.is_empty() {
-        ls.arg(".");
-    } else {
-        ls.args(paths);
-    }
-    let listed = git(&mut ls)?;
-    let explicit: Vec<String> = paths
-        .iter()
-        .map(|p| p.to_string_lossy().trim_start_matches("./").to_owned())
-        .collect();
-    let mut sources = Sources::new();
-    for name in String::from_utf8_lossy(&listed).lines() {
-        let hidden = Path::new(name).components().any(|c| {
-            let c = c.as_os_str().to_string_lossy();
-            c.starts_with('.') && c != "." && c != ".." || c == "target" || c == "node_modules"
-        });
-        if !(name.ends_with(".policy") && !hidden || explicit.iter().any(|e| e == name)) {
-            continue;
-        }
-        let bytes = git(Command::new("git").args(["show", &format!("{rev}:./{name}")]))?;
-        if bytes.len() as u64 > load::MAX_FILE_BYTES {
-            return Err(format!(
-                "`{rev}:{name}` is larger than the policy file limit"
-            ));
-        }
-        let text =
-            String::from_utf8(bytes).map_err(|_| format!("`{rev}:{name}` is not UTF-8 text"))?;
-        sources.add(SourceFile::new(format!("{rev}:{name}"), text));
-    }
-    if sources.is_empty() {
-        return Err(format!(
-            "no `.policy` files under {} at revision `{rev}`",
-            if paths.is_empty() {
-                "the current folder".to_owned()
-            } else {
-                explicit
-                    .iter()
-                    .map(|p| format!("`{p}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        ));
-    }
-    Ok(sources)
-}
-
-fn git(command: &mut Command) -> Result<Vec<u8>, String> {
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "git failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    Ok(output.stdout)
 }

@@ -5,6 +5,7 @@ use crate::source::{SourceFile, Sources};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// Policy files larger than this are refused: a policy set is text written by people.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -152,4 +153,71 @@ pub fn idp_configs(compiled: &crate::Compiled) -> Vec<IdpConfig> {
             }
         })
         .collect()
+}
+
+/// The `.policy` files under `paths` as they were at `rev`, read with
+/// `git ls-tree -r --name-only REV -- PATHS` and `git show REV:./FILE` from the current folder.
+pub fn sources_at_rev(rev: &str, paths: &[PathBuf]) -> Result<Sources, String> {
+    if rev.starts_with('-') {
+        return Err(format!("`{rev}` is not a git revision"));
+    }
+    let mut ls = Command::new("git");
+    ls.args(["ls-tree", "-r", "--name-only", rev, "--"]);
+    if paths.is_empty() {
+        ls.arg(".");
+    } else {
+        ls.args(paths);
+    }
+    let listed = git(&mut ls)?;
+    let explicit: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().trim_start_matches("./").to_owned())
+        .collect();
+    let mut sources = Sources::new();
+    for name in String::from_utf8_lossy(&listed).lines() {
+        let hidden = Path::new(name).components().any(|c| {
+            let c = c.as_os_str().to_string_lossy();
+            c.starts_with('.') && c != "." && c != ".." || c == "target" || c == "node_modules"
+        });
+        if !(name.ends_with(".policy") && !hidden || explicit.iter().any(|e| e == name)) {
+            continue;
+        }
+        let bytes = git(Command::new("git").args(["show", &format!("{rev}:./{name}")]))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(format!(
+                "`{rev}:{name}` is larger than the policy file limit"
+            ));
+        }
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("`{rev}:{name}` is not UTF-8 text"))?;
+        sources.add(SourceFile::new(format!("{rev}:{name}"), text));
+    }
+    if sources.is_empty() {
+        return Err(format!(
+            "no `.policy` files under {} at revision `{rev}`",
+            if paths.is_empty() {
+                "the current folder".to_owned()
+            } else {
+                explicit
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
+    }
+    Ok(sources)
+}
+
+fn git(command: &mut Command) -> Result<Vec<u8>, String> {
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "git failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(output.stdout)
 }
