@@ -1,5 +1,8 @@
 //! Cost of `policyc check` without IO: parse, resolve and report on a generated policy set of
-//! 10,000 app rules in 56 files (see `generate/mod.rs`), and parse-only of its largest file.
+//! 10,000 app rules in 56 files (see `generate/mod.rs`), and parse-only of its largest file; the
+//! static checker on it; and, on an org with 200 IdPs whose local authenticators cannot satisfy
+//! every rule (so the guard has work to do), the full check and the what-if sweep: the verdict
+//! on deactivating each of the 200 IdPs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -37,6 +40,14 @@ fn bench(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    let options = policyc::check::CheckOptions::default();
+    group.bench_function("full_check_10k_rules", |b| {
+        b.iter_batched(
+            || generate::sources(&files),
+            |sources| policyc::check(&policyc::compile(black_box(sources)), &options),
+            BatchSize::LargeInput,
+        )
+    });
     group.finish();
 
     let (name, largest) = files
@@ -52,5 +63,66 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The checker and the deactivation guard on 200 IdPs and 10,000 rules.
+fn guard(c: &mut Criterion) {
+    let shape = generate::Shape {
+        idps: 200,
+        ..generate::Shape::default()
+    };
+    let mut files = generate::policy_set(&shape);
+    // Only a password and SMS locally: rules that need a stronger factor depend on IdPs.
+    for (name, text) in &mut files {
+        if name == "authenticators.policy" {
+            *text = "authenticator password\nauthenticator phone { methods [sms] }\n".to_owned();
+        }
+    }
+    let compiled = policyc::compile(generate::sources(&files));
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "{:?}",
+        &compiled.diagnostics[..compiled.diagnostics.len().min(3)]
+    );
+    let options = policyc::check::CheckOptions::default();
+    let support = policyc::check::support::Support::build(&compiled);
+    let needing_claims = (0..support.rules.len())
+        .filter(|&r| support.requires_claims(r))
+        .count();
+    let diagnostics = policyc::check(&compiled, &options);
+    eprintln!(
+        "guard set: {} IdPs, {} rules, {needing_claims} need trusted claims, {} diagnostics",
+        compiled.model.idps.len(),
+        support.rules.len(),
+        diagnostics.len()
+    );
+
+    let mut group = c.benchmark_group("guard");
+    group.sample_size(20);
+    group.bench_function("checker_only_200_idps_10k_rules", |b| {
+        b.iter(|| policyc::check(black_box(&compiled), &options))
+    });
+    group.bench_function("full_check_200_idps_10k_rules", |b| {
+        b.iter_batched(
+            || generate::sources(&files),
+            |sources| policyc::check(&policyc::compile(black_box(sources)), &options),
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("what_if_sweep_200_idps", |b| {
+        b.iter(|| {
+            let support = policyc::check::support::Support::build(black_box(&compiled));
+            (0..compiled.model.idps.len())
+                .map(|i| {
+                    let change = policyc::check::support::Change::Deactivate(
+                        policyc::model::IdpId(i as u32),
+                    );
+                    policyc::check::guard(&compiled, &support, change).refused
+                })
+                .filter(|refused| *refused)
+                .count()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, guard);
 criterion_main!(benches);

@@ -51,8 +51,7 @@ pub struct Compiled {
 pub fn compile(sources: Sources) -> Compiled {
     let mut diagnostics = Vec::new();
     let mut asts = Vec::with_capacity(sources.len());
-    for (id, file) in sources.iter() {
-        let (ast, errors) = syntax::parse(id, &file.text);
+    for (ast, errors) in parse_all(&sources) {
         diagnostics.extend(errors);
         asts.push(ast);
     }
@@ -67,5 +66,82 @@ pub fn compile(sources: Sources) -> Compiled {
         model,
         graph,
         diagnostics,
+    }
+}
+
+/// Below this much text, parsing on one thread is faster than starting others.
+const PARALLEL_PARSE_BYTES: usize = 512 * 1024;
+
+/// Parses every file, in order. Files are independent until name resolution, so a large set is
+/// parsed on several threads (each takes a contiguous run of files of about equal size).
+fn parse_all(sources: &Sources) -> Vec<(syntax::ast::SourceFileAst, Vec<Diagnostic>)> {
+    let files: Vec<_> = sources.iter().collect();
+    let total: usize = files.iter().map(|(_, f)| f.text.len()).sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(files.len());
+    if threads < 2 || total < PARALLEL_PARSE_BYTES {
+        return files
+            .iter()
+            .map(|(id, f)| syntax::parse(*id, &f.text))
+            .collect();
+    }
+    // Cut the list into runs of roughly `total / threads` bytes.
+    let mut runs: Vec<&[_]> = Vec::with_capacity(threads);
+    let (mut start, mut size) = (0, 0);
+    for (i, (_, f)) in files.iter().enumerate() {
+        size += f.text.len();
+        if size * threads >= total * (runs.len() + 1) && runs.len() + 1 < threads {
+            runs.push(&files[start..=i]);
+            start = i + 1;
+        }
+    }
+    runs.push(&files[start..]);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|run| {
+                scope.spawn(move || {
+                    run.iter()
+                        .map(|(id, f)| syntax::parse(*id, &f.text))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        // A parse never panics (tests/no_panic.rs); should one anyway, it goes on as it would
+        // have on this thread (the language server catches it per request).
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use source::SourceFile;
+
+    #[test]
+    fn parallel_parsing_keeps_file_order_and_results() {
+        let mut sources = Sources::new();
+        for f in 0..5 {
+            // Big enough to take the parallel path, each file different.
+            let text: String = (0..6000)
+                .map(|i| format!("group g{f}_{i}\nzone z{f}_{i}\n"))
+                .collect();
+            sources.add(SourceFile::new(format!("f{f}.policy"), text + "oops {\n"));
+        }
+        let parallel = parse_all(&sources);
+        let sequential: Vec<_> = sources
+            .iter()
+            .map(|(id, f)| syntax::parse(id, &f.text))
+            .collect();
+        assert_eq!(parallel, sequential);
+        assert_eq!(parallel.len(), 5);
+        assert!(parallel.iter().all(|(_, errors)| errors.len() == 1));
     }
 }

@@ -42,6 +42,7 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         .iter()
         .find(|a| a.kind == AuthenticatorKind::SecurityQuestion)
         .map(|a| a.loc);
+    let mut by_class: std::collections::HashMap<u32, Vec<(&str, Blocked)>> = Default::default();
     let mut out = Vec::new();
     for (r, support) in cx.support.rules.iter().enumerate() {
         if !cx.support.requires_claims(r) {
@@ -55,16 +56,21 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         let Action::Require(need) = &table.action else {
             continue;
         };
-        let blocked: Vec<(&str, Blocked)> = cx
-            .support
-            .sources
-            .iter()
-            .filter(|s| available.trusted.contains(s.idp.0))
-            .filter_map(|s| {
-                let why = blocked(cx, table, need, s, support.local)?;
-                Some((model.idp(s.idp)?.name.as_str(), why))
+        // What blocks claims depends only on the rule's class.
+        let blocked: Vec<(&str, Blocked)> = by_class
+            .entry(cx.support.class(r))
+            .or_insert_with(|| {
+                cx.support
+                    .sources
+                    .iter()
+                    .filter(|s| available.trusted.contains(s.idp.0))
+                    .filter_map(|s| {
+                        let why = blocked(cx, table, need, s, support.local)?;
+                        Some((model.idp(s.idp)?.name.as_str(), why))
+                    })
+                    .collect()
             })
-            .collect();
+            .clone();
         let Some((_, why)) = blocked.first() else {
             continue;
         };

@@ -18,6 +18,7 @@ use crate::eval::Claims;
 use crate::graph::proof::{self, IDP, Proof, State, Unusable, satisfies};
 use crate::graph::tables::{Action, Bits, IdpTable, Need, ReqKind, RuleTable, methods_of};
 use crate::model::{AssertedValue, Feature, Features, IdpId, Model, RuleOwner, Status};
+use std::collections::HashMap;
 
 /// What each trusted IdP can assert, as proofs.
 #[derive(Debug, Clone)]
@@ -46,6 +47,11 @@ pub struct Support {
     pub rules: Vec<RuleSupport>,
     /// One per IdP with `trust_claims true` (others are never a claims source).
     pub sources: Vec<Source>,
+    /// Per rule, its class: rules of one class (same requirement, settings and kind of policy)
+    /// have the same support and the same shortfalls.
+    class_of: Vec<u32>,
+    /// Shortfalls already worded, by (class, IdP): a broken change can list thousands of rules.
+    shortfalls: std::cell::RefCell<HashMap<(u32, u32), Option<String>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -101,11 +107,17 @@ impl Support {
             .filter(|(_, idp)| idp.trust_claims)
             .map(|(i, _)| Source::of(model, IdpId(i as u32)))
             .collect();
+        // Rules with the same requirement, settings and kind of policy have the same support:
+        // compute it once per class (a large set has thousands of rules and a few dozen
+        // classes), so the cost is classes × IdPs, not rules × IdPs.
+        let mut classes: HashMap<(&Need, bool), (u32, RuleSupport)> = HashMap::new();
+        let mut class_of = Vec::with_capacity(tables.rules.len());
         let rules = tables
             .rules
             .iter()
             .map(|rule| {
                 let Action::Require(need) = &rule.action else {
+                    class_of.push(u32::MAX);
                     return RuleSupport {
                         deny: true,
                         local: 0,
@@ -114,36 +126,21 @@ impl Support {
                         can: Bits::default(),
                     };
                 };
-                let local =
-                    methods_of(tables.local).fold(0, |acc, m| acc | rule.local[m.0 as usize % 16]);
-                let chain = need.requirement == ReqKind::Chain;
-                let local_ok = if chain {
-                    need.chains
-                        .iter()
-                        .any(|c| *c != 0 && c & tables.local == *c)
-                } else {
-                    satisfies(local, need)
-                };
-                let signin_ok = local_ok || (!chain && satisfies(local | IDP, need));
-                let can = Bits::from_ids(
-                    sources
-                        .iter()
-                        .filter(|s| {
-                            source_state(compiled, rule, need, s)
-                                .is_ok_and(|state| satisfies(state | local, need))
-                        })
-                        .map(|s| s.idp.0),
-                );
-                RuleSupport {
-                    deny: false,
-                    local,
-                    local_ok,
-                    signin_ok,
-                    can,
-                }
+                let key = (need, matches!(rule.owner, RuleOwner::App(_)));
+                let next = classes.len() as u32;
+                let (class, support) = classes
+                    .entry(key)
+                    .or_insert_with(|| (next, rule_support(compiled, rule, need, &sources)));
+                class_of.push(*class);
+                support.clone()
             })
             .collect();
-        Support { rules, sources }
+        Support {
+            rules,
+            sources,
+            class_of,
+            shortfalls: Default::default(),
+        }
     }
 
     /// Whether rule `r` is satisfiable in `scenario`.
@@ -165,9 +162,37 @@ impl Support {
         self.sources.iter().find(|s| s.idp == idp)
     }
 
+    /// Rule `r`'s class: rules of one class have the same support, so a check can compute
+    /// what depends only on it once per class.
+    pub fn class(&self, r: usize) -> u32 {
+        self.class_of.get(r).copied().unwrap_or(u32::MAX)
+    }
+
+    /// The IdPs through which rule `r` is satisfied in `scenario`.
+    pub fn via(&self, r: usize, scenario: &Scenario) -> Vec<IdpId> {
+        let Some(s) = self.rules.get(r) else {
+            return Vec::new();
+        };
+        self.sources
+            .iter()
+            .map(|src| src.idp)
+            .filter(|i| s.can.contains(i.0) && scenario.trusted.contains(i.0))
+            .collect()
+    }
+
     /// Why IdP `idp` (assumed active and trusted) cannot complete rule `r`, in words; `None`
     /// when it can.
     pub fn shortfall(&self, compiled: &Compiled, r: usize, idp: IdpId) -> Option<String> {
+        let key = (self.class_of.get(r).copied().unwrap_or(u32::MAX), idp.0);
+        if let Some(known) = self.shortfalls.borrow().get(&key) {
+            return known.clone();
+        }
+        let worded = self.word_shortfall(compiled, r, idp);
+        self.shortfalls.borrow_mut().insert(key, worded.clone());
+        worded
+    }
+
+    fn word_shortfall(&self, compiled: &Compiled, r: usize, idp: IdpId) -> Option<String> {
         let rule = compiled.graph.tables.rules.get(r)?;
         let Action::Require(need) = &rule.action else {
             return None;
@@ -238,6 +263,42 @@ fn trusted(idp: IdpTable) -> IdpTable {
     IdpTable {
         trusted: true,
         ..idp
+    }
+}
+
+/// The support of one rule: what its local methods prove, and which sources complete it.
+fn rule_support(
+    compiled: &Compiled,
+    rule: &RuleTable,
+    need: &Need,
+    sources: &[Source],
+) -> RuleSupport {
+    let tables = &compiled.graph.tables;
+    let local = methods_of(tables.local).fold(0, |acc, m| acc | rule.local[m.0 as usize % 16]);
+    let chain = need.requirement == ReqKind::Chain;
+    let local_ok = if chain {
+        need.chains
+            .iter()
+            .any(|c| *c != 0 && c & tables.local == *c)
+    } else {
+        satisfies(local, need)
+    };
+    let signin_ok = local_ok || (!chain && satisfies(local | IDP, need));
+    let can = Bits::from_ids(
+        sources
+            .iter()
+            .filter(|s| {
+                source_state(compiled, rule, need, s)
+                    .is_ok_and(|state| satisfies(state | local, need))
+            })
+            .map(|s| s.idp.0),
+    );
+    RuleSupport {
+        deny: false,
+        local,
+        local_ok,
+        signin_ok,
+        can,
     }
 }
 
@@ -335,8 +396,9 @@ pub enum Change {
 pub struct Impact {
     /// Rules satisfiable before and not after: why the change must be refused.
     pub broken: Vec<usize>,
-    /// Rules that need trusted claims and stay satisfiable, with the IdPs that still can.
-    pub kept: Vec<(usize, Vec<IdpId>)>,
+    /// Rules that need trusted claims and stay satisfiable (`Support::via` says through which
+    /// IdPs).
+    pub kept: Vec<usize>,
     /// The org after the change.
     pub after: Scenario,
 }
@@ -363,13 +425,7 @@ impl Support {
             if self.satisfiable(r, &before) && !self.satisfiable(r, &impact.after) {
                 impact.broken.push(r);
             } else if self.requires_claims(r) && s.can.intersects(&impact.after.trusted) {
-                let via = self
-                    .sources
-                    .iter()
-                    .map(|src| src.idp)
-                    .filter(|i| s.can.contains(i.0) && impact.after.trusted.contains(i.0))
-                    .collect();
-                impact.kept.push((r, via));
+                impact.kept.push(r);
             }
         }
         impact

@@ -11,7 +11,7 @@
 //! missing, relax the rule, or trust an IdP that asserts it. Rules that only an *inactive* IdP
 //! or a switched-off feature could satisfy are reported by the deactivation guard instead.
 
-use super::support::{Source, Support, source_state};
+use super::support::{Source, source_state};
 use super::{Check, Context};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::tables::{Action, Bits, ReqKind};
@@ -36,6 +36,16 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             .filter(|(_, i)| i.trust_claims)
             .map(|(i, _)| i as u32),
     );
+    // IdPs that do not trust claims, read once: whether their claims would complete a rule is
+    // the likeliest fix to suggest.
+    let untrusted: Vec<Source> = model
+        .idps
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| !i.trust_claims)
+        .map(|(n, _)| Source::of(model, IdpId(n as u32)))
+        .collect();
+    let mut by_class: std::collections::HashMap<u32, Vec<&str>> = Default::default();
     let mut out = Vec::new();
     for (r, support) in cx.support.rules.iter().enumerate() {
         // A sign-in at any declared IdP counts as "IdP" when it is active.
@@ -72,33 +82,48 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             .local_shortfall(cx.compiled, r)
             .unwrap_or_default();
         let mut help = format!("local authenticators allowed here: {local}");
-        let shortfalls = idp_shortfalls(cx, &cx.support, r);
-        // IdPs that assert what is missing but do not trust claims: the likeliest fix.
-        let untrusting: Vec<&str> = model
-            .idps
+        // No trusted IdP completes this rule, so every one falls short: word only those listed.
+        let listed: Vec<(IdpId, String)> = cx
+            .support
+            .sources
             .iter()
-            .enumerate()
-            .filter(|(_, i)| !i.trust_claims)
-            .filter(|(n, _)| would_satisfy(cx, r, IdpId(*n as u32), support.local))
-            .map(|(_, i)| i.name.as_str())
+            .take(LISTED)
+            .filter_map(|s| {
+                cx.support
+                    .shortfall(cx.compiled, r, s.idp)
+                    .map(|why| (s.idp, why))
+            })
             .collect();
+        let untrusting: Vec<&str> = by_class
+            .entry(cx.support.class(r))
+            .or_insert_with(|| {
+                untrusted
+                    .iter()
+                    .filter(|s| would_satisfy(cx, r, s, support.local))
+                    .filter_map(|s| model.idp(s.idp).map(|i| i.name.as_str()))
+                    .collect()
+            })
+            .clone();
         for name in &untrusting {
             if let Some((_, i)) = model.idp_named(name) {
-                d = d.with_related(i.loc, format!("`{name}` asserts what is needed, but does not trust claims (`trust_claims` is off)"));
+                d = d.with_related(
+                    i.loc,
+                    format!("`{name}` asserts what is needed, but does not trust claims (`trust_claims` is off)"),
+                );
             }
         }
-        if shortfalls.is_empty() && untrusting.is_empty() {
+        if listed.is_empty() && untrusting.is_empty() {
             help.push_str("; no IdP trusts claims");
         }
-        for (idp, why) in shortfalls.iter().take(LISTED) {
+        for (idp, why) in &listed {
             if let Some(i) = model.idp(*idp) {
                 d = d.with_related(i.loc, format!("`{}` falls short: {why}", i.name));
             }
         }
-        if shortfalls.len() > LISTED {
+        if cx.support.sources.len() > LISTED {
             help.push_str(&format!(
                 "; {} more IdPs fall short",
-                shortfalls.len() - LISTED
+                cx.support.sources.len() - LISTED
             ));
         }
         help.push_str(
@@ -109,32 +134,14 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     out
 }
 
-/// Whether `idp`'s asserted claims, were they trusted, would complete rule `r`.
-fn would_satisfy(cx: &Context<'_>, r: usize, idp: IdpId, local: u8) -> bool {
+/// Whether `source`'s claims, were they trusted, would complete rule `r`.
+fn would_satisfy(cx: &Context<'_>, r: usize, source: &Source, local: u8) -> bool {
     let Some(table) = cx.compiled.graph.tables.rules.get(r) else {
         return false;
     };
     let Action::Require(need) = &table.action else {
         return false;
     };
-    let source = Source::of(&cx.compiled.model, idp);
-    source_state(cx.compiled, table, need, &source)
+    source_state(cx.compiled, table, need, source)
         .is_ok_and(|state| crate::graph::proof::satisfies(state | local, need))
-}
-
-/// Every IdP that trusts claims, with why it cannot complete rule `r`.
-pub(super) fn idp_shortfalls(
-    cx: &Context<'_>,
-    support: &Support,
-    r: usize,
-) -> Vec<(IdpId, String)> {
-    support
-        .sources
-        .iter()
-        .filter_map(|s| {
-            support
-                .shortfall(cx.compiled, r, s.idp)
-                .map(|why| (s.idp, why))
-        })
-        .collect()
 }

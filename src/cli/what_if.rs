@@ -257,10 +257,14 @@ impl Report {
             .impact
             .kept
             .iter()
-            .map(|(r, via)| KeptRule {
-                rule: rule_name(*r),
-                policy: policy_of(*r),
-                via: via.iter().map(|i| idp_name(*i)).collect(),
+            .map(|&r| KeptRule {
+                rule: rule_name(r),
+                policy: policy_of(r),
+                via: support
+                    .via(r, &verdict.impact.after)
+                    .into_iter()
+                    .map(idp_name)
+                    .collect(),
             })
             .collect();
         let local_only = support

@@ -114,7 +114,7 @@ pub enum Action {
 }
 
 /// A requirement with its constraints and method settings, as bits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Need {
     pub requirement: ReqKind,
     /// Characteristics every counted possession factor must have.
@@ -129,7 +129,7 @@ pub struct Need {
     pub chains: Vec<MethodMask>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReqKind {
     Password,
     OneFactorType,
@@ -141,7 +141,7 @@ pub enum ReqKind {
 }
 
 /// "Authentication methods" of a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Filter {
     Any,
     Only(MethodMask),
