@@ -42,7 +42,7 @@ impl Source {
 }
 
 /// Satisfiability of every rule, in the rule graph's order.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Support {
     pub rules: Vec<RuleSupport>,
     /// One per IdP with `trust_claims true` (others are never a claims source).
@@ -51,7 +51,7 @@ pub struct Support {
     /// have the same support and the same shortfalls.
     class_of: Vec<u32>,
     /// Shortfalls already worded, by (class, IdP): a broken change can list thousands of rules.
-    shortfalls: std::cell::RefCell<HashMap<(u32, u32), Option<String>>>,
+    shortfalls: std::sync::Mutex<HashMap<(u32, u32), Option<String>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -184,11 +184,14 @@ impl Support {
     /// when it can.
     pub fn shortfall(&self, compiled: &Compiled, r: usize, idp: IdpId) -> Option<String> {
         let key = (self.class_of.get(r).copied().unwrap_or(u32::MAX), idp.0);
-        if let Some(known) = self.shortfalls.borrow().get(&key) {
+        // A poisoned memo only means another thread panicked while holding it: its contents
+        // are still sound, so keep using them.
+        let mut memo = self.shortfalls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = memo.get(&key) {
             return known.clone();
         }
         let worded = self.word_shortfall(compiled, r, idp);
-        self.shortfalls.borrow_mut().insert(key, worded.clone());
+        memo.insert(key, worded.clone());
         worded
     }
 
