@@ -8,6 +8,12 @@ use lsp_types::{
     TextEdit,
 };
 use policyc::model::catalogue::{Amr, AuthenticatorKind, CATALOGUE, IdpKind, Protocol};
+use policyc::model::values::{
+    BOOLEAN_WORDS as BOOLEANS, DECISION_WORDS as DECISIONS, DEVICE_STATE_WORDS as DEVICE_STATES,
+    ENGINE_WORDS as ENGINES, ENROLLMENT_WORDS as ENROLLMENTS, FEATURE_WORDS as FEATURES,
+    PLATFORM_WORDS as PLATFORMS, RISK_WORDS as RISKS, STATUS_WORDS as STATUSES,
+    USED_FOR_WORDS as USED_FOR,
+};
 use policyc::model::{Model, PossessionConstraint};
 
 const ITEMS: &[&str] = &[
@@ -50,16 +56,6 @@ const APP_REQUIREMENTS: &[&str] = &[
     "chain [[]]",
 ];
 const SESSION_REQUIREMENTS: &[&str] = &["password", "any_factor", "mfa"];
-const ENGINES: &[&str] = &["identity", "classic"];
-const FEATURES: &[&str] = &["okta_to_okta_claims_sharing", "third_party_claims_sharing"];
-const STATUSES: &[&str] = &["active", "inactive"];
-const ENROLLMENTS: &[&str] = &["allowed", "disabled"];
-const USED_FOR: &[&str] = &["recovery", "mfa"];
-const BOOLEANS: &[&str] = &["true", "false"];
-const RISKS: &[&str] = &["low", "medium", "high"];
-const PLATFORMS: &[&str] = &["ios", "android", "macos", "windows", "chromeos"];
-const DEVICE_STATES: &[&str] = &["registered", "managed"];
-const DECISIONS: &[&str] = &["allow", "challenge", "deny"];
 const METHOD_SETTINGS: &[&str] = &["any", "only", "except"];
 const REAUTH: &[&str] = &["every_sign_in", "never", "30m", "2h", "1d"];
 

@@ -186,7 +186,10 @@ impl Support {
         let key = (self.class_of.get(r).copied().unwrap_or(u32::MAX), idp.0);
         // A poisoned memo only means another thread panicked while holding it: its contents
         // are still sound, so keep using them.
-        let mut memo = self.shortfalls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut memo = self
+            .shortfalls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(known) = memo.get(&key) {
             return known.clone();
         }

@@ -9,7 +9,7 @@ use crate::claims::{ClaimsError, report};
 use crate::diagnostic::render::{self, Format, RenderOptions};
 use crate::eval::input::{self, InputError};
 use crate::eval::output::{self, DecisionJson};
-use crate::eval::{Claims, SignIn, explain};
+use crate::eval::{Claims, SignIn, explain, explain_briefly};
 use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::Value;
@@ -404,7 +404,12 @@ struct Changed<'a> {
 
 fn decide(compiled: &Compiled, v: &Value, trace: bool) -> Result<DecisionJson, String> {
     let sign_in = input::sign_in_from_json(compiled, v).map_err(|e: InputError| e.message)?;
-    let explained = explain(compiled, &sign_in);
+    // Without `--trace`, the fast path: no trace is built for a million-line log.
+    let explained = if trace {
+        explain(compiled, &sign_in)
+    } else {
+        explain_briefly(compiled, &sign_in)
+    };
     Ok(DecisionJson::new(compiled, &sign_in, &explained, trace))
 }
 

@@ -12,7 +12,8 @@ use super::{Claims, SignIn, User};
 use crate::Compiled;
 use crate::claims::{self, IdpConfig};
 use crate::graph::tables::Bits;
-use crate::model::{AppId, IdpId, Model, Platform, Risk};
+use crate::model::values::{PLATFORMS, RISKS};
+use crate::model::{AppId, IdpId, Model};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -62,20 +63,6 @@ const USER_FIELDS: [&str; 6] = ["groups", "zone", "risk", "platform", "domain", 
 const DEVICE_FIELDS: [&str; 2] = ["registered", "managed"];
 const SIGN_IN_FIELDS: [&str; 3] = ["app", "user", "claims"];
 
-const RISKS: [(&str, Risk); 3] = [
-    ("low", Risk::Low),
-    ("medium", Risk::Medium),
-    ("high", Risk::High),
-];
-
-const PLATFORMS: [(&str, Platform); 5] = [
-    ("ios", Platform::Ios),
-    ("android", Platform::Android),
-    ("macos", Platform::Macos),
-    ("windows", Platform::Windows),
-    ("chromeos", Platform::Chromeos),
-];
-
 /// Reads a user: `{"groups":["admins"],"zone":"corp_network","device":{"managed":true}}`.
 pub fn user_from_json(model: &Model, v: &Value) -> Result<User, InputError> {
     let obj = object(v, "user", &USER_FIELDS)?;
@@ -99,10 +86,10 @@ pub fn user_from_json(model: &Model, v: &Value) -> Result<User, InputError> {
         user.zone = Some(crate::model::ZoneId(declared(&model.zones, name, "zone")?));
     }
     if let Some(risk) = present(obj, "risk") {
-        user.risk = Some(word(risk, "risk", &RISKS)?);
+        user.risk = Some(word(risk, "risk", RISKS)?);
     }
     if let Some(platform) = present(obj, "platform") {
-        user.platform = Some(word(platform, "platform", &PLATFORMS)?);
+        user.platform = Some(word(platform, "platform", PLATFORMS)?);
     }
     if let Some(domain) = present(obj, "domain") {
         let domain = string(

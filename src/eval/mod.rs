@@ -128,6 +128,17 @@ pub fn evaluate(compiled: &Compiled, sign_in: &SignIn) -> Decision {
     decide(compiled, sign_in, &mut NoTrace)
 }
 
+/// Decides one sign-in and says why in a few lines, without the step-by-step trace: the fast
+/// path plus the reasons (what batch replays print).
+pub fn explain_briefly(compiled: &Compiled, sign_in: &SignIn) -> Explained {
+    let decision = evaluate(compiled, sign_in);
+    Explained {
+        decision,
+        reasons: reasons(compiled, sign_in, &decision),
+        trace: Vec::new(),
+    }
+}
+
 /// Decides one sign-in and says why, step by step.
 pub fn explain(compiled: &Compiled, sign_in: &SignIn) -> Explained {
     let mut trace = Trace(Vec::new());

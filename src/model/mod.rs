@@ -3,7 +3,7 @@
 
 pub mod catalogue;
 mod lower;
-mod values;
+pub mod values;
 
 pub use lower::lower;
 

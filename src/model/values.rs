@@ -4,85 +4,56 @@
 use super::*;
 use catalogue::IdpKind;
 
-pub(super) const ENGINES: &[(&str, Engine)] =
-    &[("identity", Engine::Identity), ("classic", Engine::Classic)];
+/// A table of the words a setting accepts, and the same words alone (for completion).
+macro_rules! words {
+    ($( $(#[$doc:meta])* $table:ident, $words:ident: $t:ty = [$(($w:literal, $v:expr)),* $(,)?]; )*) => {$(
+        $(#[$doc])*
+        pub const $table: &[(&str, $t)] = &[$(($w, $v)),*];
+        pub const $words: &[&str] = &[$($w),*];
+    )*};
+}
 
-pub(super) const FEATURES: &[(&str, Feature)] = &[
-    (
-        "okta_to_okta_claims_sharing",
-        Feature::OktaToOktaClaimsSharing,
-    ),
-    (
-        "third_party_claims_sharing",
-        Feature::ThirdPartyClaimsSharing,
-    ),
-];
-
-pub(super) const STATUSES: &[(&str, Status)] =
-    &[("active", Status::Active), ("inactive", Status::Inactive)];
-
-pub(super) const ENROLLMENTS: &[(&str, Enrollment)] = &[
-    ("allowed", Enrollment::Allowed),
-    ("disabled", Enrollment::Disabled),
-];
-
-pub(super) const USED_FOR: &[(&str, UsedFor)] =
-    &[("recovery", UsedFor::Recovery), ("mfa", UsedFor::Mfa)];
-
-pub(super) const BOOLEANS: &[(&str, bool)] = &[("true", true), ("false", false)];
-
-pub(super) const IDP_KINDS: &[(&str, IdpKind)] = &[
-    ("okta_oidc", IdpKind::OktaOidc),
-    ("okta_saml", IdpKind::OktaSaml),
-    ("oidc", IdpKind::Oidc),
-    ("saml", IdpKind::Saml),
-];
-
-pub(super) const RISKS: &[(&str, Risk)] = &[
-    ("low", Risk::Low),
-    ("medium", Risk::Medium),
-    ("high", Risk::High),
-];
-
-pub(super) const PLATFORMS: &[(&str, Platform)] = &[
-    ("ios", Platform::Ios),
-    ("android", Platform::Android),
-    ("macos", Platform::Macos),
-    ("windows", Platform::Windows),
-    ("chromeos", Platform::Chromeos),
-];
-
-pub(super) const DEVICE_STATES: &[(&str, DeviceState)] = &[
-    ("registered", DeviceState::Registered),
-    ("managed", DeviceState::Managed),
-];
-
-pub(super) const DECISIONS: &[(&str, Decision)] = &[
-    ("allow", Decision::Allow),
-    ("challenge", Decision::Challenge),
-    ("deny", Decision::Deny),
-];
-
-pub(super) const CONSTRAINTS: &[(&str, PossessionConstraint)] = &[
-    (
-        "phishing_resistant",
-        PossessionConstraint::PhishingResistant,
-    ),
-    (
-        "hardware_protected",
-        PossessionConstraint::HardwareProtected,
-    ),
-    ("device_bound", PossessionConstraint::DeviceBound),
-    (
-        "exclude_phone_email",
-        PossessionConstraint::ExcludePhoneEmail,
-    ),
-    ("user_presence", PossessionConstraint::UserPresence),
-    ("user_verification", PossessionConstraint::UserVerification),
-];
+words! {
+    ENGINES, ENGINE_WORDS: Engine = [("identity", Engine::Identity), ("classic", Engine::Classic)];
+    FEATURES, FEATURE_WORDS: Feature = [
+        ("okta_to_okta_claims_sharing", Feature::OktaToOktaClaimsSharing),
+        ("third_party_claims_sharing", Feature::ThirdPartyClaimsSharing),
+    ];
+    STATUSES, STATUS_WORDS: Status = [("active", Status::Active), ("inactive", Status::Inactive)];
+    ENROLLMENTS, ENROLLMENT_WORDS: Enrollment =
+        [("allowed", Enrollment::Allowed), ("disabled", Enrollment::Disabled)];
+    USED_FOR, USED_FOR_WORDS: UsedFor = [("recovery", UsedFor::Recovery), ("mfa", UsedFor::Mfa)];
+    BOOLEANS, BOOLEAN_WORDS: bool = [("true", true), ("false", false)];
+    IDP_KINDS, IDP_KIND_WORDS: IdpKind = [
+        ("okta_oidc", IdpKind::OktaOidc),
+        ("okta_saml", IdpKind::OktaSaml),
+        ("oidc", IdpKind::Oidc),
+        ("saml", IdpKind::Saml),
+    ];
+    RISKS, RISK_WORDS: Risk = [("low", Risk::Low), ("medium", Risk::Medium), ("high", Risk::High)];
+    PLATFORMS, PLATFORM_WORDS: Platform = [
+        ("ios", Platform::Ios),
+        ("android", Platform::Android),
+        ("macos", Platform::Macos),
+        ("windows", Platform::Windows),
+        ("chromeos", Platform::Chromeos),
+    ];
+    DEVICE_STATES, DEVICE_STATE_WORDS: DeviceState =
+        [("registered", DeviceState::Registered), ("managed", DeviceState::Managed)];
+    DECISIONS, DECISION_WORDS: Decision =
+        [("allow", Decision::Allow), ("challenge", Decision::Challenge), ("deny", Decision::Deny)];
+    CONSTRAINTS, CONSTRAINT_WORDS: PossessionConstraint = [
+        ("phishing_resistant", PossessionConstraint::PhishingResistant),
+        ("hardware_protected", PossessionConstraint::HardwareProtected),
+        ("device_bound", PossessionConstraint::DeviceBound),
+        ("exclude_phone_email", PossessionConstraint::ExcludePhoneEmail),
+        ("user_presence", PossessionConstraint::UserPresence),
+        ("user_verification", PossessionConstraint::UserVerification),
+    ];
+}
 
 /// Reads `30m`, `2h`, `1d` (and `45s`) into seconds. `Err` says what is wrong, in words.
-pub(super) fn duration_secs(text: &str) -> Result<u64, String> {
+pub fn duration_secs(text: &str) -> Result<u64, String> {
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
     let (number, unit) = text.split_at(digits);
     let scale = match unit {
