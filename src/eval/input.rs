@@ -306,6 +306,7 @@ mod tests {
 
     use super::*;
     use crate::source::{SourceFile, Sources};
+    use crate::model::{Platform, Risk};
     use serde_json::json;
 
     const SET: &str = "org acme {\n  engine identity\n  features [third_party_claims_sharing]\n}\n\
