@@ -270,7 +270,7 @@ fn a_policy_set_with_errors_cannot_run_its_tests() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).ends_with("error: the policy set has 1 error, so its tests cannot run\n"),
+        stderr(&out).ends_with("error: the policy set has 1 error; its tests cannot run\n"),
         "{}",
         stderr(&out)
     );

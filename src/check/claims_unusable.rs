@@ -13,12 +13,11 @@
 //! **Fix:** use `methods any`, require factor types instead of a chain, keep the security
 //! question for recovery, or make the rule satisfiable locally.
 
-use super::support::{Source, source_state};
+use super::support::{Source, blocked_by_security_question, source_state};
 use super::{Check, Context};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::graph::proof::{self, Unusable, satisfies};
+use crate::graph::proof::{Unusable, satisfies};
 use crate::graph::tables::{Action, Filter, Need, ReqKind, RuleTable};
-use crate::model::RuleOwner;
 use crate::model::catalogue::AuthenticatorKind;
 use crate::source::Loc;
 
@@ -131,7 +130,6 @@ fn blocked(
     source: &Source,
     local: u8,
 ) -> Option<Blocked> {
-    let tables = &cx.compiled.graph.tables;
     match source_state(cx.compiled, table, need, source) {
         Err(why @ (Unusable::ThirdPartyFilter | Unusable::Chain)) => {
             // The same rule without the settings that block claims.
@@ -152,22 +150,7 @@ fn blocked(
         }
         Err(_) => None,
         Ok(state) if satisfies(state | local, need) => None,
-        Ok(_) => {
-            let idp = crate::graph::tables::IdpTable {
-                trusted: true,
-                ..*tables.idps.get(source.idp.index())?
-            };
-            let app_rule = matches!(table.owner, RuleOwner::App(_));
-            let unblocked = proof::claims_state_without_security_question(
-                tables,
-                &idp,
-                need,
-                app_rule,
-                &source.proofs,
-            )
-            .ok()?;
-            (proof::security_question_blocks(tables, &idp) && satisfies(unblocked | local, need))
-                .then_some(Blocked::SecurityQuestion)
-        }
+        Ok(_) => blocked_by_security_question(cx.compiled, table, need, source, local)
+            .then_some(Blocked::SecurityQuestion),
     }
 }

@@ -63,6 +63,8 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     };
     let features = model.features();
     let now = available(model);
+    // Okta's rule refuses when no other active trusted IdP remains and some rule needs claims.
+    let okta_refuses = now.trusted.fold() == 0 && requires_claims(cx);
     let mut out = Vec::new();
 
     // Each inactive IdP that trusts claims: what would its deactivation from active break? An
@@ -77,12 +79,7 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         with.trusted.insert(id.0);
         with.any_active = true;
         let broken = broken_rules(cx, &with, &now);
-        let okta_refuses = now.trusted.fold() == 0 && requires_claims(cx);
-        let refuse = if cx.options.okta_compat {
-            okta_refuses
-        } else {
-            !broken.is_empty()
-        };
+        let (refuse, okta_refuses) = verdict(cx, &broken, okta_refuses);
         if !refuse {
             continue;
         }
@@ -152,12 +149,7 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         }
         let with_feature = scenario(model, with_on(features, feature), &[]);
         let broken = broken_rules(cx, &with_feature, &now);
-        let okta_refuses = now.trusted.fold() == 0 && requires_claims(cx);
-        let refuse = if cx.options.okta_compat {
-            okta_refuses
-        } else {
-            !broken.is_empty()
-        };
+        let (refuse, okta_refuses) = verdict(cx, &broken, okta_refuses);
         if !refuse {
             continue;
         }
@@ -208,6 +200,16 @@ fn broken_rules(cx: &Context<'_>, before: &Scenario, after: &Scenario) -> Vec<us
     (0..cx.support.rules.len())
         .filter(|&r| cx.support.satisfiable(r, before) && !cx.support.satisfiable(r, after))
         .collect()
+}
+
+/// Whether to refuse, by the rule in force (`--okta-compat` or policyc's), and Okta's verdict.
+fn verdict(cx: &Context<'_>, broken: &[usize], okta_refuses: bool) -> (bool, bool) {
+    let refuse = if cx.options.okta_compat {
+        okta_refuses
+    } else {
+        !broken.is_empty()
+    };
+    (refuse, okta_refuses)
 }
 
 fn requires_claims(cx: &Context<'_>) -> bool {

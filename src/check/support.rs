@@ -211,19 +211,7 @@ impl Support {
             Err(why) => Some(format!("its claims do not count here: {}", why.describe())),
             Ok(state) if satisfies(state | support.local, need) => None,
             Ok(state) => {
-                let tables = &compiled.graph.tables;
-                let idp = tables.idps.get(idp.index()).map(|i| trusted(*i))?;
-                let app_rule = matches!(rule.owner, RuleOwner::App(_));
-                let unblocked = proof::claims_state_without_security_question(
-                    tables,
-                    &idp,
-                    need,
-                    app_rule,
-                    &source.proofs,
-                );
-                if proof::security_question_blocks(tables, &idp)
-                    && unblocked.is_ok_and(|s| satisfies(s | support.local, need))
-                {
+                if blocked_by_security_question(compiled, rule, need, source, support.local) {
                     return Some(
                         "the security question is used for MFA, so its SAML claims count for knowledge only"
                             .to_owned(),
@@ -262,6 +250,31 @@ impl Support {
         }
         Some(missing(support.local, need))
     }
+}
+
+/// Whether `source`'s claims fall short of the rule only because the security question is used
+/// for MFA (third-party SAML claims then count for knowledge only).
+pub fn blocked_by_security_question(
+    compiled: &Compiled,
+    rule: &RuleTable,
+    need: &Need,
+    source: &Source,
+    local: State,
+) -> bool {
+    let tables = &compiled.graph.tables;
+    let Some(idp) = tables.idps.get(source.idp.index()).map(|i| trusted(*i)) else {
+        return false;
+    };
+    let app_rule = matches!(rule.owner, RuleOwner::App(_));
+    proof::security_question_blocks(tables, &idp)
+        && proof::claims_state_without_security_question(
+            tables,
+            &idp,
+            need,
+            app_rule,
+            &source.proofs,
+        )
+        .is_ok_and(|s| satisfies(s | local, need))
 }
 
 /// An IdP's table entry with its claims trusted, for asking what its claims would do.

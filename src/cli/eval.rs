@@ -6,7 +6,6 @@ use super::claims::{InspectArgs, InspectFormat, inspect_claims_file, read_input}
 use super::{ColorChoice, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load, use_color};
 use crate::Compiled;
 use crate::claims::{ClaimsError, report};
-use crate::diagnostic::render::{self, Format, RenderOptions};
 use crate::eval::input::{self, InputError};
 use crate::eval::output::{self, DecisionJson};
 use crate::eval::{Claims, SignIn, explain, explain_briefly};
@@ -131,33 +130,11 @@ fn compile(paths: &[PathBuf]) -> Result<Compiled, u8> {
 
 /// The compiled set, or its errors printed and exit 2: decisions on a broken set would mislead.
 fn checked(compiled: Compiled) -> Result<Compiled, u8> {
-    let errors: Vec<_> = compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
-    if errors.is_empty() {
-        return Ok(compiled);
-    }
-    let options = RenderOptions {
-        color: false,
-        files_checked: compiled.sources.len(),
-    };
-    let mut stderr = io::stderr().lock();
-    let _ = render::render(
-        Format::Human,
-        &errors,
-        &compiled.sources,
-        &options,
-        &mut stderr,
-    );
-    eprintln!(
-        "error: the policy set has {} error{}; fix them (`policyc check`) before simulating sign-ins",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    );
-    Err(EXIT_CANNOT_RUN)
+    super::refuse_errors(
+        compiled,
+        "fix them (`policyc check`) before simulating sign-ins",
+        EXIT_CANNOT_RUN,
+    )
 }
 
 fn single(args: &EvalArgs, compiled: &Compiled) -> io::Result<u8> {

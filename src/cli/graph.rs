@@ -1,8 +1,6 @@
 //! `policyc graph`: print the compiled rule graph as Graphviz dot or Mermaid.
 
 use super::{EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load};
-use crate::diagnostic::render::{self, Format, RenderOptions};
-use crate::diagnostic::{Counts, Severity};
 use crate::graph::render as draw;
 use std::io::Write;
 use std::path::PathBuf;
@@ -48,40 +46,11 @@ pub fn run(args: &GraphArgs) -> u8 {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
-    let compiled = crate::compile(sources);
-    let counts = Counts::of(&compiled.diagnostics);
-    if counts.errors > 0 {
-        let errors: Vec<_> = compiled
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .cloned()
-            .collect();
-        let color = stderr_color();
-        let options = RenderOptions {
-            color,
-            files_checked: compiled.sources.len(),
+    let compiled =
+        match super::refuse_errors(crate::compile(sources), "no graph drawn", EXIT_FAILED) {
+            Ok(compiled) => compiled,
+            Err(code) => return code,
         };
-        let mut stderr = std::io::stderr().lock();
-        let _ = render::render(
-            Format::Human,
-            &errors,
-            &compiled.sources,
-            &options,
-            &mut stderr,
-        );
-        let _ = writeln!(
-            stderr,
-            "error: the policy set has {} {}; no graph drawn",
-            counts.errors,
-            if counts.errors == 1 {
-                "error"
-            } else {
-                "errors"
-            }
-        );
-        return EXIT_FAILED;
-    }
     let model = &compiled.model;
     if let Some(name) = &args.policy {
         let names = draw::policy_names(model);
@@ -117,10 +86,4 @@ pub fn run(args: &GraphArgs) -> u8 {
         return EXIT_CANNOT_RUN;
     }
     EXIT_OK
-}
-
-/// Colour on a terminal stderr unless `NO_COLOR` is set.
-fn stderr_color() -> bool {
-    use std::io::IsTerminal;
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }

@@ -126,3 +126,43 @@ pub enum ColorChoice {
     Always,
     Never,
 }
+
+/// A compiled set with errors cannot be simulated, tested or drawn: its errors go to stderr
+/// (human), then `error: the policy set has N errors; {refusal}`, and `Err(exit_code)`.
+pub(crate) fn refuse_errors(
+    compiled: crate::Compiled,
+    refusal: &str,
+    exit_code: u8,
+) -> Result<crate::Compiled, u8> {
+    use crate::diagnostic::render::{self, Format, RenderOptions};
+    use std::io::IsTerminal;
+    let errors: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if errors.is_empty() {
+        return Ok(compiled);
+    }
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stderr().is_terminal();
+    let options = RenderOptions {
+        color,
+        files_checked: compiled.sources.len(),
+    };
+    let mut stderr = std::io::stderr().lock();
+    let _ = render::render(
+        Format::Human,
+        &errors,
+        &compiled.sources,
+        &options,
+        &mut stderr,
+    );
+    eprintln!(
+        "error: the policy set has {} error{}; {refusal}",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    Err(exit_code)
+}

@@ -3,7 +3,6 @@
 
 use super::{EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load};
 use crate::Compiled;
-use crate::diagnostic::render::{self, Format, RenderOptions};
 use crate::eval::suite::{TestResult, run_all};
 use crate::eval::{Explained, rule_name};
 use crate::model::RuleOwner;
@@ -42,32 +41,14 @@ pub fn run(args: &TestArgs) -> u8 {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
-    let compiled = crate::compile(sources);
-    let errors: Vec<_> = compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
-        let options = RenderOptions {
-            color: false,
-            files_checked: compiled.sources.len(),
-        };
-        let _ = render::render(
-            Format::Human,
-            &errors,
-            &compiled.sources,
-            &options,
-            &mut io::stderr().lock(),
-        );
-        eprintln!(
-            "error: the policy set has {} error{}, so its tests cannot run",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" }
-        );
-        return EXIT_CANNOT_RUN;
-    }
+    let compiled = match super::refuse_errors(
+        crate::compile(sources),
+        "its tests cannot run",
+        EXIT_CANNOT_RUN,
+    ) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
     let results = run_all(&compiled);
     let failed = results.iter().filter(|r| !r.passed()).count();
     let coverage = args.coverage.then(|| coverage(&compiled, &results));

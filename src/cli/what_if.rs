@@ -75,11 +75,14 @@ pub fn run(args: &WhatIfArgs) -> u8 {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
-    let compiled = crate::compile(sources);
-    if compiled.diagnostics.iter().any(|d| d.is_error()) {
-        eprintln!("error: the policy set has errors; run `policyc check` first");
-        return EXIT_CANNOT_RUN;
-    }
+    let compiled = match super::refuse_errors(
+        crate::compile(sources),
+        "fix them (`policyc check`) before asking what a change would do",
+        EXIT_CANNOT_RUN,
+    ) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
     let (change, label) = match resolve(&compiled, &args.change) {
         Ok(found) => found,
         Err(message) => {

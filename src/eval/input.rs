@@ -305,8 +305,8 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::source::{SourceFile, Sources};
     use crate::model::{Platform, Risk};
+    use crate::source::{SourceFile, Sources};
     use serde_json::json;
 
     const SET: &str = "org acme {\n  engine identity\n  features [third_party_claims_sharing]\n}\n\
