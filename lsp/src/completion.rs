@@ -16,18 +16,7 @@ use policyc::model::values::{
 };
 use policyc::model::{Model, PossessionConstraint};
 
-const ITEMS: &[&str] = &[
-    "org",
-    "group",
-    "zone",
-    "app",
-    "authenticator",
-    "idp",
-    "route",
-    "session_policy",
-    "policy",
-    "test",
-];
+use policyc::syntax::ITEM_KEYWORDS as ITEMS;
 const ORG_SETTINGS: &[&str] = &["engine", "features"];
 const AUTHENTICATOR_SETTINGS: &[&str] = &["methods", "status", "enrollment", "used_for"];
 const IDP_SETTINGS: &[&str] = &[

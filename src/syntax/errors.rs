@@ -1,7 +1,7 @@
 //! pest errors → `syntax` diagnostics in plain words, with hints for the usual mistakes.
 
 use super::expected::{describe, join};
-use super::parser::Rule;
+use super::parser::{Rule, is_item};
 use crate::diagnostic::{Code, Diagnostic, Fix};
 use crate::source::{FileId, Loc, Span};
 use pest::error::{Error, ErrorVariant, InputLocation};
@@ -112,29 +112,23 @@ fn expected_at(err: &Error<Rule>) -> Vec<&'static str> {
     let ErrorVariant::ParsingError { positives, .. } = &err.variant else {
         return Vec::new();
     };
+    // Where an item may start: an item rule, its keyword, or the end of the file.
     let is_item_start = |r: &Rule| {
-        matches!(
-            r,
-            Rule::org
-                | Rule::declaration
-                | Rule::authenticator
-                | Rule::idp
-                | Rule::route
-                | Rule::session_policy
-                | Rule::policy
-                | Rule::test
-                | Rule::kw_org
-                | Rule::kw_group
-                | Rule::kw_zone
-                | Rule::kw_app
-                | Rule::kw_authenticator
-                | Rule::kw_idp
-                | Rule::kw_route
-                | Rule::kw_session_policy
-                | Rule::kw_policy
-                | Rule::kw_test
-                | Rule::EOI
-        )
+        is_item(*r)
+            || matches!(
+                r,
+                Rule::kw_org
+                    | Rule::kw_group
+                    | Rule::kw_zone
+                    | Rule::kw_app
+                    | Rule::kw_authenticator
+                    | Rule::kw_idp
+                    | Rule::kw_route
+                    | Rule::kw_session_policy
+                    | Rule::kw_policy
+                    | Rule::kw_test
+                    | Rule::EOI
+            )
     };
     let mut expected = Vec::new();
     for rule in positives {

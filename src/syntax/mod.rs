@@ -9,6 +9,20 @@ mod split;
 
 pub use parser::parse;
 
+/// The keywords that start a top-level item.
+pub const ITEM_KEYWORDS: &[&str] = &[
+    "org",
+    "group",
+    "zone",
+    "app",
+    "authenticator",
+    "idp",
+    "route",
+    "session_policy",
+    "policy",
+    "test",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

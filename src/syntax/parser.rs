@@ -45,7 +45,7 @@ pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
     (SourceFileAst { items, unparsed }, lower.diagnostics)
 }
 
-fn is_item(rule: Rule) -> bool {
+pub(super) fn is_item(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::org

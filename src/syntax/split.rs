@@ -4,22 +4,10 @@
 //! [`starts_item`]) lets every other item parse. The cut never changes what a correct file means: each chunk is parsed with the same
 //! `file` rule, so a chunk may hold several items.
 
+use super::ITEM_KEYWORDS;
 use super::ast::{Ident, UnparsedItem};
 use crate::source::Span;
 use std::ops::Range;
-
-const ITEM_KEYWORDS: &[&str] = &[
-    "org",
-    "group",
-    "zone",
-    "app",
-    "authenticator",
-    "idp",
-    "route",
-    "session_policy",
-    "policy",
-    "test",
-];
 
 /// Item keywords that never appear inside a block: at column 0 they start a new item even while
 /// a `{` is still open, so a missing `}` costs one item, not the rest of the file.
