@@ -1,0 +1,416 @@
+//! Differential test: `policyc::evaluate` (bitset tables, a one-word prefilter, local methods
+//! grouped into classes, combinations by Gosper's hack) against a reference interpreter written
+//! the slow, obvious way over the model (conditions read from the model, every subset of local
+//! methods tried). The two share only `graph::proof`, the rules for what a proof is worth,
+//! which tests/eval_semantics.rs checks row by row against DOMAIN.md. Fixed seed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use policyc::eval::{Claims, Outcome, SignIn, User, evaluate};
+use policyc::graph::proof::{self, State, satisfies};
+use policyc::graph::tables::{Action, Bits, Need, ReqKind, method_bit, methods_of};
+use policyc::model::{
+    AppId, ConditionTest, DeviceState, GroupId, Model, Platform, Risk, RuleOwner, Status, ZoneId,
+};
+use policyc::source::{SourceFile, Sources};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+const GROUPS: usize = 4;
+const ZONES: usize = 3;
+const APPS: usize = 2;
+
+const CONDITIONS: &[&str] = &[
+    "group in [g0]",
+    "group in [g1, g2]",
+    "group not in [g3]",
+    "zone in [z0]",
+    "zone not in [z1, z2]",
+    "risk in [high]",
+    "risk not in [low]",
+    "platform in [ios, macos]",
+    "device managed",
+    "device registered",
+    "domain in [\"a.example\"]",
+];
+const REQUIREMENTS: &[&str] = &[
+    "require password",
+    "require 1 factor_type",
+    "require password + 1 factor_type",
+    "require 2 factor_types",
+    "require 2 factor_types\n    possession [phishing_resistant]",
+    "require 2 factor_types\n    possession [device_bound, exclude_phone_email]",
+    "require 1 factor_type\n    possession [hardware_protected]",
+    "require 2 factor_types\n    methods except [phone.sms]",
+    "require password + 1 factor_type\n    methods only [password, okta_verify.push, webauthn]",
+    "require chain [[password, okta_verify.push], [webauthn]]",
+    "deny",
+];
+const SESSION: &[&str] = &[
+    "require password",
+    "require any_factor",
+    "require mfa",
+    "deny",
+];
+const AUTHENTICATORS: &[&str] = &[
+    "authenticator password",
+    "authenticator okta_verify { methods [push, fastpass] }",
+    "authenticator webauthn { status inactive }",
+    "authenticator webauthn",
+    "authenticator phone { methods [sms] }",
+    "authenticator email { enrollment disabled }",
+    "authenticator security_question { used_for mfa }",
+];
+const IDPS: &[&str] = &[
+    "idp okta { kind okta_oidc  trust_claims true  asserts [password, okta_verify.push, webauthn] }",
+    "idp entra { kind oidc  trust_claims true  asserts [pwd, otp, phr, face, mfa] }",
+    "idp adfs { kind saml  trust_claims true  status inactive  asserts [pwd, sms, hwk] }",
+    "idp legacy { kind okta_saml  engine classic  trust_claims true  asserts [pwd, mfa] }",
+    "idp untrusted { kind oidc  trust_claims false  asserts [pwd, hwk] }",
+];
+const CLAIMS: &[(&str, &[&str])] = &[
+    ("okta", &["password", "webauthn"]),
+    ("okta", &["pwd"]),
+    ("entra", &["pwd", "otp"]),
+    ("entra", &["phr", "face"]),
+    ("entra", &["mfa"]),
+    ("adfs", &["pwd", "hwk"]),
+    ("legacy", &["pwd", "mfa"]),
+    ("untrusted", &["pwd", "hwk"]),
+];
+
+#[derive(Debug, Clone)]
+struct Case {
+    authenticators: u32,
+    idps: u32,
+    routes: Vec<(usize, usize)>,
+    session: Vec<(u32, usize)>,
+    rules: Vec<(u32, usize)>,
+    user: (u32, usize, usize, usize, u8, bool),
+    claims: Option<usize>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let rule = (any::<u32>(), 0..REQUIREMENTS.len());
+    (
+        any::<u32>(),
+        any::<u32>(),
+        prop::collection::vec((0..CONDITIONS.len(), 0..IDPS.len()), 0..3),
+        prop::collection::vec((any::<u32>(), 0..SESSION.len()), 0..3),
+        prop::collection::vec(rule, 1..6),
+        (
+            any::<u32>(),
+            0..=ZONES,
+            0..4usize,
+            0..5usize,
+            0u8..4,
+            any::<bool>(),
+        ),
+        prop::option::of(0..CLAIMS.len()),
+    )
+        .prop_map(
+            |(authenticators, idps, routes, session, rules, user, claims)| Case {
+                authenticators,
+                idps,
+                routes,
+                session,
+                rules,
+                user,
+                claims,
+            },
+        )
+}
+
+/// The conditions whose bits are set, `and`-ed (at most two, to keep rules reachable).
+fn when(mask: u32) -> String {
+    let chosen: Vec<&str> = (0..CONDITIONS.len())
+        .filter(|i| mask & (1 << i) != 0)
+        .take(2)
+        .map(|i| CONDITIONS[i])
+        .collect();
+    if chosen.is_empty() {
+        String::new()
+    } else {
+        format!("\n    when {}", chosen.join(" and "))
+    }
+}
+
+fn text(c: &Case) -> String {
+    let mut t = String::from(
+        "org o { features [okta_to_okta_claims_sharing, third_party_claims_sharing] }\n",
+    );
+    for g in 0..GROUPS {
+        t.push_str(&format!("group g{g}\n"));
+    }
+    for z in 0..ZONES {
+        t.push_str(&format!("zone z{z}\n"));
+    }
+    for a in 0..APPS {
+        t.push_str(&format!("app a{a}\n"));
+    }
+    let mut kinds = Vec::new();
+    for (i, a) in AUTHENTICATORS.iter().enumerate() {
+        let kind = a.split_whitespace().nth(1).unwrap();
+        if c.authenticators & (1 << i) != 0 && !kinds.contains(&kind) {
+            kinds.push(kind);
+            t.push_str(&format!("{a}\n"));
+        }
+    }
+    for (i, idp) in IDPS.iter().enumerate() {
+        // Every IdP named by the claims is declared; others at random.
+        if c.idps & (1 << i) != 0
+            || c.claims
+                .is_some_and(|k| IDPS[i].contains(&format!("idp {} ", CLAIMS[k].0)))
+        {
+            t.push_str(&format!("{idp}\n"));
+        }
+    }
+    let declared: Vec<&str> = IDPS
+        .iter()
+        .filter(|i| t.contains(*i))
+        .map(|i| i.split_whitespace().nth(1).unwrap())
+        .collect();
+    for (n, (cond, to)) in c.routes.iter().enumerate() {
+        let to = declared.get(*to % declared.len().max(1));
+        let Some(to) = to else { continue };
+        let cond = CONDITIONS[*cond];
+        // Routes accept domain, group, zone and app conditions only.
+        if cond.starts_with("risk") || cond.starts_with("platform") || cond.starts_with("device") {
+            continue;
+        }
+        t.push_str(&format!("route r{n} {{\n  when {cond}\n  to {to}\n}}\n"));
+    }
+    if !c.session.is_empty() {
+        t.push_str("session_policy s {\n");
+        for (n, (mask, req)) in c.session.iter().enumerate() {
+            t.push_str(&format!(
+                "  rule s{n} {{{}\n    {}\n  }}\n",
+                when(*mask),
+                SESSION[*req]
+            ));
+        }
+        t.push_str("}\n");
+    }
+    t.push_str("policy p {\n  apps [a0]\n");
+    for (n, (mask, req)) in c.rules.iter().enumerate() {
+        t.push_str(&format!(
+            "  rule r{n} {{{}\n    {}\n  }}\n",
+            when(*mask),
+            REQUIREMENTS[*req]
+        ));
+    }
+    t.push_str("}\n");
+    t
+}
+
+fn user(c: &Case) -> User {
+    let (groups, zone, risk, platform, device, domain) = c.user;
+    User {
+        groups: Bits::from_ids((0..GROUPS as u32).filter(|g| groups & (1 << g) != 0)),
+        zone: (zone < ZONES).then_some(ZoneId(zone as u32)),
+        risk: [None, Some(Risk::Low), Some(Risk::Medium), Some(Risk::High)][risk],
+        platform: [
+            None,
+            Some(Platform::Ios),
+            Some(Platform::Android),
+            Some(Platform::Macos),
+            Some(Platform::Windows),
+        ][platform],
+        domain: domain.then(|| "a.example".to_owned()),
+        device_registered: device & 1 != 0,
+        device_managed: device & 2 != 0,
+    }
+}
+
+// --- the reference interpreter ------------------------------------------------------------------
+
+fn holds(test: &ConditionTest, app: AppId, u: &User) -> bool {
+    let has_group = |g: &GroupId| u.groups.contains(g.0);
+    match test {
+        ConditionTest::Group { negated, groups } => groups.iter().any(has_group) != *negated,
+        ConditionTest::Zone { negated, zones } => {
+            u.zone.is_some_and(|z| zones.contains(&z)) != *negated
+        }
+        ConditionTest::App { negated, apps } => apps.contains(&app) != *negated,
+        ConditionTest::Risk { negated, levels } => {
+            u.risk.is_some_and(|r| levels.contains(&r)) != *negated
+        }
+        ConditionTest::Platform { negated, platforms } => {
+            u.platform.is_some_and(|p| platforms.contains(&p)) != *negated
+        }
+        ConditionTest::Domain { negated, domains } => {
+            u.domain.as_ref().is_some_and(|d| domains.contains(d)) != *negated
+        }
+        ConditionTest::Device(DeviceState::Registered) => u.device_registered,
+        ConditionTest::Device(DeviceState::Managed) => u.device_managed,
+    }
+}
+
+/// The index (in `Model::rules()` order) of the first rule of `owner`'s kind whose conditions
+/// hold.
+fn first_rule(model: &Model, session: bool, app: AppId, u: &User) -> Option<usize> {
+    let policy = model.policy_of_app(app).map(|(p, _)| p);
+    model.rules().enumerate().find_map(|(i, (owner, rule))| {
+        let mine = match owner {
+            RuleOwner::Session(_) => session,
+            RuleOwner::App(p) => !session && Some(p) == policy,
+        };
+        (mine && rule.conditions.iter().all(|c| holds(&c.test, app, u))).then_some(i)
+    })
+}
+
+fn reference(compiled: &policyc::Compiled, s: &SignIn) -> (Outcome, u16) {
+    let model = &compiled.model;
+    let tables = &compiled.graph.tables;
+    if model.policy_of_app(s.app).is_none() {
+        return (Outcome::Deny, 0);
+    }
+    let routed = model
+        .routes
+        .iter()
+        .find(|r| r.conditions.iter().all(|c| holds(&c.test, s.app, &s.user)));
+    if routed
+        .and_then(|r| r.to)
+        .is_some_and(|(idp, _)| model.idp(idp).is_some_and(|i| i.status != Status::Active))
+    {
+        return (Outcome::Deny, 0);
+    }
+    if let Some(c) = &s.claims
+        && model.idp(c.idp).is_none_or(|i| i.status != Status::Active)
+    {
+        return (Outcome::Deny, 0);
+    }
+    let need = |r: usize| match tables.rules.get(r).map(|t| &t.action) {
+        Some(Action::Require(need)) => Some(need.clone()),
+        _ => None,
+    };
+    let session = first_rule(model, true, s.app, &s.user);
+    if session.is_some_and(|r| need(r).is_none()) {
+        return (Outcome::Deny, 0);
+    }
+    let Some(app_rule) = first_rule(model, false, s.app, &s.user) else {
+        return (Outcome::Deny, 0);
+    };
+    let Some(app_need) = need(app_rule) else {
+        return (Outcome::Deny, 0);
+    };
+    let session_need = session.and_then(need);
+
+    let claims_for = |need: &Need, app: bool| -> State {
+        let Some(c) = &s.claims else { return 0 };
+        let Some(idp) = tables.idps.get(c.idp.index()) else {
+            return 0;
+        };
+        if !idp.trusted {
+            return proof::IDP;
+        }
+        proof::claims_state(tables, idp, need, app, &c.proofs).unwrap_or(proof::IDP)
+    };
+    let app_claims = claims_for(&app_need, true);
+    let session_claims = session_need.as_ref().map_or(0, |n| claims_for(n, false));
+
+    let usable: Vec<_> = methods_of(tables.local).collect();
+    let works = |subset: &[policyc::model::MethodId]| {
+        let session_ok = session_need.as_ref().is_none_or(|need| {
+            let state = subset.iter().fold(session_claims, |acc, m| {
+                acc | proof::Proof::local(*m).state(need)
+            });
+            satisfies(state, need)
+        });
+        let app_ok = if app_need.requirement == ReqKind::Chain {
+            let mask = subset.iter().fold(0, |acc, m| acc | method_bit(*m));
+            app_need.chains.iter().any(|c| *c != 0 && c & mask == *c)
+        } else {
+            let state = subset
+                .iter()
+                .filter(|m| app_need.filter.allows(**m))
+                .fold(app_claims, |acc, m| {
+                    acc | proof::Proof::local(*m).state(&app_need)
+                });
+            satisfies(state, &app_need)
+        };
+        session_ok && app_ok
+    };
+    // Every subset of usable local methods, smallest first.
+    for size in 0..=usable.len() {
+        let mut offered = 0u16;
+        for mask in 0u32..(1 << usable.len()) {
+            if mask.count_ones() as usize != size {
+                continue;
+            }
+            let subset: Vec<_> = usable
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, m)| *m)
+                .collect();
+            if works(&subset) {
+                offered |= subset.iter().fold(0, |acc, m| acc | method_bit(*m));
+            }
+        }
+        if size == 0 && works(&[]) {
+            return (Outcome::Allow, 0);
+        }
+        if offered != 0 {
+            return (Outcome::Challenge, offered);
+        }
+    }
+    (Outcome::Deny, 0)
+}
+
+#[test]
+fn evaluation_agrees_with_the_reference_interpreter() {
+    let config = Config {
+        cases: 1500,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]));
+    let outcomes = std::cell::Cell::new([0usize; 3]);
+    runner
+        .run(&case(), |c| {
+            let text = text(&c);
+            let mut sources = Sources::new();
+            sources.add(SourceFile::new("random.policy", text.clone()));
+            let compiled = policyc::compile(sources);
+            let errors: Vec<_> = compiled
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .collect();
+            prop_assert!(errors.is_empty(), "invalid file:\n{text}\n{errors:?}");
+            let claims = c.claims.and_then(|k| {
+                let (idp, values) = CLAIMS[k];
+                let (id, _) = compiled.model.idp_named(idp)?;
+                let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                Some(Claims::from_values(&compiled.model, id, &values))
+            });
+            for app in 0..APPS as u32 {
+                let sign_in = SignIn {
+                    app: AppId(app),
+                    user: user(&c),
+                    claims: claims.clone(),
+                };
+                let fast = evaluate(&compiled, &sign_in);
+                let slow = reference(&compiled, &sign_in);
+                prop_assert_eq!(
+                    (fast.outcome, fast.challenge),
+                    slow,
+                    "disagreement for app a{} with {:?} on:\n{}",
+                    app,
+                    sign_in.user,
+                    text
+                );
+                let mut counts = outcomes.get();
+                counts[fast.outcome as usize] += 1;
+                outcomes.set(counts);
+            }
+            Ok(())
+        })
+        .unwrap();
+    let [allow, challenge, deny] = outcomes.get();
+    assert!(
+        allow > 100 && challenge > 100 && deny > 100,
+        "allow {allow}, challenge {challenge}, deny {deny}"
+    );
+}
