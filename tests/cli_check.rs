@@ -1,52 +1,16 @@
 //! `policyc check` end to end: the real binary, its exit codes, formats and summary line.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn policyc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_policyc"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("policyc runs")
-}
+use common::{Scratch, policyc, stderr, stdout};
 
-/// A fresh folder with the given files; removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("policyc-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (path, text) in files {
-            let path = dir.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use std::path::Path;
+use std::process::Command;
 
 const ORG: &str =
     "org acme {\n  engine identity\n}\ngroup admins\napp wiki\nauthenticator password\n";
 const BROKEN: &str = "policy p {\n  apps [wiki]\n  rule r {\n    when group in [admin]\n    require password\n  }\n}\n";
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
 
 #[test]
 fn the_example_policy_set_checks_clean() {
@@ -155,7 +119,13 @@ fn sarif_and_github_formats() {
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let dir = Scratch::new("color", &[("org.policy", ORG), ("p.policy", BROKEN)]);
-    let plain = policyc(&["check"], &dir.0);
+    // Without NO_COLOR, `auto` still colours nothing: the output is not a terminal.
+    let plain = std::process::Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .arg("check")
+        .current_dir(&dir.0)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
     assert!(
         !stdout(&plain).contains('\u{1b}'),
         "not a terminal: no colour"

@@ -5,61 +5,12 @@
 #[path = "fixtures/claims/support.rs"]
 mod support;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn policyc(args: &[&str], dir: &Path) -> Output {
-    policyc_stdin(args, dir, "")
-}
+use common::{Scratch, policyc, policyc_stdin, stderr, stdout};
 
-fn policyc_stdin(args: &[&str], dir: &Path, stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("policyc runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-/// A fresh folder with the given files; removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("policyc-eval-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let scratch = Scratch(dir);
-        for (path, text) in files {
-            scratch.write(path, text);
-        }
-        scratch
-    }
-
-    fn write(&self, path: &str, text: &str) -> String {
-        let path = self.0.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 const ORG: &str = "\
 org acme {
@@ -130,14 +81,6 @@ fn set(name: &str) -> Scratch {
     let dir = Scratch::new(name, &[("org.policy", ORG), ("wiki.policy", POLICY)]);
     dir.write("keys/corp.jwks.json", &support::all_jwks());
     dir
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
 }
 
 /// The contract line without its `trace` (whose wording belongs to evaluation), checking that

@@ -1,64 +1,15 @@
 //! `policyc fmt` end to end: the real binary on scratch folders.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn policyc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_policyc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("policyc runs")
-}
+use common::{Scratch, policyc, stderr, stdout};
 
-/// A fresh folder with the given files; removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("policyc-cli-fmt-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (path, text) in files {
-            let path = dir.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        Scratch(dir)
-    }
-
-    fn read(&self, path: &str) -> String {
-        std::fs::read_to_string(self.0.join(path)).unwrap()
-    }
-
-    fn modified(&self, path: &str) -> std::time::SystemTime {
-        std::fs::metadata(self.0.join(path))
-            .unwrap()
-            .modified()
-            .unwrap()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use std::path::Path;
 
 const MESSY: &str = "org acme { engine identity  # the engine\n}\ngroup admins   app wiki\n";
 const TIDY: &str = "org acme {\n  engine identity  # the engine\n}\ngroup admins\napp wiki\n";
 const BROKEN: &str = "idp corp {\n  kind\n   issuer   \"x\"\n";
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
 
 #[test]
 fn check_lists_the_files_that_would_change_and_writes_nothing() {

@@ -2,41 +2,13 @@
 //! coverage and JUnit XML.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{Scratch, policyc, stderr, stdout};
+
 use quick_xml::Reader;
 use quick_xml::events::Event;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn policyc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_policyc"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("policyc runs")
-}
-
-/// A fresh folder with the given files; removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("policyc-test-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (path, text) in files {
-            let path = dir.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use std::path::Path;
 
 const SET: &str = "\
 org acme {
@@ -95,14 +67,6 @@ test \"contractors are let in <by mistake> & more\" {
   expect allow
 }
 ";
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
 
 #[test]
 fn all_pass_exit_0() {
