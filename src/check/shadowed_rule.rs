@@ -1,7 +1,8 @@
 //! `shadowed-rule`.
 //!
-//! **What it does:** finds rules that never apply because an earlier rule of the same policy (app
-//! sign-on or global session) matches everyone they would match: every condition of the earlier
+//! **What it does:** finds rules that never apply because an earlier rule of the same app
+//! sign-on policy, or an earlier global session rule (the session policies are tried as one
+//! list), matches everyone they would match: every condition of the earlier
 //! rule is implied by some condition of the later one, and a rule without conditions matches
 //! everyone. Implication is decided per condition: `group in [admins]` implies
 //! `group in [admins, staff]`, `group not in [admins, staff]` implies `group not in [admins]`,
@@ -19,6 +20,7 @@
 
 use super::{Check, Context};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::model::RuleOwner;
 use crate::model::{ConditionTest, Rule};
 
 pub(super) const CHECK: Check = Check {
@@ -28,13 +30,19 @@ pub(super) const CHECK: Check = Check {
 
 fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    // `cx.rules` lists each policy's rules contiguously and in order.
+    // `cx.rules` lists each policy's rules contiguously and in order. The global session
+    // policies are tried as one list (session rules come first, in file order), so their rules
+    // are compared across policies; app policies each on their own.
+    let same_list = |a: RuleOwner, b: RuleOwner| match (a, b) {
+        (RuleOwner::Session(_), RuleOwner::Session(_)) => true,
+        _ => a == b,
+    };
     let mut start = 0;
     while start < cx.rules.len() {
         let owner = cx.rules[start].0;
         let end = cx.rules[start..]
             .iter()
-            .position(|(o, _)| *o != owner)
+            .position(|(o, _)| !same_list(*o, owner))
             .map_or(cx.rules.len(), |n| start + n);
         for j in start + 1..end {
             let later = cx.rules[j].1;
