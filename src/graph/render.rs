@@ -678,69 +678,56 @@ fn amr_label(amr: Amr, protocol: Protocol) -> String {
 /// escaped; `&`, `<` and `>` become entities, which Graphviz decodes in every label, so text
 /// such as `&amp;` or `<b>` in a name prints as written.
 fn dot_label(lines: &[String]) -> String {
-    let mut out = String::new();
-    for (i, line) in lines.iter().enumerate() {
-        if i > 0 {
-            out.push_str("\\n");
-        }
-        for ch in line.chars() {
-            match ch {
-                '\\' => out.push_str("\\\\"),
-                '"' => out.push_str("\\\""),
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '\n' => out.push_str("\\n"),
-                '\r' => {}
-                _ => out.push(ch),
-            }
-        }
-    }
-    out
+    escape_lines(lines, "\\n", |ch| match ch {
+        '\\' => Some("\\\\"),
+        '"' => Some("\\\""),
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        _ => None,
+    })
 }
 
 /// The text of a Graphviz HTML-like label: `&`, `<`, `>` and `"` as entities, lines joined
 /// with breaks (the cell aligns them).
 fn html_label(lines: &[String]) -> String {
-    let mut out = String::new();
-    for (i, line) in lines.iter().enumerate() {
-        if i > 0 {
-            out.push_str("<br/>");
-        }
-        for ch in line.chars() {
-            match ch {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\n' => out.push_str("<br/>"),
-                '\r' => {}
-                _ => out.push(ch),
-            }
-        }
-    }
-    out
+    escape_lines(lines, "<br/>", |ch| match ch {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        _ => None,
+    })
 }
 
 /// A Mermaid label, to be put between `"`: lines joined with `<br/>`, and the characters
 /// Mermaid would read (quotes, `#`, `<`, `>`, `&`, backticks) written as its `#...;` entities.
 fn mermaid_label(lines: &[String]) -> String {
+    escape_lines(lines, "<br/>", |ch| match ch {
+        '"' => Some("#quot;"),
+        '#' => Some("#35;"),
+        '<' => Some("#lt;"),
+        '>' => Some("#gt;"),
+        '&' => Some("#amp;"),
+        '`' => Some("#96;"),
+        _ => None,
+    })
+}
+
+/// Lines joined with `break_with`, each character replaced as `escape` says; a newline inside a
+/// line breaks it too, and a carriage return is dropped. The one loop behind every label format.
+fn escape_lines(lines: &[String], break_with: &str, escape: fn(char) -> Option<&'static str>) -> String {
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
-            out.push_str("<br/>");
+            out.push_str(break_with);
         }
         for ch in line.chars() {
-            match ch {
-                '"' => out.push_str("#quot;"),
-                '#' => out.push_str("#35;"),
-                '<' => out.push_str("#lt;"),
-                '>' => out.push_str("#gt;"),
-                '&' => out.push_str("#amp;"),
-                '`' => out.push_str("#96;"),
-                '\n' => out.push_str("<br/>"),
-                '\r' => {}
-                _ => out.push(ch),
+            match (ch, escape(ch)) {
+                ('\n', _) => out.push_str(break_with),
+                ('\r', _) => {}
+                (_, Some(replacement)) => out.push_str(replacement),
+                (_, None) => out.push(ch),
             }
         }
     }
