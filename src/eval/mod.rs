@@ -677,12 +677,15 @@ pub fn method_names(mask: MethodMask) -> Vec<String> {
     methods_of(mask).map(|m| m.info().name()).collect()
 }
 
+/// The rule at `index` of the graph's rule tables, found through its owner and position (a
+/// walk of `Model::rules()` would cost a pass over every rule, on every batch line).
+pub fn rule_at(compiled: &Compiled, index: usize) -> Option<&crate::model::Rule> {
+    let table = compiled.graph.tables.rules.get(index)?;
+    compiled.model.rule(table.owner, table.index as usize)
+}
+
 pub fn rule_name(compiled: &Compiled, index: usize) -> String {
-    compiled
-        .model
-        .rules()
-        .nth(index)
-        .map_or_else(|| "?".to_owned(), |(_, r)| r.name.clone())
+    rule_at(compiled, index).map_or_else(|| "?".to_owned(), |r| r.name.clone())
 }
 
 /// "session policy `default`, rule `everyone`" or "policy `sso`, rule `admins`".
@@ -717,11 +720,8 @@ fn idp_name(compiled: &Compiled, i: IdpId) -> String {
 }
 
 fn condition_text(compiled: &Compiled, rule: usize, condition: usize) -> String {
-    compiled
-        .model
-        .rules()
-        .nth(rule)
-        .and_then(|(_, r)| r.conditions.get(condition))
+    rule_at(compiled, rule)
+        .and_then(|r| r.conditions.get(condition))
         .map_or_else(
             || "?".to_owned(),
             |c| compiled.sources.slice(c.loc).to_owned(),

@@ -716,7 +716,11 @@ fn mermaid_label(lines: &[String]) -> String {
 
 /// Lines joined with `break_with`, each character replaced as `escape` says; a newline inside a
 /// line breaks it too, and a carriage return is dropped. The one loop behind every label format.
-fn escape_lines(lines: &[String], break_with: &str, escape: fn(char) -> Option<&'static str>) -> String {
+fn escape_lines(
+    lines: &[String],
+    break_with: &str,
+    escape: fn(char) -> Option<&'static str>,
+) -> String {
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {

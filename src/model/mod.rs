@@ -89,6 +89,14 @@ impl Model {
         self.org.as_ref().map(|o| o.features).unwrap_or_default()
     }
 
+    /// The `index`-th rule of the policy `owner`.
+    pub fn rule(&self, owner: RuleOwner, index: usize) -> Option<&Rule> {
+        match owner {
+            RuleOwner::Session(p) => self.session_policies.get(p as usize)?.rules.get(index),
+            RuleOwner::App(p) => self.policies.get(p.index())?.rules.get(index),
+        }
+    }
+
     /// Every rule, session rules first, with the policy it belongs to.
     pub fn rules(&self) -> impl Iterator<Item = (RuleOwner, &Rule)> {
         let session = self
