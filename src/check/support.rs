@@ -373,11 +373,11 @@ pub fn missing(state: State, need: &Need) -> String {
         format!("only {}", factor_names.join(" and "))
     };
     if need.constrained && state & COMPLIANT_POSSESSION == 0 {
-        let described = crate::graph::proof::describe_need(need);
-        let constraint = described
-            .split_once(" with a ")
-            .map_or("constrained possession factor", |(_, c)| c);
-        return format!("no {constraint}");
+        let factor = proof::describe_constraints(need);
+        return format!(
+            "no {}",
+            factor.as_deref().unwrap_or("constrained possession factor")
+        );
     }
     match need.requirement {
         ReqKind::Password => "no password and no IdP sign-in".to_owned(),

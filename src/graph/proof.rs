@@ -251,6 +251,15 @@ pub fn describe_need(need: &Need) -> String {
         ReqKind::AnyFactor => "any factor",
         ReqKind::Mfa => "MFA",
     };
+    match describe_constraints(need) {
+        Some(factor) => format!("{base} with a {factor}"),
+        None => base.to_owned(),
+    }
+}
+
+/// The possession factor a rule's constraints ask for, in words ("phishing-resistant possession
+/// factor"); `None` without constraints.
+pub fn describe_constraints(need: &Need) -> Option<String> {
     let mut constraints: Vec<String> = need
         .required
         .iter()
@@ -259,11 +268,7 @@ pub fn describe_need(need: &Need) -> String {
     if need.exclude_phone_email {
         constraints.push("non-phone, non-email".to_owned());
     }
-    if constraints.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base} with a {} possession factor", constraints.join(", "))
-    }
+    (!constraints.is_empty()).then(|| format!("{} possession factor", constraints.join(", ")))
 }
 
 #[cfg(test)]
