@@ -147,7 +147,7 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         if governed.is_empty() {
             continue;
         }
-        let with_feature = scenario(model, with_on(features, feature), &[]);
+        let with_feature = scenario(model, features.with(feature), &[]);
         let broken = broken_rules(cx, &with_feature, &now);
         let (refuse, okta_refuses) = verdict(cx, &broken, okta_refuses);
         if !refuse {
@@ -185,14 +185,6 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         out.push(d.with_help(help));
     }
     out
-}
-
-fn with_on(mut features: crate::model::Features, feature: Feature) -> crate::model::Features {
-    match feature {
-        Feature::OktaToOktaClaimsSharing => features.okta_to_okta_claims_sharing = true,
-        Feature::ThirdPartyClaimsSharing => features.third_party_claims_sharing = true,
-    }
-    features
 }
 
 /// Rules satisfiable with the IdPs of `before` and not with those of `after`.

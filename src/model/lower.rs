@@ -528,14 +528,7 @@ impl Lowerer {
                         let Some(feature) = self.choice(name, "feature", FEATURES) else {
                             continue;
                         };
-                        match feature {
-                            Feature::OktaToOktaClaimsSharing => {
-                                out.features.okta_to_okta_claims_sharing = true
-                            }
-                            Feature::ThirdPartyClaimsSharing => {
-                                out.features.third_party_claims_sharing = true
-                            }
-                        }
+                        out.features = out.features.with(feature);
                         out.feature_locs.push((feature, self.loc(name.span)));
                     }
                 }

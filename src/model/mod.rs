@@ -153,10 +153,18 @@ impl Features {
         }
     }
 
-    pub fn without(mut self, feature: Feature) -> Features {
+    pub fn without(self, feature: Feature) -> Features {
+        self.set(feature, false)
+    }
+
+    pub fn with(self, feature: Feature) -> Features {
+        self.set(feature, true)
+    }
+
+    fn set(mut self, feature: Feature, on: bool) -> Features {
         match feature {
-            Feature::OktaToOktaClaimsSharing => self.okta_to_okta_claims_sharing = false,
-            Feature::ThirdPartyClaimsSharing => self.third_party_claims_sharing = false,
+            Feature::OktaToOktaClaimsSharing => self.okta_to_okta_claims_sharing = on,
+            Feature::ThirdPartyClaimsSharing => self.third_party_claims_sharing = on,
         }
         self
     }
