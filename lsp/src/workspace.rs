@@ -298,7 +298,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
             continue;
         };
         if meta.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
+            if !policyc::cli::load::skips_folder(&name) {
                 walk(&path, out, depth + 1);
             }
         } else if name.ends_with(".policy") {

@@ -7,6 +7,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Whether a policy set's folder walk skips a folder of this name: hidden folders (`.git`),
+/// build output and dependencies. `check`, `watch`, `--compare-rev` and the language server all
+/// read a policy set through this one rule.
+pub fn skips_folder(name: &str) -> bool {
+    (name.starts_with('.') && name != "." && name != "..")
+        || name == "target"
+        || name == "node_modules"
+}
+
 /// Policy files larger than this are refused: a policy set is text written by people.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -84,7 +93,7 @@ fn walk(dir: &Path, files: &mut BTreeSet<PathBuf>) -> Result<(), LoadError> {
             continue;
         };
         if meta.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
+            if !skips_folder(&name) {
                 walk(&path, files)?;
             }
         } else if name.ends_with(".policy") {
@@ -175,10 +184,9 @@ pub fn sources_at_rev(rev: &str, paths: &[PathBuf]) -> Result<Sources, String> {
         .collect();
     let mut sources = Sources::new();
     for name in String::from_utf8_lossy(&listed).lines() {
-        let hidden = Path::new(name).components().any(|c| {
-            let c = c.as_os_str().to_string_lossy();
-            c.starts_with('.') && c != "." && c != ".." || c == "target" || c == "node_modules"
-        });
+        let hidden = Path::new(name)
+            .components()
+            .any(|c| skips_folder(&c.as_os_str().to_string_lossy()));
         if !(name.ends_with(".policy") && !hidden || explicit.iter().any(|e| e == name)) {
             continue;
         }

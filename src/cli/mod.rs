@@ -6,7 +6,7 @@ pub mod claims;
 pub mod eval;
 pub mod fmt;
 pub mod graph;
-mod load;
+pub mod load;
 pub mod lsp;
 pub mod test;
 pub mod watch;

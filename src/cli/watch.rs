@@ -41,8 +41,6 @@ const MAX_DELAY: Duration = Duration::from_secs(1);
 const SEPARATOR: &str = "----- policyc watch: re-checking after a change -----";
 /// Clears a terminal and puts the cursor at the top left.
 const CLEAR: &str = "\x1b[2J\x1b[H";
-/// Folders neither `load` nor the watch look into (besides hidden ones).
-const SKIPPED_FOLDERS: &[&str] = &["target", "node_modules"];
 
 /// What one watch looks at and how it draws.
 #[derive(Debug, Clone)]
@@ -272,7 +270,7 @@ impl Config {
             Root::Folder(dir) => path.strip_prefix(dir).is_ok_and(|rest| {
                 rest.components().all(|c| {
                     let name = c.as_os_str().to_string_lossy();
-                    !name.starts_with('.') && !SKIPPED_FOLDERS.contains(&name.as_ref())
+                    !super::load::skips_folder(&name)
                 })
             }),
         })
@@ -308,7 +306,7 @@ fn watch_tree(watcher: &mut dyn Watcher, dir: &Path) -> notify::Result<()> {
         let name = name.to_string_lossy();
         // `file_type` does not follow symlinks, so a link loop cannot hang the watch.
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && !name.starts_with('.') && !SKIPPED_FOLDERS.contains(&name.as_ref()) {
+        if is_dir && !super::load::skips_folder(&name) {
             // A subfolder that cannot be watched is left out rather than ending the watch.
             let _ = watch_tree(watcher, &entry.path());
         }
