@@ -90,7 +90,10 @@ impl Analysis {
             sources.add(SourceFile::new(f.name, f.text));
         }
         let compiled = policyc::compile(sources);
-        let diagnostics = policyc::check(&compiled, &Default::default());
+        // The check builds the satisfiability engine anyway: keep it for hover.
+        let (diagnostics, built) =
+            policyc::check::check_with_support(&compiled, &Default::default());
+        let support = built.map_or_else(OnceLock::new, OnceLock::from);
         Analysis {
             generation: snapshot.generation,
             compiled,
@@ -98,7 +101,7 @@ impl Analysis {
             files,
             refused,
             index: OnceLock::new(),
-            support: OnceLock::new(),
+            support,
         }
     }
 

@@ -125,13 +125,24 @@ pub static CHECKS: &[Check] = &[
 /// every check's, sorted by file and position. Checks need a resolved `org`; without one only
 /// the compiler's diagnostics are returned (`missing-org` among them).
 pub fn check(compiled: &Compiled, options: &CheckOptions) -> Vec<Diagnostic> {
+    check_with_support(compiled, options).0
+}
+
+/// [`check`], also handing back the satisfiability engine's result it computed (`None` without
+/// an `org`), for callers that go on to ask it about rules (the language server's hover).
+pub fn check_with_support(
+    compiled: &Compiled,
+    options: &CheckOptions,
+) -> (Vec<Diagnostic>, Option<Support>) {
     let mut diagnostics = compiled.diagnostics.clone();
+    let mut support = None;
     if compiled.model.org.is_some() {
         let cx = Context::new(compiled, options);
         for check in CHECKS {
             diagnostics.extend((check.run)(&cx));
         }
+        support = Some(cx.support);
     }
     diagnostic::sort(&mut diagnostics);
-    diagnostics
+    (diagnostics, support)
 }
