@@ -603,34 +603,30 @@ fn describe_trust(compiled: &Compiled, c: &Claims) -> String {
 }
 
 fn reasons(compiled: &Compiled, s: &SignIn, d: &Decision) -> Vec<String> {
-    let rule = d.rule.map(|r| rule_name(compiled, r));
-    let policy = d.policy.map(|p| policy_name(compiled, p));
-    let claims = d.claims.map(|c| (idp_name(compiled, c.idp), c));
+    let policy = d
+        .policy
+        .map(|p| policy_name(compiled, p))
+        .unwrap_or_default();
+    // "rule `r` of policy `p`": the subject of most reasons.
+    let rule = format!(
+        "rule `{}` of policy `{policy}`",
+        d.rule.map(|r| rule_name(compiled, r)).unwrap_or_default()
+    );
+    let idp = d
+        .claims
+        .map(|c| idp_name(compiled, c.idp))
+        .unwrap_or_default();
     let line = match d.reason {
-        Reason::Satisfied => match &claims {
-            Some((idp, c)) if c.used => format!(
-                "rule `{}` of policy `{}` is satisfied by the claims from `{idp}`",
-                rule.unwrap_or_default(),
-                policy.unwrap_or_default()
-            ),
-            Some((idp, _)) => format!(
-                "rule `{}` of policy `{}` is satisfied by the sign-in at `{idp}`",
-                rule.unwrap_or_default(),
-                policy.unwrap_or_default()
-            ),
+        Reason::Satisfied => match d.claims {
+            Some(c) if c.used => format!("{rule} is satisfied by the claims from `{idp}`"),
+            Some(_) => format!("{rule} is satisfied by the sign-in at `{idp}`"),
             None => "satisfied".to_owned(),
         },
         Reason::NeedsLocal => format!(
-            "rule `{}` of policy `{}` needs local authentication: {}",
-            rule.unwrap_or_default(),
-            policy.unwrap_or_default(),
+            "{rule} needs local authentication: {}",
             method_names(d.challenge).join(", ")
         ),
-        Reason::DenyRule => format!(
-            "rule `{}` of policy `{}` denies access",
-            rule.unwrap_or_default(),
-            policy.unwrap_or_default()
-        ),
+        Reason::DenyRule => format!("{rule} denies access"),
         Reason::SessionDenyRule => format!(
             "global session policy rule `{}` denies access",
             d.session_rule
@@ -645,16 +641,8 @@ fn reasons(compiled: &Compiled, s: &SignIn, d: &Decision) -> Vec<String> {
                 .get(s.app.index())
                 .map_or("?", |a| a.name.as_str())
         ),
-        Reason::NoRule => {
-            format!(
-                "no rule of policy `{}` applies to this user",
-                policy.unwrap_or_default()
-            )
-        }
-        Reason::IdpInactive => format!(
-            "IdP `{}` is inactive",
-            claims.as_ref().map(|(n, _)| n.clone()).unwrap_or_default()
-        ),
+        Reason::NoRule => format!("no rule of policy `{policy}` applies to this user"),
+        Reason::IdpInactive => format!("IdP `{idp}` is inactive"),
         Reason::RouteToInactiveIdp(r) => format!(
             "routing rule `{}` sends this user to an inactive IdP",
             compiled
@@ -664,9 +652,7 @@ fn reasons(compiled: &Compiled, s: &SignIn, d: &Decision) -> Vec<String> {
                 .map_or("?", |r| r.name.as_str())
         ),
         Reason::CannotComplete => format!(
-            "rule `{}` of policy `{}` cannot be completed: no usable local authenticator provides what is missing",
-            rule.unwrap_or_default(),
-            policy.unwrap_or_default()
+            "{rule} cannot be completed: no usable local authenticator provides what is missing"
         ),
     };
     vec![line]
