@@ -27,6 +27,8 @@ const KINDS: &[(&str, &[&str])] = &[
 const AMR: &[&str] = &[
     "pwd", "kba", "sms", "otp", "swk", "hwk", "phr", "face", "fpt", "mfa", "zzz",
 ];
+/// An Okta org's authenticators, by name and by the AMR codes it sends (`okta_verify` pairs
+/// with `otp`, `swk`, `phr`; `sc` and `fed` are custom authenticators).
 const OKTA_METHODS: &[&str] = &[
     "password",
     "okta_verify.push",
@@ -34,6 +36,11 @@ const OKTA_METHODS: &[&str] = &[
     "webauthn",
     "phone.sms",
     "smart_card",
+    "okta_verify",
+    "pop",
+    "email",
+    "sc",
+    "fed",
 ];
 const METHODS: &[&str] = &[
     "password",
@@ -172,21 +179,16 @@ fn text(o: &Org) -> String {
         }
         t.push_str(&format!("authenticator {kind} {{{body} }}\n"));
     }
-    for (i, &(kind, trust, active, classic, asserts)) in o.idps.iter().enumerate() {
+    for (i, &(kind, trust, active, classic, _)) in o.idps.iter().enumerate() {
         let kind = ["okta_oidc", "okta_saml", "oidc", "saml"][kind];
         let okta = kind.starts_with("okta");
-        let all: Vec<&str> = if okta {
-            [AMR, OKTA_METHODS].concat()
-        } else {
-            AMR.to_vec()
-        };
-        let values = subset(&all, asserts);
+        let values = asserted(o, i);
         t.push_str(&format!(
             "idp i{i} {{ kind {kind}{}  trust_claims {trust}  status {}  asserts [{}] }}\n",
-            if okta && classic {
-                "  engine classic"
-            } else {
-                ""
+            match (okta, classic) {
+                (true, true) => "  engine classic",
+                (false, true) => "  usage factor_only",
+                _ => "",
             },
             if active { "active" } else { "inactive" },
             values.join(", ")
@@ -224,8 +226,27 @@ fn text(o: &Org) -> String {
     t
 }
 
-/// Some sign-in gets through (allow or a challenge the org can complete).
-fn brute_force(compiled: &policyc::Compiled) -> bool {
+/// The values IdP `i` asserts, as written.
+fn asserted(o: &Org, i: usize) -> Vec<&'static str> {
+    let (kind, _, _, _, asserts) = o.idps[i];
+    let all: Vec<&'static str> = if kind < 2 {
+        [AMR, OKTA_METHODS].concat()
+    } else {
+        AMR.to_vec()
+    };
+    all.iter()
+        .enumerate()
+        .filter(|(b, _)| asserts & (1 << b) != 0)
+        .map(|(_, v)| *v)
+        // At most 12, so that brute force can try every subset.
+        .take(12)
+        .collect()
+}
+
+/// Some sign-in gets through (allow or a challenge the org can complete). A sign-in at an IdP
+/// sends any subset of the values written in its `asserts` (an Okta org's `okta_verify` and
+/// `swk` are two values, which only together name a push).
+fn brute_force(compiled: &policyc::Compiled, o: &Org) -> bool {
     let model = &compiled.model;
     let local = SignIn {
         app: AppId(0),
@@ -239,17 +260,13 @@ fn brute_force(compiled: &policyc::Compiled) -> bool {
         if idp.status != policyc::model::Status::Active {
             continue;
         }
-        let values: Vec<String> = idp
-            .asserts
-            .iter()
-            .map(|a| compiled.sources.slice(a.loc).to_owned())
-            .collect();
-        for mask in 0u32..(1 << values.len().min(12)) {
+        let values = asserted(o, i);
+        for mask in 0u32..(1 << values.len()) {
             let chosen: Vec<String> = values
                 .iter()
                 .enumerate()
                 .filter(|(b, _)| mask & (1 << b) != 0)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v.to_string())
                 .collect();
             let claims = Claims::from_values(model, policyc::model::IdpId(i as u32), &chosen);
             let sign_in = SignIn {
@@ -268,7 +285,7 @@ fn brute_force(compiled: &policyc::Compiled) -> bool {
 #[test]
 fn the_engine_agrees_with_brute_force() {
     let config = Config {
-        cases: 600,
+        cases: 800,
         failure_persistence: None,
         ..Config::default()
     };
@@ -294,7 +311,7 @@ fn the_engine_agrees_with_brute_force() {
             let support = Support::build(&compiled);
             let avail = available(&compiled.model);
             let engine = support.satisfiable(0, &avail);
-            let brute = brute_force(&compiled);
+            let brute = brute_force(&compiled, &o);
             let count = &satisfiable[usize::from(engine)];
             count.set(count.get() + 1);
             prop_assert_eq!(engine, brute, "disagreement on:\n{}", text);

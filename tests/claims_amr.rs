@@ -1,6 +1,7 @@
-//! Every row of DOMAIN.md's AMR table, over both protocols, end to end: through a signed ID token
-//! and through a SAML response. The expectations are restated here from DOMAIN.md, not read from
-//! the catalogue, so a wrong table entry fails.
+//! Every row of the third-party AMR table, over both protocols, end to end: through a signed ID
+//! token and through a SAML response. The expectations are restated here from Okta's
+//! claims-sharing guide (one table for OIDC and SAML), not read from the catalogue, so a wrong
+//! table entry fails. Then an Okta IdP org's values, read as Okta's AMR mapping defines them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,15 +9,15 @@
 mod support;
 
 use policyc::claims::{
-    Evidence, Protocol, TrustedClaims, from_json, normalize, read_saml, verify_id_token,
+    Evidence, IdpKind, Protocol, TrustedClaims, from_json, normalize, read_saml, verify_id_token,
 };
+use policyc::model::Usage;
 use policyc::model::catalogue::{Amr, Characteristic as C, FactorType as F};
+use serde_json::json;
 use support::*;
 
-/// (value, factor types, characteristics) as DOMAIN.md states them for `protocol`;
-/// `None` when the value is unsupported there.
-fn domain_row(value: &str, protocol: Protocol) -> Option<(Vec<F>, Vec<C>)> {
-    let presence = vec![C::UserPresence];
+/// (value, factor types, characteristics) as the guide states them, for OIDC and SAML alike.
+fn guide_row(value: &str) -> Option<(Vec<F>, Vec<C>)> {
     Some(match value {
         "pwd" | "kba" => (vec![F::Knowledge], vec![]),
         "sms" | "tel" => (vec![F::Possession], vec![C::UserPresence, C::PhoneOrEmail]),
@@ -27,23 +28,14 @@ fn domain_row(value: &str, protocol: Protocol) -> Option<(Vec<F>, Vec<C>)> {
             vec![F::Possession],
             vec![C::UserPresence, C::DeviceBound, C::HardwareProtected],
         ),
-        "phr" => match protocol {
-            Protocol::Oidc => (
-                vec![F::Possession],
-                vec![C::UserPresence, C::DeviceBound, C::PhishingResistant],
-            ),
-            Protocol::Saml => return None,
-        },
-        "face" | "fpt" | "iris" | "retina" | "vbm" => match protocol {
-            Protocol::Oidc => (
-                vec![F::Inherence],
-                [presence, vec![C::UserVerification]].concat(),
-            ),
-            Protocol::Saml => (
-                vec![F::Possession, F::Inherence],
-                vec![C::UserPresence, C::UserVerification],
-            ),
-        },
+        "phr" => (
+            vec![F::Possession],
+            vec![C::UserPresence, C::DeviceBound, C::PhishingResistant],
+        ),
+        "face" | "fpt" | "iris" | "retina" | "vbm" => (
+            vec![F::Inherence],
+            vec![C::UserPresence, C::UserVerification],
+        ),
         "mfa" => (vec![], vec![]),
         _ => return None,
     })
@@ -60,39 +52,28 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 }
 
 fn check_row(claims: &TrustedClaims, value: &str, protocol: Protocol, beside_possession: bool) {
-    match domain_row(value, protocol) {
-        None => {
-            assert!(
-                claims.amr.is_empty(),
-                "{value} over {protocol}: {:?}",
-                claims.amr
-            );
-            assert_eq!(claims.ignored, [value]);
-        }
-        Some((factors, characteristics)) => {
-            let e: &Evidence = claims
-                .evidence
-                .iter()
-                .find(|e| e.amr.as_str() == value)
-                .unwrap_or_else(|| panic!("{value} over {protocol}: no evidence"));
-            assert_eq!(
-                sorted(e.factors.iter().collect()),
-                sorted(factors),
-                "{value} over {protocol}"
-            );
-            let lent = protocol == Protocol::Saml
-                || beside_possession
-                || !Amr::parse(value).unwrap().is_biometric();
-            let expected = if lent { characteristics } else { vec![] };
-            assert_eq!(
-                sorted(e.characteristics.iter().collect()),
-                sorted(expected),
-                "{value} over {protocol} (beside possession: {beside_possession})"
-            );
-            assert_eq!(e.mfa_marker, value == "mfa");
-            assert!(claims.ignored.is_empty());
-        }
-    }
+    let (factors, characteristics) =
+        guide_row(value).unwrap_or_else(|| panic!("{value} is in the table"));
+    let e: &Evidence = claims
+        .evidence
+        .iter()
+        .find(|e| e.amr.as_str() == value)
+        .unwrap_or_else(|| panic!("{value} over {protocol}: no evidence"));
+    assert_eq!(
+        sorted(e.factors.iter().collect()),
+        sorted(factors),
+        "{value} over {protocol}"
+    );
+    // Biometrics lend their characteristics only beside a possession value, on both protocols.
+    let lent = beside_possession || !Amr::parse(value).unwrap().is_biometric();
+    let expected = if lent { characteristics } else { vec![] };
+    assert_eq!(
+        sorted(e.characteristics.iter().collect()),
+        sorted(expected),
+        "{value} over {protocol} (beside possession: {beside_possession})"
+    );
+    assert_eq!(e.mfa_marker, value == "mfa");
+    assert!(claims.ignored.is_empty());
 }
 
 #[test]
@@ -114,54 +95,169 @@ fn every_row_over_saml_through_a_response() {
 }
 
 #[test]
-fn oidc_biometrics_lend_their_characteristics_only_beside_possession() {
+fn biometrics_lend_their_characteristics_only_beside_possession_on_both_protocols() {
     for bio in ["face", "fpt", "iris", "retina", "vbm"] {
         for possession in ["hwk", "sms", "otp", "phr"] {
             let token = sign(rsa(), &id_claims(&[bio, possession]));
             let claims = verify_id_token(&token, &oidc_idp(), &all_jwks(), NOW, &limits()).unwrap();
             check_row(&claims, bio, Protocol::Oidc, true);
+            let doc = saml_with_amr(&[bio, possession]);
+            let claims = read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits()).unwrap();
+            check_row(&claims, bio, Protocol::Saml, true);
         }
         // Knowledge or `mfa` is no possession value.
         let token = sign(rsa(), &id_claims(&[bio, "pwd", "mfa"]));
         let claims = verify_id_token(&token, &oidc_idp(), &all_jwks(), NOW, &limits()).unwrap();
         check_row(&claims, bio, Protocol::Oidc, false);
+        let doc = saml_with_amr(&[bio, "pwd", "mfa"]);
+        let claims = read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits()).unwrap();
+        check_row(&claims, bio, Protocol::Saml, false);
     }
 }
 
 #[test]
-fn phr_is_read_over_oidc_and_ignored_over_saml() {
-    let (amr, ignored, _) = normalize(&["phr".to_owned()], Protocol::Oidc);
-    assert_eq!((amr, ignored), (vec![Amr::Phr], vec![]));
-    let (amr, ignored, _) = normalize(&["phr".to_owned()], Protocol::Saml);
-    assert_eq!((amr, ignored), (vec![], vec!["phr".to_owned()]));
-    let reason = policyc::claims::ignored_reason("phr", Protocol::Saml);
-    assert!(reason.contains("not in the SAML AMR table"), "{reason}");
-}
-
-#[test]
-fn unsupported_values_are_ignored_with_a_reason_never_an_error() {
-    let values: Vec<String> = ["PWD", "okta_verify", "", "geo"].map(String::from).to_vec();
-    let (amr, ignored, evidence) = normalize(&values, Protocol::Oidc);
-    assert!(amr.is_empty() && evidence.is_empty());
-    assert_eq!(ignored, values);
+fn phr_is_phishing_resistant_over_saml_too() {
+    let doc = saml_with_amr(&["phr"]);
+    let claims = read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits()).unwrap();
+    assert_eq!(claims.amr, [Amr::Phr]);
+    assert!(claims.ignored.is_empty());
     assert!(
-        policyc::claims::ignored_reason("PWD", Protocol::Oidc).contains("case-sensitive: `pwd`")
+        claims.evidence[0]
+            .characteristics
+            .contains(C::PhishingResistant)
     );
 }
 
 #[test]
-fn claims_file_form_reads_through_the_idps_protocol() {
+fn unsupported_values_are_ignored_with_a_reason_never_an_error() {
+    let values: Vec<String> = ["PWD", "okta_verify.push", "", "geo"]
+        .map(String::from)
+        .to_vec();
+    let n = normalize(&values, IdpKind::Oidc, Usage::Sso);
+    assert!(n.amr.is_empty() && n.evidence.is_empty());
+    assert_eq!(n.ignored, values);
+    assert_eq!(
+        n.why_ignored["PWD"],
+        "AMR values are case-sensitive: `pwd` would be read"
+    );
+    assert!(n.why_ignored["okta_verify.push"].starts_with("an Okta authenticator name"));
+}
+
+#[test]
+fn claims_file_form_reads_one_table_for_both_protocols() {
     let text = r#"{"idp":"corp","amr":["pwd","hwk"],"auth_time":1720481750}"#;
     let claims = from_json(text, &oidc_idp()).unwrap();
     assert_eq!(claims.amr, [Amr::Pwd, Amr::Hwk]);
     assert_eq!(claims.auth_time, Some(1_720_481_750));
     assert_eq!(claims.protocol, Protocol::Oidc);
-    // The same values over a SAML IdP follow the SAML table.
+    // The same values over a SAML IdP read the same.
     let text = r#"{"idp":"adfs","amr":["face","phr"]}"#;
     let claims = from_json(text, &saml_idp()).unwrap();
-    assert_eq!(claims.amr, [Amr::Face]);
-    assert_eq!(claims.ignored, ["phr"]);
-    assert!(claims.evidence[0].factors.contains(F::Possession));
+    assert_eq!(claims.amr, [Amr::Face, Amr::Phr]);
+    assert!(claims.ignored.is_empty());
+    assert_eq!(
+        claims.evidence[0].factors.iter().collect::<Vec<_>>(),
+        [F::Inherence]
+    );
+}
+
+/// (accepted methods, ignored values) of an Okta org's `okta_auth` list.
+fn okta_reading(claims: &TrustedClaims) -> (Vec<&str>, Vec<&str>) {
+    (
+        claims.methods.iter().map(|m| m.method.as_str()).collect(),
+        claims.ignored.iter().map(String::as_str).collect(),
+    )
+}
+
+#[test]
+fn an_okta_orgs_amr_codes_map_as_okta_publishes_through_a_signed_id_token() {
+    let cases: [(&[&str], &[&str], &[&str]); 7] = [
+        (
+            &["pwd", "kba", "email"],
+            &["password", "security_question", "email"],
+            &[],
+        ),
+        (&["sms", "tel"], &["phone.sms", "phone.voice"], &[]),
+        (&["okta_verify", "swk"], &["okta_verify.push"], &[]),
+        (&["okta_verify", "phr"], &["okta_verify.fastpass"], &[]),
+        (
+            &["okta_verify", "otp", "pop"],
+            &["okta_verify.totp", "webauthn"],
+            &[],
+        ),
+        // Smart cards and IdP factors are custom authenticators.
+        (&["sc", "swk", "fed"], &[], &["sc", "swk", "fed"]),
+        (
+            &["hwk", "okta_verify", "mfa"],
+            &[],
+            &["hwk", "mfa", "okta_verify"],
+        ),
+    ];
+    for (sent, methods, ignored) in cases {
+        let mut payload = id_claims(&[]);
+        payload["okta_auth"] = json!({ "amr": sent });
+        let token = sign(rsa(), &payload);
+        let claims =
+            verify_id_token(&token, &okta_oidc_idp(), &all_jwks(), NOW, &limits()).unwrap();
+        assert_eq!(
+            okta_reading(&claims),
+            (methods.to_vec(), ignored.to_vec()),
+            "{sent:?}"
+        );
+        assert!(claims.amr.is_empty(), "the third-party table is not used");
+    }
+}
+
+#[test]
+fn an_okta_id_tokens_top_level_amr_is_no_claims_channel() {
+    let mut payload = id_claims(&["pwd", "mfa"]);
+    payload["okta_auth"] = json!({ "amr": ["password", "webauthn"] });
+    let token = sign(rsa(), &payload);
+    let claims = verify_id_token(&token, &okta_oidc_idp(), &all_jwks(), NOW, &limits()).unwrap();
+    assert_eq!(
+        okta_reading(&claims),
+        (vec!["password", "webauthn"], vec!["pwd", "mfa"])
+    );
+    assert!(
+        claims
+            .ignored_reason("pwd")
+            .contains("not a claims channel")
+    );
+}
+
+#[test]
+fn okta_names_and_codes_read_alike_in_claims_files_and_saml() {
+    let by_name = from_json(r#"{"amr":["password","webauthn"]}"#, &okta_oidc_idp()).unwrap();
+    let by_code = from_json(r#"{"amr":["pwd","pop"]}"#, &okta_oidc_idp()).unwrap();
+    assert_eq!(okta_reading(&by_name).0, ["password", "webauthn"]);
+    assert_eq!(okta_reading(&by_name).0, okta_reading(&by_code).0);
+    // Device claims (early access) ride along.
+    let with_device = from_json(
+        r#"{"amr":["okta_verify","phr"],"device":{"registered":true,"managed":false}}"#,
+        &okta_oidc_idp(),
+    )
+    .unwrap();
+    assert_eq!(
+        with_device.device.map(|d| (d.registered, d.managed)),
+        Some((Some(true), Some(false)))
+    );
+    // The normal form reads back to the same methods (read again from their names).
+    let json = serde_json::to_string(&with_device).unwrap();
+    let back: TrustedClaims = serde_json::from_str(&json).unwrap();
+    assert_eq!(okta_reading(&back), okta_reading(&with_device));
+}
+
+#[test]
+fn a_factor_only_idp_forwards_no_knowledge() {
+    let idp = policyc::claims::IdpConfig {
+        usage: Usage::FactorOnly,
+        ..saml_idp()
+    };
+    let doc = saml_with_amr(&["pwd", "kba", "hwk"]);
+    let claims = read_saml(doc.as_bytes(), &idp, NOW, &limits()).unwrap();
+    assert_eq!(claims.amr, [Amr::Hwk]);
+    assert_eq!(claims.ignored, ["pwd", "kba"]);
+    assert!(claims.ignored_reason("pwd").contains("factor-only"));
 }
 
 #[test]

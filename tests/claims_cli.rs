@@ -101,7 +101,8 @@ fn id_token_json_normal_form() {
             "issued_at",
             "protocol",
             "signature",
-            "subject"
+            "subject",
+            "why_ignored"
         ]
     );
     assert_eq!(v["idp"], "corp");
@@ -168,7 +169,7 @@ fn refusal_human_names_the_check() {
 }
 
 #[test]
-fn saml_fixture_human_table_shows_ignored_and_why() {
+fn saml_fixture_human_table_reads_phr_as_phishing_resistant() {
     let (code, out) = run(
         &[
             "--saml",
@@ -183,17 +184,16 @@ fn saml_fixture_human_table_shows_ignored_and_why() {
         out.contains("signature      unverified (XML signatures are not checked)"),
         "{out}"
     );
-    assert!(out.contains("amr            swk pwd sms"), "{out}");
+    assert!(out.contains("amr            swk pwd sms phr"), "{out}");
     assert!(
         out.contains("factor types   knowledge, possession"),
         "{out}"
     );
     assert!(
-        out.contains(
-            "ignored\n  phr  Okta ignores `phr` over SAML: it is not in the SAML AMR table"
-        ),
+        out.contains("  phr  possession  user_presence, device_bound, phishing_resistant"),
         "{out}"
     );
+    assert!(!out.contains("\nignored"), "{out}");
     assert!(
         out.contains("  swk  possession  user_presence, device_bound"),
         "{out}"
@@ -219,7 +219,8 @@ fn saml_fixture_json_says_unverified() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["signature"], "unverified");
     assert_eq!(v["protocol"], "saml");
-    assert_eq!(v["ignored"], json!(["phr"]));
+    assert_eq!(v["ignored"], json!([]));
+    assert_eq!(v["amr"], json!(["swk", "pwd", "sms", "phr"]));
 }
 
 #[test]
@@ -302,4 +303,39 @@ fn exactly_one_input_is_required() {
     ])
     .unwrap();
     assert_eq!(cli.args.paths.len(), 2);
+}
+
+#[test]
+fn an_okta_orgs_values_read_as_eval_reads_them() {
+    let file = temp_file(
+        "okta-claims.json",
+        r#"{"idp":"okta-idp","amr":["password","webauthn","hwk"]}"#,
+    );
+    let (code, out) = run(
+        &["--claims", file.to_str().unwrap(), "--format", "json"],
+        &idps(),
+    );
+    assert_eq!(code, 0, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let methods: Vec<&str> = v["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["password", "webauthn"]);
+    assert_eq!(v["ignored"], json!(["hwk"]));
+    assert_eq!(
+        v["why_ignored"]["hwk"],
+        "from an Okta org, `smart_card` is a custom authenticator, which claims sharing does not accept"
+    );
+    let (_, human) = run(&["--claims", file.to_str().unwrap()], &idps());
+    assert!(
+        human.contains("methods        password webauthn"),
+        "{human}"
+    );
+    assert!(
+        human.contains("  hwk  from an Okta org, `smart_card` is a custom authenticator"),
+        "{human}"
+    );
 }

@@ -445,10 +445,13 @@ fn okta_auth_encrypted_is_refused_with_the_way_out() {
 
 #[test]
 fn okta_auth_as_json_is_read_for_okta_idps_only() {
-    let doc = okta_auth(r#"{"amr":["pwd","hwk","okta_verify"]}"#);
+    let doc =
+        okta_auth(r#"{"amr":["pwd","hwk","okta_verify","phr"],"device":{"registered":true}}"#);
     let claims = read(&doc, &okta_saml_idp()).unwrap();
-    assert_eq!(claims.amr, [Amr::Pwd, Amr::Hwk]);
-    assert_eq!(claims.ignored, ["okta_verify"]);
+    let methods: Vec<&str> = claims.methods.iter().map(|m| m.method.as_str()).collect();
+    assert_eq!(methods, ["password", "okta_verify.fastpass"]);
+    assert_eq!(claims.ignored, ["hwk"]);
+    assert_eq!(claims.device.and_then(|d| d.registered), Some(true));
     // A third-party SAML IdP reads `session.amr`, not `OktaAuth`.
     assert_eq!(read(&doc, &saml_idp()).unwrap().amr, [Amr::Sms]);
     let jws = okta_auth("eyJhbGciOiJSUzI1NiJ9.e30.AAAA");

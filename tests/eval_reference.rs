@@ -2,9 +2,12 @@
 //! grouped into classes, combinations by Gosper's hack) against a reference interpreter written
 //! the slow, obvious way over the model (conditions read from the model, every subset of local
 //! methods tried). The two share only `graph::proof`, the rules for what a proof is worth,
-//! which tests/eval_semantics.rs checks row by row against DOMAIN.md. Fixed seed.
+//! which tests/eval_semantics.rs checks row by row against Okta's claims-sharing guide. The
+//! reference states the flow's own rules (routing, an inactive IdP, a trusted third-party IdP
+//! that sends no AMR value, device claims) independently of `evaluate`. Fixed seed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use policyc::claims::DeviceClaims;
 use policyc::eval::{Claims, Outcome, SignIn, User, evaluate};
 use policyc::graph::proof::{self, State, satisfies};
 use policyc::graph::tables::{Action, Bits, Need, ReqKind, method_bit, methods_of};
@@ -67,15 +70,21 @@ const IDPS: &[&str] = &[
     "idp legacy { kind okta_saml  engine classic  trust_claims true  asserts [pwd, mfa] }",
     "idp untrusted { kind oidc  trust_claims false  asserts [pwd, hwk] }",
 ];
-const CLAIMS: &[(&str, &[&str])] = &[
-    ("okta", &["password", "webauthn"]),
-    ("okta", &["pwd"]),
-    ("entra", &["pwd", "otp"]),
-    ("entra", &["phr", "face"]),
-    ("entra", &["mfa"]),
-    ("adfs", &["pwd", "hwk"]),
-    ("legacy", &["pwd", "mfa"]),
-    ("untrusted", &["pwd", "hwk"]),
+/// (IdP, values, device claims as (registered, managed)).
+type ClaimsCase = (&'static str, &'static [&'static str], Option<(bool, bool)>);
+const CLAIMS: &[ClaimsCase] = &[
+    ("okta", &["password", "webauthn"], None),
+    ("okta", &["pwd"], Some((true, false))),
+    ("okta", &["okta_verify", "swk"], Some((true, true))),
+    ("entra", &["pwd", "otp"], None),
+    ("entra", &["phr", "face"], None),
+    ("entra", &["mfa"], None),
+    ("entra", &[], None),
+    ("entra", &["geo"], None),
+    ("adfs", &["pwd", "hwk"], None),
+    ("legacy", &["pwd", "mfa"], None),
+    ("untrusted", &["pwd", "hwk"], Some((true, true))),
+    ("untrusted", &[], None),
 ];
 
 #[derive(Debug, Clone)]
@@ -218,12 +227,23 @@ fn user(c: &Case) -> User {
         domain: domain.then(|| "a.example".to_owned()),
         device_registered: device & 1 != 0,
         device_managed: device & 2 != 0,
+        // 0: the input says nothing of the device, so trusted device claims decide.
+        device_stated: device != 0,
     }
 }
 
 // --- the reference interpreter ------------------------------------------------------------------
 
-fn holds(test: &ConditionTest, app: AppId, u: &User) -> bool {
+/// The device claims that count: an Okta IdP org's, when its claims are trusted.
+fn device_claims(model: &Model, s: &SignIn) -> Option<(bool, bool)> {
+    let c = s.claims.as_ref()?;
+    let idp = model.idp(c.idp)?;
+    let trusted = idp.trust_claims && model.features().covers(idp.kind);
+    let d = c.device.filter(|_| trusted)?;
+    Some((d.registered.unwrap_or(false), d.managed.unwrap_or(false)))
+}
+
+fn holds(test: &ConditionTest, app: AppId, u: &User, claimed: Option<(bool, bool)>) -> bool {
     let has_group = |g: &GroupId| u.groups.contains(g.0);
     match test {
         ConditionTest::Group { negated, groups } => groups.iter().any(has_group) != *negated,
@@ -240,21 +260,33 @@ fn holds(test: &ConditionTest, app: AppId, u: &User) -> bool {
         ConditionTest::Domain { negated, domains } => {
             u.domain.as_ref().is_some_and(|d| domains.contains(d)) != *negated
         }
-        ConditionTest::Device(DeviceState::Registered) => u.device_registered,
-        ConditionTest::Device(DeviceState::Managed) => u.device_managed,
+        ConditionTest::Device(DeviceState::Registered) => match claimed {
+            Some((registered, _)) if !u.device_stated => registered,
+            _ => u.device_registered,
+        },
+        ConditionTest::Device(DeviceState::Managed) => match claimed {
+            Some((_, managed)) if !u.device_stated => managed,
+            _ => u.device_managed,
+        },
     }
 }
 
 /// The index (in `Model::rules()` order) of the first rule of `owner`'s kind whose conditions
 /// hold.
-fn first_rule(model: &Model, session: bool, app: AppId, u: &User) -> Option<usize> {
+fn first_rule(model: &Model, session: bool, s: &SignIn) -> Option<usize> {
+    let (app, u, claimed) = (s.app, &s.user, device_claims(model, s));
     let policy = model.policy_of_app(app).map(|(p, _)| p);
     model.rules().enumerate().find_map(|(i, (owner, rule))| {
         let mine = match owner {
             RuleOwner::Session(_) => session,
             RuleOwner::App(p) => !session && Some(p) == policy,
         };
-        (mine && rule.conditions.iter().all(|c| holds(&c.test, app, u))).then_some(i)
+        (mine
+            && rule
+                .conditions
+                .iter()
+                .all(|c| holds(&c.test, app, u, claimed)))
+        .then_some(i)
     })
 }
 
@@ -264,10 +296,11 @@ fn reference(compiled: &policyc::Compiled, s: &SignIn) -> (Outcome, u16) {
     if model.policy_of_app(s.app).is_none() {
         return (Outcome::Deny, 0);
     }
-    let routed = model
-        .routes
-        .iter()
-        .find(|r| r.conditions.iter().all(|c| holds(&c.test, s.app, &s.user)));
+    let routed = model.routes.iter().find(|r| {
+        r.conditions
+            .iter()
+            .all(|c| holds(&c.test, s.app, &s.user, device_claims(model, s)))
+    });
     if routed
         .and_then(|r| r.to)
         .is_some_and(|(idp, _)| model.idp(idp).is_some_and(|i| i.status != Status::Active))
@@ -279,15 +312,24 @@ fn reference(compiled: &policyc::Compiled, s: &SignIn) -> (Outcome, u16) {
     {
         return (Outcome::Deny, 0);
     }
+    // A trusted third-party IdP that sends no AMR value the SP reads breaks the flow.
+    if let Some(c) = &s.claims
+        && model
+            .idp(c.idp)
+            .is_some_and(|i| !i.kind.is_okta() && i.trust_claims && model.features().covers(i.kind))
+        && c.accepted.is_empty()
+    {
+        return (Outcome::Deny, 0);
+    }
     let need = |r: usize| match tables.rules.get(r).map(|t| &t.action) {
         Some(Action::Require(need)) => Some(need.clone()),
         _ => None,
     };
-    let session = first_rule(model, true, s.app, &s.user);
+    let session = first_rule(model, true, s);
     if session.is_some_and(|r| need(r).is_none()) {
         return (Outcome::Deny, 0);
     }
-    let Some(app_rule) = first_rule(model, false, s.app, &s.user) else {
+    let Some(app_rule) = first_rule(model, false, s) else {
         return (Outcome::Deny, 0);
     };
     let Some(app_need) = need(app_rule) else {
@@ -360,7 +402,7 @@ fn reference(compiled: &policyc::Compiled, s: &SignIn) -> (Outcome, u16) {
 #[test]
 fn evaluation_agrees_with_the_reference_interpreter() {
     let config = Config {
-        cases: 1500,
+        cases: 2000,
         failure_persistence: None,
         ..Config::default()
     };
@@ -380,10 +422,15 @@ fn evaluation_agrees_with_the_reference_interpreter() {
                 .collect();
             prop_assert!(errors.is_empty(), "invalid file:\n{text}\n{errors:?}");
             let claims = c.claims.and_then(|k| {
-                let (idp, values) = CLAIMS[k];
+                let (idp, values, device) = CLAIMS[k];
                 let (id, _) = compiled.model.idp_named(idp)?;
                 let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-                Some(Claims::from_values(&compiled.model, id, &values))
+                let mut claims = Claims::from_values(&compiled.model, id, &values);
+                claims.device = device.map(|(registered, managed)| DeviceClaims {
+                    registered: Some(registered),
+                    managed: Some(managed),
+                });
+                Some(claims)
             });
             for app in 0..APPS as u32 {
                 let sign_in = SignIn {

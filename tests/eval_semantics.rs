@@ -1,8 +1,11 @@
-//! DOMAIN.md, "How policy settings decide whether claims count", row by row, for both IdP
-//! families: each case is a small org, one rule, one sign-in, and the exact decision, whether
-//! the claims were used, and what the SP challenges with.
+//! Okta's claims-sharing guide ("Configure claims sharing" and its per-IdP-type pages, as
+//! docs/evaluation.md restates it), "how policy settings decide whether claims count", row by
+//! row, for both IdP families and both protocols: each case is a small org, one rule, one
+//! sign-in, and the exact decision, whether the claims were used, what the SP challenges with,
+//! and which values it ignored.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use policyc::claims::DeviceClaims;
 use policyc::eval::{Claims, Outcome, SignIn, User, explain, method_names};
 use policyc::source::{SourceFile, Sources};
 
@@ -23,6 +26,7 @@ authenticator webauthn
 authenticator phone { methods [sms, voice] }
 authenticator security_question { used_for {sq} }
 {extra}
+idp factor_only { kind saml  usage factor_only  trust_claims {trust}  status {status} }
 
 idp okta { kind okta_oidc  engine {idp_engine}  trust_claims {trust}  status {status} }
 idp oidc { kind oidc  trust_claims {trust}  status {status} }
@@ -50,6 +54,8 @@ struct Case {
     sq: &'static str,
     extra: &'static str,
     session: &'static str,
+    /// Device claims an Okta IdP org sent: (registered, managed).
+    device: Option<(bool, bool)>,
 }
 
 const BASE: Case = Case {
@@ -64,6 +70,7 @@ const BASE: Case = Case {
     sq: "recovery",
     extra: "",
     session: "",
+    device: None,
 };
 
 /// (decision, claims used, challenge offered, ignored values)
@@ -72,6 +79,7 @@ struct Got {
     outcome: &'static str,
     used: bool,
     challenge: Vec<String>,
+    ignored: Vec<String>,
 }
 
 fn run(case: Case) -> Got {
@@ -92,7 +100,12 @@ fn run(case: Case) -> Got {
     let claims = case.idp.map(|name| {
         let (id, _) = compiled.model.idp_named(name).unwrap();
         let values: Vec<String> = case.claims.iter().map(|v| v.to_string()).collect();
-        Claims::from_values(&compiled.model, id, &values)
+        let mut claims = Claims::from_values(&compiled.model, id, &values);
+        claims.device = case.device.map(|(registered, managed)| DeviceClaims {
+            registered: Some(registered),
+            managed: Some(managed),
+        });
+        claims
     });
     let (app, _) = compiled.model.apps.iter().enumerate().next().unwrap();
     let sign_in = SignIn {
@@ -100,6 +113,11 @@ fn run(case: Case) -> Got {
         user: User::default(),
         claims,
     };
+    let ignored = sign_in
+        .claims
+        .as_ref()
+        .map(|c| c.ignored.iter().map(|(v, _)| v.clone()).collect())
+        .unwrap_or_default();
     let explained = explain(&compiled, &sign_in);
     let d = explained.decision;
     // The fast path and the explained path are one procedure: they must agree.
@@ -108,14 +126,20 @@ fn run(case: Case) -> Got {
         outcome: d.outcome.as_str(),
         used: d.claims.is_some_and(|c| c.used),
         challenge: method_names(d.challenge),
+        ignored,
     }
 }
 
 fn got(outcome: Outcome, used: bool, challenge: &[&str]) -> Got {
+    got_ignoring(outcome, used, challenge, &[])
+}
+
+fn got_ignoring(outcome: Outcome, used: bool, challenge: &[&str], ignored: &[&str]) -> Got {
     Got {
         outcome: outcome.as_str(),
         used,
         challenge: challenge.iter().map(|s| s.to_string()).collect(),
+        ignored: ignored.iter().map(|s| s.to_string()).collect(),
     }
 }
 
@@ -271,11 +295,13 @@ fn enrollment_disabled_makes_a_method_unavailable() {
 #[test]
 fn a_method_chain_never_uses_claims() {
     let chain = "require chain [[password, okta_verify.push], [webauthn]]";
-    for idp in ["okta", "oidc", "saml"] {
+    let okta: &[&str] = &["pwd", "pop"];
+    let third_party: &[&str] = &["pwd", "hwk"];
+    for (idp, claims) in [("okta", okta), ("oidc", third_party), ("saml", third_party)] {
         let got = run(Case {
             rule: chain,
             idp: Some(idp),
-            claims: &["pwd", "hwk"],
+            claims,
             ..BASE
         });
         assert_eq!(
@@ -356,12 +382,12 @@ fn only_makes_third_party_claims_unusable() {
 #[test]
 fn only_lets_just_those_methods_of_okta_claims_count() {
     let rule = "require 2 factor_types\n    methods only [password, webauthn]";
-    // `hwk` from an Okta org stands for WebAuthn, which is listed.
+    // `pop` from an Okta org stands for WebAuthn, which is listed.
     assert_eq!(
         run(Case {
             rule,
             idp: Some("okta"),
-            claims: &["pwd", "hwk"],
+            claims: &["pwd", "pop"],
             ..BASE
         }),
         got_allow()
@@ -413,7 +439,10 @@ fn custom_authenticators_are_not_accepted_through_claims() {
         claims: &["pwd", "smart_card"],
         ..BASE
     });
-    assert_eq!(got, self::got(Outcome::Challenge, true, POSSESSION));
+    assert_eq!(
+        got,
+        got_ignoring(Outcome::Challenge, true, POSSESSION, &["smart_card"])
+    );
 }
 
 // --- possession constraints through AMR characteristics ------------------------------------------
@@ -444,15 +473,30 @@ fn phishing_resistance_from_amr_values() {
             &["okta_verify.fastpass", "webauthn"]
         )
     );
-    // `phr` is not in the SAML table: ignored, so the SP challenges.
-    let saml = run(Case {
-        rule,
-        idp: Some("saml"),
-        claims: &["pwd", "phr"],
-        ..BASE
-    });
-    assert_eq!(saml.outcome, "challenge");
-    // An Okta org's `hwk` is its WebAuthn authenticator: phishing resistant.
+    // One table for both protocols: `phr` over SAML is phishing resistant too.
+    assert_eq!(
+        run(Case {
+            rule,
+            idp: Some("saml"),
+            claims: &["pwd", "phr"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    // An Okta org sends `pop` for WebAuthn, and `okta_verify` + `phr` for FastPass: both
+    // phishing resistant.
+    for claims in [&["pwd", "pop"][..], &["pwd", "okta_verify", "phr"]] {
+        assert_eq!(
+            run(Case {
+                rule,
+                idp: Some("okta"),
+                claims,
+                ..BASE
+            }),
+            got_allow()
+        );
+    }
+    // An Okta org's lone `hwk` is a smart card (a custom authenticator): ignored.
     assert_eq!(
         run(Case {
             rule,
@@ -460,7 +504,12 @@ fn phishing_resistance_from_amr_values() {
             claims: &["pwd", "hwk"],
             ..BASE
         }),
-        got_allow()
+        got_ignoring(
+            Outcome::Challenge,
+            true,
+            &["okta_verify.fastpass", "webauthn"],
+            &["hwk"]
+        )
     );
     // A third party's `hwk` is hardware-protected but not phishing resistant by the AMR table.
     let hwk = run(Case {
@@ -515,45 +564,58 @@ fn hardware_protection_and_phone_exclusion() {
 }
 
 #[test]
-fn oidc_biometrics_lend_user_verification_only_beside_possession() {
+fn biometrics_lend_user_verification_only_beside_possession_on_both_protocols() {
     let uv = "require 2 factor_types\n    possession [user_verification]";
-    // Alone, `face` is inherence with no characteristics to lend.
-    let alone = run(Case {
-        rule: uv,
-        idp: Some("oidc"),
-        claims: &["pwd", "face"],
-        ..BASE
-    });
-    assert_eq!(alone.outcome, "challenge");
-    // Beside `hwk`, the possession factor is user-verifying.
-    assert_eq!(
-        run(Case {
-            rule: uv,
-            idp: Some("oidc"),
-            claims: &["hwk", "face"],
-            ..BASE
-        }),
-        got_allow()
-    );
-    // Over SAML a biometric is biometric + possession itself.
-    assert_eq!(
-        run(Case {
-            rule: uv,
-            idp: Some("saml"),
-            claims: &["pwd", "face"],
-            ..BASE
-        }),
-        got_allow()
-    );
-    // Without constraints, OIDC `face` is an inherence factor: with `pwd`, two factor types.
-    assert_eq!(
-        run(Case {
-            idp: Some("oidc"),
-            claims: &["pwd", "face"],
-            ..BASE
-        }),
-        got_allow()
-    );
+    for idp in ["oidc", "saml"] {
+        // Alone, `face` is inherence with no characteristics to lend: the password counts, a
+        // user-verifying possession factor is challenged for.
+        assert_eq!(
+            run(Case {
+                rule: uv,
+                idp: Some(idp),
+                claims: &["pwd", "face"],
+                ..BASE
+            }),
+            got(
+                Outcome::Challenge,
+                true,
+                &["okta_verify.fastpass", "webauthn"]
+            ),
+            "{idp}"
+        );
+        // Beside `hwk`, the possession factor is user-verifying.
+        assert_eq!(
+            run(Case {
+                rule: uv,
+                idp: Some(idp),
+                claims: &["hwk", "face"],
+                ..BASE
+            }),
+            got_allow(),
+            "{idp}"
+        );
+        // `face` alone is no possession factor, so `[face]` is one factor type, not two.
+        assert_eq!(
+            run(Case {
+                idp: Some(idp),
+                claims: &["face"],
+                ..BASE
+            })
+            .outcome,
+            "challenge",
+            "{idp}"
+        );
+        // Without constraints, `face` is an inherence factor: with `pwd`, two factor types.
+        assert_eq!(
+            run(Case {
+                idp: Some(idp),
+                claims: &["pwd", "face"],
+                ..BASE
+            }),
+            got_allow(),
+            "{idp}"
+        );
+    }
 }
 
 // --- the `mfa` marker -----------------------------------------------------------------------------
@@ -600,21 +662,27 @@ fn mfa_satisfies_two_factor_types_and_session_mfa_but_nothing_constrained() {
 // --- security question used for MFA ---------------------------------------------------------------
 
 #[test]
-fn security_question_for_mfa_stops_third_party_saml_claims_beyond_knowledge() {
-    let got = run(Case {
-        sq: "mfa",
-        idp: Some("saml"),
-        claims: &["pwd", "otp"],
-        ..BASE
-    });
-    assert_eq!(got.outcome, "challenge");
-    assert!(got.used, "the password still counts");
-    // Third-party OIDC and Okta IdPs are not affected.
+fn security_question_for_mfa_stops_third_party_claims_beyond_knowledge_on_both_protocols() {
+    for idp in ["saml", "oidc"] {
+        let got = run(Case {
+            sq: "mfa",
+            idp: Some(idp),
+            claims: &["pwd", "otp"],
+            ..BASE
+        });
+        // The password still counts; a possession factor is challenged for.
+        assert_eq!(
+            got,
+            self::got(Outcome::Challenge, true, POSSESSION),
+            "{idp}"
+        );
+    }
+    // Okta IdP orgs are not affected.
     assert_eq!(
         run(Case {
             sq: "mfa",
-            idp: Some("oidc"),
-            claims: &["pwd", "otp"],
+            idp: Some("okta"),
+            claims: &["pwd", "okta_verify", "otp"],
             ..BASE
         }),
         got_allow()
@@ -766,19 +834,13 @@ fn unsupported_values_are_ignored_with_a_reason() {
         id,
         &["pwd".into(), "phr".into(), "PWD".into()],
     );
-    assert_eq!(claims.accepted, ["pwd"]);
+    assert_eq!(claims.accepted, ["pwd", "phr"]);
     assert_eq!(
         claims.ignored,
-        [
-            (
-                "phr".to_owned(),
-                "Okta ignores `phr` over SAML: it is not in the SAML AMR table".to_owned()
-            ),
-            (
-                "PWD".to_owned(),
-                "AMR values are case-sensitive: `pwd` would be read".to_owned()
-            ),
-        ]
+        [(
+            "PWD".to_owned(),
+            "AMR values are case-sensitive: `pwd` would be read".to_owned()
+        ),]
     );
 }
 
@@ -802,9 +864,202 @@ fn a_deny_rule_denies_whatever_the_claims() {
         run(Case {
             rule: "deny",
             idp: Some("okta"),
-            claims: &["pwd", "hwk"],
+            claims: &["pwd", "pop"],
             ..BASE
         }),
         got(Outcome::Deny, false, &[])
     );
+}
+
+// --- rows of the corrected guide ---------------------------------------------------------------------
+
+#[test]
+fn a_trusted_third_party_idp_that_sends_no_amr_value_breaks_the_flow() {
+    for idp in ["oidc", "saml"] {
+        // Nothing, or nothing the SP reads: the user cannot authenticate through it.
+        for claims in [&[][..], &["geo"][..]] {
+            let ignored: &[&str] = if claims.is_empty() { &[] } else { &["geo"] };
+            assert_eq!(
+                run(Case {
+                    rule: "require password",
+                    idp: Some(idp),
+                    claims,
+                    ..BASE
+                }),
+                got_ignoring(Outcome::Deny, false, &[], ignored),
+                "{idp} {claims:?}"
+            );
+        }
+        // Without trust (or with the feature off), the sign-in is a bare IdP sign-in as before.
+        assert_eq!(
+            run(Case {
+                rule: "require password",
+                trust: "false",
+                idp: Some(idp),
+                ..BASE
+            }),
+            got(Outcome::Allow, false, &[]),
+            "{idp}"
+        );
+        assert_eq!(
+            run(Case {
+                rule: "require password",
+                features: "okta_to_okta_claims_sharing",
+                idp: Some(idp),
+                ..BASE
+            }),
+            got(Outcome::Allow, false, &[]),
+            "{idp}"
+        );
+    }
+    // An Okta IdP org that sends nothing usable is challenged locally, not denied.
+    assert_eq!(
+        run(Case {
+            idp: Some("okta"),
+            ..BASE
+        })
+        .outcome,
+        "challenge"
+    );
+}
+
+#[test]
+fn the_reason_names_the_broken_flow() {
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new(
+        "a.policy",
+        "org o { features [third_party_claims_sharing] }\napp wiki\nauthenticator password\nidp s { kind saml  trust_claims true }\npolicy p { apps [wiki]  rule r { require password } }",
+    ));
+    let compiled = policyc::compile(sources);
+    let (id, _) = compiled.model.idp_named("s").unwrap();
+    let sign_in = SignIn {
+        app: policyc::model::AppId(0),
+        user: User::default(),
+        claims: Some(Claims::from_values(&compiled.model, id, &[])),
+    };
+    let explained = explain(&compiled, &sign_in);
+    assert_eq!(
+        explained.reasons,
+        [
+            "IdP `s` trusts claims but sent no AMR value the SP reads, so the user cannot authenticate through it (Okta's claims-sharing guide)"
+        ]
+    );
+}
+
+#[test]
+fn a_classic_engine_sp_counts_an_okta_orgs_claims_only_as_completed_mfa() {
+    // More than one factor verified at the IdP org: MFA completed.
+    assert_eq!(
+        run(Case {
+            sp_engine: "classic",
+            idp: Some("okta"),
+            claims: &["password", "okta_verify.push"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    // One factor: the claims do not count (not even the password as a knowledge factor); the
+    // IdP sign-in still stands for the password.
+    assert_eq!(
+        run(Case {
+            sp_engine: "classic",
+            idp: Some("okta"),
+            claims: &["okta_verify", "swk"],
+            ..BASE
+        }),
+        got(
+            Outcome::Challenge,
+            false,
+            &[&["password"][..], POSSESSION].concat()
+        )
+    );
+    // Completed MFA proves no characteristic: a constrained rule is challenged for.
+    assert_eq!(
+        run(Case {
+            sp_engine: "classic",
+            rule: "require 2 factor_types\n    possession [phishing_resistant]",
+            idp: Some("okta"),
+            claims: &["password", "webauthn"],
+            ..BASE
+        })
+        .outcome,
+        "challenge"
+    );
+}
+
+#[test]
+fn a_factor_only_idp_does_not_forward_knowledge() {
+    // Only `otp` counts: one factor type, a knowledge factor is challenged for.
+    assert_eq!(
+        run(Case {
+            idp: Some("factor_only"),
+            claims: &["pwd", "kba", "otp"],
+            ..BASE
+        }),
+        got_ignoring(Outcome::Challenge, true, &["password"], &["pwd", "kba"])
+    );
+    // Knowledge alone from a factor-only IdP is nothing the SP reads: the flow breaks.
+    assert_eq!(
+        run(Case {
+            rule: "require password",
+            idp: Some("factor_only"),
+            claims: &["pwd"],
+            ..BASE
+        }),
+        got_ignoring(Outcome::Deny, false, &[], &["pwd"])
+    );
+}
+
+#[test]
+fn an_okta_orgs_amr_codes_stand_for_its_authenticators() {
+    // `okta_verify` + `swk` is a push: possession, device-bound.
+    assert_eq!(
+        run(Case {
+            rule: "require 2 factor_types\n    possession [device_bound]",
+            idp: Some("okta"),
+            claims: &["pwd", "okta_verify", "swk"],
+            ..BASE
+        }),
+        got_allow()
+    );
+    // Without `okta_verify`, `swk` names no authenticator; `fed` is another IdP as a factor.
+    assert_eq!(
+        run(Case {
+            idp: Some("okta"),
+            claims: &["pwd", "swk", "fed"],
+            ..BASE
+        }),
+        got_ignoring(Outcome::Challenge, true, POSSESSION, &["swk", "fed"])
+    );
+}
+
+#[test]
+fn device_claims_from_an_okta_org_decide_device_conditions() {
+    let rule = "when device managed\n    require password\n  }\n  rule others {\n    deny";
+    let managed = Case {
+        rule,
+        idp: Some("okta"),
+        claims: &["password"],
+        device: Some((true, true)),
+        ..BASE
+    };
+    assert_eq!(run(managed), got_allow());
+    let unmanaged = Case {
+        rule,
+        idp: Some("okta"),
+        claims: &["password"],
+        device: Some((true, false)),
+        ..BASE
+    };
+    assert_eq!(run(unmanaged), got(Outcome::Deny, false, &[]));
+    // Untrusted claims carry no device status the SP uses.
+    let untrusted = Case {
+        rule,
+        trust: "false",
+        idp: Some("okta"),
+        claims: &["password"],
+        device: Some((true, true)),
+        ..BASE
+    };
+    assert_eq!(run(untrusted).outcome, "deny");
 }

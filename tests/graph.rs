@@ -8,7 +8,7 @@ use petgraph::visit::EdgeRef;
 use policyc::graph::render::{dot, mermaid};
 use policyc::graph::{Edge, Node, RuleGraph};
 use policyc::model::catalogue::{
-    Amr, AuthenticatorKind, Characteristic, FactorType, Protocol, lookup_method,
+    Amr, AuthenticatorKind, Characteristic, FactorType, lookup_method,
 };
 use policyc::model::{IdpId, MethodId, Model, PolicyId, PossessionConstraint, RuleOwner};
 use policyc::source::{SourceFile, Sources};
@@ -285,102 +285,49 @@ fn only_active_factor_methods_are_local_sources() {
 }
 
 #[test]
-fn unsupported_values_and_custom_authenticators_are_never_provided() {
+fn ignored_values_and_custom_authenticators_are_never_provided() {
     let (model, g) = build(SET);
     let (partner_id, _) = model.idp_named("partner").unwrap();
     let partner = find(&g, &Node::Idp(partner_id));
-    // `phr` over SAML is unsupported: no edge, and no SAML `phr` node at all.
-    assert!(
-        find_all(
-            &g,
-            &Node::Amr {
-                amr: Amr::Phr,
-                protocol: Protocol::Saml
-            }
-        )
-        .is_empty()
-    );
-    assert!(
-        !out(&g, partner, Edge::Provides)
-            .iter()
-            .any(|n| matches!(n, Node::Amr { amr: Amr::Phr, .. }))
-    );
-    assert_eq!(out(&g, partner, Edge::Provides).len(), 3);
-    // The Okta IdP's `phr` reads as OIDC and proves phishing resistance.
-    let phr = find(
-        &g,
-        &Node::Amr {
-            amr: Amr::Phr,
-            protocol: Protocol::Oidc,
-        },
-    );
-    let (corp_id, _) = model.idp_named("corp").unwrap();
-    let corp = find(&g, &Node::Idp(corp_id));
-    assert!(has(&g, corp, Edge::Provides, phr));
+    // Every value of the SAML IdP is in the one AMR table, `phr` included.
+    assert_eq!(out(&g, partner, Edge::Provides).len(), 4);
+    let phr = find(&g, &Node::Amr(Amr::Phr));
+    assert!(has(&g, partner, Edge::Provides, phr));
     assert!(
         out(&g, phr, Edge::Provides)
             .contains(&Node::Characteristic(Characteristic::PhishingResistant))
     );
-    // A custom authenticator of the IdP org is not accepted through claims.
+    // From an Okta IdP org, `phr` without `okta_verify` names no authenticator, and a custom
+    // authenticator of the IdP org is not accepted through claims.
+    let (corp_id, _) = model.idp_named("corp").unwrap();
+    let corp = find(&g, &Node::Idp(corp_id));
+    assert!(!has(&g, corp, Edge::Provides, phr));
     assert!(find_all(&g, &Node::Method(method("smart_card"))).is_empty());
-    assert_eq!(out(&g, corp, Edge::Provides).len(), 3);
+    assert_eq!(out(&g, corp, Edge::Provides).len(), 2);
 }
 
 #[test]
-fn amr_nodes_are_per_protocol() {
+fn amr_nodes_are_one_per_value_for_both_protocols() {
     let (_, g) = build(SET);
-    let saml_face = find(
-        &g,
-        &Node::Amr {
-            amr: Amr::Face,
-            protocol: Protocol::Saml,
-        },
-    );
-    let oidc_face = find(
-        &g,
-        &Node::Amr {
-            amr: Amr::Face,
-            protocol: Protocol::Oidc,
-        },
-    );
+    let face = find(&g, &Node::Amr(Amr::Face));
     let possession = Node::FactorType(FactorType::Possession);
     let inherence = Node::FactorType(FactorType::Inherence);
-    assert!(out(&g, saml_face, Edge::Provides).contains(&possession));
-    assert!(out(&g, saml_face, Edge::Provides).contains(&inherence));
-    assert!(!out(&g, oidc_face, Edge::Provides).contains(&possession));
-    assert!(out(&g, oidc_face, Edge::Provides).contains(&inherence));
-    // `pwd` from the SAML and the OIDC IdP: two nodes, one per protocol.
-    assert_eq!(
-        find_all(
-            &g,
-            &Node::Amr {
-                amr: Amr::Pwd,
-                protocol: Protocol::Saml
-            }
-        )
-        .len()
-            + find_all(
-                &g,
-                &Node::Amr {
-                    amr: Amr::Pwd,
-                    protocol: Protocol::Oidc
-                }
-            )
-            .len(),
-        2
-    );
+    assert!(!out(&g, face, Edge::Provides).contains(&possession));
+    assert!(out(&g, face, Edge::Provides).contains(&inherence));
+    // `pwd` from the SAML and the OIDC IdP: one node, provided by both.
+    let pwd = find(&g, &Node::Amr(Amr::Pwd));
+    let providers = g
+        .graph
+        .edges_directed(pwd, petgraph::Direction::Incoming)
+        .filter(|e| *e.weight() == Edge::Provides)
+        .count();
+    assert_eq!(providers, 2);
 }
 
 #[test]
 fn mfa_satisfies_only_requirements_without_further_constraints() {
     let (_, g) = build(SET);
-    let mfa = find(
-        &g,
-        &Node::Amr {
-            amr: Amr::Mfa,
-            protocol: Protocol::Oidc,
-        },
-    );
+    let mfa = find(&g, &Node::Amr(Amr::Mfa));
     assert!(out(&g, mfa, Edge::Provides).is_empty());
     let session = requirement_of(&g, g.rule_nodes[0]);
     let everyone = requirement_of(&g, app_rule(&g, 0, 3));
@@ -564,7 +511,7 @@ fn one_policy_and_what_it_reaches() {
     let wiki = dot(&g, &model, Some("wiki"));
     assert!(wiki.contains("policy wiki"));
     assert!(!wiki.contains("admins_on_corp"));
-    assert!(wiki.contains("amr pwd (SAML)"));
+    assert!(wiki.contains("amr pwd"));
 }
 
 #[test]

@@ -7,12 +7,12 @@ use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, Position, Range,
     TextEdit,
 };
-use policyc::model::catalogue::{Amr, AuthenticatorKind, CATALOGUE, IdpKind, Protocol};
+use policyc::model::catalogue::{Amr, AuthenticatorKind, CATALOGUE, IdpKind};
 use policyc::model::values::{
     BOOLEAN_WORDS as BOOLEANS, DECISION_WORDS as DECISIONS, DEVICE_STATE_WORDS as DEVICE_STATES,
     ENGINE_WORDS as ENGINES, ENROLLMENT_WORDS as ENROLLMENTS, FEATURE_WORDS as FEATURES,
     PLATFORM_WORDS as PLATFORMS, RISK_WORDS as RISKS, STATUS_WORDS as STATUSES,
-    USED_FOR_WORDS as USED_FOR,
+    USAGE_WORDS as USAGES, USED_FOR_WORDS as USED_FOR,
 };
 use policyc::model::{Model, PossessionConstraint};
 
@@ -29,6 +29,7 @@ const IDP_SETTINGS: &[&str] = &[
     "map_amr_claims",
     "max_clock_skew",
     "status",
+    "usage",
     "asserts",
 ];
 const ROUTE_SETTINGS: &[&str] = &["when", "to"];
@@ -315,11 +316,7 @@ fn amr_values() -> Vec<Candidate> {
         .map(|a| Candidate {
             label: a.as_str().to_owned(),
             kind: CompletionItemKind::ENUM_MEMBER,
-            detail: Some(format!(
-                "AMR: {} (OIDC), {} (SAML)",
-                crate::hover::evidence_short(*a, Protocol::Oidc),
-                crate::hover::evidence_short(*a, Protocol::Saml)
-            )),
+            detail: Some(format!("AMR: {}", crate::hover::evidence_short(*a))),
         })
         .collect()
 }
@@ -454,6 +451,7 @@ fn block_candidates(
         (Block::Idp, Some("kind")) => Some(values(&IdpKind::ALL.map(|k| k.as_str()))),
         (Block::Idp | Block::Authenticator(_), Some("status")) => Some(values(STATUSES)),
         (Block::Idp, Some("trust_claims" | "map_amr_claims")) => Some(values(BOOLEANS)),
+        (Block::Idp, Some("usage")) => Some(values(USAGES)),
         (Block::Idp, Some("issuer" | "audience" | "jwks" | "max_clock_skew")) => Some(Vec::new()),
         (Block::Authenticator(_), Some("enrollment")) => Some(values(ENROLLMENTS)),
         (Block::Authenticator(_), Some("used_for")) => Some(values(USED_FOR)),

@@ -7,8 +7,9 @@ use policyc::check::support::available;
 use policyc::eval::describe_need;
 use policyc::graph::tables::Action;
 use policyc::model::catalogue::{
-    Amr, AuthenticatorKind, Characteristics, FactorSet, MethodInfo, Protocol, lookup_method,
+    Amr, AuthenticatorKind, Characteristics, FactorSet, IdpKind, MethodInfo, lookup_method,
 };
+use policyc::model::reading::{self, Usage};
 use policyc::model::{RuleOwner, Status, TestClaims};
 use policyc::source::FileId;
 use std::fmt::Write;
@@ -31,12 +32,23 @@ fn characteristics(c: Characteristics) -> String {
     }
 }
 
-/// `possession (device-bound, ...)` for one AMR value over one protocol, or `ignored`.
-pub fn evidence_short(amr: Amr, protocol: Protocol) -> String {
-    match amr.evidence(protocol) {
-        None => "ignored".to_owned(),
-        Some(e) if e.mfa_marker => "MFA marker".to_owned(),
-        Some(e) => factors(e.factors),
+/// `possession` for one AMR value from a third-party IdP, or `MFA marker`.
+pub fn evidence_short(amr: Amr) -> String {
+    let e = amr.evidence();
+    if e.mfa_marker {
+        "MFA marker".to_owned()
+    } else {
+        factors(e.factors)
+    }
+}
+
+/// What an Okta IdP org means by `value` alone, or why the SP ignores it.
+fn okta_meaning(value: &str) -> String {
+    let read = reading::read(IdpKind::OktaOidc, Usage::Sso, &[value]);
+    match (read.accepted.first(), read.ignored.first()) {
+        (Some(a), _) => format!("the authenticator `{}`", a.value),
+        (None, Some((_, why))) => format!("ignored: {why}"),
+        (None, None) => "ignored".to_owned(),
     }
 }
 
@@ -49,30 +61,20 @@ pub fn method_short(m: &MethodInfo) -> String {
 }
 
 fn amr_hover(amr: Amr) -> String {
-    let mut s = format!(
-        "**`{amr}`**: an RFC 8176 AMR value\n\n| over | factor types | characteristics |\n|---|---|---|\n"
-    );
-    for protocol in [Protocol::Oidc, Protocol::Saml] {
-        match amr.evidence(protocol) {
-            None => {
-                let _ = writeln!(s, "| {protocol} | ignored by Okta | — |");
-            }
-            Some(e) => {
-                let mut chars = characteristics(e.characteristics);
-                if e.characteristics_need_possession {
-                    chars.push_str(" (only beside a possession value such as `hwk`)");
-                }
-                let f = if e.mfa_marker {
-                    "MFA marker: satisfies 2 factor types and session MFA, nothing with constraints"
-                        .to_owned()
-                } else {
-                    factors(e.factors)
-                };
-                let _ = writeln!(s, "| {protocol} | {f} | {chars} |");
-            }
-        }
+    let e = amr.evidence();
+    let mut chars = characteristics(e.characteristics);
+    if e.characteristics_need_possession {
+        chars.push_str(" (only beside a possession value such as `hwk`)");
     }
-    s
+    let f = if e.mfa_marker {
+        "MFA marker: satisfies 2 factor types and session MFA, nothing with constraints".to_owned()
+    } else {
+        factors(e.factors)
+    };
+    format!(
+        "**`{amr}`**: an RFC 8176 AMR value\n\n- from a third-party IdP (OIDC and SAML alike): {f}; characteristics: {chars}\n- from an Okta IdP org: {}\n",
+        okta_meaning(amr.as_str())
+    )
 }
 
 fn method_hover(m: &MethodInfo, analysis: &Analysis) -> String {

@@ -1,14 +1,13 @@
 //! `biometric-without-possession`.
 //!
-//! **What it does:** finds IdPs that speak OIDC (`oidc`, `okta_oidc`) and assert a biometric AMR
-//! value (`face`, `fpt`, `iris`, `retina`, `vbm`) but no possession value: no AMR value that is a
-//! possession factor (`hwk`, `otp`, `sms`, ...) and, for an Okta IdP, no possession
-//! authenticator method (`okta_verify.fastpass`, `webauthn`, ...).
+//! **What it does:** finds third-party IdPs (OIDC and SAML alike) that assert a biometric AMR
+//! value (`face`, `fpt`, `iris`, `retina`, `vbm`) but no possession value (`hwk`, `otp`,
+//! `sms`, ...).
 //!
-//! **Why it matters:** over OIDC a biometric is an inherence factor whose characteristics (user
-//! presence, user verification) count only together with the possession value it was used with
-//! (DOMAIN.md). Alone it meets no possession constraint, however strong the sign-in really was.
-//! Over SAML a biometric counts as inherence and possession, so SAML IdPs are not reported.
+//! **Why it matters:** a biometric is an inherence factor whose characteristics (user presence,
+//! user verification) count toward a possession constraint only together with the possession
+//! value it was used with (Okta's claims-sharing guide, the AMR tables for OIDC and SAML, which
+//! are the same). Alone it meets no possession constraint, however strong the sign-in really was.
 //!
 //! **Fix:** assert the possession value that arrives with the biometric, such as `hwk` for a
 //! security key with a fingerprint reader (and make sure the IdP sends it).
@@ -16,7 +15,6 @@
 use super::{Check, Context};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::Claims;
-use crate::model::catalogue::Protocol;
 use crate::model::{AssertedValue, IdpId};
 
 pub(super) const CHECK: Check = Check {
@@ -28,7 +26,8 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     let model = &cx.compiled.model;
     let mut out = Vec::new();
     for (i, idp) in model.idps.iter().enumerate() {
-        if idp.kind.protocol() != Protocol::Oidc {
+        if idp.kind.is_okta() {
+            // An Okta org's `asserts` are its authenticators, read without the AMR table.
             continue;
         }
         let biometrics: Vec<_> = idp
@@ -61,7 +60,7 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             Code::BiometricWithoutPossession,
             loc,
             format!(
-                "OIDC IdP `{}` asserts the biometric `{first}` without any possession value",
+                "IdP `{}` asserts the biometric `{first}` without any possession value",
                 idp.name
             ),
         )
@@ -70,7 +69,7 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             d = d.with_related(*loc, format!("`{amr}` is a biometric too"));
         }
         out.push(d.with_help(
-            "over OIDC a biometric is an inherence factor, and lends user presence and user verification only to a possession value sent with it. Assert the possession value the IdP sends beside it, such as `hwk`",
+            "a biometric is an inherence factor, and lends user presence and user verification only to a possession value sent with it (over OIDC and SAML alike). Assert the possession value the IdP sends beside it, such as `hwk`",
         ));
     }
     out

@@ -3,8 +3,8 @@
 //! **What it does:** finds rules that need trusted claims (local authenticators and a bare IdP
 //! sign-in do not satisfy them) where an active trusted IdP's claims would satisfy them, were it
 //! not for a setting that makes the SP ignore those claims: a method chain, `methods only` or
-//! `except` with a third-party IdP, or the security question used for MFA (third-party SAML
-//! claims then count for knowledge only).
+//! `except` with a third-party IdP, or the security question used for MFA (third-party claims,
+//! OIDC and SAML alike, then count for knowledge only).
 //!
 //! **Why it matters:** the rule looks covered by the IdP, but users who sign in there are
 //! challenged locally and cannot complete it. When no other IdP satisfies the rule either, it is
@@ -89,7 +89,7 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             ),
             Blocked::SecurityQuestion => (
                 require_loc,
-                "the security question is used for MFA, so third-party SAML claims count for knowledge only",
+                "the security question is used for MFA, so third-party claims count for knowledge only",
                 "keep the security question for recovery (`used_for recovery`), or make the rule satisfiable with local authenticators",
             ),
         };

@@ -1,9 +1,9 @@
 //! `custom-authenticator-claims`.
 //!
-//! **What it does:** finds IdPs that assert a custom authenticator: an Okta IdP org's
-//! `smart_card`, `custom_otp` or `idp_factor` method, or the AMR value `sc` from an Okta IdP org
-//! (which it reports for a smart card). A third-party IdP's `sc` is an ordinary possession value
-//! and is not reported.
+//! **What it does:** finds Okta IdP orgs that assert a custom authenticator: the `smart_card`,
+//! `custom_otp` or `idp_factor` method, or the AMR codes an Okta org sends for them (`sc`, with
+//! `swk` or `hwk`, for a smart card; `fed` for another IdP used as a factor). A third-party IdP's
+//! `sc` is an ordinary possession value and is not reported.
 //!
 //! **Why it matters:** claims sharing accepts every authenticator performed natively at an Okta
 //! IdP org, but not custom authenticators (smart card/PIV, custom OTP, another IdP used as a
@@ -17,7 +17,6 @@
 use super::{Check, Context};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::AssertedValue;
-use crate::model::catalogue::Amr;
 
 pub(super) const CHECK: Check = Check {
     codes: &[Code::CustomAuthenticatorClaims],
@@ -34,17 +33,24 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             continue;
         }
         for a in &idp.asserts {
-            let message = match &a.value {
-                AssertedValue::Method(m) if m.info().kind.is_custom() => format!(
-                    "IdP `{}` asserts the custom authenticator `{}`, which claims sharing does not accept",
-                    idp.name,
-                    m.info().name()
-                ),
-                AssertedValue::Amr(Amr::Sc) => format!(
-                    "IdP `{}` asserts `sc`, which an Okta IdP org sends for a smart card, a custom authenticator claims sharing does not accept",
+            let AssertedValue::Method(m) = &a.value else {
+                continue;
+            };
+            let name = m.info().name();
+            if !m.info().kind.is_custom() {
+                continue;
+            }
+            let written = cx.compiled.sources.slice(a.loc);
+            let message = if written == name {
+                format!(
+                    "IdP `{}` asserts the custom authenticator `{name}`, which claims sharing does not accept",
                     idp.name
-                ),
-                _ => continue,
+                )
+            } else {
+                format!(
+                    "IdP `{}` asserts `{written}`, which an Okta IdP org sends for `{name}`, a custom authenticator claims sharing does not accept",
+                    idp.name
+                )
             };
             out.push(
                 Diagnostic::new(Code::CustomAuthenticatorClaims, a.loc, message)

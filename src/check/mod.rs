@@ -5,6 +5,7 @@
 
 pub mod support;
 
+mod asserts_nothing;
 mod biometric;
 mod claims_unusable;
 mod custom_authenticator;
@@ -119,6 +120,7 @@ pub static CHECKS: &[Check] = &[
     legacy_amr::CHECK,
     custom_authenticator::CHECK,
     routes::CHECK,
+    asserts_nothing::CHECK,
 ];
 
 /// Everything policyc has to say about a compiled policy set: the compiler's diagnostics and

@@ -74,7 +74,8 @@ pub struct RuleSupport {
 pub struct Scenario {
     /// Active IdPs that trust claims, with their kind's claims-sharing feature on.
     pub trusted: Bits,
-    /// Some IdP is active, so a sign-in there is possible.
+    /// Some IdP is active and a sign-in there can complete (a trusted third-party IdP that can
+    /// send no AMR value the SP reads cannot complete one).
     pub any_active: bool,
 }
 
@@ -83,11 +84,18 @@ pub fn scenario(model: &Model, features: Features, inactive: &[IdpId]) -> Scenar
     let active = |i: usize, idp: &crate::model::Idp| {
         idp.status == Status::Active && !inactive.contains(&IdpId(i as u32))
     };
+    let trusted = |idp: &crate::model::Idp| idp.trust_claims && features.covers(idp.kind);
     Scenario {
-        trusted: Bits::from_ids(model.idps.iter().enumerate().filter_map(|(i, idp)| {
-            (active(i, idp) && idp.trust_claims && features.covers(idp.kind)).then_some(i as u32)
-        })),
-        any_active: model.idps.iter().enumerate().any(|(i, idp)| active(i, idp)),
+        trusted: Bits::from_ids(
+            model
+                .idps
+                .iter()
+                .enumerate()
+                .filter_map(|(i, idp)| (active(i, idp) && trusted(idp)).then_some(i as u32)),
+        ),
+        any_active: model.idps.iter().enumerate().any(|(i, idp)| {
+            active(i, idp) && (!trusted(idp) || idp.kind.is_okta() || idp.asserts_some_value())
+        }),
     }
 }
 
@@ -213,7 +221,7 @@ impl Support {
             Ok(state) => {
                 if blocked_by_security_question(compiled, rule, need, source, support.local) {
                     return Some(
-                        "the security question is used for MFA, so its SAML claims count for knowledge only"
+                        "the security question is used for MFA, so its third-party claims count for knowledge only"
                             .to_owned(),
                     );
                 }
@@ -253,7 +261,7 @@ impl Support {
 }
 
 /// Whether `source`'s claims fall short of the rule only because the security question is used
-/// for MFA (third-party SAML claims then count for knowledge only).
+/// for MFA (third-party claims then count for knowledge only).
 pub fn blocked_by_security_question(
     compiled: &Compiled,
     rule: &RuleTable,

@@ -1,9 +1,10 @@
 //! Trusted claims: verify and normalize OIDC ID tokens and SAML assertions.
 //!
 //! What an IdP really sends (an ID token, a SAML response, or a claims file written by hand) is
-//! turned into one normal form, [`TrustedClaims`], whose [`Evidence`] says which factor types and
-//! method characteristics the claims prove, read from the AMR table of the catalogue for the
-//! protocol they arrived over.
+//! turned into one normal form, [`TrustedClaims`]: for a third-party IdP, [`Evidence`] says which
+//! factor types and method characteristics each AMR value proves (one table for OIDC and SAML);
+//! for an Okta IdP org, [`MethodEvidence`] says which of the org's authenticators the values
+//! stand for. Both readings are `model::reading`'s, which evaluation uses too.
 //!
 //! **Boundary:** this module does no IO. It takes text or bytes (the token, the document, the
 //! JWKS) and returns values; reading files is the CLI's job.
@@ -39,9 +40,11 @@ pub use saml::read_saml;
 pub use time::format_time;
 
 use crate::model::catalogue::{Characteristics, FactorSet, FactorType};
+use crate::model::reading::{self, Meaning, Usage};
 use error::json_type;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// A federated IdP as the policies declare it: what its claims are checked against.
@@ -57,6 +60,8 @@ pub struct IdpConfig {
     pub jwks_path: Option<PathBuf>,
     /// Seconds of clock skew allowed on every time check (default 0).
     pub max_clock_skew: u64,
+    /// `usage factor_only`: knowledge values are not forwarded.
+    pub usage: Usage,
 }
 
 impl IdpConfig {
@@ -85,6 +90,7 @@ impl IdpConfig {
             audience: None,
             jwks_path: None,
             max_clock_skew: 0,
+            usage: Usage::Sso,
         }
     }
 }
@@ -123,6 +129,27 @@ pub struct Evidence {
     pub mfa_marker: bool,
 }
 
+/// What an Okta IdP org's values stand for: one of its authenticator methods.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct MethodEvidence {
+    /// The method's name, as policies write it (`okta_verify.push`).
+    pub method: String,
+    /// The values it was read from, as sent (`["okta_verify", "swk"]`).
+    pub from: Vec<String>,
+    pub factors: FactorSet,
+    pub characteristics: Characteristics,
+}
+
+/// The device's status as an Okta IdP org reports it in `okta_auth` (early access device
+/// claims); absent fields are unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct DeviceClaims {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed: Option<bool>,
+}
+
 /// The normal form of an IdP's authentication claims.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
@@ -144,6 +171,16 @@ pub struct TrustedClaims {
     /// SAML only: the `AuthnContextClassRef`, as sent (it proves nothing by itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authn_context: Option<String>,
+    /// Okta IdP orgs only: the authenticator methods the values stand for (`amr` and
+    /// `evidence` are the third-party AMR table's, and stay empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<MethodEvidence>,
+    /// Okta IdP orgs only, early access: the device's status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceClaims>,
+    /// Why each value of `ignored` is ignored.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub why_ignored: BTreeMap<String, String>,
 }
 
 impl TrustedClaims {
@@ -151,13 +188,23 @@ impl TrustedClaims {
     pub fn factors(&self) -> FactorSet {
         self.evidence
             .iter()
-            .fold(FactorSet::EMPTY, |acc, e| acc.union(e.factors))
+            .map(|e| e.factors)
+            .chain(self.methods.iter().map(|m| m.factors))
+            .fold(FactorSet::EMPTY, FactorSet::union)
+    }
+
+    /// Why `value` (one of `ignored`) is ignored.
+    pub fn ignored_reason(&self, value: &str) -> String {
+        self.why_ignored
+            .get(value)
+            .cloned()
+            .unwrap_or_else(|| "listed as ignored in the claims".to_owned())
     }
 }
 
-/// Deserializing re-derives `amr`, `ignored` and `evidence` from the values (never trusting a
-/// stored `evidence`), and the result is always [`SignatureStatus::Unverified`]: nothing read
-/// back from JSON was verified here.
+/// Deserializing re-derives `amr`, `evidence` and `methods` from the values (never trusting a
+/// stored `evidence`); values listed as `ignored` stay ignored. The result is always
+/// [`SignatureStatus::Unverified`]: nothing read back from JSON was verified here.
 impl TryFrom<Value> for TrustedClaims {
     type Error = ClaimsError;
 
@@ -166,67 +213,130 @@ impl TryFrom<Value> for TrustedClaims {
     }
 }
 
-/// Reads AMR values as they arrived over `protocol`: accepted values with their evidence, and
-/// the rest as ignored. Duplicates are dropped, the order kept.
-pub fn normalize(amr: &[String], protocol: Protocol) -> (Vec<Amr>, Vec<String>, Vec<Evidence>) {
-    let mut accepted = Vec::new();
-    let mut ignored: Vec<String> = Vec::new();
-    let mut evidence: Vec<Evidence> = Vec::new();
-    for value in amr {
-        match Amr::parse(value).and_then(|a| a.evidence(protocol)) {
-            Some(row) => {
-                if accepted.contains(&row.amr) {
-                    continue;
-                }
-                accepted.push(row.amr);
-                evidence.push(Evidence {
+/// The values of one sign-in, read for one IdP: the normal form's `amr`, `evidence`, `methods`,
+/// `ignored` and `why_ignored`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Normalized {
+    pub amr: Vec<Amr>,
+    pub evidence: Vec<Evidence>,
+    pub methods: Vec<MethodEvidence>,
+    pub ignored: Vec<String>,
+    pub why_ignored: BTreeMap<String, String>,
+}
+
+impl Normalized {
+    /// Lists `value` as ignored, with why (once).
+    pub fn ignore(&mut self, value: &str, why: impl Into<String>) {
+        if !self.ignored.iter().any(|v| v == value) {
+            self.ignored.push(value.to_owned());
+            self.why_ignored.insert(value.to_owned(), why.into());
+        }
+    }
+
+    /// The normal form with these values and nothing else known yet.
+    pub fn into_claims(self, idp: String, protocol: Protocol) -> TrustedClaims {
+        TrustedClaims {
+            idp,
+            protocol,
+            subject: None,
+            issued_at: None,
+            auth_time: None,
+            amr: self.amr,
+            ignored: self.ignored,
+            evidence: self.evidence,
+            signature: SignatureStatus::Unverified,
+            authn_context: None,
+            methods: self.methods,
+            device: None,
+            why_ignored: self.why_ignored,
+        }
+    }
+}
+
+/// Reads the values an IdP of `kind` sent, as the SP does (`model::reading`, which evaluation
+/// uses too). Duplicates are dropped, the order kept.
+pub fn normalize(values: &[String], kind: IdpKind, usage: Usage) -> Normalized {
+    let read = reading::read(kind, usage, values);
+    let mut out = Normalized::default();
+    for accepted in read.accepted {
+        match accepted.meaning {
+            Meaning::Amr(row) => {
+                out.amr.push(row.amr);
+                out.evidence.push(Evidence {
                     amr: row.amr,
                     factors: row.factors,
                     characteristics: row.characteristics,
                     mfa_marker: row.mfa_marker,
                 });
             }
-            None => {
-                if !ignored.contains(value) {
-                    ignored.push(value.clone());
-                }
-            }
+            Meaning::Method(info) => out.methods.push(MethodEvidence {
+                method: accepted.value,
+                from: accepted.from,
+                factors: info.factors,
+                characteristics: info.characteristics,
+            }),
         }
     }
-    let has_possession = evidence
+    for (value, why) in read.ignored {
+        out.ignore(&value, why);
+    }
+    // Biometrics lend their characteristics only to a possession value beside them.
+    let has_possession = out
+        .evidence
         .iter()
         .any(|e| e.factors.contains(FactorType::Possession));
     if !has_possession {
-        for e in &mut evidence {
-            let needs_possession = e
-                .amr
-                .evidence(protocol)
-                .is_some_and(|row| row.characteristics_need_possession);
-            if needs_possession {
+        for e in &mut out.evidence {
+            if e.amr.evidence().characteristics_need_possession {
                 e.characteristics = Characteristics::EMPTY;
             }
         }
     }
-    (accepted, ignored, evidence)
+    out
 }
 
-/// Why `value` lands in `ignored` over `protocol`.
-pub fn ignored_reason(value: &str, protocol: Protocol) -> String {
-    if Amr::parse(value).is_some() {
-        return format!(
-            "Okta ignores `{value}` over {protocol}: it is not in the {protocol} AMR table"
-        );
-    }
-    let lower = value.to_ascii_lowercase();
-    if Amr::parse(&lower).is_some() {
-        return format!("AMR values are case-sensitive: `{lower}` would be read");
-    }
-    "not an RFC 8176 value Okta reads (Okta authenticator names are not mapped)".to_owned()
+/// What an Okta IdP org's `okta_auth` (OIDC) or `OktaAuth` (SAML) payload carries, as policyc
+/// assumes it (Okta publishes it redacted; docs/claims.md): `amr`, a list of the org's
+/// authenticators (names and/or AMR codes), and, early access, `device`:
+/// `{"registered": bool, "managed": bool}`.
+pub(crate) fn okta_payload(
+    obj: &Map<String, Value>,
+    what: &str,
+) -> Result<(Vec<String>, Option<DeviceClaims>), ClaimsError> {
+    let values = match obj.get("amr") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => string_array(v, &format!("{what}.amr"))?,
+    };
+    let device = match obj.get("device") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(d)) => {
+            let flag = |key: &str| match d.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Bool(b)) => Ok(Some(*b)),
+                Some(other) => Err(ClaimsError::malformed(format!(
+                    "`{what}.device.{key}` must be true or false, found {}",
+                    json_type(other)
+                ))),
+            };
+            Some(DeviceClaims {
+                registered: flag("registered")?,
+                managed: flag("managed")?,
+            })
+        }
+        Some(other) => {
+            return Err(ClaimsError::malformed(format!(
+                "`{what}.device` must be an object such as {{\"registered\":true,\"managed\":false}}, found {}",
+                json_type(other)
+            )));
+        }
+    };
+    Ok((values, device))
 }
 
 /// Reads a claims file: `{"idp":"corp","amr":["pwd","hwk"],"auth_time":1720481750}`, or a
 /// normal form printed by `policyc claims inspect --format json`. `idp`, when present, must name
-/// `idp`; the protocol is the IdP's. Such claims are never verified.
+/// `idp`; the protocol is the IdP's. For an Okta IdP org, `amr` is the `okta_auth` list (and
+/// `device` its device claims). Such claims are never verified.
 pub fn from_json(text: &str, idp: &IdpConfig) -> Result<TrustedClaims, ClaimsError> {
     limits::check_size(
         "claims file",
@@ -244,7 +354,7 @@ pub fn from_json(text: &str, idp: &IdpConfig) -> Result<TrustedClaims, ClaimsErr
     claims_from_value(value, Some(idp))
 }
 
-const CLAIMS_FIELDS: [&str; 10] = [
+const CLAIMS_FIELDS: [&str; 13] = [
     "idp",
     "protocol",
     "subject",
@@ -255,6 +365,9 @@ const CLAIMS_FIELDS: [&str; 10] = [
     "evidence",
     "signature",
     "authn_context",
+    "methods",
+    "device",
+    "why_ignored",
 ];
 
 fn claims_from_value(value: Value, idp: Option<&IdpConfig>) -> Result<TrustedClaims, ClaimsError> {
@@ -307,26 +420,68 @@ fn claims_from_value(value: Value, idp: Option<&IdpConfig>) -> Result<TrustedCla
         (Some(p), None) => p,
         (None, None) => Protocol::Oidc,
     };
-    let mut values = match obj.get("amr") {
-        None => return Err(ClaimsError::malformed("claims have no `amr`")),
-        Some(v) => string_array(v, "amr")?,
+    // Without an IdP (a normal form read back), the kind follows the form: `methods` are an
+    // Okta org's.
+    let kind = match idp {
+        Some(idp) => idp.kind,
+        None if obj.contains_key("methods") => match protocol {
+            Protocol::Oidc => IdpKind::OktaOidc,
+            Protocol::Saml => IdpKind::OktaSaml,
+        },
+        None => match protocol {
+            Protocol::Oidc => IdpKind::Oidc,
+            Protocol::Saml => IdpKind::Saml,
+        },
     };
-    if let Some(v) = obj.get("ignored") {
-        values.extend(string_array(v, "ignored")?);
+    let (mut values, device) = match obj.get("amr") {
+        None => return Err(ClaimsError::malformed("claims have no `amr`")),
+        Some(_) if kind.is_okta() => okta_payload(&obj, "claims")?,
+        Some(v) => (string_array(v, "amr")?, None),
+    };
+    if let Some(methods) = obj.get("methods") {
+        values.extend(method_names(methods)?);
     }
-    let (amr, ignored, evidence) = normalize(&values, protocol);
+    let mut normal = normalize(&values, kind, idp.map_or(Usage::Sso, |i| i.usage));
+    if let Some(v) = obj.get("ignored") {
+        let given = obj.get("why_ignored").and_then(Value::as_object);
+        for value in string_array(v, "ignored")? {
+            let why = given
+                .and_then(|g| g.get(&value))
+                .and_then(Value::as_str)
+                .map_or_else(
+                    || "listed as ignored in the claims".to_owned(),
+                    str::to_owned,
+                );
+            normal.ignore(&value, why);
+        }
+    }
     Ok(TrustedClaims {
-        idp: name,
-        protocol,
         subject: optional_string(&obj, "subject")?,
         issued_at: optional_time(&obj, "issued_at")?,
         auth_time: optional_time(&obj, "auth_time")?,
-        amr,
-        ignored,
-        evidence,
-        signature: SignatureStatus::Unverified,
         authn_context: optional_string(&obj, "authn_context")?,
+        device,
+        ..normal.into_claims(name, protocol)
     })
+}
+
+/// A normal form's `methods`: `[{"method":"okta_verify.push",..}]` (the rest is re-derived).
+fn method_names(v: &Value) -> Result<Vec<String>, ClaimsError> {
+    let Value::Array(items) = v else {
+        return Err(ClaimsError::malformed(format!(
+            "`methods` must be an array of objects with a `method`, found {}",
+            json_type(v)
+        )));
+    };
+    items
+        .iter()
+        .map(|item| match item.get("method") {
+            Some(Value::String(s)) => Ok(s.clone()),
+            _ => Err(ClaimsError::malformed(
+                "each of `methods` must be an object with a `method` string",
+            )),
+        })
+        .collect()
 }
 
 /// A short description of a JSON value for "found ..." (strings are not quoted: they may be
@@ -413,18 +568,23 @@ mod tests {
     }
 
     #[test]
-    fn oidc_biometric_alone_lends_no_characteristics() {
-        let (_, _, ev) = normalize(&strings(&["face"]), Protocol::Oidc);
-        assert_eq!(ev[0].characteristics, Characteristics::EMPTY);
-        let (_, _, ev) = normalize(&strings(&["face", "hwk"]), Protocol::Oidc);
-        assert!(!ev[0].characteristics.is_empty());
+    fn a_biometric_alone_lends_no_characteristics() {
+        for kind in [IdpKind::Oidc, IdpKind::Saml] {
+            let n = normalize(&strings(&["face"]), kind, Usage::Sso);
+            assert_eq!(n.evidence[0].characteristics, Characteristics::EMPTY);
+            let n = normalize(&strings(&["face", "hwk"]), kind, Usage::Sso);
+            assert!(!n.evidence[0].characteristics.is_empty());
+        }
     }
 
     #[test]
     fn duplicates_are_dropped_in_order() {
-        let (amr, ignored, _) =
-            normalize(&strings(&["hwk", "pwd", "hwk", "x", "x"]), Protocol::Saml);
-        assert_eq!(amr, [Amr::Hwk, Amr::Pwd]);
-        assert_eq!(ignored, ["x"]);
+        let n = normalize(
+            &strings(&["hwk", "pwd", "hwk", "x", "x"]),
+            IdpKind::Saml,
+            Usage::Sso,
+        );
+        assert_eq!(n.amr, [Amr::Hwk, Amr::Pwd]);
+        assert_eq!(n.ignored, ["x"]);
     }
 }

@@ -6,8 +6,9 @@
 use super::error::json_type;
 use super::limits::check_size;
 use super::{
-    ClaimsError, ErrorKind, IdpConfig, IdpKind, Limits, Protocol, SignatureStatus, TrustedClaims,
-    check_protocol, normalize, optional_time, string_array, time_value,
+    ClaimsError, DeviceClaims, ErrorKind, IdpConfig, IdpKind, Limits, Protocol, SignatureStatus,
+    TrustedClaims, check_protocol, normalize, okta_payload, optional_time, string_array,
+    time_value,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -73,25 +74,32 @@ pub fn verify_id_token(
     let issued_at = optional_time(&payload, "iat")?;
     let auth_time = optional_time(&payload, "auth_time")?;
 
-    let values = match idp.kind {
-        IdpKind::OktaOidc => okta_auth_amr(payload.get("okta_auth"), idp, &jwks, now)?,
-        _ => match payload.get("amr") {
-            None => Vec::new(),
-            Some(v) => string_array(v, "amr")?,
-        },
+    let top_level = match payload.get("amr") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => string_array(v, "amr")?,
     };
-    let (amr, ignored, evidence) = normalize(&values, Protocol::Oidc);
+    let (values, device, not_read) = match idp.kind {
+        // An Okta org's claims travel in `okta_auth` only; its top-level `amr` is not read.
+        IdpKind::OktaOidc => {
+            let (values, device) = okta_auth(payload.get("okta_auth"), idp, &jwks, now)?;
+            (values, device, top_level)
+        }
+        _ => (top_level, None, Vec::new()),
+    };
+    let mut normal = normalize(&values, idp.kind, idp.usage);
+    for value in not_read {
+        normal.ignore(
+            &value,
+            "an Okta IdP org's top-level `amr` is not a claims channel: the SP reads `okta_auth`",
+        );
+    }
     Ok(TrustedClaims {
-        idp: idp.name.clone(),
-        protocol: Protocol::Oidc,
         subject: Some(subject),
         issued_at,
         auth_time,
-        amr,
-        ignored,
-        evidence,
+        device,
         signature: SignatureStatus::Verified,
-        authn_context: None,
+        ..normal.into_claims(idp.name.clone(), Protocol::Oidc)
     })
 }
 
@@ -105,19 +113,17 @@ pub(crate) fn encrypted_error(what: &str, idp: &str) -> ClaimsError {
     )
 }
 
-/// Okta-to-Okta: `okta_auth` is a JSON object, or a JWT signed with the same JWKS, carrying `amr`.
-fn okta_auth_amr(
+/// Okta-to-Okta: `okta_auth` is a JSON object, or a JWT signed with the same JWKS, carrying `amr`
+/// (and, early access, `device`).
+fn okta_auth(
     value: Option<&Value>,
     idp: &IdpConfig,
     jwks: &Jwks,
     now: u64,
-) -> Result<Vec<String>, ClaimsError> {
-    let amr_of = |obj: &Map<String, Value>| match obj.get("amr") {
-        None => Ok(Vec::new()),
-        Some(v) => string_array(v, "okta_auth.amr"),
-    };
+) -> Result<(Vec<String>, Option<DeviceClaims>), ClaimsError> {
+    let amr_of = |obj: &Map<String, Value>| okta_payload(obj, "okta_auth");
     match value {
-        None | Some(Value::Null) => Ok(Vec::new()),
+        None | Some(Value::Null) => Ok((Vec::new(), None)),
         Some(Value::Object(obj)) => amr_of(obj),
         Some(Value::String(s)) => match s.split('.').count() {
             5 => Err(encrypted_error("`okta_auth`", &idp.name)),

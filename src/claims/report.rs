@@ -2,9 +2,11 @@
 //!
 //! JSON shapes (a contract): the normal form is
 //! `{"idp","protocol","subject","issued_at","auth_time","amr":[..],"ignored":[..],"evidence":[..],"signature":"verified|unverified"}`
-//! (plus `authn_context` for SAML when sent); a refusal is `{"error":{"kind":K,"message":M}}`.
+//! (plus `authn_context` for SAML when sent; `methods` for an Okta IdP org's authenticators,
+//! `device` for its device claims, and `why_ignored`, a map from each ignored value to why, when
+//! there are any); a refusal is `{"error":{"kind":K,"message":M}}`.
 
-use super::{ClaimsError, SignatureStatus, TrustedClaims, format_time, ignored_reason};
+use super::{ClaimsError, SignatureStatus, TrustedClaims, format_time};
 use serde_json::json;
 use std::fmt::Write as _;
 
@@ -56,6 +58,25 @@ pub fn claims_human(claims: &TrustedClaims) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     rows.push(("amr", if amr.is_empty() { "-".to_owned() } else { amr }));
+    if !claims.methods.is_empty() {
+        let methods: Vec<&str> = claims.methods.iter().map(|m| m.method.as_str()).collect();
+        rows.push(("methods", methods.join(" ")));
+    }
+    if let Some(device) = claims.device {
+        let flag = |b: Option<bool>| match b {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "unknown",
+        };
+        rows.push((
+            "device",
+            format!(
+                "registered: {}, managed: {}",
+                flag(device.registered),
+                flag(device.managed)
+            ),
+        ));
+    }
     let factors = claims
         .factors()
         .iter()
@@ -113,15 +134,31 @@ pub fn claims_human(claims: &TrustedClaims) -> String {
             let _ = writeln!(out, "  {:<w0$}  {:<w1$}  {}", row[0], row[1], row[2]);
         }
     }
+    if !claims.methods.is_empty() {
+        let w0 = claims
+            .methods
+            .iter()
+            .map(|m| m.method.len())
+            .max()
+            .unwrap_or(0);
+        let from: Vec<String> = claims.methods.iter().map(|m| m.from.join(" + ")).collect();
+        let w1 = from.iter().map(String::len).max().unwrap_or(0).max(4);
+        let _ = writeln!(out, "\nOkta IdP org authenticators");
+        let _ = writeln!(out, "  {:<w0$}  {:<w1$}  characteristics", "method", "from");
+        for (m, from) in claims.methods.iter().zip(&from) {
+            let _ = writeln!(
+                out,
+                "  {:<w0$}  {from:<w1$}  {}",
+                m.method,
+                join(m.characteristics.iter().map(|c| c.as_str()))
+            );
+        }
+    }
     if !claims.ignored.is_empty() {
         let w = claims.ignored.iter().map(|v| v.len()).max().unwrap_or(0);
         let _ = writeln!(out, "\nignored");
         for value in &claims.ignored {
-            let _ = writeln!(
-                out,
-                "  {value:<w$}  {}",
-                ignored_reason(value, claims.protocol)
-            );
+            let _ = writeln!(out, "  {value:<w$}  {}", claims.ignored_reason(value));
         }
     }
     out

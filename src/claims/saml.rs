@@ -11,8 +11,8 @@ use super::limits::check_size;
 use super::oidc::encrypted_error;
 use super::time::parse_datetime;
 use super::{
-    ClaimsError, ErrorKind, IdpConfig, IdpKind, Limits, Protocol, SignatureStatus, TrustedClaims,
-    check_protocol, format_time, normalize, string_array,
+    ClaimsError, DeviceClaims, ErrorKind, IdpConfig, IdpKind, Limits, Protocol, TrustedClaims,
+    check_protocol, format_time, normalize, okta_payload,
 };
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -451,25 +451,20 @@ fn read_document(root: &Element, idp: &IdpConfig, now: u64) -> Result<TrustedCla
             found
         });
 
-    let values = match idp.kind {
+    let (values, device) = match idp.kind {
         IdpKind::OktaSaml => match okta_auth {
             Some(e) => okta_auth_values(e.text_value()?, idp)?,
-            None => Vec::new(),
+            None => (Vec::new(), None),
         },
-        _ => session_amr(assertion)?,
+        _ => (session_amr(assertion)?, None),
     };
-    let (amr, ignored, evidence) = normalize(&values, Protocol::Saml);
     Ok(TrustedClaims {
-        idp: idp.name.clone(),
-        protocol: Protocol::Saml,
         subject,
         issued_at,
         auth_time,
-        amr,
-        ignored,
-        evidence,
-        signature: SignatureStatus::Unverified,
         authn_context,
+        device,
+        ..normalize(&values, idp.kind, idp.usage).into_claims(idp.name.clone(), Protocol::Saml)
     })
 }
 
@@ -600,14 +595,19 @@ fn session_amr(assertion: &Element) -> Result<Vec<String>, ClaimsError> {
 
 /// Okta-to-Okta SAML: the `OktaAuth` extension holds an encrypted JWT payload (refused with the
 /// way out), or a plain JSON object with `amr` (a payload decrypted by hand).
-fn okta_auth_values(text: &str, idp: &IdpConfig) -> Result<Vec<String>, ClaimsError> {
+fn okta_auth_values(
+    text: &str,
+    idp: &IdpConfig,
+) -> Result<(Vec<String>, Option<DeviceClaims>), ClaimsError> {
     if text.starts_with('{') {
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|_| ClaimsError::malformed("`OktaAuth` is neither a JWT nor a JSON object"))?;
-        return match value.get("amr") {
-            None => Ok(Vec::new()),
-            Some(v) => string_array(v, "OktaAuth.amr"),
+        let Some(obj) = value.as_object() else {
+            return Err(ClaimsError::malformed(
+                "`OktaAuth` is neither a JWT nor a JSON object",
+            ));
         };
+        return okta_payload(obj, "OktaAuth");
     }
     match text.split('.').count() {
         5 => Err(encrypted_error("`OktaAuth`", &idp.name)),

@@ -159,6 +159,7 @@ pub fn idp_configs(compiled: &crate::Compiled) -> Vec<IdpConfig> {
                     .as_ref()
                     .map(|j| declared_in.parent().unwrap_or(Path::new("")).join(j)),
                 max_clock_skew: idp.max_clock_skew_secs,
+                usage: idp.usage,
             }
         })
         .collect()

@@ -47,7 +47,7 @@ codes! {
     MissingSetting = "missing-setting", Error;
     /// Two settings of one block contradict each other.
     ConflictingSettings = "conflicting-settings", Error;
-    /// An AMR value that the IdP's protocol does not support; Okta ignores it.
+    /// A value in `asserts` that the SP ignores for this IdP.
     UnsupportedAmr = "unsupported-amr", Warning;
     /// An app assigned to two app sign-on policies.
     AppPolicyConflict = "app-policy-conflict", Error;
@@ -79,6 +79,9 @@ codes! {
     RouteToInactiveIdp = "route-to-inactive-idp", Error;
     /// A routing rule sends users to an IdP whose claims are not trusted.
     RouteToUntrustedIdp = "route-to-untrusted-idp", Info;
+    /// A trusted third-party IdP asserts no value the SP reads: sign-ins through it cannot
+    /// complete.
+    TrustedIdpAssertsNothing = "trusted-idp-asserts-nothing", Warning;
 }
 
 impl Code {

@@ -103,6 +103,7 @@ pub fn user_from_json(model: &Model, v: &Value) -> Result<User, InputError> {
         let device = object(device, "device", &DEVICE_FIELDS)?;
         user.device_registered = boolean(device, "registered")?;
         user.device_managed = boolean(device, "managed")?;
+        user.device_stated = true;
     }
     Ok(user)
 }

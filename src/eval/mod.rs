@@ -11,7 +11,7 @@ pub mod output;
 pub mod suite;
 
 pub use crate::graph::proof::{Proof, describe_need};
-pub use claims::{Claims, okta_method_for};
+pub use claims::Claims;
 
 use crate::Compiled;
 use crate::graph::proof::{self, IDP, State, satisfies};
@@ -34,6 +34,9 @@ pub struct User {
     pub domain: Option<String>,
     pub device_registered: bool,
     pub device_managed: bool,
+    /// The device fields above were given (`--user`'s `device`, a test's `device`): they win
+    /// over an Okta IdP org's device claims. Otherwise trusted device claims, when sent, decide.
+    pub device_stated: bool,
 }
 
 /// One sign-in to simulate.
@@ -84,6 +87,8 @@ pub enum Reason {
     IdpInactive,
     /// A routing rule sends this user to an inactive IdP.
     RouteToInactiveIdp(u32),
+    /// A trusted third-party IdP sent no AMR value the SP reads: the flow breaks.
+    NoAmrClaims,
     /// Nothing the user has can complete the requirement (no usable local method).
     CannotComplete,
 }
@@ -220,7 +225,7 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
         .routes
         .iter()
         .enumerate()
-        .find(|(_, r)| r.conditions.iter().all(|c| holds(c, s)))
+        .find(|(_, r)| r.conditions.iter().all(|c| holds(c, s, tables)))
     {
         let route_name = || {
             model
@@ -268,6 +273,14 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
             return decision;
         }
         t.step(|| describe_trust(compiled, c));
+        if info.is_some_and(|i| !proof::sign_in_completes(i, &c.proofs)) {
+            t.step(|| {
+                "a trusted third-party IdP that sends no AMR value the SP reads breaks the flow: the sign-in cannot complete through it"
+                    .to_owned()
+            });
+            decision.reason = Reason::NoAmrClaims;
+            return decision;
+        }
     }
 
     // The global session policy first.
@@ -458,7 +471,8 @@ fn first_match<'t, T: Tracer>(
         {
             continue;
         }
-        match rule.conditions.iter().position(|c| !holds(c, s)) {
+        let tables = &compiled.graph.tables;
+        match rule.conditions.iter().position(|c| !holds(c, s, tables)) {
             None => {
                 t.step(|| {
                     let what = match &rule.action {
@@ -481,7 +495,7 @@ fn first_match<'t, T: Tracer>(
     None
 }
 
-fn holds(cond: &Cond, s: &SignIn) -> bool {
+fn holds(cond: &Cond, s: &SignIn, tables: &Tables) -> bool {
     let u = &s.user;
     match cond {
         Cond::Groups { negated, set } => set.intersects(&u.groups) != *negated,
@@ -497,8 +511,24 @@ fn holds(cond: &Cond, s: &SignIn) -> bool {
                 .is_some_and(|d| domains.iter().any(|x| x == d))
                 != *negated
         }
-        Cond::Device(DeviceState::Registered) => u.device_registered,
-        Cond::Device(DeviceState::Managed) => u.device_managed,
+        Cond::Device(state) => device(s, tables, *state),
+    }
+}
+
+/// Whether the device is registered (or managed): as the user input states it, else as a
+/// trusted Okta IdP org's device claims say (early access device claims), else not.
+fn device(s: &SignIn, tables: &Tables, state: DeviceState) -> bool {
+    let u = &s.user;
+    let claimed = s
+        .claims
+        .as_ref()
+        .filter(|c| tables.idps.get(c.idp.index()).is_some_and(|i| i.trusted))
+        .and_then(|c| c.device);
+    match (state, claimed) {
+        (DeviceState::Registered, Some(d)) if !u.device_stated => d.registered.unwrap_or(false),
+        (DeviceState::Managed, Some(d)) if !u.device_stated => d.managed.unwrap_or(false),
+        (DeviceState::Registered, _) => u.device_registered,
+        (DeviceState::Managed, _) => u.device_managed,
     }
 }
 
@@ -541,7 +571,7 @@ fn claims_state(
             }
             if proof::security_question_blocks(tables, idp) {
                 t.step(|| {
-                    "the security question is used for MFA, so third-party SAML claims count for knowledge only"
+                    "the security question is used for MFA, so third-party claims count for knowledge only"
                         .to_owned()
                 });
             }
@@ -650,6 +680,9 @@ fn reasons(compiled: &Compiled, s: &SignIn, d: &Decision) -> Vec<String> {
                 .routes
                 .get(r as usize)
                 .map_or("?", |r| r.name.as_str())
+        ),
+        Reason::NoAmrClaims => format!(
+            "IdP `{idp}` trusts claims but sent no AMR value the SP reads, so the user cannot authenticate through it (Okta's claims-sharing guide)"
         ),
         Reason::CannotComplete => format!(
             "{rule} cannot be completed: no usable local authenticator provides what is missing"

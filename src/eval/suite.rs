@@ -135,5 +135,7 @@ pub fn user_of(u: &TestUser) -> User {
         domain: u.domain.clone(),
         device_registered: u.device.contains(&DeviceState::Registered),
         device_managed: u.device.contains(&DeviceState::Managed),
+        // A test states the whole user: no `device` means neither registered nor managed.
+        device_stated: true,
     }
 }

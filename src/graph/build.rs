@@ -25,7 +25,7 @@
 
 use super::{Edge, Node};
 use crate::model::catalogue::Amr;
-use crate::model::catalogue::{AuthenticatorKind, Characteristic, FactorType, Protocol};
+use crate::model::catalogue::{AuthenticatorKind, Characteristic, FactorType};
 use crate::model::{
     Action, AppId, AssertedValue, Condition, ConditionTest, GroupId, IdpId, MethodId, Model,
     PolicyId, PossessionConstraint, Requirement, Rule, RuleOwner, Status, UsedFor, ZoneId,
@@ -41,10 +41,9 @@ pub(super) fn graph(model: &Model) -> (DiGraph<Node, Edge>, Vec<NodeIndex>) {
     }
     for (n, idp) in model.idps.iter().enumerate() {
         let node = b.g.add_node(Node::Idp(IdpId(n as u32)));
-        let protocol = idp.kind.protocol();
         for asserted in &idp.asserts {
             let target = match &asserted.value {
-                AssertedValue::Amr(amr) => b.amr(*amr, protocol),
+                AssertedValue::Amr(amr) => Some(b.amr(*amr)),
                 AssertedValue::Method(m) if !m.info().kind.is_custom() => Some(b.method(*m)),
                 AssertedValue::Method(_) | AssertedValue::Unsupported(_) => None,
             };
@@ -117,7 +116,7 @@ struct Builder {
     zones: HashMap<ZoneId, NodeIndex>,
     apps: HashMap<AppId, NodeIndex>,
     methods: HashMap<MethodId, NodeIndex>,
-    amrs: HashMap<(Amr, Protocol), NodeIndex>,
+    amrs: HashMap<Amr, NodeIndex>,
     factors: HashMap<FactorType, NodeIndex>,
     characteristics: HashMap<Characteristic, NodeIndex>,
     constraints: HashMap<PossessionConstraint, NodeIndex>,
@@ -185,14 +184,10 @@ impl Builder {
         n
     }
 
-    /// An AMR node for one protocol, with what it proves there on first use; `None` when the
-    /// protocol ignores the value.
-    fn amr(&mut self, amr: Amr, protocol: Protocol) -> Option<NodeIndex> {
-        let evidence = amr.evidence(protocol)?;
-        let (n, new) = shared(&mut self.g, &mut self.amrs, (amr, protocol), || Node::Amr {
-            amr,
-            protocol,
-        });
+    /// An AMR node, with what it proves on first use.
+    fn amr(&mut self, amr: Amr) -> NodeIndex {
+        let evidence = amr.evidence();
+        let (n, new) = shared(&mut self.g, &mut self.amrs, amr, || Node::Amr(amr));
         if new {
             for f in evidence.factors.iter() {
                 let f = self.factor(f);
@@ -206,7 +201,7 @@ impl Builder {
                 self.mfa.push(n);
             }
         }
-        Some(n)
+        n
     }
 
     /// A constraint node, with the characteristic that meets it on first use.

@@ -9,7 +9,7 @@ pub mod proof;
 pub mod render;
 pub mod tables;
 
-use crate::model::catalogue::{Amr, Characteristic, FactorType, Protocol};
+use crate::model::catalogue::{Amr, Characteristic, FactorType};
 use crate::model::{
     AppId, GroupId, IdpId, MethodId, Model, PolicyId, PossessionConstraint, RuleOwner, ZoneId,
 };
@@ -47,12 +47,9 @@ pub enum Node {
     /// A local authentication method the org has active.
     Method(MethodId),
     Idp(IdpId),
-    /// An AMR value as read over one protocol: what it proves differs between OIDC and SAML
-    /// (`Amr::evidence`), so each (value, protocol) pair is its own node.
-    Amr {
-        amr: Amr,
-        protocol: Protocol,
-    },
+    /// An AMR value a third-party IdP can send: it proves the same over OIDC and SAML
+    /// (`Amr::evidence`), so each value is one node.
+    Amr(Amr),
     FactorType(FactorType),
     Characteristic(Characteristic),
 }

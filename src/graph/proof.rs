@@ -3,7 +3,6 @@
 
 use super::tables::{Filter, IdpTable, Need, ReqKind, Tables};
 use crate::model::MethodId;
-use crate::model::catalogue::Protocol;
 use crate::model::catalogue::{
     Amr, AuthenticatorKind, Characteristic, Characteristics, FactorSet, FactorType,
 };
@@ -97,8 +96,11 @@ impl Proof {
 pub enum Unusable {
     /// `require chain [..]`: always challenged locally.
     Chain,
-    /// A Classic Engine SP counts claims only with `pwd` or `mfa`.
+    /// A Classic Engine SP counts third-party claims only with `pwd` or `mfa`.
     ClassicSp,
+    /// A Classic Engine SP counts an Okta IdP org's claims only as completed MFA: more than one
+    /// factor verified at the IdP org.
+    ClassicSpOneFactor,
     /// A Classic Engine IdP's MFA satisfies only factor counts.
     ClassicIdp,
     /// `methods only`/`except` with a third-party IdP.
@@ -109,7 +111,12 @@ impl Unusable {
     pub fn describe(self) -> &'static str {
         match self {
             Unusable::Chain => "an authentication method chain is always challenged locally",
-            Unusable::ClassicSp => "a Classic Engine SP counts claims only with `pwd` or `mfa`",
+            Unusable::ClassicSp => {
+                "a Classic Engine SP counts third-party claims only with `pwd` or `mfa`"
+            }
+            Unusable::ClassicSpOneFactor => {
+                "a Classic Engine SP only evaluates whether MFA was completed at an Okta IdP org, and it verified one factor"
+            }
             Unusable::ClassicIdp => {
                 "a Classic Engine IdP's MFA satisfies only `1 factor_type`, `2 factor_types` or `any_factor`"
             }
@@ -130,8 +137,13 @@ pub fn usable(
 ) -> Result<(), Unusable> {
     if need.requirement == ReqKind::Chain {
         Err(Unusable::Chain)
-    } else if tables.classic_sp && !proofs.iter().any(|p| p.password || p.mfa) {
+    } else if tables.classic_sp
+        && !idp.kind.is_okta()
+        && !proofs.iter().any(|p| p.password || p.mfa)
+    {
         Err(Unusable::ClassicSp)
+    } else if tables.classic_sp && idp.kind.is_okta() && proofs.len() < 2 {
+        Err(Unusable::ClassicSpOneFactor)
     } else if idp.classic
         && !matches!(
             need.requirement,
@@ -146,9 +158,17 @@ pub fn usable(
     }
 }
 
-/// The security question used for MFA stops third-party SAML claims beyond knowledge.
+/// Whether a sign-in at `idp` with these claims can complete at all: a trusted third-party IdP
+/// that sends no AMR value the SP reads breaks the flow (Okta's claims-sharing guide, "Third-party
+/// IdP configuration"), so the user cannot authenticate through it.
+pub fn sign_in_completes(idp: &IdpTable, proofs: &[Proof]) -> bool {
+    !(idp.trusted && !idp.kind.is_okta() && proofs.is_empty())
+}
+
+/// The security question used for MFA stops third-party claims (OIDC and SAML alike) beyond
+/// knowledge.
 pub fn security_question_blocks(tables: &Tables, idp: &IdpTable) -> bool {
-    !idp.kind.is_okta() && idp.kind.protocol() == Protocol::Saml && tables.security_question_mfa
+    !idp.kind.is_okta() && tables.security_question_mfa
 }
 
 /// Whether one proof of usable claims counts under the rule's settings.
@@ -219,6 +239,11 @@ fn claims_state_with(
     sq_blocks: bool,
 ) -> Result<State, Unusable> {
     usable(tables, idp, need, app_rule, proofs)?;
+    if tables.classic_sp && idp.kind.is_okta() {
+        // The Classic SP "only evaluates whether MFA was completed": no factor type, no
+        // characteristic, just completed MFA (another factor beside the IdP sign-in).
+        return Ok(IDP | MFA | OTHER_FACTOR);
+    }
     Ok(proofs
         .iter()
         .filter(|p| counts_with(tables, idp, need, p, sq_blocks))

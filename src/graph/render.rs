@@ -15,7 +15,7 @@
 
 use super::build::local_methods;
 use super::{Edge, Node, RuleGraph};
-use crate::model::catalogue::{Amr, Characteristic, FactorType, Protocol};
+use crate::model::catalogue::{Characteristic, FactorType};
 use crate::model::{
     Action, ConditionTest, DeviceState, MethodFilter, Model, Platform, PossessionConstraint,
     Reauth, Requirement, Risk, Rule, RuleOwner, Status,
@@ -320,7 +320,7 @@ impl View {
                     (Shape::Idp, vec![idp.name.clone(), notes.join(", ")])
                 }
                 Node::Method(m) => (Shape::Method, vec![m.info().name()]),
-                Node::Amr { amr, protocol } => (Shape::Amr, vec![amr_label(*amr, *protocol)]),
+                Node::Amr(amr) => (Shape::Amr, vec![format!("amr {amr}")]),
                 Node::FactorType(f) => (Shape::Factor, vec![factor_words(*f).to_owned()]),
                 Node::Characteristic(c) => (
                     Shape::Characteristic,
@@ -438,16 +438,14 @@ impl View {
         for e in g.edge_references() {
             let (from, to) = (e.source(), e.target());
             let edge = match (e.weight(), &g[from], &g[to]) {
-                (Edge::Provides, Node::Amr { amr, protocol }, Node::Characteristic(_))
-                    if amr
-                        .evidence(*protocol)
-                        .is_some_and(|ev| ev.characteristics_need_possession) =>
+                (Edge::Provides, Node::Amr(amr), Node::Characteristic(_))
+                    if amr.evidence().characteristics_need_possession =>
                 {
                     Some((from, to, EdgeStyle::WithPossession))
                 }
                 (Edge::Provides, _, _) => Some((from, to, EdgeStyle::Provides)),
                 (Edge::Satisfies, _, Node::Constraint(_)) => Some((from, to, EdgeStyle::Provides)),
-                (Edge::Satisfies, Node::Amr { .. }, Node::Requirement { .. }) => rule_of
+                (Edge::Satisfies, Node::Amr(_), Node::Requirement { .. }) => rule_of
                     .get(&to)
                     .map(|rule| (from, *rule, EdgeStyle::Satisfies)),
                 (Edge::Requires, Node::Requirement { .. }, target) => {
@@ -476,7 +474,7 @@ impl View {
 fn kind_rank(node: &Node) -> u8 {
     match node {
         Node::Method(_) => 0,
-        Node::Amr { .. } => 1,
+        Node::Amr(_) => 1,
         Node::FactorType(_) => 2,
         Node::Characteristic(_) => 3,
         _ => 4,
@@ -664,14 +662,6 @@ fn factor_words(f: FactorType) -> &'static str {
         FactorType::Possession => "possession factor",
         FactorType::Inherence => "inherence factor",
     }
-}
-
-fn amr_label(amr: Amr, protocol: Protocol) -> String {
-    let protocol = match protocol {
-        Protocol::Oidc => "OIDC",
-        Protocol::Saml => "SAML",
-    };
-    format!("amr {amr} ({protocol})")
 }
 
 /// A dot label: a quoted string whose lines are joined with `\n`. Backslashes and quotes are

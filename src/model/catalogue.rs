@@ -1,6 +1,7 @@
 //! The domain's fixed tables, as data, in one place: the built-in local authenticator catalogue
-//! (LANGUAGE.md) and the AMR table per protocol (DOMAIN.md). Everything that needs to know what a
-//! method or an AMR value proves asks here.
+//! (docs/language.md) and the third-party AMR table (docs/evaluation.md; Okta's "Configure claims
+//! sharing" guide). Everything that needs to know what a method or an AMR value proves asks here.
+//! What an Okta IdP org's values stand for is `okta_values.rs`, beside this file.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -340,8 +341,9 @@ impl Amr {
         )
     }
 
-    /// What this value proves when it arrives over `protocol`; `None` when Okta ignores it there.
-    pub fn evidence(self, protocol: Protocol) -> Option<AmrEvidence> {
+    /// What this value proves from a third-party IdP. Okta publishes one table for OIDC and SAML
+    /// alike, so the protocol is not an argument: the two cannot drift apart.
+    pub const fn evidence(self) -> AmrEvidence {
         use Characteristic::*;
         use FactorType::*;
         let (factors, characteristics, characteristics_need_possession) = match self {
@@ -361,36 +363,27 @@ impl Amr {
                 Characteristics::of(&[UserPresence, DeviceBound, HardwareProtected]),
                 false,
             ),
-            Self::Phr => match protocol {
-                Protocol::Oidc => (
-                    FactorSet::of(&[Possession]),
-                    Characteristics::of(&[UserPresence, DeviceBound, PhishingResistant]),
-                    false,
-                ),
-                // The SAML table has no `phr`: over SAML Okta ignores it.
-                Protocol::Saml => return None,
-            },
-            Self::Face | Self::Fpt | Self::Iris | Self::Retina | Self::Vbm => match protocol {
-                Protocol::Oidc => (
-                    FactorSet::of(&[Inherence]),
-                    Characteristics::of(&[UserPresence, UserVerification]),
-                    true,
-                ),
-                Protocol::Saml => (
-                    FactorSet::of(&[Inherence, Possession]),
-                    Characteristics::of(&[UserPresence, UserVerification]),
-                    false,
-                ),
-            },
+            Self::Phr => (
+                FactorSet::of(&[Possession]),
+                Characteristics::of(&[UserPresence, DeviceBound, PhishingResistant]),
+                false,
+            ),
+            // Biometrics are inherence only; their characteristics count toward a possession
+            // constraint only beside a possession value such as `hwk`.
+            Self::Face | Self::Fpt | Self::Iris | Self::Retina | Self::Vbm => (
+                FactorSet::of(&[Inherence]),
+                Characteristics::of(&[UserPresence, UserVerification]),
+                true,
+            ),
             Self::Mfa => (FactorSet::EMPTY, Characteristics::EMPTY, false),
         };
-        Some(AmrEvidence {
+        AmrEvidence {
             amr: self,
             factors,
             characteristics,
             characteristics_need_possession,
-            mfa_marker: self == Self::Mfa,
-        })
+            mfa_marker: matches!(self, Self::Mfa),
+        }
     }
 }
 
@@ -400,13 +393,13 @@ impl fmt::Display for Amr {
     }
 }
 
-/// What one AMR value proves over one protocol (a row of DOMAIN.md's AMR table).
+/// What one AMR value proves (a row of the third-party AMR table, docs/evaluation.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct AmrEvidence {
     pub amr: Amr,
     pub factors: FactorSet,
     pub characteristics: Characteristics,
-    /// OIDC biometrics: the characteristics count only beside a possession value such as `hwk`.
+    /// Biometrics: the characteristics count only beside a possession value such as `hwk`.
     pub characteristics_need_possession: bool,
     /// `mfa`: satisfies "any 2 factor types" and session MFA, nothing with further constraints.
     pub mfa_marker: bool,
@@ -536,7 +529,7 @@ const POSSESSION: FactorSet = FactorSet::of(&[F::Possession]);
 const INHERENCE: FactorSet = FactorSet::of(&[F::Inherence]);
 const NONE: FactorSet = FactorSet::EMPTY;
 
-/// The built-in local authenticator catalogue (LANGUAGE.md), one entry per method.
+/// The built-in local authenticator catalogue (docs/language.md), one entry per method.
 pub static CATALOGUE: [MethodInfo; 14] = [
     method(K::Password, None, KNOWLEDGE, NONE, Characteristics::EMPTY),
     method(
@@ -649,26 +642,14 @@ mod tests {
     }
 
     #[test]
-    fn phr_is_unsupported_over_saml_only() {
-        assert!(Amr::Phr.evidence(Protocol::Oidc).is_some());
-        assert_eq!(Amr::Phr.evidence(Protocol::Saml), None);
-    }
-
-    #[test]
-    fn biometrics_differ_per_protocol() {
-        let oidc = Amr::Face
-            .evidence(Protocol::Oidc)
-            .map(|e| (e.factors, e.characteristics_need_possession));
-        let saml = Amr::Face
-            .evidence(Protocol::Saml)
-            .map(|e| (e.factors, e.characteristics_need_possession));
-        assert_eq!(oidc, Some((FactorSet::of(&[FactorType::Inherence]), true)));
-        assert_eq!(
-            saml,
-            Some((
-                FactorSet::of(&[FactorType::Inherence, FactorType::Possession]),
-                false
-            ))
+    fn biometrics_are_inherence_only_and_lend_characteristics() {
+        let face = Amr::Face.evidence();
+        assert_eq!(face.factors, FactorSet::of(&[FactorType::Inherence]));
+        assert!(face.characteristics_need_possession);
+        let phr = Amr::Phr.evidence();
+        assert!(
+            phr.characteristics
+                .contains(Characteristic::PhishingResistant)
         );
     }
 

@@ -4,6 +4,7 @@
 //! and across files), the second lowers items and resolves their references. Lowering never
 //! stops at an error: a bad value is reported and left out, and the rest still lowers.
 
+use super::reading;
 use super::values::*;
 use super::*;
 use crate::diagnostic::{Code, Diagnostic};
@@ -680,6 +681,7 @@ impl Lowerer {
             status: Status::Active,
             status_loc: None,
             trust_claims_loc: None,
+            usage: Usage::Sso,
             asserts: Vec::new(),
         };
         let mut asserts = None;
@@ -695,6 +697,7 @@ impl Lowerer {
                 S::MapAmrClaims(_) => "map_amr_claims",
                 S::MaxClockSkew(_) => "max_clock_skew",
                 S::Status(_) => "status",
+                S::Usage(_) => "usage",
                 S::Asserts(_) => "asserts",
             };
             if !self.first_time(&mut seen, key, setting.span, &block) {
@@ -722,6 +725,7 @@ impl Lowerer {
                     out.status = self.choice(s, "status", STATUSES).unwrap_or_default();
                     out.status_loc = Some(self.loc(setting.span));
                 }
+                S::Usage(u) => out.usage = self.choice(u, "IdP usage", USAGES).unwrap_or_default(),
                 S::Asserts(list) => asserts = Some(list),
             }
         }
@@ -751,81 +755,96 @@ impl Lowerer {
         self.model.idps.push(out);
     }
 
-    /// An IdP's `asserts`: AMR values (and, for Okta IdPs, the IdP org's authenticator methods).
-    /// Values Okta would ignore are kept as `Unsupported` and reported as warnings.
+    /// An IdP's `asserts`: AMR values (for Okta IdP orgs, the org's authenticators, by name or
+    /// by the AMR codes it sends), read as the SP reads a sign-in's values (`reading`). Values
+    /// the SP would ignore are kept as `Unsupported` and reported as warnings; an Okta org's
+    /// custom authenticators are kept as their method, which `custom-authenticator-claims`
+    /// reports.
     fn asserts(&mut self, idp: &Idp, list: &ast::List) -> Vec<Asserted> {
-        let protocol = idp.kind.protocol();
-        let mut out = Vec::new();
+        let mut texts = Vec::new();
         for value in &list.values {
             let loc = self.loc(value.span());
-            let ast::Value::Path(path) = value else {
-                let d = Diagnostic::new(
-                    Code::InvalidValue,
-                    loc,
-                    "expected an AMR value, found a string",
-                )
-                .with_label("write the value without quotes, such as `pwd`");
-                self.report(d);
+            match value {
+                ast::Value::Path(path) => texts.push((path.text(), loc)),
+                _ => {
+                    let d = Diagnostic::new(
+                        Code::InvalidValue,
+                        loc,
+                        "expected an AMR value, found a string",
+                    )
+                    .with_label("write the value without quotes, such as `pwd`");
+                    self.report(d);
+                }
+            }
+        }
+        let values: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
+        let read = reading::read(idp.kind, idp.usage, &values);
+        let loc_of = |text: &str| texts.iter().find(|(t, _)| t == text).map(|(_, l)| *l);
+        let mut out = Vec::new();
+        for accepted in &read.accepted {
+            let Some(loc) = accepted.from.first().and_then(|v| loc_of(v)) else {
                 continue;
             };
-            let text = path.text();
-            let asserted = if path.member.is_none()
-                && let Some(amr) = catalogue::Amr::parse(&text)
-            {
-                if amr.evidence(protocol).is_some() {
-                    AssertedValue::Amr(amr)
-                } else {
-                    let d = Diagnostic::new(
-                        Code::UnsupportedAmr,
-                        loc,
-                        format!(
-                            "`{amr}` is not supported over {}; Okta ignores it",
-                            protocol_name(protocol)
-                        ),
-                    )
-                    .with_label("ignored at sign-in")
-                    .with_help(
-                        "remove it, or assert `hwk` for a hardware-bound phishing-resistant factor",
-                    );
-                    self.report(d);
-                    AssertedValue::Unsupported(text)
+            let value = match accepted.meaning {
+                reading::Meaning::Amr(e) => AssertedValue::Amr(e.amr),
+                reading::Meaning::Method(info) => {
+                    AssertedValue::Method(MethodId(info.index() as u8))
                 }
-            } else if let Some(method) = AuthenticatorKind::parse(&path.head.text)
-                .and_then(|k| lookup_method(k, path.member.as_ref().map(|m| m.text.as_str())))
-            {
-                if idp.kind.is_okta() {
-                    AssertedValue::Method(MethodId(method.index() as u8))
-                } else {
-                    let d = Diagnostic::new(
-                        Code::UnsupportedAmr,
-                        loc,
-                        format!("third-party IdP `{}` sends AMR values, not Okta authenticators like `{text}`", idp.name),
-                    )
-                    .with_label("ignored at sign-in")
-                    .with_help("assert the RFC 8176 value the IdP sends instead, such as `pwd`, `otp` or `hwk`");
-                    self.report(d);
-                    AssertedValue::Unsupported(text)
-                }
-            } else {
-                let mut d = Diagnostic::new(
-                    Code::UnsupportedAmr,
-                    loc,
-                    format!("`{text}` is not an AMR value Okta supports; it is ignored"),
-                )
-                .with_label("ignored at sign-in");
-                let amrs = catalogue::Amr::ALL.map(catalogue::Amr::as_str);
-                d = match suggest::closest(&text, amrs) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(loc, s),
-                    None => d.with_help(format!("supported values: {}", amrs.join(", "))),
-                };
-                self.report(d);
-                AssertedValue::Unsupported(text)
             };
+            out.push(Asserted { value, loc });
+        }
+        for (text, why) in &read.ignored {
+            let Some(loc) = loc_of(text) else { continue };
+            if let Some((_, info)) = read.custom.iter().find(|(v, _)| v == text) {
+                out.push(Asserted {
+                    value: AssertedValue::Method(MethodId(info.index() as u8)),
+                    loc,
+                });
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                Code::UnsupportedAmr,
+                loc,
+                format!(
+                    "IdP `{}` asserts `{text}`, which the SP ignores: {why}",
+                    idp.name
+                ),
+            )
+            .with_label("ignored at sign-in");
+            let known: Vec<String> = if idp.kind.is_okta() {
+                catalogue::CATALOGUE
+                    .iter()
+                    .filter(|m| !m.kind.is_custom())
+                    .map(|m| m.name())
+                    .collect()
+            } else {
+                catalogue::Amr::ALL
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect()
+            };
+            let in_table = catalogue::Amr::parse(text).is_some();
+            d = match suggest::closest(text, known.iter().map(String::as_str)) {
+                Some(s) if s != text => d.with_help(format!("did you mean `{s}`?")).with_fix(loc, s),
+                _ if idp.usage == Usage::FactorOnly && !idp.kind.is_okta() && in_table => d.with_help(
+                    "a factor-only IdP never forwards it: remove it, or set `usage sso` if users sign in through this IdP",
+                ),
+                _ if !idp.kind.is_okta() && lookup_okta_name(text) => d.with_help(
+                    "assert the RFC 8176 value the IdP sends instead, such as `pwd`, `otp` or `hwk`",
+                ),
+                _ if idp.kind.is_okta() => d.with_help(
+                    "assert the IdP org's authenticators by name (`password`, `okta_verify.push`, `webauthn`, ...) or by the AMR codes it sends (docs/claims.md)",
+                ),
+                _ => d.with_help(format!("supported values: {}", known.join(", "))),
+            };
+            self.report(d);
             out.push(Asserted {
-                value: asserted,
+                value: AssertedValue::Unsupported(text.clone()),
                 loc,
             });
         }
+        // Source order, as written.
+        out.sort_by_key(|a| a.loc.span.start);
         out
     }
 
@@ -1544,11 +1563,13 @@ enum ConditionContext {
     Rule,
 }
 
-fn protocol_name(p: catalogue::Protocol) -> &'static str {
-    match p {
-        catalogue::Protocol::Oidc => "OIDC",
-        catalogue::Protocol::Saml => "SAML",
-    }
+/// Whether `text` names an Okta authenticator method (`okta_verify.push`).
+fn lookup_okta_name(text: &str) -> bool {
+    let (kind, method) = match text.split_once('.') {
+        Some((k, m)) => (k, Some(m)),
+        None => (text, None),
+    };
+    AuthenticatorKind::parse(kind).is_some_and(|k| lookup_method(k, method).is_some())
 }
 
 /// Whether `s` could be written as a name without quotes.

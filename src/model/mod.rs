@@ -3,12 +3,14 @@
 
 pub mod catalogue;
 mod lower;
+pub mod reading;
 pub mod values;
 
 pub use lower::lower;
 
 use crate::source::Loc;
 use catalogue::{Amr, AuthenticatorKind, IdpKind};
+pub use reading::Usage;
 
 macro_rules! id_type {
     ($($name:ident),*) => {$(
@@ -268,7 +270,21 @@ pub struct Idp {
     pub status: Status,
     pub status_loc: Option<Loc>,
     pub trust_claims_loc: Option<Loc>,
+    /// `usage factor_only`: the IdP does not forward knowledge values.
+    pub usage: Usage,
     pub asserts: Vec<Asserted>,
+}
+
+impl Idp {
+    /// Whether `asserts` holds a value the SP reads (a third-party IdP trusted without one
+    /// cannot complete a sign-in).
+    pub fn asserts_some_value(&self) -> bool {
+        self.asserts.iter().any(|a| match a.value {
+            AssertedValue::Amr(_) => true,
+            AssertedValue::Method(m) => !m.info().kind.is_custom(),
+            AssertedValue::Unsupported(_) => false,
+        })
+    }
 }
 
 /// One value of an IdP's `asserts` list: what a sign-in there can prove.

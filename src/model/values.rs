@@ -23,6 +23,7 @@ words! {
     ENROLLMENTS, ENROLLMENT_WORDS: Enrollment =
         [("allowed", Enrollment::Allowed), ("disabled", Enrollment::Disabled)];
     USED_FOR, USED_FOR_WORDS: UsedFor = [("recovery", UsedFor::Recovery), ("mfa", UsedFor::Mfa)];
+    USAGES, USAGE_WORDS: Usage = [("sso", Usage::Sso), ("factor_only", Usage::FactorOnly)];
     BOOLEANS, BOOLEAN_WORDS: bool = [("true", true), ("false", false)];
     IDP_KINDS, IDP_KIND_WORDS: IdpKind = [
         ("okta_oidc", IdpKind::OktaOidc),

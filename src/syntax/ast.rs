@@ -164,6 +164,8 @@ pub enum IdpSetting {
     /// The duration as written (`60s`); the model reads its unit.
     MaxClockSkew(Ident),
     Status(Ident),
+    /// `usage sso|factor_only`.
+    Usage(Ident),
     Asserts(List),
 }
 

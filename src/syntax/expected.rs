@@ -64,6 +64,8 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_map_amr_claims | Rule::map_amr_claims_setting => "`map_amr_claims`",
         Rule::kw_max_clock_skew | Rule::max_clock_skew_setting => "`max_clock_skew`",
         Rule::kw_asserts | Rule::asserts_setting => "`asserts`",
+        Rule::kw_usage | Rule::usage_setting => "`usage`",
+        Rule::usage_value => "an IdP usage (`sso` or `factor_only`)",
         Rule::kw_route | Rule::route => "`route`",
         Rule::kw_when | Rule::when_setting => "`when`",
         Rule::kw_and => "`and`",

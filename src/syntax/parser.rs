@@ -220,6 +220,7 @@ impl Lower {
             Rule::map_amr_claims_setting => IdpSetting::MapAmrClaims(self.ident(value)),
             Rule::max_clock_skew_setting => IdpSetting::MaxClockSkew(self.ident(value)),
             Rule::status_setting => IdpSetting::Status(self.ident(value)),
+            Rule::usage_setting => IdpSetting::Usage(self.ident(value)),
             _ => IdpSetting::Asserts(self.list(value)?),
         };
         Some(Spanned { node, span })
@@ -486,6 +487,7 @@ fn significant<'i>(pairs: Pairs<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule
                 | Rule::kw_trust_claims
                 | Rule::kw_map_amr_claims
                 | Rule::kw_max_clock_skew
+                | Rule::kw_usage
                 | Rule::kw_asserts
                 | Rule::kw_route
                 | Rule::kw_when
