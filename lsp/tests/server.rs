@@ -119,7 +119,11 @@ fn an_editing_session() {
         "{text}"
     );
     assert!(
-        text.contains("| OIDC | possession | user-presence, device-bound, hardware-protected |"),
+        text.contains("- from a third-party IdP (OIDC and SAML alike): possession; characteristics: user-presence, device-bound, hardware-protected\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- from an Okta IdP org: ignored: from an Okta org, `smart_card` is a custom authenticator"),
         "{text}"
     );
 
