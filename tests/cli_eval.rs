@@ -555,3 +555,63 @@ fn compare_needs_a_batch() {
         "error: `--compare` and `--compare-rev` compare the sign-ins of a `--batch` log\n"
     );
 }
+
+#[test]
+fn an_okta_orgs_claims_read_as_claims_inspect_reads_them_with_device_claims() {
+    let dir = set("okta-org");
+    dir.write(
+        "okta.policy",
+        "idp okta_org { kind okta_oidc  trust_claims true  asserts [password, webauthn] }\n\
+         app portal\n\
+         policy portal_policy {\n  apps [portal]\n  rule managed {\n    when device managed\n    require 2 factor_types\n    possession [phishing_resistant]\n  }\n  rule others { deny }\n}\n",
+    );
+    let org = ORG.replacen(
+        "features [third_party_claims_sharing]",
+        "features [okta_to_okta_claims_sharing, third_party_claims_sharing]",
+        1,
+    );
+    dir.write("org.policy", &org);
+    let claims =
+        r#"{"idp":"okta_org","amr":["password","webauthn","hwk"],"device":{"managed":true}}"#;
+    let eval = |user: &str| {
+        let out = policyc(
+            &[
+                "eval", "--app", "portal", "--user", user, "--claims", claims, "--format", "json",
+            ],
+            &dir.0,
+        );
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()
+    };
+    // The device claims say managed: the rule applies, and the org's WebAuthn is phishing
+    // resistant. `hwk` from an Okta org is a smart card, listed as ignored.
+    let v = eval("{}");
+    assert_eq!(v["decision"], "allow", "{v}");
+    assert_eq!(v["rule"], "managed");
+    assert_eq!(
+        v["claims"]["amr"],
+        serde_json::json!(["password", "webauthn"])
+    );
+    assert_eq!(v["claims"]["ignored"], serde_json::json!(["hwk"]));
+    // A device stated in `--user` wins over the claims.
+    let v = eval(r#"{"device":{"managed":false}}"#);
+    assert_eq!(
+        (&v["decision"], &v["rule"]),
+        (&"deny".into(), &"others".into())
+    );
+    // `claims inspect` reads the same values the same way.
+    let file = dir.write("okta.json", claims);
+    let out = policyc(
+        &["claims", "inspect", "--claims", &file, "--format", "json"],
+        &dir.0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let methods: Vec<&str> = v["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["password", "webauthn"]);
+    assert_eq!(v["ignored"], serde_json::json!(["hwk"]));
+    assert_eq!(v["device"], serde_json::json!({"managed": true}));
+}

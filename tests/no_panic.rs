@@ -67,7 +67,7 @@ fn compile_one(text: &str) {
 // --- the valid corpus --------------------------------------------------------------------------
 
 /// Policy sets to mutate: the example set in `policies/` (all files together) and the
-/// LANGUAGE.md example on its own.
+/// language reference (docs/language.md) example on its own.
 fn corpus() -> Vec<Vec<(String, String)>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut paths = Vec::new();

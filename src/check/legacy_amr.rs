@@ -3,7 +3,7 @@
 //! **What it does:** finds IdPs with `trust_claims true` that also set `map_amr_claims`, the
 //! legacy "Trust AMR claims from this IdP" switch.
 //!
-//! **Why it matters:** Okta ignores `map_amr_claims` whenever trust claims is on (DOMAIN.md), so
+//! **Why it matters:** Okta ignores `map_amr_claims` whenever trust claims is on (Okta's claims-sharing guide), so
 //! the setting says something the org does not do: `map_amr_claims false` does not stop claims
 //! from counting, and `map_amr_claims true` adds nothing.
 //!

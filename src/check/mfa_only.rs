@@ -7,7 +7,7 @@
 //!
 //! **Why it matters:** `mfa` says that the user did MFA at the IdP, not with what. It satisfies
 //! `2 factor_types` and the session policy's `mfa`, but nothing with a possession constraint
-//! (DOMAIN.md). The IdP looks like it covers the rule, yet users who sign in there are challenged
+//! (docs/evaluation.md). The IdP looks like it covers the rule, yet users who sign in there are challenged
 //! locally for a constrained possession factor.
 //!
 //! **Fix:** have the IdP send the possession value the user really used (`hwk`, `phr`, ...) and

@@ -4,7 +4,7 @@
 //! `reauth every_sign_in`) that only trusted claims can satisfy.
 //!
 //! **Why it matters:** claims sharing does not re-authenticate: while the SP session lives, the
-//! IdP's factors stay valid whatever the rule's frequency (DOMAIN.md), so the rule's `reauth`
+//! IdP's factors stay valid whatever the rule's frequency (Okta's claims-sharing guide, "Re-authentication"), so the rule's `reauth`
 //! does not make the user authenticate again.
 //!
 //! **Fix:** make the rule satisfiable with local authenticators (which are re-challenged), or

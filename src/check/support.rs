@@ -4,7 +4,7 @@
 //! A rule is satisfiable when the local methods it allows, alone or together with the claims
 //! one active, trusted IdP can assert (`asserts`), meet its requirement and constraints; a sign-in
 //! at any active IdP also counts as "IdP" for `password` and `1 factor_type`, even when its
-//! claims do not (DOMAIN.md, as the evaluator does). Every
+//! claims do not (docs/evaluation.md, as the evaluator does). Every
 //! requirement is monotone in what is proved (proving more never hurts), so "some combination"
 //! is the same as "everything together": the local methods' states OR-ed, with or without one
 //! IdP's asserted claims OR-ed in. That makes the answer exact, and cheap: per rule, one state

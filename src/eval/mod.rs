@@ -1,5 +1,5 @@
 //! Sign-in simulation: given who the user is, which app, and the IdP's claims, what does the SP
-//! do, and why. Semantics: docs/evaluation.md (from DOMAIN.md).
+//! do, and why. Semantics: docs/evaluation.md (from Okta's claims-sharing guide).
 //!
 //! [`evaluate`] reads only the rule graph's dense tables and allocates nothing; [`explain`] runs
 //! the same code with a tracer that records every step in words. There is one decision

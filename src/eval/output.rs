@@ -25,8 +25,8 @@ pub struct DecisionJson {
     pub trace: Option<Vec<String>>,
 }
 
-/// How the IdP's claims were treated: `amr` the values accepted, `ignored` the values Okta
-/// ignores for this IdP.
+/// How the IdP's claims were treated: `amr` the values accepted (for an Okta IdP org, the
+/// authenticators they stand for), `ignored` the values the SP ignores for this IdP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClaimsJson {
     pub idp: String,
