@@ -7,12 +7,19 @@
 //! benchmark can time the work behind `publishDiagnostics` without the transport.
 
 pub mod analysis;
+pub mod code_lens;
 pub mod completion;
 pub mod convert;
 pub mod features;
 pub mod hover;
 pub mod index;
+pub mod inlay_hints;
 pub mod line_index;
+pub mod navigation;
+pub mod rename;
+pub mod semantic_tokens;
 pub mod server;
+pub mod settings;
+pub mod tasks;
 pub mod uri;
 pub mod workspace;
