@@ -14,7 +14,7 @@ use policyc::graph::proof::satisfies;
 use policyc::graph::tables::Action;
 use policyc::model::{Asserted, IdpId};
 use policyc::source::{FileId, Span};
-use policyc::syntax::ast::{IdpSetting, Item, StrLit};
+use policyc::syntax::ast::{IdpSetting, Item, StrLit, TestSetting};
 use std::collections::HashMap;
 
 /// Every occurrence, in this file, of the name at `offset`: where it is defined is a write.
@@ -47,7 +47,10 @@ pub fn folding_ranges(analysis: &Analysis, file: FileId) -> Vec<FoldingRange> {
     let text = analysis.text(file);
     let mut out = Vec::new();
     let mut fold = |span: Span, kind: Option<FoldingRangeKind>| {
-        let r = f.index.range(text, span.start as usize, span.end as usize);
+        let (start, end) = (span.start as usize, span.end as usize);
+        // A setting's span may end past its line's break: fold to its last character.
+        let end = start + text.get(start..end).map_or(0, |t| t.trim_end().len());
+        let r = f.index.range(text, start, end);
         if r.end.line > r.start.line {
             out.push(FoldingRange {
                 start_line: r.start.line,
@@ -76,7 +79,15 @@ pub fn folding_ranges(analysis: &Analysis, file: FileId) -> Vec<FoldingRange> {
             Item::Route(r) => (r.span, Vec::new(), &[]),
             Item::SessionPolicy(p) => (p.span, Vec::new(), &p.rules),
             Item::Policy(p) => (p.span, p.apps.iter().map(|a| a.span).collect(), &p.rules),
-            Item::Test(t) => (t.span, t.settings.iter().map(|s| s.span).collect(), &[]),
+            Item::Test(t) => (
+                t.span,
+                t.settings
+                    .iter()
+                    .filter(|s| matches!(s.node, TestSetting::User(_)))
+                    .map(|s| s.span)
+                    .collect(),
+                &[],
+            ),
         };
         fold(span, None);
         for l in lists {

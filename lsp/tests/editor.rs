@@ -1,0 +1,546 @@
+//! The real server over stdio, for the editor's second round: rename, semantic tokens, inlay
+//! hints, what-if lenses, navigation, cancellation, configuration and multi-root workspaces,
+//! each with exact expected results.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Client, at, file_uri, pos, range, temp_dir};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+const ORG: &str = "\
+org acme {
+  engine identity
+  features [third_party_claims_sharing]
+}
+group admins
+group staff
+app wiki
+app crm
+
+authenticator password
+authenticator okta_verify { methods [push] }
+";
+
+const IDPS: &str = "\
+# Corp's Entra tenant.
+# Its keys are pinned.
+idp corp {
+  kind oidc
+  issuer \"https://corp.example\"
+  jwks \"keys/corp.json\"
+  trust_claims true
+  asserts [pwd, otp, hwk]
+}
+
+idp legacy {
+  kind saml
+  issuer \"https://legacy.example\"
+}
+";
+
+const APPS: &str = "\
+policy sso {
+  apps [wiki, crm]
+  rule admins {
+    when group in [admins]
+    require 2 factor_types
+    possession [hardware_protected]
+  }
+  rule others {
+    require password + 1 factor_type
+  }
+}
+
+test \"admins get in\" {
+  app wiki
+  user { groups [admins] }
+  claims corp [pwd, hwk]
+  expect allow by admins
+}
+";
+
+struct Fixture {
+    dir: PathBuf,
+    org: String,
+    idps: String,
+    apps: String,
+}
+
+fn fixture() -> Fixture {
+    let dir = temp_dir("editor");
+    std::fs::write(dir.join("org.policy"), ORG).unwrap();
+    std::fs::write(dir.join("idps.policy"), IDPS).unwrap();
+    std::fs::write(dir.join("apps.policy"), APPS).unwrap();
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    std::fs::write(dir.join("keys/corp.json"), "{\"keys\": []}").unwrap();
+    let uri = |p: &str| file_uri(&dir.join(p));
+    Fixture {
+        org: uri("org.policy"),
+        idps: uri("idps.policy"),
+        apps: uri("apps.policy"),
+        dir,
+    }
+}
+
+/// A server on the fixture, its first diagnostics read (so the set has been checked).
+fn start(f: &Fixture, capabilities: Value) -> Client {
+    let mut c = Client::start(Some(&f.dir), capabilities);
+    let d = c.diagnostics(&f.apps, |_| true);
+    assert_eq!(d["diagnostics"], json!([]));
+    c
+}
+
+
+/// Semantic tokens decoded to absolute `(line, character, length, type, modifiers)`.
+fn decode(data: &Value, legend: &Value) -> Vec<(u32, u32, u32, String, Vec<String>)> {
+    let types = legend["tokenTypes"].as_array().unwrap();
+    let mods = legend["tokenModifiers"].as_array().unwrap();
+    let data: Vec<u32> = data
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    let (mut line, mut ch) = (0, 0);
+    data.chunks(5)
+        .map(|t| {
+            if t[0] > 0 {
+                line += t[0];
+                ch = t[1];
+            } else {
+                ch += t[1];
+            }
+            let modifiers = (0..mods.len())
+                .filter(|i| t[4] & (1 << i) != 0)
+                .map(|i| mods[i].as_str().unwrap().to_owned())
+                .collect();
+            (
+                line,
+                ch,
+                t[2],
+                types[t[3] as usize].as_str().unwrap().to_owned(),
+                modifiers,
+            )
+        })
+        .collect()
+}
+
+fn tok(line: u32, ch: u32, len: u32, ty: &str, mods: &[&str]) -> (u32, u32, u32, String, Vec<String>) {
+    (
+        line,
+        ch,
+        len,
+        ty.to_owned(),
+        mods.iter().map(|m| (*m).to_owned()).collect(),
+    )
+}
+
+#[test]
+fn semantic_tokens_classify_every_token_of_a_fixture_and_deltas_rebuild_the_full_result() {
+    let f = fixture();
+    let mut c = Client::spawn(&[]);
+    let init = c.call(
+        "initialize",
+        json!({ "processId": null, "rootUri": file_uri(&f.dir), "capabilities": {} }),
+    );
+    c.notify("initialized", json!({}));
+    let legend = init["capabilities"]["semanticTokensProvider"]["legend"].clone();
+    assert_eq!(
+        legend,
+        json!({
+            "tokenTypes": [
+                "keyword", "namespace", "variable", "parameter", "class", "interface", "method",
+                "struct", "event", "type", "function", "enumMember", "property", "enum", "number",
+                "string", "comment", "operator"
+            ],
+            "tokenModifiers": ["declaration", "defaultLibrary"],
+        })
+    );
+    assert_eq!(
+        init["capabilities"]["semanticTokensProvider"]["full"],
+        json!({ "delta": true })
+    );
+
+    let t = c.call(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": f.apps } }),
+    );
+    let first_id = t["resultId"].as_str().unwrap().to_owned();
+    let first_data = t["data"].as_array().unwrap().clone();
+    let decl = &["declaration"][..];
+    assert_eq!(
+        decode(&t["data"], &legend),
+        vec![
+            tok(0, 0, 6, "keyword", &[]),
+            tok(0, 7, 3, "type", decl),
+            tok(1, 2, 4, "keyword", &[]),
+            tok(1, 8, 4, "class", &[]),
+            tok(1, 14, 3, "class", &[]),
+            tok(2, 2, 4, "keyword", &[]),
+            tok(2, 7, 6, "function", decl),
+            tok(3, 4, 4, "keyword", &[]),
+            tok(3, 9, 5, "keyword", &[]),
+            tok(3, 15, 2, "keyword", &[]),
+            tok(3, 19, 6, "variable", &[]),
+            tok(4, 4, 7, "keyword", &[]),
+            tok(4, 12, 1, "number", &[]),
+            tok(4, 14, 12, "keyword", &[]),
+            tok(5, 4, 10, "keyword", &[]),
+            tok(5, 16, 18, "property", &["defaultLibrary"]),
+            tok(7, 2, 4, "keyword", &[]),
+            tok(7, 7, 6, "function", decl),
+            tok(8, 4, 7, "keyword", &[]),
+            tok(8, 12, 8, "keyword", &[]),
+            tok(8, 21, 1, "operator", &[]),
+            tok(8, 23, 1, "number", &[]),
+            tok(8, 25, 11, "keyword", &[]),
+            tok(12, 0, 4, "keyword", &[]),
+            tok(12, 5, 15, "string", decl),
+            tok(13, 2, 3, "keyword", &[]),
+            tok(13, 6, 4, "class", &[]),
+            tok(14, 2, 4, "keyword", &[]),
+            tok(14, 9, 6, "keyword", &[]),
+            tok(14, 17, 6, "variable", &[]),
+            tok(15, 2, 6, "keyword", &[]),
+            tok(15, 9, 4, "struct", &[]),
+            tok(15, 15, 3, "enumMember", &["defaultLibrary"]),
+            tok(15, 20, 3, "enumMember", &["defaultLibrary"]),
+            tok(16, 2, 6, "keyword", &[]),
+            tok(16, 9, 5, "enum", &[]),
+            tok(16, 15, 2, "keyword", &[]),
+            tok(16, 18, 6, "function", &[]),
+        ]
+    );
+
+    // Comments, strings, IdP kinds and a method path, in the other files.
+    let t = c.call(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": f.idps } }),
+    );
+    let idps = decode(&t["data"], &legend);
+    assert_eq!(idps[0], tok(0, 0, 22, "comment", &[]));
+    assert_eq!(idps[3], tok(2, 4, 4, "struct", decl));
+    assert_eq!(idps[5], tok(3, 7, 4, "enum", &[]));
+    assert_eq!(idps[7], tok(4, 9, 22, "string", &[]));
+    let t = c.call(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": f.org } }),
+    );
+    let org = decode(&t["data"], &legend);
+    let lib_decl = &["declaration", "defaultLibrary"][..];
+    assert!(org.contains(&tok(9, 14, 8, "interface", lib_decl)), "{org:?}");
+    assert!(org.contains(&tok(10, 14, 11, "interface", lib_decl)), "{org:?}");
+    assert!(org.contains(&tok(10, 37, 4, "method", &["defaultLibrary"])), "{org:?}");
+    assert!(org.contains(&tok(0, 4, 4, "namespace", decl)), "{org:?}");
+
+    // An edit, then a delta against the first result: applied to the first result's data, it
+    // gives exactly a fresh full result.
+    c.open(&f.apps, APPS, 1);
+    let edited = APPS.replace("  rule others {\n", "  # catch-all\n  rule others {\n");
+    c.change(&f.apps, 2, json!([{ "text": edited }]));
+    let d = c.call(
+        "textDocument/semanticTokens/full/delta",
+        json!({ "textDocument": { "uri": f.apps }, "previousResultId": first_id }),
+    );
+    let edits = d["edits"].as_array().unwrap();
+    assert_eq!(edits.len(), 1, "{d}");
+    let mut data = first_data;
+    let start = edits[0]["start"].as_u64().unwrap() as usize;
+    let delete = edits[0]["deleteCount"].as_u64().unwrap() as usize;
+    let insert = edits[0]["data"].as_array().unwrap().clone();
+    data.splice(start..start + delete, insert);
+    let full = c.call(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": f.apps } }),
+    );
+    assert_eq!(Value::from(data), full["data"]);
+    assert_eq!(
+        decode(&full["data"], &legend)[16],
+        tok(7, 2, 11, "comment", &[])
+    );
+    // An unknown previous result id gets a full result.
+    let d = c.call(
+        "textDocument/semanticTokens/full/delta",
+        json!({ "textDocument": { "uri": f.apps }, "previousResultId": "nope" }),
+    );
+    assert_eq!(d["data"], full["data"]);
+}
+
+
+fn hint(line: u32, character: u32, label: &str) -> Value {
+    json!({ "kind": 2, "label": label, "paddingLeft": true, "position": pos(line, character) })
+}
+
+#[test]
+fn inlay_hints_show_what_satisfies_each_rule_and_are_refreshed_with_diagnostics() {
+    let f = fixture();
+    let mut c = start(
+        &f,
+        json!({ "workspace": { "inlayHint": { "refreshSupport": true } } }),
+    );
+    let all = range(0, 0, 100, 0);
+    let h = c.call(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": f.apps }, "range": all }),
+    );
+    assert_eq!(
+        h,
+        json!([
+            hint(4, 26, "⇐ claims: corp"),
+            hint(8, 36, "⇐ local password, okta_verify · claims: corp"),
+        ])
+    );
+    let h = c.call(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": f.idps }, "range": all }),
+    );
+    assert_eq!(h, json!([hint(6, 19, "⇐ 1 rule depends on it alone")]));
+    // Only the hints inside the range asked for.
+    let h = c.call(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": f.apps }, "range": range(7, 0, 9, 0) }),
+    );
+    assert_eq!(h.as_array().unwrap().len(), 1);
+
+    // Without `hwk`, nothing can satisfy `admins`, and nothing depends on `corp` alone; the
+    // client is asked to refresh its hints once diagnostics are published.
+    c.open(&f.idps, IDPS, 1);
+    c.change(
+        &f.idps,
+        2,
+        json!([{ "range": range(7, 19, 7, 24), "text": "" }]),
+    );
+    let d = c.diagnostics(&f.apps, |p| p["diagnostics"] != json!([]));
+    assert_eq!(d["diagnostics"][0]["code"], "unsatisfiable-rule");
+    let refresh = c
+        .wait_for(|m| m["method"] == "workspace/inlayHint/refresh")
+        .expect("an inlay hint refresh");
+    assert_eq!(refresh["params"], Value::Null);
+    let h = c.call(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": f.apps }, "range": all }),
+    );
+    assert_eq!(h[0], hint(4, 26, "⇐ nothing: unsatisfiable"));
+    let h = c.call(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": f.idps }, "range": all }),
+    );
+    assert_eq!(h, json!([hint(6, 19, "⇐ no rule depends on it alone")]));
+}
+
+#[test]
+fn navigation_highlights_folds_symbols_paths_and_the_rules_an_amr_value_helps() {
+    let f = fixture();
+    let mut c = start(&f, json!({}));
+    let h = c.call("textDocument/documentHighlight", at(&f.apps, 3, 20));
+    assert_eq!(
+        h,
+        json!([
+            { "kind": 2, "range": range(3, 19, 3, 25) },
+            { "kind": 2, "range": range(14, 17, 14, 23) },
+        ])
+    );
+    let h = c.call("textDocument/documentHighlight", at(&f.apps, 2, 9));
+    assert_eq!(
+        h,
+        json!([
+            { "kind": 3, "range": range(2, 7, 2, 13) },
+            { "kind": 2, "range": range(16, 18, 16, 24) },
+        ])
+    );
+
+    let folds = c.call(
+        "textDocument/foldingRange",
+        json!({ "textDocument": { "uri": f.idps } }),
+    );
+    assert_eq!(
+        folds,
+        json!([
+            { "startLine": 0, "endLine": 1, "kind": "comment" },
+            { "startLine": 2, "endLine": 8 },
+            { "startLine": 10, "endLine": 13 },
+        ])
+    );
+    let folds = c.call(
+        "textDocument/foldingRange",
+        json!({ "textDocument": { "uri": f.apps } }),
+    );
+    assert_eq!(
+        folds,
+        json!([
+            { "startLine": 0, "endLine": 10 },
+            { "startLine": 2, "endLine": 6 },
+            { "startLine": 7, "endLine": 9 },
+            { "startLine": 12, "endLine": 17 },
+        ])
+    );
+
+    let s = c.call("workspace/symbol", json!({ "query": "ADM" }));
+    let apps = f.apps.clone();
+    assert_eq!(
+        s,
+        json!([
+            { "name": "admins", "kind": 6, "containerName": "sso",
+              "location": { "uri": apps, "range": range(2, 7, 2, 13) } },
+            { "name": "admins get in", "kind": 12,
+              "location": { "uri": apps, "range": range(12, 5, 12, 20) } },
+            { "name": "admins", "kind": 14,
+              "location": { "uri": f.org, "range": range(4, 6, 4, 12) } },
+        ])
+    );
+
+    // Go to definition on the `jwks` path: the key file, relative to the policy file.
+    let d = c.call("textDocument/definition", at(&f.idps, 5, 10));
+    assert_eq!(
+        d,
+        json!([{ "uri": file_uri(&f.dir.join("keys/corp.json")), "range": range(0, 0, 0, 0) }])
+    );
+    // A path to a missing file goes nowhere.
+    std::fs::remove_file(f.dir.join("keys/corp.json")).unwrap();
+    let d = c.call("textDocument/definition", at(&f.idps, 5, 10));
+    assert_eq!(d, Value::Null);
+
+    // References on `hwk` in `asserts`: the rule whose hardware-protected possession it
+    // proves. `pwd` and `otp` are needed by none (the local password proves knowledge, and
+    // `otp` is not hardware-protected).
+    let refs = |c: &mut Client, ch: u32| {
+        c.call(
+            "textDocument/references",
+            json!({ "textDocument": { "uri": f.idps }, "position": pos(7, ch),
+                    "context": { "includeDeclaration": false } }),
+        )
+    };
+    assert_eq!(
+        refs(&mut c, 22),
+        json!([{ "uri": f.apps, "range": range(2, 7, 2, 13) }])
+    );
+    assert_eq!(refs(&mut c, 11), json!([]));
+    assert_eq!(refs(&mut c, 17), json!([]));
+    // Elsewhere an AMR value's references are its occurrences, as before.
+    let r = c.call(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": f.apps }, "position": pos(15, 21),
+                "context": { "includeDeclaration": false } }),
+    );
+    assert_eq!(
+        r,
+        json!([
+            { "uri": f.apps, "range": range(15, 20, 15, 23) },
+            { "uri": f.idps, "range": range(7, 21, 7, 24) },
+        ])
+    );
+}
+
+#[test]
+fn what_if_lenses_run_the_guard_on_the_unsaved_workspace() {
+    let f = fixture();
+    let mut c = start(&f, json!({}));
+    let lenses = c.call(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": f.idps } }),
+    );
+    let lens = |line: u32, ch: u32, title: &str, verb: &str, name: &str, uri: &str| {
+        json!({
+            "range": range(line, ch, line, ch),
+            "command": { "title": title, "command": "policyc.whatIf",
+                         "arguments": [uri, verb, name] },
+        })
+    };
+    assert_eq!(
+        lenses,
+        json!([
+            lens(2, 0, "deactivate?", "deactivate", "corp", &f.idps),
+            lens(10, 0, "deactivate?", "deactivate", "legacy", &f.idps),
+        ])
+    );
+    let lenses = c.call(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": f.org } }),
+    );
+    assert_eq!(
+        lenses,
+        json!([lens(
+            2,
+            12,
+            "switch off?",
+            "disable",
+            "third_party_claims_sharing",
+            &f.org
+        )])
+    );
+
+    let run = |c: &mut Client, uri: &str, verb: &str, name: &str| {
+        c.call(
+            "workspace/executeCommand",
+            json!({ "command": "policyc.whatIf", "arguments": [uri, verb, name] }),
+        )
+    };
+    let v = run(&mut c, &f.idps, "deactivate", "corp");
+    let message =
+        "deactivate IdP `corp`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`";
+    assert_eq!(
+        v,
+        json!({
+            "refused": true,
+            "message": message,
+            "broken": [{ "uri": f.apps, "range": range(2, 7, 2, 13) }],
+        })
+    );
+    let shown = c
+        .wait_for(|m| m["method"] == "window/showMessage")
+        .unwrap();
+    assert_eq!(shown["params"], json!({ "type": 2, "message": message }));
+    let v = run(&mut c, &f.org, "disable", "third_party_claims_sharing");
+    assert_eq!(
+        v["message"],
+        "switch off `third_party_claims_sharing`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`"
+    );
+    let v = run(&mut c, &f.idps, "deactivate", "legacy");
+    assert_eq!(
+        v,
+        json!({
+            "refused": false,
+            "message": "deactivate IdP `legacy`: allowed (`legacy` does not trust claims: no rule depends on its claims)",
+            "broken": [],
+        })
+    );
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({ "command": "policyc.whatIf", "arguments": [f.idps, "deactivate", "nobody"] }),
+    );
+    assert_eq!(r["error"]["code"], -32602);
+    assert_eq!(r["error"]["message"], "no IdP named `nobody`");
+
+    // On the unsaved text: with `corp` asserting `hwk` twice over another IdP, deactivating it
+    // breaks nothing.
+    let unsaved = format!(
+        "{IDPS}\nidp backup {{\n  kind oidc\n  issuer \"https://backup.example\"\n  trust_claims true\n  asserts [pwd, hwk]\n}}\n"
+    );
+    c.open(&f.idps, &unsaved, 1);
+    let v = run(&mut c, &f.idps, "deactivate", "corp");
+    assert_eq!(v["message"], "deactivate IdP `corp`: allowed");
+
+    // "mark inactive" only where the guard allows it: `legacy`, not `corp` (on the saved text).
+    c.change(&f.idps, 2, json!([{ "text": IDPS }]));
+    let actions = |c: &mut Client, line: u32| {
+        c.call(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": f.idps }, "range": range(line, 2, line, 2),
+                    "context": { "diagnostics": [] } }),
+        )
+    };
+    assert_eq!(actions(&mut c, 3), json!([]));
+    assert_eq!(
+        actions(&mut c, 11),
+        json!([{
+            "title": "mark IdP `legacy` inactive (deactivate IdP `legacy`: allowed (`legacy` does not trust claims: no rule depends on its claims))",
+            "kind": "refactor.rewrite",
+            "edit": { "changes": { f.idps.clone(): [
+                { "range": range(13, 0, 13, 0), "newText": "  status inactive\n" }
+            ] } },
+        }])
+    );
+}
