@@ -219,8 +219,13 @@ fn taken(analysis: &Analysis, kind: &str, name: &str, at: Loc, policy: Option<&s
         .get(at.file)
         .map_or("?", |f| f.name.as_str());
     let line = analysis.range(at).start.line + 1;
-    let of = policy.map_or(String::new(), |p| format!(" of policy `{p}`"));
-    format!("a {kind} named `{name}` already exists{of} ({file}:{line})")
+    let a = if matches!(kind, "IdP" | "app" | "org") {
+        "an"
+    } else {
+        "a"
+    };
+    let within = policy.map_or(String::new(), |p| format!(" in policy `{p}`"));
+    format!("{a} {kind} named `{name}` already exists{within} ({file}:{line})")
 }
 
 /// `by POLICY.RULE`: the rule part is preceded by a dot.

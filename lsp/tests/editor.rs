@@ -544,3 +544,296 @@ fn what_if_lenses_run_the_guard_on_the_unsaved_workspace() {
         }])
     );
 }
+
+fn rename(c: &mut Client, uri: &str, line: u32, ch: u32, new_name: &str) -> Value {
+    c.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri }, "position": pos(line, ch), "newName": new_name }),
+    )
+}
+
+#[test]
+fn rename_refuses_fixed_names_invalid_names_and_collisions_with_a_reason() {
+    let f = fixture();
+    let mut c = start(&f, json!({}));
+    let refused = |r: &Value| {
+        assert_eq!(r["error"]["code"], -32803, "{r}");
+        r["error"]["message"].as_str().unwrap().to_owned()
+    };
+    let prep = c.request("textDocument/prepareRename", at(&f.apps, 15, 21));
+    assert_eq!(
+        refused(&prep),
+        "`hwk` is an AMR value defined by RFC 8176: it cannot be renamed"
+    );
+    let prep = c.request("textDocument/prepareRename", at(&f.org, 10, 16));
+    assert_eq!(
+        refused(&prep),
+        "`okta_verify` is a name from Okta's authenticator catalogue: it cannot be renamed"
+    );
+    let prep = c.request("textDocument/prepareRename", at(&f.apps, 5, 20));
+    assert_eq!(
+        refused(&prep),
+        "`hardware_protected` is a possession constraint Okta defines: it cannot be renamed"
+    );
+    let prep = c.request("textDocument/prepareRename", at(&f.apps, 4, 5));
+    assert_eq!(refused(&prep), "there is no name here to rename");
+    let prep = c.call("textDocument/prepareRename", at(&f.apps, 12, 8));
+    assert_eq!(
+        prep,
+        json!({ "range": range(12, 5, 12, 20), "placeholder": "admins get in" })
+    );
+
+    assert_eq!(
+        refused(&rename(&mut c, &f.org, 4, 7, "staff")),
+        "a group named `staff` already exists (org.policy:6)"
+    );
+    assert_eq!(
+        refused(&rename(&mut c, &f.org, 4, 7, "9lives")),
+        "`9lives` is not a valid name: a name starts with a letter or `_` and goes on with letters, digits, `_` or `-`"
+    );
+    assert_eq!(
+        refused(&rename(&mut c, &f.org, 4, 7, "the admins")),
+        "`the admins` is not a valid name: a name starts with a letter or `_` and goes on with letters, digits, `_` or `-`"
+    );
+    assert_eq!(
+        refused(&rename(&mut c, &f.idps, 2, 5, "none")),
+        "`none` cannot name an IdP: `claims none` in a test means no IdP"
+    );
+    assert_eq!(
+        refused(&rename(&mut c, &f.idps, 2, 5, "legacy")),
+        "an IdP named `legacy` already exists (idps.policy:11)"
+    );
+    assert_eq!(
+        refused(&rename(&mut c, &f.apps, 2, 8, "others")),
+        "a rule named `others` already exists in policy `sso` (apps.policy:8)"
+    );
+    assert_eq!(
+        refused(&rename(&mut c, &f.apps, 12, 8, "quote\"d")),
+        "a test title cannot contain '\"' here: write it in the file with an escape"
+    );
+
+    // A valid rename: the declaration and every reference, in every file.
+    let r = c.call(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": f.apps }, "position": pos(14, 19), "newName": "administrators" }),
+    );
+    let edit = |l1, c1, l2, c2| json!({ "range": range(l1, c1, l2, c2), "newText": "administrators" });
+    assert_eq!(
+        r,
+        json!({ "changes": {
+            f.org.clone(): [edit(4, 6, 4, 12)],
+            f.apps.clone(): [edit(3, 19, 3, 25), edit(14, 17, 14, 23)],
+        } })
+    );
+    let r = c.call(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": f.apps }, "position": pos(12, 8), "newName": "admins get in with a key" }),
+    );
+    assert_eq!(
+        r,
+        json!({ "changes": { f.apps.clone(): [
+            { "range": range(12, 5, 12, 20), "newText": "\"admins get in with a key\"" }
+        ] } })
+    );
+
+    // A syntax error anywhere: no rename (references inside the broken item cannot be found).
+    c.open(&f.apps, &APPS.replace("rule others {", "rule others {{"), 1);
+    assert_eq!(
+        refused(&rename(&mut c, &f.org, 4, 7, "administrators")),
+        "`apps.policy` has a syntax error: fix it first, since names inside an item that does not parse cannot be found"
+    );
+}
+
+/// The byte offset of a UTF-16 position.
+fn offset(text: &str, line: u64, character: u64) -> usize {
+    let mut at = 0;
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n as u64 == line {
+            let mut units = 0;
+            for (i, ch) in l.char_indices() {
+                if units >= character {
+                    return at + i;
+                }
+                units += ch.len_utf16() as u64;
+            }
+            return at + l.len();
+        }
+        at += l.len();
+    }
+    text.len()
+}
+
+/// Applies a `WorkspaceEdit`'s `changes` to the files on disk; returns how many edits per file
+/// (by path under `dir`).
+fn apply(dir: &Path, edit: &Value) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for (uri, edits) in edit["changes"].as_object().unwrap() {
+        let path = uri.strip_prefix("file://").unwrap();
+        let mut text = std::fs::read_to_string(path).unwrap();
+        let mut edits: Vec<&Value> = edits.as_array().unwrap().iter().collect();
+        let start = |e: &Value| {
+            let s = &e["range"]["start"];
+            (s["line"].as_u64().unwrap(), s["character"].as_u64().unwrap())
+        };
+        edits.sort_by_key(|e| std::cmp::Reverse(start(e)));
+        for e in &edits {
+            let (s, e2) = (&e["range"]["start"], &e["range"]["end"]);
+            let a = offset(&text, s["line"].as_u64().unwrap(), s["character"].as_u64().unwrap());
+            let b = offset(&text, e2["line"].as_u64().unwrap(), e2["character"].as_u64().unwrap());
+            text.replace_range(a..b, e["newText"].as_str().unwrap());
+        }
+        std::fs::write(path, text).unwrap();
+        let name = Path::new(path).strip_prefix(dir).unwrap();
+        out.push((name.to_string_lossy().into_owned(), edits.len()));
+    }
+    out.sort();
+    out
+}
+
+/// The position of the `n`th `needle` (0-based) in a file: (line, UTF-16 character).
+fn find(path: &Path, needle: &str, n: usize) -> (u32, u32) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let at = text.match_indices(needle).nth(n).unwrap().0;
+    let before = &text[..at];
+    let line = before.matches('\n').count() as u32;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .encode_utf16()
+        .count() as u32;
+    (line, col)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn renames_on_the_example_policies_leave_them_clean_with_their_tests_passing() {
+    let dir = temp_dir("rename-policies");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies"), &dir);
+    let mut c = Client::start(Some(&dir), json!({}));
+    let org = file_uri(&dir.join("org.policy"));
+    assert_eq!(c.diagnostics(&org, |_| true)["diagnostics"], json!([]));
+
+    // (file, text to find, the character into it, new name). The edits are compared with a
+    // count of the name as a whole word outside comments and strings in every file: each name
+    // here names one thing only.
+    let cases: &[(&str, &str, u32, &str)] = &[
+        // An IdP: its declaration, the route to it, the tests' `claims`.
+        ("idps.policy", "idp globex_entra", 5, "globex_azure"),
+        // A group, a zone: declarations, conditions, tests' users.
+        ("org.policy", "group contractors", 7, "staff_augmentation"),
+        ("org.policy", "zone vpn", 6, "globalprotect"),
+        // An app: `apps [..]`, conditions, tests.
+        ("org.policy", "app github", 5, "github_enterprise"),
+        // A rule named by tests' `expect .. by`.
+        ("apps/engineering.policy", "rule mobile_on_call", 6, "on_call_mobile"),
+        // The session policy, named by `by default.everyone`.
+        ("session.policy", "session_policy default", 16, "baseline"),
+        ("routes.policy", "route globex", 7, "globex_users"),
+    ];
+    for (file, needle, into, new_name) in cases {
+        let path = dir.join(file);
+        let (line, col) = find(&path, needle, 0);
+        let uri = file_uri(&path);
+        let old_name = needle.rsplit(' ').next().unwrap();
+        let expected = word_counts(&dir, old_name);
+        let prep = c.call("textDocument/prepareRename", at(&uri, line, col + into));
+        assert_eq!(prep["placeholder"], *old_name);
+        let edit = c.call(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": uri }, "position": pos(line, col + into), "newName": new_name }),
+        );
+        assert_eq!(apply(&dir, &edit), expected, "renaming {old_name}");
+        assert!(word_counts(&dir, old_name).is_empty());
+        // Tell the server the files changed, and wait for it to re-check them.
+        let changes: Vec<Value> = edit["changes"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|u| json!({ "uri": u, "type": 2 }))
+            .collect();
+        c.notify("workspace/didChangeWatchedFiles", json!({ "changes": changes }));
+        let d = c.diagnostics(&org, |_| true);
+        assert_eq!(d["diagnostics"], json!([]), "after renaming to {new_name}");
+    }
+    // A test's title.
+    let path = dir.join("tests/finance.policy");
+    let (line, col) = find(&path, "\"a contractor off", 0);
+    let edit = c.call(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": file_uri(&path) }, "position": pos(line, col + 3),
+                "newName": "contractors off the corporate network cannot reach NetSuite" }),
+    );
+    assert_eq!(apply(&dir, &edit), vec![("tests/finance.policy".to_owned(), 1)]);
+
+    // The result, as `policyc check` and `policyc test` see it: clean, every test passing.
+    let text = std::fs::read_to_string(dir.join("idps.policy")).unwrap();
+    assert!(text.contains("idp globex_azure {"));
+    let sources = policyc::cli::load::load(&[dir.clone()]).unwrap();
+    let compiled = policyc::compile(sources);
+    let diagnostics = policyc::check::check(&compiled, &Default::default());
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let results = policyc::eval::suite::run_all(&compiled);
+    assert_eq!(results.len(), 56);
+    assert!(results.iter().all(|r| r.passed()));
+    let engineering = std::fs::read_to_string(dir.join("tests/engineering.policy")).unwrap();
+    assert!(engineering.contains("expect challenge by baseline.everyone with [password]"));
+    assert!(engineering.contains("expect allow by on_call_mobile"));
+    let finance = std::fs::read_to_string(dir.join("tests/finance.policy")).unwrap();
+    assert!(finance.contains(
+        "test \"contractors off the corporate network cannot reach NetSuite\" {"
+    ));
+}
+
+/// How often `word` occurs as a whole word outside comments and strings, per `.policy` file
+/// under `dir` (files without it left out).
+fn word_counts(dir: &Path, word: &str) -> Vec<(String, usize)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "policy") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let mut n = 0;
+        for line in text.lines() {
+            // Code only: strings blanked, the comment cut off.
+            let mut code = String::new();
+            let mut in_str = false;
+            for ch in line.chars() {
+                match ch {
+                    '"' => in_str = !in_str,
+                    '#' if !in_str => break,
+                    _ if in_str => code.push(' '),
+                    _ => code.push(ch),
+                }
+            }
+            n += code
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .filter(|w| *w == word)
+                .count();
+        }
+        if n > 0 {
+            let rel = f.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            out.push((rel, n));
+        }
+    }
+    out.sort();
+    out
+}
