@@ -636,8 +636,20 @@ fn rename_refuses_fixed_names_invalid_names_and_collisions_with_a_reason() {
         ] } })
     );
 
+    // `by admins` must not come to name another policy's rule.
+    let session = "session_policy base {\n  rule fallback {\n    require password\n  }\n}\n";
+    c.open(&f.apps, &format!("{APPS}{session}"), 1);
+    assert_eq!(
+        refused(&rename(&mut c, &f.apps, 2, 8, "fallback")),
+        "tests name rule `admins` without its policy, and `fallback` is also a rule of policy `base`: write those as `by sso.admins` first, or pick another name"
+    );
+
     // A syntax error anywhere: no rename (references inside the broken item cannot be found).
-    c.open(&f.apps, &APPS.replace("rule others {", "rule others {{"), 1);
+    c.change(
+        &f.apps,
+        2,
+        json!([{ "text": APPS.replace("rule others {", "rule others {{") }]),
+    );
     assert_eq!(
         refused(&rename(&mut c, &f.org, 4, 7, "administrators")),
         "`apps.policy` has a syntax error: fix it first, since names inside an item that does not parse cannot be found"
@@ -836,4 +848,156 @@ fn word_counts(dir: &Path, word: &str) -> Vec<(String, usize)> {
     }
     out.sort();
     out
+}
+
+#[test]
+fn cancelled_requests_are_answered_request_cancelled_and_the_server_goes_on() {
+    let f = fixture();
+    let mut c = Client::start_with_env(Some(&f.dir), json!({}), &[("POLICYC_LSP_TEST_SLOW", "1")]);
+    // A long request keeps the request thread busy; one queued behind it and the long one
+    // itself are cancelled.
+    c.send(&json!({ "jsonrpc": "2.0", "id": 900, "method": "policyc/debugSleep", "params": { "ms": 20000 } }));
+    c.send(&json!({ "jsonrpc": "2.0", "id": 901, "method": "textDocument/semanticTokens/full",
+                    "params": { "textDocument": { "uri": f.apps } } }));
+    c.send(&json!({ "jsonrpc": "2.0", "id": "902", "method": "textDocument/inlayHint",
+                    "params": { "textDocument": { "uri": f.apps }, "range": range(0, 0, 9, 0) } }));
+    c.notify("$/cancelRequest", json!({ "id": 901 }));
+    c.notify("$/cancelRequest", json!({ "id": "902" }));
+    c.notify("$/cancelRequest", json!({ "id": 900 }));
+    for id in [json!(900), json!(901), json!("902")] {
+        let r = c
+            .wait_for(|m| m["id"] == id && m.get("method").is_none())
+            .unwrap();
+        assert_eq!(r["error"]["code"], -32800, "{r}");
+    }
+    // Answered requests are not affected by a late cancel; the next request is answered.
+    c.notify("$/cancelRequest", json!({ "id": 12345 }));
+    let t = c.call(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": f.apps } }),
+    );
+    assert_eq!(t["data"].as_array().unwrap().len(), 38 * 5);
+}
+
+#[test]
+fn configuration_changes_turn_hints_and_lenses_off_and_on() {
+    let f = fixture();
+    let mut c = Client::spawn(&[]);
+    c.call(
+        "initialize",
+        json!({ "processId": null, "rootUri": file_uri(&f.dir), "capabilities": {},
+                "initializationOptions": { "inlayHints": false } }),
+    );
+    c.notify("initialized", json!({}));
+    let hints = |c: &mut Client| {
+        c.call(
+            "textDocument/inlayHint",
+            json!({ "textDocument": { "uri": f.idps }, "range": range(0, 0, 99, 0) }),
+        )
+    };
+    let lenses = |c: &mut Client| {
+        c.call("textDocument/codeLens", json!({ "textDocument": { "uri": f.idps } }))
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(hints(&mut c), json!([]));
+    assert_eq!(lenses(&mut c), 2);
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "policyc": { "inlayHints": true, "whatIfLenses": false } } }),
+    );
+    assert_eq!(hints(&mut c), json!([hint(6, 19, "⇐ 1 rule depends on it alone")]));
+    assert_eq!(lenses(&mut c), 0);
+
+    // `oktaCompat`: the guard applies Okta's rule, which lets `corp` go while another active
+    // IdP trusts claims (`backup`, which cannot prove `hwk`); the message says so.
+    let backup = "idp backup {\n  kind oidc\n  issuer \"https://b.example\"\n  trust_claims true\n  asserts [pwd]\n}\n";
+    c.open(&f.idps, &format!("{IDPS}{backup}"), 1);
+    let what_if = |c: &mut Client| {
+        c.call(
+            "workspace/executeCommand",
+            json!({ "command": "policyc.whatIf", "arguments": [f.idps, "deactivate", "corp"] }),
+        )["message"]
+            .clone()
+    };
+    assert_eq!(
+        what_if(&mut c),
+        "deactivate IdP `corp`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`"
+    );
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "policyc": { "oktaCompat": true, "whatIfLenses": true } } }),
+    );
+    assert_eq!(
+        what_if(&mut c),
+        "deactivate IdP `corp`: allowed; it leaves 1 rule unsatisfiable: rule `admins` of `sso` (policyc's exact rule refuses it)"
+    );
+    assert_eq!(lenses(&mut c), 3);
+}
+
+fn initialize_folders(c: &mut Client, folders: &[&Path]) {
+    let folders: Vec<Value> = folders
+        .iter()
+        .map(|p| json!({ "uri": file_uri(p), "name": p.file_name().unwrap().to_string_lossy() }))
+        .collect();
+    c.call(
+        "initialize",
+        json!({ "processId": null, "workspaceFolders": folders, "capabilities": {} }),
+    );
+    c.notify("initialized", json!({}));
+}
+
+#[test]
+fn each_workspace_folder_is_a_policy_set_of_its_own() {
+    let root = temp_dir("multi-root");
+    let (a, b) = (root.join("a"), root.join("b"));
+    for d in [&a, &b] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(
+            d.join("org.policy"),
+            "org acme {\n  engine identity\n}\nauthenticator password\n",
+        )
+        .unwrap();
+    }
+    // `a` declares the group that `b`'s policy names: checked alone, `b` does not know it.
+    std::fs::write(a.join("groups.policy"), "group admins\n").unwrap();
+    let policy = "policy sso {\n  rule admins {\n    when group in [admins]\n    require password\n  }\n}\n";
+    std::fs::write(a.join("apps.policy"), policy).unwrap();
+    std::fs::write(b.join("apps.policy"), policy).unwrap();
+    let mut c = Client::spawn(&[]);
+    initialize_folders(&mut c, &[&a, &b]);
+    let da = c.diagnostics(&file_uri(&a.join("apps.policy")), |_| true);
+    assert_eq!(da["diagnostics"], json!([]));
+    let db = c.diagnostics(&file_uri(&b.join("apps.policy")), |_| true);
+    assert_eq!(db["diagnostics"][0]["code"], "unknown-reference");
+    assert_eq!(db["diagnostics"][0]["range"], range(2, 19, 2, 25));
+    // Names are relative to their own folder (as `policyc check b` prints them).
+    let prep = c.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": file_uri(&b.join("org.policy")) }, "position": pos(0, 5), "newName": "x" }),
+    );
+    assert!(prep.get("result").is_some(), "{prep}");
+
+    // A folder added later is checked; a removed one is cleared.
+    let c2 = root.join("c");
+    std::fs::create_dir_all(&c2).unwrap();
+    std::fs::write(c2.join("apps.policy"), policy).unwrap();
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({ "event": { "added": [{ "uri": file_uri(&c2), "name": "c" }],
+                           "removed": [{ "uri": file_uri(&b), "name": "b" }] } }),
+    );
+    let dc = c.diagnostics(&file_uri(&c2.join("apps.policy")), |_| true);
+    let codes: Vec<&str> = dc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    // `c` has no org of its own: it does not borrow `a`'s.
+    assert_eq!(codes, ["missing-org", "unknown-reference"]);
+    let db = c.diagnostics(&file_uri(&b.join("apps.policy")), |_| true);
+    assert_eq!(db["diagnostics"], json!([]));
+    assert_eq!(db["version"], Value::Null);
 }
