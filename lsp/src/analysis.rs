@@ -97,8 +97,7 @@ impl Analysis {
         }
         let compiled = policyc::compile(sources);
         // The check builds the satisfiability engine anyway: keep it for hover.
-        let (diagnostics, built) =
-            policyc::check::check_with_support(&compiled, options);
+        let (diagnostics, built) = policyc::check::check_with_support(&compiled, options);
         let support = built.map_or_else(OnceLock::new, OnceLock::from);
         Analysis {
             generation: snapshot.generation,

@@ -22,8 +22,10 @@ pub const WHAT_IF: &str = "policyc.whatIf";
 
 /// The lenses of one file: one per IdP, one per feature the org turns on.
 pub fn lenses(analysis: &Analysis, file: FileId) -> Vec<CodeLens> {
-    let (Some(ast), Some(f)) = (analysis.compiled.asts.get(file.0 as usize), analysis.file(file))
-    else {
+    let (Some(ast), Some(f)) = (
+        analysis.compiled.asts.get(file.0 as usize),
+        analysis.file(file),
+    ) else {
         return Vec::new();
     };
     if analysis.compiled.model.org.is_none() {
@@ -33,10 +35,7 @@ pub fn lenses(analysis: &Analysis, file: FileId) -> Vec<CodeLens> {
     let lens = |span: Span, title: &str, verb: &str, name: &str| {
         let start = analysis.range(Loc::new(file, span)).start;
         CodeLens {
-            range: Range {
-                start,
-                end: start,
-            },
+            range: Range { start, end: start },
             command: Some(Command {
                 title: title.to_owned(),
                 command: WHAT_IF.to_owned(),
@@ -108,7 +107,11 @@ pub fn what_if(analysis: &Analysis, change: Change, okta_compat: bool) -> Result
         ),
         Change::Disable(f) => format!("switch off `{}`", f.as_str()),
     };
-    let refused = if okta_compat { g.okta_refuses } else { g.refused };
+    let refused = if okta_compat {
+        g.okta_refuses
+    } else {
+        g.refused
+    };
     let rules: Vec<_> = model.rules().collect();
     let titles: Vec<String> = g
         .impact
@@ -212,7 +215,10 @@ pub fn mark_inactive(
     let mut changes = HashMap::new();
     changes.insert(f.uri.clone(), vec![edit]);
     Some(CodeActionOrCommand::CodeAction(CodeAction {
-        title: format!("mark IdP `{}` inactive ({})", idp.name.text, verdict.message),
+        title: format!(
+            "mark IdP `{}` inactive ({})",
+            idp.name.text, verdict.message
+        ),
         kind: Some(CodeActionKind::REFACTOR_REWRITE),
         edit: Some(WorkspaceEdit {
             changes: Some(changes),

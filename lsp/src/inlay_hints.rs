@@ -66,7 +66,10 @@ pub fn hints(analysis: &Analysis, file: FileId, range: Range) -> Vec<InlayHint> 
         out.push(hint(analysis, *loc, label));
     }
     for (i, idp) in model.idps.iter().enumerate() {
-        let Some(loc) = idp.trust_claims_loc.filter(|l| idp.trust_claims && inside(*l)) else {
+        let Some(loc) = idp
+            .trust_claims_loc
+            .filter(|l| idp.trust_claims && inside(*l))
+        else {
             continue;
         };
         let Ok(id) = u32::try_from(i) else { continue };

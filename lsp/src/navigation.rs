@@ -40,8 +40,10 @@ pub fn highlights(analysis: &Analysis, file: FileId, offset: usize) -> Vec<Docum
 /// Folds for every item and rule over more than one line, lists over several lines, and runs
 /// of two or more comment lines.
 pub fn folding_ranges(analysis: &Analysis, file: FileId) -> Vec<FoldingRange> {
-    let (Some(ast), Some(f)) = (analysis.compiled.asts.get(file.0 as usize), analysis.file(file))
-    else {
+    let (Some(ast), Some(f)) = (
+        analysis.compiled.asts.get(file.0 as usize),
+        analysis.file(file),
+    ) else {
         return Vec::new();
     };
     let text = analysis.text(file);
@@ -128,7 +130,11 @@ fn comment_fold(start: usize, end: usize) -> FoldingRange {
 }
 
 /// Every definition whose name contains `query` (ignoring case), at most `limit`.
-pub fn workspace_symbols(analyses: &[&Analysis], query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
+pub fn workspace_symbols(
+    analyses: &[&Analysis],
+    query: &str,
+    limit: usize,
+) -> Vec<WorkspaceSymbol> {
     let query = query.to_lowercase();
     let mut out = Vec::new();
     for a in analyses {
@@ -183,9 +189,9 @@ fn path_settings(analysis: &Analysis, file: FileId) -> Vec<&StrLit> {
     for item in &ast.items {
         if let Item::Idp(idp) = item {
             for s in &idp.settings {
-                match &s.node {
-                    IdpSetting::Jwks(path) => out.push(path),
-                    _ => {}
+                // Every path-valued setting, as one pattern.
+                if let IdpSetting::Jwks(path) = &s.node {
+                    out.push(path);
                 }
             }
         }
@@ -233,12 +239,7 @@ pub fn amr_references(analysis: &Analysis, file: FileId, offset: usize) -> Optio
 /// beyond are always kept in.
 const MAX_EXACT: usize = 10;
 
-fn helped_rules(
-    analysis: &Analysis,
-    idp: IdpId,
-    values: &[Asserted],
-    at: usize,
-) -> Vec<Location> {
+fn helped_rules(analysis: &Analysis, idp: IdpId, values: &[Asserted], at: usize) -> Vec<Location> {
     let compiled = &analysis.compiled;
     let tables = &compiled.graph.tables;
     let support = analysis.support();
@@ -269,23 +270,22 @@ fn helped_rules(
             continue;
         }
         let helps = *by_class.entry(support.class(r)).or_insert_with(|| {
-            let sat = |set: &[&policyc::eval::Proof]| {
-                let proofs: Vec<_> = set.iter().map(|p| (*p).clone()).collect();
-                state_of(compiled, table, need, idp_table, &proofs)
+            let sat = |proofs: &[policyc::eval::Proof]| {
+                state_of(compiled, table, need, idp_table, proofs)
                     .is_ok_and(|state| satisfies(state | s.local, need))
             };
             let n = others.len().min(MAX_EXACT);
             (0..1u32 << n).any(|mask| {
-                let mut without: Vec<&policyc::eval::Proof> = others
+                let mut without: Vec<policyc::eval::Proof> = others
                     .iter()
                     .enumerate()
                     .filter(|(i, _)| *i >= n || mask & (1 << i) != 0)
-                    .flat_map(|(_, p)| p.iter())
+                    .flat_map(|(_, p)| p.iter().copied())
                     .collect();
                 if sat(&without) {
                     return false;
                 }
-                without.extend(value.iter());
+                without.extend(value.iter().copied());
                 sat(&without)
             })
         });

@@ -65,11 +65,7 @@ pub fn rename(
 
 /// The occurrence at `offset`, if it names something a rename may change.
 fn target(analysis: &Analysis, file: FileId, offset: usize) -> Result<&Occurrence, String> {
-    if let Some(d) = analysis
-        .diagnostics
-        .iter()
-        .find(|d| d.code == Code::Syntax)
-    {
+    if let Some(d) = analysis.diagnostics.iter().find(|d| d.code == Code::Syntax) {
         let name = analysis
             .compiled
             .sources
@@ -82,15 +78,22 @@ fn target(analysis: &Analysis, file: FileId, offset: usize) -> Result<&Occurrenc
     let Some(occ) = analysis.index().at(file, offset) else {
         return Err("there is no name here to rename".to_owned());
     };
-    let fixed = |what: &str| Err(format!("`{}` is {what}: it cannot be renamed", name_of(&occ.key)));
+    let fixed = |what: &str| {
+        Err(format!(
+            "`{}` is {what}: it cannot be renamed",
+            name_of(&occ.key)
+        ))
+    };
     match &occ.key {
-        Key::Authenticator(_) | Key::Method(_) => fixed("a name from Okta's authenticator catalogue"),
+        Key::Authenticator(_) | Key::Method(_) => {
+            fixed("a name from Okta's authenticator catalogue")
+        }
         Key::Amr(_) => fixed("an AMR value defined by RFC 8176"),
         Key::Constraint(_) => fixed("a possession constraint Okta defines"),
         Key::Feature(_) => fixed("an Okta feature"),
-        Key::Rule { policy, rule } if policy.is_empty() => {
-            Err(format!("`{rule}` names no rule of the test's app policy or of a session policy"))
-        }
+        Key::Rule { policy, rule } if policy.is_empty() => Err(format!(
+            "`{rule}` names no rule of the test's app policy or of a session policy"
+        )),
         key => {
             if analysis.index().definitions(key).next().is_none() {
                 return Err(format!("`{}` is not declared anywhere", name_of(key)));
@@ -144,7 +147,10 @@ fn valid(key: &Key, name: &str) -> Result<(), String> {
         if name.trim().is_empty() {
             return Err("a test title cannot be empty".to_owned());
         }
-        if let Some(c) = name.chars().find(|c| matches!(c, '"' | '\\') || c.is_control()) {
+        if let Some(c) = name
+            .chars()
+            .find(|c| matches!(c, '"' | '\\') || c.is_control())
+        {
             return Err(format!(
                 "a test title cannot contain {c:?} here: write it in the file with an escape"
             ));

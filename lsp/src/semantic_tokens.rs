@@ -19,24 +19,24 @@ use std::collections::HashMap;
 
 /// The token types, in legend order (a token's type is its index here).
 pub const TYPES: &[&str] = &[
-    "keyword",       // 0  org, idp, rule, require, when, in, ...
-    "namespace",     // 1  the org's name
-    "variable",      // 2  groups
-    "parameter",     // 3  zones
-    "class",         // 4  apps
-    "interface",     // 5  authenticators (catalogue kinds)
-    "method",        // 6  methods (`push` in `okta_verify.push`)
-    "struct",        // 7  IdPs
-    "event",         // 8  routes
-    "type",          // 9  policies (session and app sign-on)
-    "function",      // 10 rules
-    "enumMember",    // 11 AMR values
-    "property",      // 12 possession constraints and org features
-    "enum",          // 13 other fixed words: `active`, `oidc`, `true`, `allow`, `mfa`, ...
-    "number",        // 14 counts and durations
-    "string",        // 15 strings, test titles
-    "comment",       // 16
-    "operator",      // 17 `+`
+    "keyword",    // 0  org, idp, rule, require, when, in, ...
+    "namespace",  // 1  the org's name
+    "variable",   // 2  groups
+    "parameter",  // 3  zones
+    "class",      // 4  apps
+    "interface",  // 5  authenticators (catalogue kinds)
+    "method",     // 6  methods (`push` in `okta_verify.push`)
+    "struct",     // 7  IdPs
+    "event",      // 8  routes
+    "type",       // 9  policies (session and app sign-on)
+    "function",   // 10 rules
+    "enumMember", // 11 AMR values
+    "property",   // 12 possession constraints and org features
+    "enum",       // 13 other fixed words: `active`, `oidc`, `true`, `allow`, `mfa`, ...
+    "number",     // 14 counts and durations
+    "string",     // 15 strings, test titles
+    "comment",    // 16
+    "operator",   // 17 `+`
 ];
 
 /// The token modifiers, in legend order (bit `i` is modifier `i`).
@@ -53,13 +53,60 @@ const DEFAULT_LIBRARY: u32 = 2;
 
 /// The grammar's keywords (its `kw_*` rules).
 const KEYWORDS: &[&str] = &[
-    "org", "engine", "features", "group", "zone", "app", "apps", "authenticator", "methods",
-    "status", "enrollment", "used_for", "idp", "kind", "issuer", "audience", "jwks",
-    "trust_claims", "map_amr_claims", "max_clock_skew", "asserts", "route", "when", "and", "to",
-    "in", "not", "session_policy", "policy", "rule", "require", "deny", "possession", "reauth",
-    "any", "only", "except", "every_sign_in", "never", "password", "factor_type", "factor_types",
-    "chain", "device", "test", "user", "groups", "risk", "platform", "domain", "claims", "expect",
-    "by", "with",
+    "org",
+    "engine",
+    "features",
+    "group",
+    "zone",
+    "app",
+    "apps",
+    "authenticator",
+    "methods",
+    "status",
+    "enrollment",
+    "used_for",
+    "idp",
+    "kind",
+    "issuer",
+    "audience",
+    "jwks",
+    "trust_claims",
+    "map_amr_claims",
+    "max_clock_skew",
+    "asserts",
+    "route",
+    "when",
+    "and",
+    "to",
+    "in",
+    "not",
+    "session_policy",
+    "policy",
+    "rule",
+    "require",
+    "deny",
+    "possession",
+    "reauth",
+    "any",
+    "only",
+    "except",
+    "every_sign_in",
+    "never",
+    "password",
+    "factor_type",
+    "factor_types",
+    "chain",
+    "device",
+    "test",
+    "user",
+    "groups",
+    "risk",
+    "platform",
+    "domain",
+    "claims",
+    "expect",
+    "by",
+    "with",
 ];
 
 pub fn legend() -> SemanticTokensLegend {
@@ -225,7 +272,11 @@ pub fn full(data: Vec<SemanticToken>, result_id: String) -> SemanticTokens {
 
 /// The change from `old` to `new` as one edit (none when they are equal), in the protocol's
 /// units: integers, five per token.
-pub fn delta(old: &[SemanticToken], new: &[SemanticToken], result_id: String) -> SemanticTokensDelta {
+pub fn delta(
+    old: &[SemanticToken],
+    new: &[SemanticToken],
+    result_id: String,
+) -> SemanticTokensDelta {
     let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
     let max_suffix = old.len().min(new.len()) - prefix;
     let suffix = old

@@ -28,8 +28,8 @@ use lsp_types::request::Request as _;
 use lsp_types::{
     CodeActionProviderCapability, CodeLensOptions, CompletionOptions,
     DidChangeWatchedFilesRegistrationOptions, ExecuteCommandOptions, FileSystemWatcher,
-    FoldingRangeProviderCapability, GlobPattern, HoverProviderCapability, InitializeParams,
-    OneOf, PositionEncodingKind, PublishDiagnosticsParams, Registration, RegistrationParams,
+    FoldingRangeProviderCapability, GlobPattern, HoverProviderCapability, InitializeParams, OneOf,
+    PositionEncodingKind, PublishDiagnosticsParams, Registration, RegistrationParams,
     RenameOptions, SemanticToken, SemanticTokensFullOptions, SemanticTokensOptions,
     SemanticTokensServerCapabilities, ServerCapabilities, TextDocumentSyncCapability,
     TextDocumentSyncKind, Uri, WorkDoneProgressOptions, WorkspaceFoldersServerCapabilities,
@@ -491,10 +491,7 @@ impl<'a> Server<'a> {
     }
 
     fn on_done(&mut self, d: Done) {
-        let cancelled = self
-            .pending
-            .remove(&d.id)
-            .is_some_and(|c| c.is_cancelled());
+        let cancelled = self.pending.remove(&d.id).is_some_and(|c| c.is_cancelled());
         for (set, a) in d.built {
             if a.generation == self.ws.generation {
                 self.cache.insert(set, a);
@@ -846,9 +843,7 @@ impl<'a> Server<'a> {
                 (
                     one(&uri, &self.ws),
                     Box::new(move |a, _| match file_in(a, &uri) {
-                        Some((a, file)) if enabled => {
-                            reply(inlay_hints::hints(a, file, p.range))
-                        }
+                        Some((a, file)) if enabled => reply(inlay_hints::hints(a, file, p.range)),
                         _ => reply(Vec::<()>::new()),
                     }),
                 )
@@ -871,7 +866,8 @@ impl<'a> Server<'a> {
                     }),
                 )
             }
-            req::SemanticTokensFullRequest::METHOD | req::SemanticTokensFullDeltaRequest::METHOD => {
+            req::SemanticTokensFullRequest::METHOD
+            | req::SemanticTokensFullDeltaRequest::METHOD => {
                 let (uri, previous) = if r.method == req::SemanticTokensFullRequest::METHOD {
                     let p: lsp_types::SemanticTokensParams = params(r)?;
                     (p.text_document.uri, None)
@@ -894,9 +890,11 @@ impl<'a> Server<'a> {
                         };
                         let data = semantic_tokens::tokens(a, file);
                         let mut out = match previous {
-                            Some(old) => reply(lsp_types::SemanticTokensFullDeltaResult::TokensDelta(
-                                semantic_tokens::delta(&old, &data, id.clone()),
-                            ))?,
+                            Some(old) => {
+                                reply(lsp_types::SemanticTokensFullDeltaResult::TokensDelta(
+                                    semantic_tokens::delta(&old, &data, id.clone()),
+                                ))?
+                            }
                             None => reply(semantic_tokens::full(data.clone(), id.clone()))?,
                         };
                         out.tokens = Some((uri.as_str().to_owned(), id, data));
@@ -1106,18 +1104,19 @@ fn is_long(r: &Request) -> bool {
         && r.params.get("command").and_then(Value::as_str) == Some(code_lens::WHAT_IF);
     what_if
         || matches!(
-        method,
-        req::PrepareRenameRequest::METHOD
-            | req::Rename::METHOD
-            | req::References::METHOD
-            | req::DocumentHighlightRequest::METHOD
-            | req::FoldingRangeRequest::METHOD
-            | req::WorkspaceSymbolRequest::METHOD
-            | req::InlayHintRequest::METHOD
-            | req::CodeLensRequest::METHOD
-            | req::SemanticTokensFullRequest::METHOD
-            | req::SemanticTokensFullDeltaRequest::METHOD
-    ) || (method == DEBUG_SLEEP && std::env::var_os("POLICYC_LSP_TEST_SLOW").is_some())
+            method,
+            req::PrepareRenameRequest::METHOD
+                | req::Rename::METHOD
+                | req::References::METHOD
+                | req::DocumentHighlightRequest::METHOD
+                | req::FoldingRangeRequest::METHOD
+                | req::WorkspaceSymbolRequest::METHOD
+                | req::InlayHintRequest::METHOD
+                | req::CodeLensRequest::METHOD
+                | req::SemanticTokensFullRequest::METHOD
+                | req::SemanticTokensFullDeltaRequest::METHOD
+        )
+        || (method == DEBUG_SLEEP && std::env::var_os("POLICYC_LSP_TEST_SLOW").is_some())
 }
 
 /// The file `uri` names in an analysis, by path (or URI).

@@ -78,10 +78,7 @@ pub struct Done {
 }
 
 /// Runs tasks in order until the channel closes.
-pub fn worker(
-    tasks: crossbeam_channel::Receiver<Task>,
-    done: crossbeam_channel::Sender<Done>,
-) {
+pub fn worker(tasks: crossbeam_channel::Receiver<Task>, done: crossbeam_channel::Sender<Done>) {
     while let Ok(task) = tasks.recv() {
         let mut built = Vec::new();
         let outcome = run(task.inputs, task.work, &task.cancel, &mut built);

@@ -93,7 +93,6 @@ fn start(f: &Fixture, capabilities: Value) -> Client {
     c
 }
 
-
 /// Semantic tokens decoded to absolute `(line, character, length, type, modifiers)`.
 fn decode(data: &Value, legend: &Value) -> Vec<(u32, u32, u32, String, Vec<String>)> {
     let types = legend["tokenTypes"].as_array().unwrap();
@@ -128,7 +127,13 @@ fn decode(data: &Value, legend: &Value) -> Vec<(u32, u32, u32, String, Vec<Strin
         .collect()
 }
 
-fn tok(line: u32, ch: u32, len: u32, ty: &str, mods: &[&str]) -> (u32, u32, u32, String, Vec<String>) {
+fn tok(
+    line: u32,
+    ch: u32,
+    len: u32,
+    ty: &str,
+    mods: &[&str],
+) -> (u32, u32, u32, String, Vec<String>) {
     (
         line,
         ch,
@@ -231,9 +236,18 @@ fn semantic_tokens_classify_every_token_of_a_fixture_and_deltas_rebuild_the_full
     );
     let org = decode(&t["data"], &legend);
     let lib_decl = &["declaration", "defaultLibrary"][..];
-    assert!(org.contains(&tok(9, 14, 8, "interface", lib_decl)), "{org:?}");
-    assert!(org.contains(&tok(10, 14, 11, "interface", lib_decl)), "{org:?}");
-    assert!(org.contains(&tok(10, 37, 4, "method", &["defaultLibrary"])), "{org:?}");
+    assert!(
+        org.contains(&tok(9, 14, 8, "interface", lib_decl)),
+        "{org:?}"
+    );
+    assert!(
+        org.contains(&tok(10, 14, 11, "interface", lib_decl)),
+        "{org:?}"
+    );
+    assert!(
+        org.contains(&tok(10, 37, 4, "method", &["defaultLibrary"])),
+        "{org:?}"
+    );
     assert!(org.contains(&tok(0, 4, 4, "namespace", decl)), "{org:?}");
 
     // An edit, then a delta against the first result: applied to the first result's data, it
@@ -268,7 +282,6 @@ fn semantic_tokens_classify_every_token_of_a_fixture_and_deltas_rebuild_the_full
     );
     assert_eq!(d["data"], full["data"]);
 }
-
 
 fn hint(line: u32, character: u32, label: &str) -> Value {
     json!({ "kind": 2, "label": label, "paddingLeft": true, "position": pos(line, character) })
@@ -489,9 +502,7 @@ fn what_if_lenses_run_the_guard_on_the_unsaved_workspace() {
             "broken": [{ "uri": f.apps, "range": range(2, 7, 2, 13) }],
         })
     );
-    let shown = c
-        .wait_for(|m| m["method"] == "window/showMessage")
-        .unwrap();
+    let shown = c.wait_for(|m| m["method"] == "window/showMessage").unwrap();
     assert_eq!(shown["params"], json!({ "type": 2, "message": message }));
     let v = run(&mut c, &f.org, "disable", "third_party_claims_sharing");
     assert_eq!(
@@ -617,7 +628,8 @@ fn rename_refuses_fixed_names_invalid_names_and_collisions_with_a_reason() {
         "textDocument/rename",
         json!({ "textDocument": { "uri": f.apps }, "position": pos(14, 19), "newName": "administrators" }),
     );
-    let edit = |l1, c1, l2, c2| json!({ "range": range(l1, c1, l2, c2), "newText": "administrators" });
+    let edit =
+        |l1, c1, l2, c2| json!({ "range": range(l1, c1, l2, c2), "newText": "administrators" });
     assert_eq!(
         r,
         json!({ "changes": {
@@ -685,13 +697,24 @@ fn apply(dir: &Path, edit: &Value) -> Vec<(String, usize)> {
         let mut edits: Vec<&Value> = edits.as_array().unwrap().iter().collect();
         let start = |e: &Value| {
             let s = &e["range"]["start"];
-            (s["line"].as_u64().unwrap(), s["character"].as_u64().unwrap())
+            (
+                s["line"].as_u64().unwrap(),
+                s["character"].as_u64().unwrap(),
+            )
         };
         edits.sort_by_key(|e| std::cmp::Reverse(start(e)));
         for e in &edits {
             let (s, e2) = (&e["range"]["start"], &e["range"]["end"]);
-            let a = offset(&text, s["line"].as_u64().unwrap(), s["character"].as_u64().unwrap());
-            let b = offset(&text, e2["line"].as_u64().unwrap(), e2["character"].as_u64().unwrap());
+            let a = offset(
+                &text,
+                s["line"].as_u64().unwrap(),
+                s["character"].as_u64().unwrap(),
+            );
+            let b = offset(
+                &text,
+                e2["line"].as_u64().unwrap(),
+                e2["character"].as_u64().unwrap(),
+            );
             text.replace_range(a..b, e["newText"].as_str().unwrap());
         }
         std::fs::write(path, text).unwrap();
@@ -729,7 +752,10 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn renames_on_the_example_policies_leave_them_clean_with_their_tests_passing() {
     let dir = temp_dir("rename-policies");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies"), &dir);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies"),
+        &dir,
+    );
     let mut c = Client::start(Some(&dir), json!({}));
     let org = file_uri(&dir.join("org.policy"));
     assert_eq!(c.diagnostics(&org, |_| true)["diagnostics"], json!([]));
@@ -746,7 +772,12 @@ fn renames_on_the_example_policies_leave_them_clean_with_their_tests_passing() {
         // An app: `apps [..]`, conditions, tests.
         ("org.policy", "app github", 5, "github_enterprise"),
         // A rule named by tests' `expect .. by`.
-        ("apps/engineering.policy", "rule mobile_on_call", 6, "on_call_mobile"),
+        (
+            "apps/engineering.policy",
+            "rule mobile_on_call",
+            6,
+            "on_call_mobile",
+        ),
         // The session policy, named by `by default.everyone`.
         ("session.policy", "session_policy default", 16, "baseline"),
         ("routes.policy", "route globex", 7, "globex_users"),
@@ -772,7 +803,10 @@ fn renames_on_the_example_policies_leave_them_clean_with_their_tests_passing() {
             .keys()
             .map(|u| json!({ "uri": u, "type": 2 }))
             .collect();
-        c.notify("workspace/didChangeWatchedFiles", json!({ "changes": changes }));
+        c.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({ "changes": changes }),
+        );
         let d = c.diagnostics(&org, |_| true);
         assert_eq!(d["diagnostics"], json!([]), "after renaming to {new_name}");
     }
@@ -784,12 +818,15 @@ fn renames_on_the_example_policies_leave_them_clean_with_their_tests_passing() {
         json!({ "textDocument": { "uri": file_uri(&path) }, "position": pos(line, col + 3),
                 "newName": "contractors off the corporate network cannot reach NetSuite" }),
     );
-    assert_eq!(apply(&dir, &edit), vec![("tests/finance.policy".to_owned(), 1)]);
+    assert_eq!(
+        apply(&dir, &edit),
+        vec![("tests/finance.policy".to_owned(), 1)]
+    );
 
     // The result, as `policyc check` and `policyc test` see it: clean, every test passing.
     let text = std::fs::read_to_string(dir.join("idps.policy")).unwrap();
     assert!(text.contains("idp globex_azure {"));
-    let sources = policyc::cli::load::load(&[dir.clone()]).unwrap();
+    let sources = policyc::cli::load::load(std::slice::from_ref(&dir)).unwrap();
     let compiled = policyc::compile(sources);
     let diagnostics = policyc::check::check(&compiled, &Default::default());
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
@@ -800,9 +837,9 @@ fn renames_on_the_example_policies_leave_them_clean_with_their_tests_passing() {
     assert!(engineering.contains("expect challenge by baseline.everyone with [password]"));
     assert!(engineering.contains("expect allow by on_call_mobile"));
     let finance = std::fs::read_to_string(dir.join("tests/finance.policy")).unwrap();
-    assert!(finance.contains(
-        "test \"contractors off the corporate network cannot reach NetSuite\" {"
-    ));
+    assert!(
+        finance.contains("test \"contractors off the corporate network cannot reach NetSuite\" {")
+    );
 }
 
 /// How often `word` occurs as a whole word outside comments and strings, per `.policy` file
@@ -857,10 +894,14 @@ fn cancelled_requests_are_answered_request_cancelled_and_the_server_goes_on() {
     // A long request keeps the request thread busy; one queued behind it and the long one
     // itself are cancelled.
     c.send(&json!({ "jsonrpc": "2.0", "id": 900, "method": "policyc/debugSleep", "params": { "ms": 20000 } }));
-    c.send(&json!({ "jsonrpc": "2.0", "id": 901, "method": "textDocument/semanticTokens/full",
-                    "params": { "textDocument": { "uri": f.apps } } }));
-    c.send(&json!({ "jsonrpc": "2.0", "id": "902", "method": "textDocument/inlayHint",
-                    "params": { "textDocument": { "uri": f.apps }, "range": range(0, 0, 9, 0) } }));
+    c.send(
+        &json!({ "jsonrpc": "2.0", "id": 901, "method": "textDocument/semanticTokens/full",
+                    "params": { "textDocument": { "uri": f.apps } } }),
+    );
+    c.send(
+        &json!({ "jsonrpc": "2.0", "id": "902", "method": "textDocument/inlayHint",
+                    "params": { "textDocument": { "uri": f.apps }, "range": range(0, 0, 9, 0) } }),
+    );
     c.notify("$/cancelRequest", json!({ "id": 901 }));
     c.notify("$/cancelRequest", json!({ "id": "902" }));
     c.notify("$/cancelRequest", json!({ "id": 900 }));
@@ -896,10 +937,13 @@ fn configuration_changes_turn_hints_and_lenses_off_and_on() {
         )
     };
     let lenses = |c: &mut Client| {
-        c.call("textDocument/codeLens", json!({ "textDocument": { "uri": f.idps } }))
-            .as_array()
-            .unwrap()
-            .len()
+        c.call(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": f.idps } }),
+        )
+        .as_array()
+        .unwrap()
+        .len()
     };
     assert_eq!(hints(&mut c), json!([]));
     assert_eq!(lenses(&mut c), 2);
@@ -907,7 +951,10 @@ fn configuration_changes_turn_hints_and_lenses_off_and_on() {
         "workspace/didChangeConfiguration",
         json!({ "settings": { "policyc": { "inlayHints": true, "whatIfLenses": false } } }),
     );
-    assert_eq!(hints(&mut c), json!([hint(6, 19, "⇐ 1 rule depends on it alone")]));
+    assert_eq!(
+        hints(&mut c),
+        json!([hint(6, 19, "⇐ 1 rule depends on it alone")])
+    );
     assert_eq!(lenses(&mut c), 0);
 
     // `oktaCompat`: the guard applies Okta's rule, which lets `corp` go while another active
@@ -962,7 +1009,8 @@ fn each_workspace_folder_is_a_policy_set_of_its_own() {
     }
     // `a` declares the group that `b`'s policy names: checked alone, `b` does not know it.
     std::fs::write(a.join("groups.policy"), "group admins\n").unwrap();
-    let policy = "policy sso {\n  rule admins {\n    when group in [admins]\n    require password\n  }\n}\n";
+    let policy =
+        "policy sso {\n  rule admins {\n    when group in [admins]\n    require password\n  }\n}\n";
     std::fs::write(a.join("apps.policy"), policy).unwrap();
     std::fs::write(b.join("apps.policy"), policy).unwrap();
     let mut c = Client::spawn(&[]);
