@@ -190,23 +190,35 @@ pub fn mark_inactive(
             range: analysis.range(Loc::new(file, value)),
             new_text: "inactive".to_owned(),
         },
-        // A new line before the closing brace, indented as the IdP's first setting.
         None => {
             let close = (idp.span.end as usize).saturating_sub(1);
-            let line_start = f.index.position(text, close);
-            let indent = idp
-                .settings
-                .first()
-                .map(|s| f.index.position(text, s.span.start as usize).character)
-                .unwrap_or(2);
-            let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-            let at = Position {
-                line: line_start.line,
-                character: 0,
-            };
-            TextEdit {
-                range: Range { start: at, end: at },
-                new_text: format!("{}status inactive{eol}", " ".repeat(indent as usize)),
+            let brace = f.index.position(text, close);
+            let opens = f.index.position(text, idp.span.start as usize);
+            if brace.line == opens.line {
+                // `idp x { kind saml }`: the setting goes before the brace, on that line.
+                TextEdit {
+                    range: Range {
+                        start: brace,
+                        end: brace,
+                    },
+                    new_text: "status inactive ".to_owned(),
+                }
+            } else {
+                // A new line before the closing brace, indented as the first setting.
+                let indent = idp
+                    .settings
+                    .first()
+                    .map(|s| f.index.position(text, s.span.start as usize).character)
+                    .unwrap_or(2);
+                let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+                let at = Position {
+                    line: brace.line,
+                    character: 0,
+                };
+                TextEdit {
+                    range: Range { start: at, end: at },
+                    new_text: format!("{}status inactive{eol}", " ".repeat(indent as usize)),
+                }
             }
         }
     };

@@ -554,6 +554,19 @@ fn what_if_lenses_run_the_guard_on_the_unsaved_workspace() {
             ] } },
         }])
     );
+    // An IdP on one line gets the setting before its brace; one with `status active` gets
+    // it changed.
+    let more = "idp tiny { kind saml }\nidp spare {\n  kind saml\n  status active\n}\n";
+    c.change(&f.idps, 3, json!([{ "text": format!("{IDPS}{more}") }]));
+    let edit_of = |a: &Value| a[0]["edit"]["changes"][&f.idps][0].clone();
+    assert_eq!(
+        edit_of(&actions(&mut c, 14)),
+        json!({ "range": range(14, 21, 14, 21), "newText": "status inactive " })
+    );
+    assert_eq!(
+        edit_of(&actions(&mut c, 16)),
+        json!({ "range": range(17, 9, 17, 15), "newText": "inactive" })
+    );
 }
 
 fn rename(c: &mut Client, uri: &str, line: u32, ch: u32, new_name: &str) -> Value {
