@@ -68,10 +68,10 @@ fn edit(version: i32) -> TextDocumentContentChangeEvent {
 }
 
 fn in_process(c: &mut Criterion, dir: &Path, edited: &Path) {
-    let mut ws = Workspace::new(Some(dir.to_path_buf()));
+    let mut ws = Workspace::new(vec![dir.to_path_buf()]);
     let uri = Uri::from_str(&file_uri(edited)).unwrap();
     ws.open(uri.clone(), std::fs::read_to_string(edited).unwrap(), 0);
-    let first = Analysis::new(ws.snapshot(&SetId::Root));
+    let first = Analysis::new(ws.snapshot(&SetId::Folder(dir.to_path_buf())));
     eprintln!(
         "workspace: {} files, {} diagnostics",
         first.files.len(),
@@ -82,7 +82,7 @@ fn in_process(c: &mut Criterion, dir: &Path, edited: &Path) {
         b.iter(|| {
             version += 1;
             ws.change(&uri, version, vec![edit(version)]).unwrap();
-            let analysis = Analysis::new(ws.snapshot(&SetId::Root));
+            let analysis = Analysis::new(ws.snapshot(&SetId::Folder(dir.to_path_buf())));
             analysis.publishable()
         })
     });

@@ -7,6 +7,7 @@ use crate::index::Index;
 use crate::line_index::LineIndex;
 use lsp_types::{Location, Position, Range, Uri};
 use policyc::Compiled;
+use policyc::check::CheckOptions;
 use policyc::check::support::Support;
 use policyc::diagnostic::Diagnostic;
 use policyc::source::{FileId, Loc, SourceFile, Sources};
@@ -69,8 +70,13 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Compiles and checks a snapshot as one policy set.
+    /// Compiles and checks a snapshot as one policy set, with the default check options.
     pub fn new(snapshot: Snapshot) -> Analysis {
+        Analysis::with_options(snapshot, &CheckOptions::default())
+    }
+
+    /// Compiles and checks a snapshot as one policy set.
+    pub fn with_options(snapshot: Snapshot, options: &CheckOptions) -> Analysis {
         let mut sources = Sources::new();
         let mut files = Vec::new();
         let mut refused = Vec::new();
@@ -91,8 +97,7 @@ impl Analysis {
         }
         let compiled = policyc::compile(sources);
         // The check builds the satisfiability engine anyway: keep it for hover.
-        let (diagnostics, built) =
-            policyc::check::check_with_support(&compiled, &Default::default());
+        let (diagnostics, built) = policyc::check::check_with_support(&compiled, options);
         let support = built.map_or_else(OnceLock::new, OnceLock::from);
         Analysis {
             generation: snapshot.generation,

@@ -227,7 +227,23 @@ impl Builder<'_> {
                         TestSetting::Expect { by, with, .. } => {
                             if let Some(by) = by {
                                 let key = self.resolve_rule(app.as_deref(), &by.text);
-                                self.push(key, by.span, false);
+                                // `by POLICY.RULE`: the policy and the rule are two names.
+                                match by.text.split_once('.') {
+                                    Some((policy, _)) => {
+                                        let cut = by.span.start as usize + policy.len();
+                                        self.push(
+                                            Key::Policy(policy.to_owned()),
+                                            Span::new(by.span.start as usize, cut),
+                                            false,
+                                        );
+                                        self.push(
+                                            key,
+                                            Span::new(cut + 1, by.span.end as usize),
+                                            false,
+                                        );
+                                    }
+                                    None => self.push(key, by.span, false),
+                                }
                             }
                             if let Some(list) = with {
                                 for p in paths(list) {

@@ -1,18 +1,27 @@
 //! The policyc language server: every diagnostic `policyc check` reports, while you type, for
-//! the whole workspace folder; hover, go to definition, find references, completion, outline,
-//! quick fixes and test code lenses. Built on `lsp-server` and `lsp-types`; only this crate
-//! knows the protocol's types, and the library does the work.
+//! each workspace folder; hover, go to definition, find references, completion, outline, quick
+//! fixes, test and what-if code lenses, rename, semantic tokens, inlay hints, highlights,
+//! folding and workspace symbols (docs/editor.md). Built on `lsp-server` and `lsp-types`; only
+//! this crate knows the protocol's types, and the library does the work.
 //!
 //! The binary (`policyc-lsp`) runs [`server::run_stdio`]; the modules are public so that the
-//! benchmark can time the work behind `publishDiagnostics` without the transport.
+//! benchmarks can time the work behind `publishDiagnostics` and the requests without the
+//! transport.
 
 pub mod analysis;
+pub mod code_lens;
 pub mod completion;
 pub mod convert;
 pub mod features;
 pub mod hover;
 pub mod index;
+pub mod inlay_hints;
 pub mod line_index;
+pub mod navigation;
+pub mod rename;
+pub mod semantic_tokens;
 pub mod server;
+pub mod settings;
+pub mod tasks;
 pub mod uri;
 pub mod workspace;

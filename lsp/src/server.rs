@@ -1,13 +1,24 @@
-//! The main loop. State (the [`Workspace`]) changes here, on one thread; diagnostics are
-//! computed on snapshots by a worker thread and come back on a channel. The loop `select!`s
-//! over the client's messages, the worker's results, the debounce deadline and (when the
-//! client cannot watch files) a polling tick. Every handler runs under `catch_unwind`: a panic
-//! answers `InternalError` (requests) or is logged (notifications), and the server lives on.
+//! The main loop. State (the [`Workspace`], the settings, the last semantic tokens sent)
+//! changes here, on one thread; diagnostics are computed on snapshots by a check thread, and
+//! long requests by a request thread ([`tasks`]), both answering on channels. The loop
+//! `select!`s over the client's messages, the two threads' results, the debounce deadline and
+//! (when the client cannot watch files) a polling tick. Every handler runs under
+//! `catch_unwind`: a panic answers `InternalError` (requests) or is logged (notifications), and
+//! the server lives on.
+//!
+//! [`tasks`]: crate::tasks
 
 use crate::analysis::{Analysis, Snapshot};
+use crate::code_lens;
 use crate::completion;
 use crate::features;
 use crate::hover;
+use crate::inlay_hints;
+use crate::navigation;
+use crate::rename;
+use crate::semantic_tokens;
+use crate::settings::Settings;
+use crate::tasks::{self, Cancel, Done, Input, Reply, Task, Work};
 use crate::uri;
 use crate::workspace::{DocKey, Ignored, SetId, Workspace};
 use crossbeam_channel::{Receiver, Sender, never, select};
@@ -17,9 +28,12 @@ use lsp_types::request::Request as _;
 use lsp_types::{
     CodeActionProviderCapability, CodeLensOptions, CompletionOptions,
     DidChangeWatchedFilesRegistrationOptions, ExecuteCommandOptions, FileSystemWatcher,
-    GlobPattern, HoverProviderCapability, InitializeParams, OneOf, PositionEncodingKind,
-    PublishDiagnosticsParams, Registration, RegistrationParams, ServerCapabilities,
-    TextDocumentSyncCapability, TextDocumentSyncKind, Uri, notification as notif, request as req,
+    FoldingRangeProviderCapability, GlobPattern, HoverProviderCapability, InitializeParams, OneOf,
+    PositionEncodingKind, PublishDiagnosticsParams, Registration, RegistrationParams,
+    RenameOptions, SemanticToken, SemanticTokensFullOptions, SemanticTokensOptions,
+    SemanticTokensServerCapabilities, ServerCapabilities, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri, WorkDoneProgressOptions, WorkspaceFoldersServerCapabilities,
+    WorkspaceServerCapabilities, notification as notif, request as req,
 };
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -35,6 +49,11 @@ pub const DEBOUNCE: Duration = Duration::from_millis(50);
 const POLL: Duration = Duration::from_secs(2);
 /// A request that only exists to prove panics are caught (enabled by an environment variable).
 const DEBUG_PANIC: &str = "policyc/debugPanic";
+/// A long request that only exists to prove cancellation works: it waits `{"ms": N}` on the
+/// request thread, watching for `$/cancelRequest` (enabled by an environment variable).
+const DEBUG_SLEEP: &str = "policyc/debugSleep";
+/// At most this many workspace symbols are returned.
+const MAX_SYMBOLS: usize = 1000;
 
 type Error = (ErrorCode, String);
 
@@ -63,8 +82,31 @@ pub fn capabilities() -> ServerCapabilities {
             resolve_provider: Some(false),
         }),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![features::RUN_TEST.to_owned()],
+            commands: vec![features::RUN_TEST.to_owned(), code_lens::WHAT_IF.to_owned()],
             ..Default::default()
+        }),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: semantic_tokens::legend(),
+                full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
+                range: None,
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            },
+        )),
+        inlay_hint_provider: Some(OneOf::Left(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
+        folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
         }),
         ..Default::default()
     }
@@ -117,21 +159,26 @@ fn initialize_params(mut params: Value) -> InitializeParams {
     })
 }
 
+/// The workspace folders: every one the client names, else its (deprecated) `rootUri`.
 #[allow(deprecated)] // `root_uri` is still what many clients send.
-fn root_of(params: &InitializeParams) -> Option<PathBuf> {
-    params
+fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
+    let folders: Vec<PathBuf> = params
         .workspace_folders
-        .as_ref()
-        .and_then(|f| f.first())
-        .map(|f| &f.uri)
-        .or(params.root_uri.as_ref())
-        .and_then(uri::to_path)
+        .iter()
+        .flatten()
+        .filter_map(|f| uri::to_path(&f.uri))
+        .collect();
+    if !folders.is_empty() {
+        return folders;
+    }
+    params.root_uri.iter().filter_map(uri::to_path).collect()
 }
 
 /// A check of every set, sent to the worker.
 struct Job {
     generation: u64,
     sets: Vec<(SetId, Snapshot)>,
+    options: policyc::check::CheckOptions,
 }
 
 struct JobResult {
@@ -158,6 +205,17 @@ struct Server<'a> {
     code_lens_refresh: bool,
     poll: Option<Receiver<Instant>>,
     next_id: i32,
+    settings: Settings,
+    /// Long requests go to the request thread; their answers come back here.
+    tasks: Sender<Task>,
+    done: Receiver<Done>,
+    /// Requests on the request thread, by id, with their cancellation flag.
+    pending: HashMap<RequestId, Cancel>,
+    /// The semantic tokens last sent for each document (by URI), under their result id.
+    tokens: HashMap<String, (String, Vec<SemanticToken>)>,
+    next_result: u64,
+    inlay_hint_refresh: bool,
+    semantic_tokens_refresh: bool,
 }
 
 impl<'a> Server<'a> {
@@ -169,6 +227,18 @@ impl<'a> Server<'a> {
             .spawn(move || worker(job_rx, result_tx));
         if let Err(e) = spawned {
             eprintln!("policyc-lsp: cannot start the check thread: {e}");
+        }
+        let (tasks, task_rx) = crossbeam_channel::unbounded::<Task>();
+        let (done_tx, done) = crossbeam_channel::unbounded::<Done>();
+        let spawned = thread::Builder::new()
+            .name("policyc-requests".into())
+            .spawn(move || tasks::worker(task_rx, done_tx));
+        if let Err(e) = spawned {
+            eprintln!("policyc-lsp: cannot start the request thread: {e}");
+        }
+        let mut settings = Settings::default();
+        if let Some(options) = &params.initialization_options {
+            settings.update(options);
         }
         let caps = &params.capabilities;
         let watch_dynamically = caps
@@ -183,11 +253,23 @@ impl<'a> Server<'a> {
             .and_then(|w| w.code_lens.as_ref())
             .and_then(|c| c.refresh_support)
             .unwrap_or(false);
-        let root = root_of(params);
-        let poll = (!watch_dynamically && root.is_some()).then(|| crossbeam_channel::tick(POLL));
+        let inlay_hint_refresh = caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.inlay_hint.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
+        let semantic_tokens_refresh = caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.semantic_tokens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
+        let roots = roots_of(params);
+        let poll = (!watch_dynamically && !roots.is_empty()).then(|| crossbeam_channel::tick(POLL));
         Server {
             conn,
-            ws: Workspace::new(root),
+            ws: Workspace::new(roots),
             cache: HashMap::new(),
             jobs,
             results,
@@ -202,6 +284,14 @@ impl<'a> Server<'a> {
             code_lens_refresh,
             poll,
             next_id: 0,
+            settings,
+            tasks,
+            done,
+            pending: HashMap::new(),
+            tokens: HashMap::new(),
+            next_result: 0,
+            inlay_hint_refresh,
+            semantic_tokens_refresh,
         }
     }
 
@@ -227,6 +317,11 @@ impl<'a> Server<'a> {
                 recv(self.results) -> r => {
                     if let Ok(r) = r {
                         self.on_result(r);
+                    }
+                }
+                recv(self.done) -> d => {
+                    if let Ok(d) = d {
+                        self.on_done(d);
                     }
                 }
                 recv(deadline) -> _ => self.start_check(),
@@ -291,7 +386,16 @@ impl<'a> Server<'a> {
                 (s, snap)
             })
             .collect();
-        if self.jobs.send(Job { generation, sets }).is_ok() {
+        let options = self.settings.check_options();
+        if self
+            .jobs
+            .send(Job {
+                generation,
+                sets,
+                options,
+            })
+            .is_ok()
+        {
             self.in_flight = true;
         }
     }
@@ -350,6 +454,12 @@ impl<'a> Server<'a> {
         if self.code_lens_refresh {
             self.request_client::<req::CodeLensRefresh>(());
         }
+        if self.inlay_hint_refresh {
+            self.request_client::<req::InlayHintRefreshRequest>(());
+        }
+        if self.semantic_tokens_refresh {
+            self.request_client::<req::SemanticTokensRefresh>(());
+        }
     }
 
     /// The current analysis of the set `uri` belongs to, computed now if the text changed
@@ -360,19 +470,54 @@ impl<'a> Server<'a> {
         let analysis = match self.cache.get(&set) {
             Some(a) if a.generation == generation => a.clone(),
             _ => {
-                let a = Arc::new(Analysis::new(self.ws.snapshot(&set)));
+                let a = Arc::new(Analysis::with_options(
+                    self.ws.snapshot(&set),
+                    &self.settings.check_options(),
+                ));
                 self.cache.insert(set, a.clone());
                 a
             }
         };
-        let key = DocKey::of(uri);
-        let file = analysis
-            .files
-            .iter()
-            .position(|f| DocKey::of(&f.uri) == key)
-            .and_then(|i| u32::try_from(i).ok())
-            .map(policyc::source::FileId)?;
+        let file = file_of(&analysis, uri)?;
         Some((analysis, file))
+    }
+
+    /// What a task needs to work on `set`: the cached analysis when current, else a snapshot.
+    fn input(&self, set: &SetId) -> Input {
+        match self.cache.get(set) {
+            Some(a) if a.generation == self.ws.generation => Input::Ready(a.clone()),
+            _ => Input::Build(self.ws.snapshot(set), self.settings.check_options()),
+        }
+    }
+
+    fn on_done(&mut self, d: Done) {
+        let cancelled = self.pending.remove(&d.id).is_some_and(|c| c.is_cancelled());
+        for (set, a) in d.built {
+            if a.generation == self.ws.generation {
+                self.cache.insert(set, a);
+            }
+        }
+        let response = match d.outcome {
+            _ if cancelled => Response::new_err(
+                d.id,
+                ErrorCode::RequestCanceled as i32,
+                format!("`{}` was cancelled", d.method),
+            ),
+            Ok(reply) => {
+                if let Some((uri, id, data)) = reply.tokens {
+                    self.tokens.insert(uri, (id, data));
+                }
+                if let Some((typ, message)) = reply.show {
+                    self.notify::<notif::ShowMessage>(lsp_types::ShowMessageParams {
+                        typ,
+                        message,
+                    });
+                }
+                Response::new_ok(d.id, reply.value)
+            }
+            Err((code, message)) => Response::new_err(d.id, code as i32, message),
+        };
+        self.send(response);
     }
 
     // --- requests ----------------------------------------------------------------------------
@@ -388,9 +533,17 @@ impl<'a> Server<'a> {
             return;
         }
         let method = r.method.clone();
-        let outcome = catch_unwind(AssertUnwindSafe(|| self.dispatch(r)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            if is_long(&r) {
+                self.offload(r).map(|()| None)
+            } else {
+                self.dispatch(r).map(Some)
+            }
+        }));
         let response = match outcome {
-            Ok(Ok(value)) => Response::new_ok(id, value),
+            // On the request thread: answered when it is done.
+            Ok(Ok(None)) => return,
+            Ok(Ok(Some(value))) => Response::new_ok(id, value),
             Ok(Err((code, message))) => Response::new_err(id, code as i32, message),
             Err(panic) => {
                 let why = panic_message(panic.as_ref());
@@ -433,26 +586,15 @@ impl<'a> Server<'a> {
                     return ok(());
                 };
                 let offset = a.offset(file, doc.position);
+                if let Some(file) = navigation::path_definition(&a, file, offset) {
+                    return ok(vec![file]);
+                }
                 let locations = features::definition(&a, file, offset);
                 if locations.is_empty() {
                     ok(())
                 } else {
                     ok(locations)
                 }
-            }
-            req::References::METHOD => {
-                let p = params::<req::References>(r)?;
-                let doc = p.text_document_position;
-                let Some((a, file)) = self.analysis(&doc.text_document.uri) else {
-                    return ok(());
-                };
-                let offset = a.offset(file, doc.position);
-                ok(features::references(
-                    &a,
-                    file,
-                    offset,
-                    p.context.include_declaration,
-                ))
             }
             req::Completion::METHOD => {
                 let p = params::<req::Completion>(r)?;
@@ -487,7 +629,14 @@ impl<'a> Server<'a> {
                     None => (0, 0),
                 };
                 let span = policyc::source::Span::new(start, end);
-                ok(features::code_actions(&a, file, span))
+                let mut actions = features::code_actions(&a, file, span);
+                actions.extend(code_lens::mark_inactive(
+                    &a,
+                    file,
+                    span,
+                    self.settings.okta_compat,
+                ));
+                ok(actions)
             }
             req::Formatting::METHOD => {
                 let p = params::<req::Formatting>(r)?;
@@ -501,13 +650,6 @@ impl<'a> Server<'a> {
                         ok(())
                     }
                 }
-            }
-            req::CodeLensRequest::METHOD => {
-                let p = params::<req::CodeLensRequest>(r)?;
-                let Some((a, file)) = self.analysis(&p.text_document.uri) else {
-                    return ok(());
-                };
-                ok(features::code_lenses(&a, file))
             }
             req::ExecuteCommand::METHOD => {
                 let p = params::<req::ExecuteCommand>(r)?;
@@ -558,6 +700,269 @@ impl<'a> Server<'a> {
         }
     }
 
+    /// Sends a long request to the request thread, with the analyses of `sets` it needs.
+    fn offload(&mut self, r: Request) -> Result<(), Error> {
+        let (sets, work) = self.long_request(&r)?;
+        let inputs = sets
+            .into_iter()
+            .map(|s| {
+                let input = self.input(&s);
+                (s, input)
+            })
+            .collect();
+        let cancel = Cancel::default();
+        self.pending.insert(r.id.clone(), cancel.clone());
+        let task = Task {
+            id: r.id.clone(),
+            method: r.method,
+            cancel,
+            inputs,
+            work,
+        };
+        self.tasks.send(task).map_err(|_| {
+            self.pending.remove(&r.id);
+            (
+                ErrorCode::InternalError,
+                "the request thread is gone".to_owned(),
+            )
+        })
+    }
+
+    /// The sets a long request reads and the work to do on their analyses.
+    fn long_request(&mut self, r: &Request) -> Result<(Vec<SetId>, Work), Error> {
+        fn params<P: serde::de::DeserializeOwned>(r: &Request) -> Result<P, Error> {
+            serde_json::from_value(r.params.clone()).map_err(invalid_params)
+        }
+        fn reply(v: impl serde::Serialize) -> Result<Reply, Error> {
+            let value =
+                serde_json::to_value(v).map_err(|e| (ErrorCode::InternalError, e.to_string()))?;
+            Ok(Reply {
+                value,
+                ..Reply::default()
+            })
+        }
+        let one = |uri: &Uri, ws: &Workspace| vec![ws.set_of(uri)];
+        Ok(match r.method.as_str() {
+            req::PrepareRenameRequest::METHOD => {
+                let p: lsp_types::TextDocumentPositionParams = params(r)?;
+                let uri = p.text_document.uri;
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| {
+                        let Some((a, file)) = file_in(a, &uri) else {
+                            return reply(());
+                        };
+                        let offset = a.offset(file, p.position);
+                        rename::prepare(a, file, offset)
+                            .map_err(|why| (ErrorCode::RequestFailed, why))
+                            .and_then(reply)
+                    }),
+                )
+            }
+            req::Rename::METHOD => {
+                let p: lsp_types::RenameParams = params(r)?;
+                let doc = p.text_document_position;
+                let uri = doc.text_document.uri;
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| {
+                        let Some((a, file)) = file_in(a, &uri) else {
+                            return reply(());
+                        };
+                        let offset = a.offset(file, doc.position);
+                        rename::rename(a, file, offset, &p.new_name)
+                            .map_err(|why| (ErrorCode::RequestFailed, why))
+                            .and_then(reply)
+                    }),
+                )
+            }
+            req::References::METHOD => {
+                let p: lsp_types::ReferenceParams = params(r)?;
+                let doc = p.text_document_position;
+                let uri = doc.text_document.uri;
+                let include = p.context.include_declaration;
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| {
+                        let Some((a, file)) = file_in(a, &uri) else {
+                            return reply(());
+                        };
+                        let offset = a.offset(file, doc.position);
+                        match navigation::amr_references(a, file, offset) {
+                            Some(rules) => reply(rules),
+                            None => reply(features::references(a, file, offset, include)),
+                        }
+                    }),
+                )
+            }
+            req::DocumentHighlightRequest::METHOD => {
+                let p: lsp_types::DocumentHighlightParams = params(r)?;
+                let doc = p.text_document_position_params;
+                let uri = doc.text_document.uri;
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| {
+                        let Some((a, file)) = file_in(a, &uri) else {
+                            return reply(());
+                        };
+                        let offset = a.offset(file, doc.position);
+                        reply(navigation::highlights(a, file, offset))
+                    }),
+                )
+            }
+            req::FoldingRangeRequest::METHOD => {
+                let p: lsp_types::FoldingRangeParams = params(r)?;
+                let uri = p.text_document.uri;
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| match file_in(a, &uri) {
+                        Some((a, file)) => reply(navigation::folding_ranges(a, file)),
+                        None => reply(()),
+                    }),
+                )
+            }
+            req::WorkspaceSymbolRequest::METHOD => {
+                let p: lsp_types::WorkspaceSymbolParams = params(r)?;
+                (
+                    self.ws.sets(),
+                    Box::new(move |a, cancel| {
+                        cancel.check()?;
+                        let analyses: Vec<&Analysis> = a.iter().map(|a| a.as_ref()).collect();
+                        reply(navigation::workspace_symbols(
+                            &analyses,
+                            &p.query,
+                            MAX_SYMBOLS,
+                        ))
+                    }),
+                )
+            }
+            req::InlayHintRequest::METHOD => {
+                let p: lsp_types::InlayHintParams = params(r)?;
+                let uri = p.text_document.uri;
+                let enabled = self.settings.inlay_hints;
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| match file_in(a, &uri) {
+                        Some((a, file)) if enabled => reply(inlay_hints::hints(a, file, p.range)),
+                        _ => reply(Vec::<()>::new()),
+                    }),
+                )
+            }
+            req::CodeLensRequest::METHOD => {
+                let p: lsp_types::CodeLensParams = params(r)?;
+                let uri = p.text_document.uri;
+                let what_if = self.settings.what_if_lenses;
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| {
+                        let Some((a, file)) = file_in(a, &uri) else {
+                            return reply(());
+                        };
+                        let mut lenses = features::code_lenses(a, file);
+                        if what_if {
+                            lenses.extend(code_lens::lenses(a, file));
+                        }
+                        reply(lenses)
+                    }),
+                )
+            }
+            req::SemanticTokensFullRequest::METHOD
+            | req::SemanticTokensFullDeltaRequest::METHOD => {
+                let (uri, previous) = if r.method == req::SemanticTokensFullRequest::METHOD {
+                    let p: lsp_types::SemanticTokensParams = params(r)?;
+                    (p.text_document.uri, None)
+                } else {
+                    let p: lsp_types::SemanticTokensDeltaParams = params(r)?;
+                    let previous = self
+                        .tokens
+                        .get(p.text_document.uri.as_str())
+                        .filter(|(id, _)| *id == p.previous_result_id)
+                        .map(|(_, data)| data.clone());
+                    (p.text_document.uri, previous)
+                };
+                self.next_result += 1;
+                let id = self.next_result.to_string();
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| {
+                        let Some((a, file)) = file_in(a, &uri) else {
+                            return reply(());
+                        };
+                        let data = semantic_tokens::tokens(a, file);
+                        let mut out = match previous {
+                            Some(old) => {
+                                reply(lsp_types::SemanticTokensFullDeltaResult::TokensDelta(
+                                    semantic_tokens::delta(&old, &data, id.clone()),
+                                ))?
+                            }
+                            None => reply(semantic_tokens::full(data.clone(), id.clone()))?,
+                        };
+                        out.tokens = Some((uri.as_str().to_owned(), id, data));
+                        Ok(out)
+                    }),
+                )
+            }
+            req::ExecuteCommand::METHOD => {
+                // Only `policyc.whatIf` comes here (see `is_long`).
+                let p: lsp_types::ExecuteCommandParams = params(r)?;
+                let arg = |i: usize| {
+                    p.arguments
+                        .get(i)
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                };
+                let (Some(uri), Some(verb), Some(name)) = (arg(0), arg(1), arg(2)) else {
+                    return Err(invalid_params("expected arguments [uri, verb, name]"));
+                };
+                let uri: Uri = uri.parse().map_err(invalid_params)?;
+                let okta_compat = self.settings.okta_compat;
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| {
+                        let Some((a, _)) = file_in(a, &uri) else {
+                            return Err(invalid_params("no such document"));
+                        };
+                        let change = code_lens::change(a, &verb, &name).map_err(invalid_params)?;
+                        let v = code_lens::what_if(a, change, okta_compat)
+                            .map_err(|why| (ErrorCode::RequestFailed, why))?;
+                        let typ = if v.refused {
+                            lsp_types::MessageType::WARNING
+                        } else {
+                            lsp_types::MessageType::INFO
+                        };
+                        let mut out = reply(serde_json::json!({
+                            "refused": v.refused,
+                            "message": v.message,
+                            "broken": v.broken,
+                        }))?;
+                        out.show = Some((typ, v.message));
+                        Ok(out)
+                    }),
+                )
+            }
+            DEBUG_SLEEP => {
+                let ms = r.params.get("ms").and_then(Value::as_u64).unwrap_or(0);
+                (
+                    Vec::new(),
+                    Box::new(move |_, cancel| {
+                        let until = Instant::now() + Duration::from_millis(ms);
+                        while Instant::now() < until {
+                            cancel.check()?;
+                            thread::sleep(Duration::from_millis(5));
+                        }
+                        reply(ms)
+                    }),
+                )
+            }
+            other => {
+                return Err((
+                    ErrorCode::MethodNotFound,
+                    format!("unknown method `{other}`"),
+                ));
+            }
+        })
+    }
+
     // --- notifications -----------------------------------------------------------------------
 
     fn on_notification(&mut self, n: Notification) {
@@ -606,6 +1011,7 @@ impl<'a> Server<'a> {
             }
             notif::DidCloseTextDocument::METHOD => {
                 if let Some(p) = params::<notif::DidCloseTextDocument>(n) {
+                    self.tokens.remove(p.text_document.uri.as_str());
                     self.ws.close(&p.text_document.uri);
                     self.schedule();
                 }
@@ -623,7 +1029,47 @@ impl<'a> Server<'a> {
                     }
                 }
             }
-            // didSave, cancelRequest, setTrace, ...: nothing to do.
+            notif::Cancel::METHOD => {
+                if let Some(p) = params::<notif::Cancel>(n) {
+                    let id = match p.id {
+                        lsp_types::NumberOrString::Number(n) => RequestId::from(n),
+                        lsp_types::NumberOrString::String(s) => RequestId::from(s),
+                    };
+                    // A request already answered (or answered on the main thread) is ignored.
+                    if let Some(cancel) = self.pending.get(&id) {
+                        cancel.cancel();
+                    }
+                }
+            }
+            notif::DidChangeConfiguration::METHOD => {
+                if let Some(p) = params::<notif::DidChangeConfiguration>(n)
+                    && self.settings.update(&p.settings)
+                {
+                    // Every analysis is stale: the check options may have changed.
+                    self.ws.generation += 1;
+                    self.schedule();
+                }
+            }
+            notif::DidChangeWorkspaceFolders::METHOD => {
+                if let Some(p) = params::<notif::DidChangeWorkspaceFolders>(n) {
+                    let paths = |f: Vec<lsp_types::WorkspaceFolder>| -> Vec<PathBuf> {
+                        f.iter().filter_map(|f| uri::to_path(&f.uri)).collect()
+                    };
+                    let added = paths(p.event.added);
+                    let removed = paths(p.event.removed);
+                    if self.ws.change_folders(added, &removed) {
+                        self.cache.retain(|set, _| match set {
+                            SetId::Folder(root) => self.ws.roots.contains(root),
+                            SetId::Lone(_) => true,
+                        });
+                        if self.poll.is_none() && !self.watch_dynamically {
+                            self.poll = Some(crossbeam_channel::tick(POLL));
+                        }
+                        self.schedule();
+                    }
+                }
+            }
+            // didSave, setTrace, ...: nothing to do.
             _ => {}
         }
     }
@@ -651,7 +1097,49 @@ impl<'a> Server<'a> {
     }
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+/// Requests answered on the request thread.
+fn is_long(r: &Request) -> bool {
+    let method = r.method.as_str();
+    let what_if = method == req::ExecuteCommand::METHOD
+        && r.params.get("command").and_then(Value::as_str) == Some(code_lens::WHAT_IF);
+    what_if
+        || matches!(
+            method,
+            req::PrepareRenameRequest::METHOD
+                | req::Rename::METHOD
+                | req::References::METHOD
+                | req::DocumentHighlightRequest::METHOD
+                | req::FoldingRangeRequest::METHOD
+                | req::WorkspaceSymbolRequest::METHOD
+                | req::InlayHintRequest::METHOD
+                | req::CodeLensRequest::METHOD
+                | req::SemanticTokensFullRequest::METHOD
+                | req::SemanticTokensFullDeltaRequest::METHOD
+        )
+        || (method == DEBUG_SLEEP && std::env::var_os("POLICYC_LSP_TEST_SLOW").is_some())
+}
+
+/// The file `uri` names in an analysis, by path (or URI).
+fn file_of(analysis: &Analysis, uri: &Uri) -> Option<policyc::source::FileId> {
+    let key = DocKey::of(uri);
+    analysis
+        .files
+        .iter()
+        .position(|f| DocKey::of(&f.uri) == key)
+        .and_then(|i| u32::try_from(i).ok())
+        .map(policyc::source::FileId)
+}
+
+/// The first analysis of a task, and `uri`'s file in it.
+fn file_in<'a>(
+    analyses: &'a [Arc<Analysis>],
+    uri: &Uri,
+) -> Option<(&'a Analysis, policyc::source::FileId)> {
+    let a = analyses.first()?;
+    Some((a, file_of(a, uri)?))
+}
+
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {
@@ -671,7 +1159,7 @@ fn worker(jobs: Receiver<Job>, results: Sender<JobResult>) {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             job.sets
                 .into_iter()
-                .map(|(set, snap)| (set, Arc::new(Analysis::new(snap))))
+                .map(|(set, snap)| (set, Arc::new(Analysis::with_options(snap, &job.options))))
                 .collect::<Vec<_>>()
         }));
         let analyses = outcome

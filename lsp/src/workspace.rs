@@ -1,6 +1,10 @@
 //! What the server knows about the user's files: open documents (by URI, with their version)
-//! and the `.policy` files of the workspace folder read from disk. Changed only on the main
+//! and the `.policy` files of the workspace folders read from disk. Changed only on the main
 //! thread; checks and requests work on [`Snapshot`]s of it.
+//!
+//! Each workspace folder is a policy set of its own, found as `policyc check FOLDER` finds it
+//! (the same folder walk): a file belongs to the innermost folder holding it. (A `policyc.toml`
+//! marker for several sets in one folder does not exist yet.)
 
 use crate::analysis::{Snapshot, SnapshotFile, refusal};
 use crate::line_index::LineIndex;
@@ -36,11 +40,11 @@ impl DocKey {
     }
 }
 
-/// Which policy set a file belongs to: the workspace folder's, or its own (a file outside the
+/// Which policy set a file belongs to: a workspace folder's, or its own (a file outside every
 /// folder is checked alone).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SetId {
-    Root,
+    Folder(PathBuf),
     Lone(DocKey),
 }
 
@@ -55,7 +59,8 @@ type Stamp = (u64, Option<SystemTime>);
 
 #[derive(Debug, Default)]
 pub struct Workspace {
-    pub root: Option<PathBuf>,
+    /// The workspace folders, each a policy set.
+    pub roots: Vec<PathBuf>,
     docs: HashMap<DocKey, Document>,
     disk: BTreeMap<PathBuf, DiskFile>,
     /// Bumped on every change.
@@ -70,13 +75,39 @@ pub enum Ignored {
 }
 
 impl Workspace {
-    pub fn new(root: Option<PathBuf>) -> Workspace {
+    pub fn new(roots: Vec<PathBuf>) -> Workspace {
         let mut ws = Workspace {
-            root,
+            roots,
             ..Workspace::default()
         };
         ws.rescan();
         ws
+    }
+
+    /// Adds and removes workspace folders (`didChangeWorkspaceFolders`); true when anything
+    /// changed.
+    pub fn change_folders(&mut self, added: Vec<PathBuf>, removed: &[PathBuf]) -> bool {
+        let before = self.roots.clone();
+        self.roots.retain(|r| !removed.contains(r));
+        for a in added {
+            if !self.roots.contains(&a) {
+                self.roots.push(a);
+            }
+        }
+        if self.roots == before {
+            return false;
+        }
+        self.generation += 1;
+        self.rescan();
+        true
+    }
+
+    /// The innermost workspace folder holding `path`.
+    fn folder_of(&self, path: &Path) -> Option<&PathBuf> {
+        self.roots
+            .iter()
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.components().count())
     }
 
     pub fn doc(&self, uri: &Uri) -> Option<&Document> {
@@ -144,11 +175,12 @@ impl Workspace {
 
     /// Re-reads every `.policy` file under the root; true when anything changed.
     pub fn rescan(&mut self) -> bool {
-        let Some(root) = self.root.clone() else {
-            return false;
-        };
         let mut found = Vec::new();
-        walk(&root, &mut found, 0);
+        for root in &self.roots {
+            walk(root, &mut found, 0);
+        }
+        found.sort();
+        found.dedup();
         let mut changed = false;
         let keep: std::collections::BTreeSet<&PathBuf> = found.iter().collect();
         let before = self.disk.len();
@@ -165,7 +197,7 @@ impl Workspace {
 
     /// Re-reads one file (created, changed or deleted on disk); true when anything changed.
     pub fn refresh(&mut self, path: &Path) -> bool {
-        let under_root = self.root.as_ref().is_some_and(|r| path.starts_with(r));
+        let under_root = self.folder_of(path).is_some();
         let is_policy = path.extension().is_some_and(|e| e == "policy");
         let meta = fs::metadata(path).ok().filter(|m| m.is_file());
         let changed = match meta {
@@ -190,30 +222,38 @@ impl Workspace {
 
     pub fn set_of(&self, uri: &Uri) -> SetId {
         let key = DocKey::of(uri);
-        match (&key, &self.root) {
-            (DocKey::Path(p), Some(root)) if p.starts_with(root) => SetId::Root,
-            _ => SetId::Lone(key),
+        match &key {
+            DocKey::Path(p) => match self.folder_of(p) {
+                Some(root) => SetId::Folder(root.clone()),
+                None => SetId::Lone(key),
+            },
+            DocKey::Other(_) => SetId::Lone(key),
         }
     }
 
-    /// Every policy set there is to check: the workspace folder's and each open file outside it.
+    fn set_of_path(&self, path: &Path) -> Option<SetId> {
+        self.folder_of(path).map(|r| SetId::Folder(r.clone()))
+    }
+
+    /// Every policy set there is to check: each workspace folder's and each open file outside
+    /// them.
     pub fn sets(&self) -> Vec<SetId> {
-        let mut sets: Vec<SetId> = self.root.iter().map(|_| SetId::Root).collect();
+        let mut sets: Vec<SetId> = self.roots.iter().cloned().map(SetId::Folder).collect();
         let mut lone: Vec<SetId> = self
             .docs
             .values()
             .map(|d| self.set_of(&d.uri))
-            .filter(|s| *s != SetId::Root)
+            .filter(|s| matches!(s, SetId::Lone(_)))
             .collect();
         lone.sort();
         sets.extend(lone);
         sets
     }
 
+    /// The name the library uses in messages: the path relative to its workspace folder.
     fn name_of(&self, path: &Path) -> String {
         let rel = self
-            .root
-            .as_ref()
+            .folder_of(path)
             .and_then(|r| path.strip_prefix(r).ok())
             .unwrap_or(path);
         rel.to_string_lossy().into_owned()
@@ -223,8 +263,11 @@ impl Workspace {
     pub fn snapshot(&self, set: &SetId) -> Snapshot {
         let mut files: BTreeMap<DocKey, SnapshotFile> = BTreeMap::new();
         match set {
-            SetId::Root => {
+            SetId::Folder(_) => {
                 for (path, f) in &self.disk {
+                    if self.set_of_path(path).as_ref() != Some(set) {
+                        continue;
+                    }
                     let Some(uri) = uri::from_path(path) else {
                         continue;
                     };
@@ -244,7 +287,7 @@ impl Workspace {
                     );
                 }
                 for (key, doc) in &self.docs {
-                    if self.set_of(&doc.uri) == SetId::Root {
+                    if &self.set_of(&doc.uri) == set {
                         files.insert(key.clone(), self.doc_file(key, doc));
                     }
                 }

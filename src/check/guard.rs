@@ -56,6 +56,33 @@ pub fn guard(compiled: &Compiled, support: &Support, change: Change) -> Guard {
     }
 }
 
+/// Why `change` changes nothing, if it does not: the IdP does not trust claims or is already
+/// inactive, its claims already do not count, the feature is already off.
+pub fn note(model: &crate::model::Model, change: Change) -> Option<String> {
+    match change {
+        Change::Deactivate(id) => model.idp(id).and_then(|idp| {
+            if !idp.trust_claims {
+                Some(format!(
+                    "`{}` does not trust claims: no rule depends on its claims",
+                    idp.name
+                ))
+            } else if idp.status == Status::Inactive {
+                Some(format!("`{}` is already inactive", idp.name))
+            } else if !model.features().covers(idp.kind) {
+                Some(format!(
+                    "`{}`'s claims already do not count: its kind's claims-sharing feature is off",
+                    idp.name
+                ))
+            } else {
+                None
+            }
+        }),
+        Change::Disable(f) => {
+            (!model.features().has(f)).then(|| format!("`{}` is already off", f.as_str()))
+        }
+    }
+}
+
 fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     let model = &cx.compiled.model;
     let Some(org) = &model.org else {

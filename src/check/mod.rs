@@ -22,7 +22,7 @@ use crate::diagnostic::{self, Code, Diagnostic};
 use crate::model::{Rule, RuleOwner};
 use support::Support;
 
-pub use guard::{Guard, guard};
+pub use guard::{Guard, guard, note};
 
 /// Options that change what the checker reports.
 #[derive(Debug, Clone, Default)]

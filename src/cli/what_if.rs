@@ -4,7 +4,7 @@
 use super::{EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load};
 use crate::check::support::{Change, Support};
 use crate::check::{Guard, guard};
-use crate::model::{Feature, IdpId, RuleOwner, Status};
+use crate::model::{Feature, IdpId, RuleOwner};
 use crate::{Compiled, suggest};
 use serde::Serialize;
 use std::io::Write;
@@ -275,22 +275,7 @@ impl Report {
             .iter()
             .filter(|s| !s.deny && s.local_ok)
             .count();
-        let note = match verdict.change {
-            Change::Deactivate(id) => model.idp(id).and_then(|idp| {
-                if !idp.trust_claims {
-                    Some(format!("`{}` does not trust claims: no rule depends on its claims", idp.name))
-                } else if idp.status == Status::Inactive {
-                    Some(format!("`{}` is already inactive", idp.name))
-                } else if !model.features().covers(idp.kind) {
-                    Some(format!("`{}`'s claims already do not count: its kind's claims-sharing feature is off", idp.name))
-                } else {
-                    None
-                }
-            }),
-            Change::Disable(f) => {
-                (!model.features().has(f)).then(|| format!("`{}` is already off", f.as_str()))
-            }
-        };
+        let note = crate::check::note(model, verdict.change);
         let dangling = match (change, verdict.change) {
             (WhatIfChange::Delete(_), Change::Deactivate(id)) => {
                 let routes = model

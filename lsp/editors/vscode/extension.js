@@ -28,6 +28,24 @@ async function start() {
       // Files the editor has not opened still count: the server checks the whole policy set.
       fileEvents: vscode.workspace.createFileSystemWatcher('**/*.policy'),
     },
+    middleware: {
+      // A what-if lens: the server shows the verdict as a message; the rules that would break
+      // come back as locations, listed here in the references view to jump to.
+      executeCommand: async (command, args, next) => {
+        const result = await next(command, args);
+        const broken = result && Array.isArray(result.broken) ? result.broken : [];
+        if (command === 'policyc.whatIf' && broken.length > 0 && client) {
+          const locations = broken.map((l) => client.protocol2CodeConverter.asLocation(l));
+          await vscode.commands.executeCommand(
+            'editor.action.showReferences',
+            locations[0].uri,
+            locations[0].range.start,
+            locations
+          );
+        }
+        return result;
+      },
+    },
   };
   client = new LanguageClient('policyc', 'policyc', serverOptions, clientOptions);
   try {
