@@ -253,3 +253,17 @@ fn the_language_example_passes() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).ends_with("1 passed, 0 failed\n"));
 }
+
+#[test]
+fn the_example_policy_set_passes_its_tests() {
+    let out = policyc(
+        &["test", "policies/"],
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("57 passed, 0 failed\n"),
+        "{}",
+        stdout(&out)
+    );
+}

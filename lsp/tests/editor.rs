@@ -844,7 +844,7 @@ fn renames_on_the_example_policies_leave_them_clean_with_their_tests_passing() {
     let diagnostics = policyc::check::check(&compiled, &Default::default());
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let results = policyc::eval::suite::run_all(&compiled);
-    assert_eq!(results.len(), 56);
+    assert_eq!(results.len(), 57);
     assert!(results.iter().all(|r| r.passed()));
     let engineering = std::fs::read_to_string(dir.join("tests/engineering.policy")).unwrap();
     assert!(engineering.contains("expect challenge by baseline.everyone with [password]"));
