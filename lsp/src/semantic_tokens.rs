@@ -51,64 +51,6 @@ const OPERATOR: u32 = 17;
 const DECLARATION: u32 = 1;
 const DEFAULT_LIBRARY: u32 = 2;
 
-/// The grammar's keywords (its `kw_*` rules).
-const KEYWORDS: &[&str] = &[
-    "org",
-    "engine",
-    "features",
-    "group",
-    "zone",
-    "app",
-    "apps",
-    "authenticator",
-    "methods",
-    "status",
-    "enrollment",
-    "used_for",
-    "idp",
-    "kind",
-    "issuer",
-    "audience",
-    "jwks",
-    "trust_claims",
-    "map_amr_claims",
-    "max_clock_skew",
-    "asserts",
-    "route",
-    "when",
-    "and",
-    "to",
-    "in",
-    "not",
-    "session_policy",
-    "policy",
-    "rule",
-    "require",
-    "deny",
-    "possession",
-    "reauth",
-    "any",
-    "only",
-    "except",
-    "every_sign_in",
-    "never",
-    "password",
-    "factor_type",
-    "factor_types",
-    "chain",
-    "device",
-    "test",
-    "user",
-    "groups",
-    "risk",
-    "platform",
-    "domain",
-    "claims",
-    "expect",
-    "by",
-    "with",
-];
-
 pub fn legend() -> SemanticTokensLegend {
     SemanticTokensLegend {
         token_types: TYPES.iter().map(|t| SemanticTokenType::new(t)).collect(),
@@ -237,7 +179,7 @@ fn scan(text: &str, names: &HashMap<usize, (u32, u32)>) -> Vec<Raw> {
                 let word = text.get(start..i).unwrap_or("");
                 if b.is_ascii_digit() {
                     NUMBER
-                } else if KEYWORDS.contains(&word) {
+                } else if policyc::syntax::KEYWORDS.contains(&word) {
                     KEYWORD
                 } else {
                     ENUM

@@ -9,6 +9,66 @@ mod split;
 
 pub use parser::parse;
 
+/// Every keyword of the grammar (its `kw_*` rules), in grammar order; a test keeps the two in
+/// step. Keywords are not reserved: they are what an editor highlights and a fuzzer mutates.
+pub const KEYWORDS: &[&str] = &[
+    "org",
+    "engine",
+    "features",
+    "group",
+    "zone",
+    "app",
+    "apps",
+    "authenticator",
+    "methods",
+    "status",
+    "enrollment",
+    "used_for",
+    "idp",
+    "kind",
+    "issuer",
+    "audience",
+    "jwks",
+    "trust_claims",
+    "map_amr_claims",
+    "max_clock_skew",
+    "usage",
+    "asserts",
+    "route",
+    "when",
+    "and",
+    "to",
+    "in",
+    "not",
+    "session_policy",
+    "policy",
+    "rule",
+    "require",
+    "deny",
+    "possession",
+    "reauth",
+    "any",
+    "only",
+    "except",
+    "every_sign_in",
+    "never",
+    "password",
+    "factor_types",
+    "factor_type",
+    "chain",
+    "device",
+    "test",
+    "user",
+    "groups",
+    "risk",
+    "platform",
+    "domain",
+    "claims",
+    "expect",
+    "by",
+    "with",
+];
+
 /// The keywords that start a top-level item.
 pub const ITEM_KEYWORDS: &[&str] = &[
     "org",
@@ -27,6 +87,17 @@ pub const ITEM_KEYWORDS: &[&str] = &[
 mod tests {
     use super::*;
     use crate::source::FileId;
+
+    #[test]
+    fn keywords_are_the_grammars() {
+        let grammar = include_str!("../../grammar/policy.pest");
+        let words: Vec<&str> = grammar
+            .lines()
+            .filter(|l| l.starts_with("kw_"))
+            .flat_map(|l| l.split('"').skip(1).step_by(2))
+            .collect();
+        assert_eq!(words, KEYWORDS);
+    }
 
     #[test]
     fn language_example_parses() {
