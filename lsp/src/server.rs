@@ -742,72 +742,78 @@ impl<'a> Server<'a> {
             })
         }
         let one = |uri: &Uri, ws: &Workspace| vec![ws.set_of(uri)];
+        // Work at one position of one document, in its set's analysis; a document the analysis
+        // does not hold answers `null`.
+        fn at(
+            ws: &Workspace,
+            uri: Uri,
+            position: lsp_types::Position,
+            f: impl FnOnce(&Analysis, policyc::source::FileId, usize) -> Result<Reply, Error>
+            + Send
+            + 'static,
+        ) -> (Vec<SetId>, Work) {
+            (
+                vec![ws.set_of(&uri)],
+                Box::new(move |a, _| {
+                    let Some((a, file)) = file_in(a, &uri) else {
+                        return reply(());
+                    };
+                    let offset = a.offset(file, position);
+                    f(a, file, offset)
+                }),
+            )
+        }
         Ok(match r.method.as_str() {
             req::PrepareRenameRequest::METHOD => {
                 let p: lsp_types::TextDocumentPositionParams = params(r)?;
-                let uri = p.text_document.uri;
-                (
-                    one(&uri, &self.ws),
-                    Box::new(move |a, _| {
-                        let Some((a, file)) = file_in(a, &uri) else {
-                            return reply(());
-                        };
-                        let offset = a.offset(file, p.position);
+                at(
+                    &self.ws,
+                    p.text_document.uri,
+                    p.position,
+                    |a, file, offset| {
                         rename::prepare(a, file, offset)
                             .map_err(|why| (ErrorCode::RequestFailed, why))
                             .and_then(reply)
-                    }),
+                    },
                 )
             }
             req::Rename::METHOD => {
                 let p: lsp_types::RenameParams = params(r)?;
                 let doc = p.text_document_position;
-                let uri = doc.text_document.uri;
-                (
-                    one(&uri, &self.ws),
-                    Box::new(move |a, _| {
-                        let Some((a, file)) = file_in(a, &uri) else {
-                            return reply(());
-                        };
-                        let offset = a.offset(file, doc.position);
-                        rename::rename(a, file, offset, &p.new_name)
+                let name = p.new_name;
+                at(
+                    &self.ws,
+                    doc.text_document.uri,
+                    doc.position,
+                    move |a, file, offset| {
+                        rename::rename(a, file, offset, &name)
                             .map_err(|why| (ErrorCode::RequestFailed, why))
                             .and_then(reply)
-                    }),
+                    },
                 )
             }
             req::References::METHOD => {
                 let p: lsp_types::ReferenceParams = params(r)?;
                 let doc = p.text_document_position;
-                let uri = doc.text_document.uri;
                 let include = p.context.include_declaration;
-                (
-                    one(&uri, &self.ws),
-                    Box::new(move |a, _| {
-                        let Some((a, file)) = file_in(a, &uri) else {
-                            return reply(());
-                        };
-                        let offset = a.offset(file, doc.position);
-                        match navigation::amr_references(a, file, offset) {
-                            Some(rules) => reply(rules),
-                            None => reply(features::references(a, file, offset, include)),
-                        }
-                    }),
+                at(
+                    &self.ws,
+                    doc.text_document.uri,
+                    doc.position,
+                    move |a, file, offset| match navigation::amr_references(a, file, offset) {
+                        Some(rules) => reply(rules),
+                        None => reply(features::references(a, file, offset, include)),
+                    },
                 )
             }
             req::DocumentHighlightRequest::METHOD => {
                 let p: lsp_types::DocumentHighlightParams = params(r)?;
                 let doc = p.text_document_position_params;
-                let uri = doc.text_document.uri;
-                (
-                    one(&uri, &self.ws),
-                    Box::new(move |a, _| {
-                        let Some((a, file)) = file_in(a, &uri) else {
-                            return reply(());
-                        };
-                        let offset = a.offset(file, doc.position);
-                        reply(navigation::highlights(a, file, offset))
-                    }),
+                at(
+                    &self.ws,
+                    doc.text_document.uri,
+                    doc.position,
+                    |a, file, offset| reply(navigation::highlights(a, file, offset)),
                 )
             }
             req::FoldingRangeRequest::METHOD => {
