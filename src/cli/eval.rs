@@ -55,9 +55,19 @@ pub struct EvalArgs {
     /// An OIDC ID token, verified with the IdP's `jwks` as `claims inspect` does.
     #[arg(long, value_name = "FILE", group = "input")]
     pub id_token: Option<PathBuf>,
-    /// A SAML `Response` or `Assertion` (signature NOT verified), as `claims inspect` reads it.
+    /// A SAML `Response` or `Assertion`, its XML signature verified with the IdP's
+    /// `certificate` or `metadata` as `claims inspect` does.
     #[arg(long, value_name = "FILE", group = "input")]
     pub saml: Option<PathBuf>,
+    /// Accept SAML signed with RSA-SHA1 or with SHA-1 digests (refused by default as
+    /// `weak-algorithm`).
+    #[arg(long)]
+    pub allow_sha1: bool,
+    /// Read SAML from an IdP with no `certificate` or `metadata` (refused by default as
+    /// `unverified`); the claims then say `"signature":"unverified"`. An IdP with a
+    /// certificate still needs a valid signature.
+    #[arg(long)]
+    pub allow_unverified: bool,
     /// A local sign-in: no IdP, no claims.
     #[arg(long, group = "input")]
     pub local: bool,
@@ -204,6 +214,8 @@ fn read_claims(args: &EvalArgs, compiled: &Compiled) -> Result<Option<Claims>, S
             idp: args.idp.clone(),
             now: args.now,
             format: InspectFormat::Json,
+            allow_sha1: args.allow_sha1,
+            allow_unverified: args.allow_unverified,
             paths: Vec::new(),
         };
         read_input(&inspect, &idps)

@@ -158,6 +158,15 @@ pub fn idp_configs(compiled: &crate::Compiled) -> Vec<IdpConfig> {
                     .jwks
                     .as_ref()
                     .map(|j| declared_in.parent().unwrap_or(Path::new("")).join(j)),
+                certificate_paths: idp
+                    .certificates
+                    .iter()
+                    .map(|(c, _)| declared_in.parent().unwrap_or(Path::new("")).join(c))
+                    .collect(),
+                metadata_path: idp
+                    .metadata
+                    .as_ref()
+                    .map(|(m, _)| declared_in.parent().unwrap_or(Path::new("")).join(m)),
                 max_clock_skew: idp.max_clock_skew_secs,
             }
         })

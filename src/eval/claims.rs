@@ -16,6 +16,8 @@ pub struct Claims {
     pub accepted: Vec<String>,
     /// Values Okta ignores for this IdP, with why.
     pub ignored: Vec<(String, String)>,
+    /// Whether the values arrived signed and verified (`not-applicable` for hand-written ones).
+    pub signature: crate::claims::SignatureStatus,
 }
 
 impl Claims {
@@ -27,6 +29,7 @@ impl Claims {
             proofs: Vec::new(),
             accepted: Vec::new(),
             ignored: Vec::new(),
+            signature: crate::claims::SignatureStatus::NotApplicable,
         };
         let Some(config) = model.idp(idp) else {
             return claims;
@@ -86,7 +89,10 @@ impl Claims {
             .map(|a| a.as_str().to_owned())
             .chain(claims.ignored.iter().cloned())
             .collect();
-        Claims::from_values(model, idp, &values)
+        Claims {
+            signature: claims.signature,
+            ..Claims::from_values(model, idp, &values)
+        }
     }
 }
 

@@ -674,6 +674,8 @@ impl Lowerer {
             issuer: None,
             audience: None,
             jwks: None,
+            certificates: Vec::new(),
+            metadata: None,
             trust_claims: false,
             map_amr_claims: None,
             max_clock_skew_secs: 0,
@@ -691,6 +693,12 @@ impl Lowerer {
                 S::Issuer(_) => "issuer",
                 S::Audience(_) => "audience",
                 S::Jwks(_) => "jwks",
+                S::Certificate(s) => {
+                    // One or more: each names a file of certificates.
+                    out.certificates.push((s.value.clone(), self.loc(setting.span)));
+                    continue;
+                }
+                S::Metadata(_) => "metadata",
                 S::TrustClaims(_) => "trust_claims",
                 S::MapAmrClaims(_) => "map_amr_claims",
                 S::MaxClockSkew(_) => "max_clock_skew",
@@ -706,6 +714,8 @@ impl Lowerer {
                 S::Issuer(s) => out.issuer = Some(s.value.clone()),
                 S::Audience(s) => out.audience = Some(s.value.clone()),
                 S::Jwks(s) => out.jwks = Some(s.value.clone()),
+                S::Metadata(s) => out.metadata = Some((s.value.clone(), self.loc(setting.span))),
+                S::Certificate(_) => {}
                 S::TrustClaims(b) => {
                     out.trust_claims = self.choice(b, "boolean", BOOLEANS).unwrap_or(false);
                     out.trust_claims_loc = Some(self.loc(setting.span));
