@@ -26,7 +26,16 @@ fn bench(c: &mut Criterion) {
     let saml_idp = saml_idp();
     let doc = saml_with_amr(&["swk,pwd,sms", "phr"]);
     c.bench_function("saml_response", |b| {
-        b.iter(|| read_saml(black_box(doc.as_bytes()), &saml_idp, NOW, &limits).unwrap())
+        b.iter(|| {
+            read_saml(
+                black_box(doc.as_bytes()),
+                &saml_idp,
+                NOW,
+                &limits,
+                &policyc::claims::SamlVerification::unverified(),
+            )
+            .unwrap()
+        })
     });
 }
 

@@ -108,7 +108,14 @@ fn every_row_over_oidc_through_a_signed_id_token() {
 fn every_row_over_saml_through_a_response() {
     for value in VALUES {
         let doc = saml_with_amr(&[value]);
-        let claims = read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits()).unwrap();
+        let claims = read_saml(
+            doc.as_bytes(),
+            &saml_idp(),
+            NOW,
+            &limits(),
+            &policyc::claims::SamlVerification::unverified(),
+        )
+        .unwrap();
         check_row(&claims, value, Protocol::Saml, false);
     }
 }
@@ -209,7 +216,10 @@ fn the_normal_form_round_trips_through_json_and_re_derives_evidence() {
     assert_eq!(back.ignored, verified.ignored);
     assert_eq!(back.evidence, verified.evidence);
     // Read back, nothing was verified here.
-    assert_eq!(back.signature, policyc::claims::SignatureStatus::Unverified);
+    assert_eq!(
+        back.signature,
+        policyc::claims::SignatureStatus::NotApplicable
+    );
     // Forged evidence in the input is not trusted.
     let forged = json.replace("\"knowledge\"", "\"possession\"");
     let back: TrustedClaims = serde_json::from_str(&forged).unwrap();

@@ -175,12 +175,13 @@ fn saml_fixture_human_table_shows_ignored_and_why() {
             &fixture("okta_saml_response.xml"),
             "--now",
             NOW_ARG,
+            "--allow-unverified",
         ],
         &idps(),
     );
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("signature      unverified (XML signatures are not checked)"),
+        out.contains("signature      unverified (the IdP has no certificate: --allow-unverified)"),
         "{out}"
     );
     assert!(out.contains("amr            swk pwd sms"), "{out}");
@@ -212,6 +213,7 @@ fn saml_fixture_json_says_unverified() {
             NOW_ARG,
             "--format",
             "json",
+            "--allow-unverified",
         ],
         &idps(),
     );
@@ -238,7 +240,7 @@ fn claims_file_names_its_idp() {
         (v["idp"].as_str(), v["protocol"].as_str()),
         (Some("adfs"), Some("saml"))
     );
-    assert_eq!(v["signature"], "unverified");
+    assert_eq!(v["signature"], "not-applicable");
 }
 
 #[test]

@@ -14,7 +14,7 @@ proptest! {
 
     #[test]
     fn saml_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = read_saml(&bytes, &saml_idp(), NOW, &limits());
+        let _ = read_saml(&bytes, &saml_idp(), NOW, &limits(), &policyc::claims::SamlVerification::unverified());
     }
 
     #[test]
@@ -23,7 +23,7 @@ proptest! {
         let at = at % doc.len();
         doc[at] = byte;
         doc.truncate(cut.max(1) % doc.len() + 1);
-        let _ = read_saml(&doc, &saml_idp(), NOW, &limits());
+        let _ = read_saml(&doc, &saml_idp(), NOW, &limits(), &policyc::claims::SamlVerification::unverified());
     }
 
     #[test]

@@ -230,7 +230,10 @@ pub(crate) fn signing_keys(
             )));
         }
         let Ok(text) = std::str::from_utf8(&bytes) else {
-            return Ok(Err(ClaimsError::malformed(format!("{what} is not UTF-8"))));
+            return Ok(Err(ClaimsError::new(
+                ErrorKind::Malformed,
+                format!("{what} is not UTF-8"),
+            )));
         };
         let read = if metadata {
             claims::SigningKeys::from_metadata(text, &what)

@@ -695,7 +695,8 @@ impl Lowerer {
                 S::Jwks(_) => "jwks",
                 S::Certificate(s) => {
                     // One or more: each names a file of certificates.
-                    out.certificates.push((s.value.clone(), self.loc(setting.span)));
+                    out.certificates
+                        .push((s.value.clone(), self.loc(setting.span)));
                     continue;
                 }
                 S::Metadata(_) => "metadata",

@@ -71,8 +71,7 @@ impl SigningKeys {
         let root = parse_tree(xml, &Limits::default())?;
         let mut descriptors = Vec::new();
         root.walk(&mut |e| {
-            if e.is(NS_METADATA, "KeyDescriptor") && e.attr("use").is_none_or(|u| u == "signing")
-            {
+            if e.is(NS_METADATA, "KeyDescriptor") && e.attr("use").is_none_or(|u| u == "signing") {
                 descriptors.push(e);
             }
         });

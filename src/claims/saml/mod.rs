@@ -76,7 +76,14 @@ pub fn read_saml(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let root = xml::parse_tree(text, limits)?;
     check_shape(&root)?;
-    let view = verify::verify(text, root, verification.keys, verification, &idp.name, limits)?;
+    let view = verify::verify(
+        text,
+        root,
+        verification.keys,
+        verification,
+        &idp.name,
+        limits,
+    )?;
     read::read_document(&view, idp, now)
 }
 

@@ -270,12 +270,12 @@ fn okta_auth_values(text: &str, idp: &IdpConfig) -> Result<Vec<String>, ClaimsEr
     }
 }
 
-
 /// `Status/StatusCode@Value` must be `Success`; anything else is refused with the code (and the
 /// second-level code, which says why, when there is one).
 fn check_status(response: &Element) -> Result<(), ClaimsError> {
-    let status = at_most_one_in(response, NS_PROTOCOL, "Status", "Response")?
-        .ok_or_else(|| ClaimsError::malformed("the `Response` has no `Status`, which is required"))?;
+    let status = at_most_one_in(response, NS_PROTOCOL, "Status", "Response")?.ok_or_else(|| {
+        ClaimsError::malformed("the `Response` has no `Status`, which is required")
+    })?;
     let code = at_most_one_in(status, NS_PROTOCOL, "StatusCode", "Status")?
         .ok_or_else(|| ClaimsError::malformed("`Status` has no `StatusCode`, which is required"))?;
     let value = code.attr("Value").unwrap_or_default();
@@ -289,7 +289,9 @@ fn check_status(response: &Element) -> Result<(), ClaimsError> {
         .unwrap_or_default();
     Err(ClaimsError::new(
         ErrorKind::Status,
-        format!("the `Response`'s `StatusCode` is `{value}`{detail}, not `Success`: the IdP did not authenticate the user"),
+        format!(
+            "the `Response`'s `StatusCode` is `{value}`{detail}, not `Success`: the IdP did not authenticate the user"
+        ),
     ))
 }
 
@@ -303,12 +305,15 @@ fn check_subject_confirmations(
     skew: u64,
 ) -> Result<(), ClaimsError> {
     for confirmation in subject.children_named(NS_ASSERTION, "SubjectConfirmation") {
-        let Some(data) = at_most_one(confirmation, "SubjectConfirmationData", "SubjectConfirmation")?
+        let Some(data) = at_most_one(
+            confirmation,
+            "SubjectConfirmationData",
+            "SubjectConfirmation",
+        )?
         else {
             continue;
         };
-        if let Some(not_on_or_after) =
-            instant(data, "NotOnOrAfter", "SubjectConfirmationData")?
+        if let Some(not_on_or_after) = instant(data, "NotOnOrAfter", "SubjectConfirmationData")?
             && now >= not_on_or_after.saturating_add(skew)
         {
             return Err(ClaimsError::new(

@@ -103,8 +103,9 @@ pub(super) fn verify(
         }
         return Ok(unverified_view(root));
     };
-    let doc = uppsala::parse(text)
-        .map_err(|e| ClaimsError::malformed(format!("SAML document is not well-formed XML: {e}")))?;
+    let doc = uppsala::parse(text).map_err(|e| {
+        ClaimsError::malformed(format!("SAML document is not well-formed XML: {e}"))
+    })?;
     let Some(top) = doc.document_element() else {
         return Err(ClaimsError::malformed("SAML document has no root element"));
     };
@@ -123,7 +124,10 @@ pub(super) fn verify(
     let mut profiles = Vec::with_capacity(signatures.len());
     for &signature in &signatures {
         let profile = check_profile(&doc, top, signature, options)?;
-        if profiles.iter().any(|p: &Profile| p.signed == profile.signed) {
+        if profiles
+            .iter()
+            .any(|p: &Profile| p.signed == profile.signed)
+        {
             return Err(ClaimsError::malformed(format!(
                 "`{}` holds two signatures",
                 local(&doc, profile.signed)
@@ -157,7 +161,9 @@ pub(super) fn verify(
                     if points_at_holder {
                         valid[i] = true;
                     } else {
-                        reasons[i] = "the verified reference is not the element holding the signature".to_owned();
+                        reasons[i] =
+                            "the verified reference is not the element holding the signature"
+                                .to_owned();
                     }
                 }
                 VerifyResult::Invalid { reason } => reasons[i] = reason,
@@ -267,9 +273,9 @@ fn unverified_view(root: Element) -> SignedView {
 
 /// The envelope keeps no assertion, so nothing can read one from it.
 fn strip_assertions(mut response: Element) -> Element {
-    response.children.retain(|c| {
-        !c.is(NS_ASSERTION, "Assertion") && !c.is(NS_ASSERTION, "EncryptedAssertion")
-    });
+    response
+        .children
+        .retain(|c| !c.is(NS_ASSERTION, "Assertion") && !c.is(NS_ASSERTION, "EncryptedAssertion"));
     response
 }
 
@@ -319,7 +325,13 @@ fn check_profile(
     }
     let method = only_child(doc, signed_info, "SignatureMethod", "SignedInfo")?;
     let method = algorithm(doc, method)?;
-    check_method(method, &SIGNATURE_METHODS, &SHA1_SIGNATURE_METHODS, options, "signature")?;
+    check_method(
+        method,
+        &SIGNATURE_METHODS,
+        &SHA1_SIGNATURE_METHODS,
+        options,
+        "signature",
+    )?;
 
     let references = dsig_children(doc, signed_info, "Reference");
     let [reference] = references.as_slice() else {
@@ -374,7 +386,13 @@ fn check_profile(
     }
     let digest = only_child(doc, *reference, "DigestMethod", "Reference")?;
     let digest_method = algorithm(doc, digest)?;
-    check_method(digest_method, &DIGEST_METHODS, &[SHA1_DIGEST], options, "digest")?;
+    check_method(
+        digest_method,
+        &DIGEST_METHODS,
+        &[SHA1_DIGEST],
+        options,
+        "digest",
+    )?;
     let value = only_child(doc, *reference, "DigestValue", "Reference")?;
     Ok(Profile {
         signed,
@@ -428,10 +446,15 @@ fn signed_element(
     for node in doc.descendants(signature) {
         nodes.remove_id(node);
     }
-    let bytes =
-        bergshamra_c14n::canonicalize_doc(doc, C14nMode::Exclusive, Some(&nodes), &profile.prefixes)
-            .map_err(dsig_error)?;
-    let digest = bergshamra_crypto::digest::digest(&profile.digest_method, &bytes).map_err(dsig_error)?;
+    let bytes = bergshamra_c14n::canonicalize_doc(
+        doc,
+        C14nMode::Exclusive,
+        Some(&nodes),
+        &profile.prefixes,
+    )
+    .map_err(dsig_error)?;
+    let digest =
+        bergshamra_crypto::digest::digest(&profile.digest_method, &bytes).map_err(dsig_error)?;
     let expected: String = profile
         .digest_value
         .chars()
@@ -514,7 +537,6 @@ fn only_child(
 }
 
 fn algorithm<'d>(doc: &'d Document<'_>, node: NodeId) -> Result<&'d str, ClaimsError> {
-    doc.get_attribute(node, "Algorithm").ok_or_else(|| {
-        ClaimsError::malformed(format!("`{}` has no `Algorithm`", local(doc, node)))
-    })
+    doc.get_attribute(node, "Algorithm")
+        .ok_or_else(|| ClaimsError::malformed(format!("`{}` has no `Algorithm`", local(doc, node))))
 }

@@ -278,7 +278,6 @@ fn read_attrs(
     Ok(attrs)
 }
 
-
 /// XML 1.0 allows no C0 control character but tab, line feed and carriage return, raw or as a
 /// character reference; one in a name or a value is the shape of a truncation attack.
 fn refuse_control(text: &str, place: &str) -> Result<(), ClaimsError> {
