@@ -138,7 +138,24 @@ impl SigningKeys {
     }
 }
 
+/// RSA keys shorter than this are refused (NIST SP 800-131A; the verifier refuses them too).
+const MIN_RSA_BITS: usize = 2048;
+const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+
 fn signing_cert(der: Vec<u8>, cert: Certificate, what: &str) -> Result<SigningCert, ClaimsError> {
+    let spki = &cert.tbs_certificate.subject_public_key_info;
+    if spki.algorithm.oid.to_string() == RSA_ENCRYPTION
+        && let Some(bits) = rsa_modulus_bits(spki.subject_public_key.raw_bytes())
+        && bits < MIN_RSA_BITS
+    {
+        return Err(ClaimsError::new(
+            ErrorKind::WeakAlgorithm,
+            format!(
+                "{what}: the certificate's RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"
+            ),
+        )
+        .with_help("ask the IdP for a signing certificate with a 2048-bit (or longer) RSA key, or an ECDSA key"));
+    }
     let key = bergshamra_keys::loader::load_x509_cert_der(&der).map_err(|e| {
         ClaimsError::new(
             ErrorKind::UnknownKey,
@@ -152,4 +169,20 @@ fn signing_cert(der: Vec<u8>, cert: Certificate, what: &str) -> Result<SigningCe
         not_after: tbs.validity.not_after.to_unix_duration().as_secs(),
         der,
     })
+}
+
+/// The bit length of the modulus of a PKCS#1 `RSAPublicKey`.
+fn rsa_modulus_bits(public_key: &[u8]) -> Option<usize> {
+    use x509_cert::der::asn1::UintRef;
+    use x509_cert::der::{Reader, SliceReader};
+    let mut reader = SliceReader::new(public_key).ok()?;
+    let modulus = reader
+        .sequence(|r| {
+            let n = UintRef::decode(r)?;
+            let _e = UintRef::decode(r)?;
+            Ok(n.as_bytes().to_vec())
+        })
+        .ok()?;
+    let first = *modulus.first()?;
+    Some((modulus.len() - 1) * 8 + (8 - first.leading_zeros() as usize))
 }

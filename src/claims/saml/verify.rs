@@ -412,7 +412,9 @@ fn check_method(
     if accepted.contains(&uri) || (options.allow_sha1 && sha1.contains(&uri)) {
         return Ok(());
     }
-    if sha1.contains(&uri) {
+    // SHA-1 under any identifier (some IdPs write non-standard ones such as
+    // `xmldsig-more#rsa-sha1`) is refused as such.
+    if sha1.contains(&uri) || (!options.allow_sha1 && uri.ends_with("sha1")) {
         return Err(ClaimsError::new(
             ErrorKind::WeakAlgorithm,
             format!("the {what} algorithm `{uri}` uses SHA-1, which is refused"),
