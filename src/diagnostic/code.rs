@@ -79,6 +79,8 @@ codes! {
     RouteToInactiveIdp = "route-to-inactive-idp", Error;
     /// A routing rule sends users to an IdP whose claims are not trusted.
     RouteToUntrustedIdp = "route-to-untrusted-idp", Info;
+    /// A SAML IdP's signing certificate (`certificate`, `metadata`) is past its `notAfter`.
+    CertificateExpired = "certificate-expired", Warning;
 }
 
 impl Code {
