@@ -674,3 +674,96 @@ fn with_a_certificate_unsigned_or_tampered_saml_is_refused_whatever_the_flags() 
         stderr(&out)
     );
 }
+
+#[test]
+fn batch_lines_carry_saml_verified_like_saml() {
+    use base64::Engine;
+    let b64 = |doc: &str| base64::engine::general_purpose::STANDARD.encode(doc);
+    let signed = signing::signed(
+        &unsigned_saml(),
+        signing::Signed::Assertion,
+        &signing::Template::new(signing::RSA_SHA256, "rsa2048"),
+        "rsa2048",
+    );
+    let line = |doc: &str| {
+        serde_json::json!({"app":"wiki","user":{"groups":["admins"]},"saml":b64(doc),"idp":"adfs"})
+            .to_string()
+    };
+    let log = [
+        line(&signed),
+        line(&signed.replace(">otp<", ">hwk<")),
+        line(&unsigned_saml()),
+        serde_json::json!({"app":"wiki","saml":b64(&signed),"claims":{"idp":"adfs","amr":["pwd"]}})
+            .to_string(),
+    ]
+    .join("\n");
+    let now = support::NOW.to_string();
+
+    // With a certificate: verified, tampered and unsigned refused whatever the flags.
+    let dir = set_with_certificate("batch-saml");
+    let path = dir.write("log.jsonl", &log);
+    let out = policyc(
+        &[
+            "eval",
+            "--batch",
+            &path,
+            "--now",
+            &now,
+            "--allow-unverified",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["claims"]["signature"], "verified");
+    assert_eq!(lines[0]["claims"]["amr"], serde_json::json!(["pwd", "otp"]));
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused [signature]: "),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused [signature]: "),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(
+        lines[3]["error"],
+        "a sign-in has `claims` or `saml`, not both"
+    );
+
+    // Without a certificate: refused `unverified`, read as `unverified` when allowed.
+    let dir = set("batch-saml-unverified");
+    let path = dir.write("log.jsonl", &line(&unsigned_saml()));
+    let out = policyc(&["eval", "--batch", &path, "--now", &now], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with(r#"{"line":1,"error":"refused [unverified]: "#),
+        "{}",
+        stdout(&out)
+    );
+    let out = policyc(
+        &[
+            "eval",
+            "--batch",
+            &path,
+            "--now",
+            &now,
+            "--allow-unverified",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["claims"]["signature"], "unverified");
+}

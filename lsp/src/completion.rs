@@ -629,8 +629,14 @@ mod tests {
         assert_eq!(labels("test \"t\" { expect allow |"), ["by", "with"]);
         assert_eq!(labels("idp x { issuer \"a|"), Vec::<String>::new());
         let idp_settings = labels("idp x {\n  kind saml\n  |\n}");
-        assert!(idp_settings.contains(&"certificate".to_owned()), "{idp_settings:?}");
-        assert!(idp_settings.contains(&"metadata".to_owned()), "{idp_settings:?}");
+        assert!(
+            idp_settings.contains(&"certificate".to_owned()),
+            "{idp_settings:?}"
+        );
+        assert!(
+            idp_settings.contains(&"metadata".to_owned()),
+            "{idp_settings:?}"
+        );
         assert_eq!(labels("idp x { certificate |"), Vec::<String>::new());
         assert_eq!(labels("idp x { metadata \"k|"), Vec::<String>::new());
         assert!(labels("# comment { [\n|").contains(&"org".to_owned()));

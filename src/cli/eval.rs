@@ -34,7 +34,8 @@ pub enum EvalFormat {
 ///
 /// One sign-in: `--app`, optionally `--user`, and where the user signed in: `--claims`,
 /// `--id-token`, `--saml` or `--local`. Many: `--batch FILE.jsonl` (one
-/// `{"app":..,"user":{..},"claims":{..}}` per line, `-` for stdin) writes one JSON decision per
+/// `{"app":..,"user":{..},"claims":{..}}` or `{"app":..,"user":{..},"saml":"..","idp":".."}`
+/// per line, `-` for stdin) writes one JSON decision per
 /// line; with `--compare FOLDER` or `--compare-rev REV` it prints only the sign-ins whose
 /// decision changes between that policy set (before) and PATHS (after).
 ///
@@ -83,7 +84,10 @@ pub struct EvalArgs {
     /// Keep the step-by-step `trace` in `--batch` JSON lines.
     #[arg(long)]
     pub trace: bool,
-    /// Replay sign-ins from a JSON-lines file (`-` for stdin), one decision per line.
+    /// Replay sign-ins from a JSON-lines file (`-` for stdin), one decision per line. A line
+    /// gives its claims as `"claims":{..}` (written by hand) or as a SAML response,
+    /// `"saml":"<base64 or XML>"` with an optional `"idp"`, verified as `--saml` is (with
+    /// `--allow-sha1` and `--allow-unverified` applying to every line).
     #[arg(
         long,
         value_name = "FILE.jsonl",
@@ -291,6 +295,8 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
             }
         }
     };
+    let after_saml = BatchSaml::new(after, args);
+    let before_saml = before.as_ref().map(|b| BatchSaml::new(b, args));
     let mut out = BufWriter::new(io::stdout().lock());
     let mut buf = Vec::new();
     let mut line_no = 0u64;
@@ -309,11 +315,11 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
                     .map_err(|e| format!("not JSON (column {}): {e}", e.column())),
             }
         };
-        let result = value.and_then(|v| match &before {
-            None => decide(after, &v, args.trace).map(|d| Some(d.to_line())),
+        let result = value.and_then(|v| match &before_saml {
+            None => decide(&after_saml, &v, args.trace).map(|d| Some(d.to_line())),
             Some(before) => {
                 let old = decide(before, &v, args.trace).map_err(|e| format!("before: {e}"))?;
-                let new = decide(after, &v, args.trace).map_err(|e| format!("after: {e}"))?;
+                let new = decide(&after_saml, &v, args.trace).map_err(|e| format!("after: {e}"))?;
                 compared += 1;
                 if !old.differs_from(&new) {
                     return Ok(None);
@@ -391,8 +397,103 @@ struct Changed<'a> {
     after: &'a DecisionJson,
 }
 
-fn decide(compiled: &Compiled, v: &Value, trace: bool) -> Result<DecisionJson, String> {
-    let sign_in = input::sign_in_from_json(compiled, v).map_err(|e: InputError| e.message)?;
+/// What `"saml"` lines of a batch are read against: a policy set's IdPs and their certificates,
+/// read from disk once, at the first such line.
+struct BatchSaml<'a> {
+    compiled: &'a Compiled,
+    now: u64,
+    allow_sha1: bool,
+    allow_unverified: bool,
+    idps: std::cell::OnceCell<Result<BatchIdps, String>>,
+}
+
+type BatchIdps = (
+    Vec<crate::claims::IdpConfig>,
+    Vec<Result<Option<crate::claims::SigningKeys>, ClaimsError>>,
+);
+
+impl<'a> BatchSaml<'a> {
+    fn new(compiled: &'a Compiled, args: &EvalArgs) -> BatchSaml<'a> {
+        BatchSaml {
+            compiled,
+            now: args.now.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0)
+            }),
+            allow_sha1: args.allow_sha1,
+            allow_unverified: args.allow_unverified,
+            idps: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The claims of a line's `"saml"` (raw XML or base64), from its `"idp"` or the only SAML
+    /// IdP, verified as `--saml` is.
+    fn read(&self, doc: &str, idp: Option<&str>) -> Result<Claims, String> {
+        let loaded = self.idps.get_or_init(|| {
+            let idps = load::idp_configs(self.compiled);
+            let keys = idps
+                .iter()
+                .map(|idp| match super::claims::signing_keys(idp) {
+                    Ok(keys) => Ok(keys.map_err(|e| e.to_string())),
+                    Err(e) => Err(e.to_string()),
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let keys = keys
+                .into_iter()
+                .map(|k| k.map_err(|e| ClaimsError::new(crate::claims::ErrorKind::Malformed, e)))
+                .collect();
+            Ok((idps, keys))
+        });
+        let (idps, keys) = loaded.as_ref().map_err(Clone::clone)?;
+        let refused = |e: ClaimsError| report::error_human(&e).trim_end().to_owned();
+        let trusted = super::claims::read_batch_saml(
+            doc.as_bytes(),
+            idp,
+            idps,
+            keys,
+            self.now,
+            self.allow_sha1,
+            self.allow_unverified,
+        )
+        .map_err(refused)?;
+        let id = input::idp_by_name(&self.compiled.model, &trusted.idp).map_err(|e| e.message)?;
+        Ok(Claims::from_trusted(&self.compiled.model, id, &trusted))
+    }
+}
+
+/// A batch line's `"saml"` and `"idp"`, taken out of the sign-in (which then reads as one
+/// without claims); a line with both `"saml"` and `"claims"` is refused.
+fn take_saml(v: &Value) -> Result<(Value, Option<(String, Option<String>)>), String> {
+    let Some(obj) = v.as_object().filter(|o| o.contains_key("saml")) else {
+        return Ok((v.clone(), None));
+    };
+    let mut rest = obj.clone();
+    let doc = match rest.remove("saml") {
+        Some(Value::String(doc)) => doc,
+        _ => {
+            return Err("`saml` must be a string: the SAML response, raw XML or base64".to_owned());
+        }
+    };
+    let idp = match rest.remove("idp") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(idp)) => Some(idp),
+        Some(_) => return Err("`idp` must be a string: the IdP that sent the `saml`".to_owned()),
+    };
+    if rest.get("claims").is_some_and(|c| !c.is_null()) {
+        return Err("a sign-in has `claims` or `saml`, not both".to_owned());
+    }
+    Ok((Value::Object(rest), Some((doc, idp))))
+}
+
+fn decide(saml: &BatchSaml<'_>, v: &Value, trace: bool) -> Result<DecisionJson, String> {
+    let compiled = saml.compiled;
+    let (v, doc) = take_saml(v)?;
+    let mut sign_in = input::sign_in_from_json(compiled, &v).map_err(|e: InputError| e.message)?;
+    if let Some((doc, idp)) = doc {
+        sign_in.claims = Some(saml.read(&doc, idp.as_deref())?);
+    }
     // Without `--trace`, the fast path: no trace is built for a million-line log.
     let explained = if trace {
         explain(compiled, &sign_in)
