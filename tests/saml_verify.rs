@@ -285,8 +285,7 @@ fn xsw_attacks() -> Vec<(&'static str, String)> {
     let signature = signature_of(response);
     let original_unsigned = strip_signature(response);
     let evil_response = |inside: bool| {
-        let carried =
-            original_unsigned.replace("ID=\"id1720481750resp\"", "ID=\"id1720481750resp\"");
+        let carried = original_unsigned.clone();
         let sig = if inside {
             signature.replace(
                 "</ds:Signature>",

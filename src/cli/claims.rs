@@ -156,37 +156,7 @@ pub(crate) fn inspect_claims_file(
 }
 
 /// The IdP named by `--idp` (or by the claims file), else the only one of the input's protocol.
-/// A SAML document of a `--batch` line, read against `idps` (their certificates in `keys`, in
-/// the same order, as [`signing_keys`] read them), as `--saml` is.
-pub(crate) fn read_batch_saml(
-    doc: &[u8],
-    idp: Option<&str>,
-    idps: &[IdpConfig],
-    keys: &[Result<Option<claims::SigningKeys>, ClaimsError>],
-    now: u64,
-    allow_sha1: bool,
-    allow_unverified: bool,
-) -> Result<TrustedClaims, ClaimsError> {
-    let idp = select_idp(idp, idps, Some(Protocol::Saml), None)?;
-    idp.expect_protocol(Protocol::Saml)?;
-    let at = idps
-        .iter()
-        .position(|i| std::ptr::eq(i, idp))
-        .ok_or_else(|| ClaimsError::new(ErrorKind::UnknownIdp, "no such idp"))?;
-    let keys = match keys.get(at) {
-        Some(Ok(keys)) => keys.as_ref(),
-        Some(Err(e)) => return Err(e.clone()),
-        None => None,
-    };
-    let verification = claims::SamlVerification {
-        keys,
-        allow_sha1,
-        allow_unverified,
-    };
-    claims::read_saml(doc, idp, now, &Limits::default(), &verification)
-}
-
-fn select_idp<'a>(
+pub(crate) fn select_idp<'a>(
     name: Option<&str>,
     idps: &'a [IdpConfig],
     protocol: Option<Protocol>,

@@ -5,7 +5,7 @@
 use super::claims::{InspectArgs, InspectFormat, inspect_claims_file, read_input};
 use super::{ColorChoice, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load, use_color};
 use crate::Compiled;
-use crate::claims::{ClaimsError, report};
+use crate::claims::{ClaimsError, Protocol, TrustedClaims, report};
 use crate::eval::input::{self, InputError};
 use crate::eval::output::{self, DecisionJson};
 use crate::eval::{Claims, SignIn, explain, explain_briefly};
@@ -448,7 +448,7 @@ impl<'a> BatchSaml<'a> {
         });
         let (idps, keys) = loaded.as_ref().map_err(Clone::clone)?;
         let refused = |e: ClaimsError| report::error_human(&e).trim_end().to_owned();
-        let trusted = super::claims::read_batch_saml(
+        let trusted = read_batch_saml(
             doc.as_bytes(),
             idp,
             idps,
@@ -463,9 +463,48 @@ impl<'a> BatchSaml<'a> {
     }
 }
 
+/// A SAML document of a `--batch` line, read against `idps` (their certificates in `keys`, in
+/// the same order, as [`signing_keys`] read them), as `--saml` is.
+fn read_batch_saml(
+    doc: &[u8],
+    idp: Option<&str>,
+    idps: &[crate::claims::IdpConfig],
+    keys: &[Result<Option<crate::claims::SigningKeys>, ClaimsError>],
+    now: u64,
+    allow_sha1: bool,
+    allow_unverified: bool,
+) -> Result<TrustedClaims, ClaimsError> {
+    let idp = super::claims::select_idp(idp, idps, Some(Protocol::Saml), None)?;
+    idp.expect_protocol(Protocol::Saml)?;
+    let at = idps
+        .iter()
+        .position(|i| std::ptr::eq(i, idp))
+        .ok_or_else(|| ClaimsError::new(crate::claims::ErrorKind::UnknownIdp, "no such idp"))?;
+    let keys = match keys.get(at) {
+        Some(Ok(keys)) => keys.as_ref(),
+        Some(Err(e)) => return Err(e.clone()),
+        None => None,
+    };
+    let verification = crate::claims::SamlVerification {
+        keys,
+        allow_sha1,
+        allow_unverified,
+    };
+    crate::claims::read_saml(
+        doc,
+        idp,
+        now,
+        &crate::claims::Limits::default(),
+        &verification,
+    )
+}
+
 /// A batch line's `"saml"` and `"idp"`, taken out of the sign-in (which then reads as one
 /// without claims); a line with both `"saml"` and `"claims"` is refused.
-fn take_saml(v: &Value) -> Result<(Value, Option<(String, Option<String>)>), String> {
+/// A batch line's SAML document and the IdP it names.
+type LineSaml = (String, Option<String>);
+
+fn take_saml(v: &Value) -> Result<(Value, Option<LineSaml>), String> {
     let Some(obj) = v.as_object().filter(|o| o.contains_key("saml")) else {
         return Ok((v.clone(), None));
     };
