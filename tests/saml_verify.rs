@@ -458,3 +458,44 @@ fn the_claims_are_read_from_the_signed_bytes() {
         [Amr::Pwd, Amr::Hwk]
     );
 }
+
+/// An `AuthnContext` holding `decl` inside `AuthnContextDecl`, in a signed response.
+fn signed_okta_auth(decl: &str) -> String {
+    let doc = unsigned(&["sms"]);
+    let context = format!(
+        r#"<saml2:AuthnContext><saml2:AuthnContextClassRef>urn:okta:app:mfa:attestation</saml2:AuthnContextClassRef><saml2:AuthnContextDecl><AuthenticationContextDeclaration xmlns="urn:oasis:names:tc:SAML:2.0:ac"><Extension>{decl}</Extension></AuthenticationContextDeclaration></saml2:AuthnContextDecl></saml2:AuthnContext>"#
+    );
+    let start = doc.find("<saml2:AuthnContext>").unwrap();
+    let end = doc.find("</saml2:AuthnContext>").unwrap() + "</saml2:AuthnContext>".len();
+    sign_assertion(&format!("{}{context}{}", &doc[..start], &doc[end..]))
+}
+
+#[test]
+fn okta_auth_is_matched_by_its_namespace_and_only_once() {
+    let idp = okta_saml_idp();
+    let keys = keys_of("rsa2048");
+    let read = |doc: &str| {
+        read_saml(
+            doc.as_bytes(),
+            &idp,
+            NOW,
+            &Limits::default(),
+            &SamlVerification::with_keys(&keys),
+        )
+    };
+    let okta = r#"<OktaAuth xmlns="http://www.okta.com/">{"amr":["pwd","hwk"]}</OktaAuth>"#;
+    assert_eq!(
+        read(&signed_okta_auth(okta)).unwrap().amr,
+        [Amr::Pwd, Amr::Hwk]
+    );
+    // Same local name, another namespace: not Okta's extension, nothing read.
+    let other = r#"<OktaAuth xmlns="urn:evil">{"amr":["pwd","hwk"]}</OktaAuth>"#;
+    assert_eq!(read(&signed_okta_auth(other)).unwrap().amr, []);
+    let unqualified = r#"<x:Ext xmlns:x="urn:x"><OktaAuth>{"amr":["hwk"]}</OktaAuth></x:Ext>"#;
+    assert_eq!(read(&signed_okta_auth(unqualified)).unwrap().amr, []);
+    // Two: refused, never the first.
+    let two = format!("{okta}{}", okta.replace("hwk", "sc"));
+    let err = read(&signed_okta_auth(&two)).unwrap_err();
+    assert_eq!(err.kind().as_str(), "malformed", "{err}");
+    assert!(err.message().contains("2 `OktaAuth` elements"), "{err}");
+}
