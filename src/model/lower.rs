@@ -756,6 +756,27 @@ impl Lowerer {
                 out.engine = engine.unwrap_or_default();
             }
         }
+        // SAML signing certificates mean nothing to an OIDC IdP (its keys are its `jwks`).
+        if kind.is_some_and(|k| k.is_some_and(|k| k.protocol() != catalogue::Protocol::Saml)) {
+            let settings = out
+                .certificates
+                .iter()
+                .map(|(_, loc)| (*loc, "certificate"));
+            let settings = settings.chain(out.metadata.iter().map(|(_, loc)| (*loc, "metadata")));
+            let misplaced: Vec<_> = settings.collect();
+            for (loc, setting) in misplaced {
+                let d = Diagnostic::new(
+                    Code::InvalidValue,
+                    loc,
+                    format!("`{setting}` applies only to SAML IdPs, not `{}`", out.kind),
+                )
+                .with_label("an OIDC IdP signs with the keys of its `jwks`")
+                .with_help("remove this line and give the IdP's keys with `jwks \"FILE\"`, or set `kind saml` or `kind okta_saml`");
+                self.report(d);
+            }
+            out.certificates.clear();
+            out.metadata = None;
+        }
         if let Some(list) = asserts {
             out.asserts = self.asserts(&out, list);
         }
