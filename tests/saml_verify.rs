@@ -178,6 +178,7 @@ fn refusals() -> Vec<Refusal> {
         r("inclusive c14n of SignedInfo", signed_with(Template { c14n: INCLUSIVE_C14N, ..Template::new(RSA_SHA256, "rsa2048") }), "transform", "only exclusive C14N"),
         r("inclusive c14n transform", signed_with(Template { transforms: &[ENVELOPED, INCLUSIVE_C14N], ..Template::new(RSA_SHA256, "rsa2048") }), "transform", "only enveloped-signature and exclusive C14N"),
         r("no enveloped transform", good.replace(&format!(r#"<ds:Transform Algorithm="{ENVELOPED}"/>"#), ""), "transform", "lacks the enveloped-signature transform"),
+        r("no exclusive c14n transform", signed_with(Template { transforms: &[ENVELOPED], ..Template::new(RSA_SHA256, "rsa2048") }), "transform", "lacks the exclusive C14N transform"),
         r("xpath transform", good.replace(&format!(r#"<ds:Transform Algorithm="{ENVELOPED}"/>"#), &format!(r#"<ds:Transform Algorithm="{ENVELOPED}"/><ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><ds:XPath>1</ds:XPath></ds:Transform>"#)), "transform", "REC-xpath"),
         r("hmac", good.replace(RSA_SHA256, "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"), "algorithm", "is not accepted"),
         r("md5", good.replace(RSA_SHA256, "http://www.w3.org/2001/04/xmldsig-more#rsa-md5"), "weak-algorithm", "broken"),

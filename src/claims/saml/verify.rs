@@ -384,6 +384,15 @@ fn check_profile(
             format!("the `{whose}`'s reference lacks the enveloped-signature transform"),
         ));
     }
+    if !seen.contains(&EXC_C14N) {
+        // Without it, XML-DSig canonicalizes the reference with inclusive C14N.
+        return Err(ClaimsError::new(
+            ErrorKind::Transform,
+            format!(
+                "the `{whose}`'s reference lacks the exclusive C14N transform, so it would be canonicalized with inclusive C14N; only exclusive C14N is accepted"
+            ),
+        ));
+    }
     let digest = only_child(doc, *reference, "DigestMethod", "Reference")?;
     let digest_method = algorithm(doc, digest)?;
     check_method(
