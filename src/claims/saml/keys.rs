@@ -22,7 +22,7 @@ pub struct SigningKeys {
 pub(super) struct SigningCert {
     /// DER, as `X509Certificate` carries it.
     pub(super) der: Vec<u8>,
-    pub(super) key: bergshamra_keys::KeyData,
+    pub(super) key: super::verify::VerifyKey,
     pub(super) subject: String,
     /// Unix seconds.
     pub(super) not_after: u64,
@@ -156,7 +156,7 @@ fn signing_cert(der: Vec<u8>, cert: Certificate, what: &str) -> Result<SigningCe
         )
         .with_help("ask the IdP for a signing certificate with a 2048-bit (or longer) RSA key, or an ECDSA key"));
     }
-    let key = bergshamra_keys::loader::load_x509_cert_der(&der).map_err(|e| {
+    let key = super::verify::VerifyKey::of_certificate(&der).map_err(|e| {
         ClaimsError::new(
             ErrorKind::UnknownKey,
             format!("{what}: the certificate's key cannot verify signatures: {e}"),
@@ -164,7 +164,7 @@ fn signing_cert(der: Vec<u8>, cert: Certificate, what: &str) -> Result<SigningCe
     })?;
     let tbs = &cert.tbs_certificate;
     Ok(SigningCert {
-        key: key.data,
+        key,
         subject: tbs.subject.to_string(),
         not_after: tbs.validity.not_after.to_unix_duration().as_secs(),
         der,

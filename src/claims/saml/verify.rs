@@ -55,6 +55,18 @@ const DIGEST_METHODS: [&str; 3] = [
 ];
 const SHA1_DIGEST: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 
+/// A certificate's public key, as the verifier takes it.
+#[derive(Clone)]
+pub(super) struct VerifyKey(bergshamra_keys::KeyData);
+
+impl VerifyKey {
+    pub(super) fn of_certificate(der: &[u8]) -> Result<VerifyKey, String> {
+        bergshamra_keys::loader::load_x509_cert_der(der)
+            .map(|key| VerifyKey(key.data))
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// What the claims may be read from, and only that.
 pub(super) struct SignedView {
     /// The `Response` without its assertions (`None` for a bare `Assertion`): its `Status`,
@@ -140,7 +152,7 @@ pub(super) fn verify(
     let mut reasons: Vec<String> = vec![String::new(); signatures.len()];
     for cert in keys.certs() {
         let mut manager = KeysManager::new();
-        let mut key = Key::new(cert.key.clone(), KeyUsage::Verify);
+        let mut key = Key::new(cert.key.0.clone(), KeyUsage::Verify);
         key.x509_chain = vec![cert.der.clone()];
         manager.add_key(key);
         let context = DsigContext::new(manager);
