@@ -16,6 +16,10 @@ use policyc::model::catalogue::{Amr, Characteristic as C, FactorType as F};
 use serde_json::json;
 use support::*;
 
+fn unverified() -> policyc::claims::SamlVerification<'static> {
+    policyc::claims::SamlVerification::unverified()
+}
+
 /// (value, factor types, characteristics) as the guide states them, for OIDC and SAML alike.
 fn guide_row(value: &str) -> Option<(Vec<F>, Vec<C>)> {
     Some(match value {
@@ -89,7 +93,14 @@ fn every_row_over_oidc_through_a_signed_id_token() {
 fn every_row_over_saml_through_a_response() {
     for value in VALUES {
         let doc = saml_with_amr(&[value]);
-        let claims = read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits()).unwrap();
+        let claims = read_saml(
+            doc.as_bytes(),
+            &saml_idp(),
+            NOW,
+            &limits(),
+            &policyc::claims::SamlVerification::unverified(),
+        )
+        .unwrap();
         check_row(&claims, value, Protocol::Saml, false);
     }
 }
@@ -102,7 +113,8 @@ fn biometrics_lend_their_characteristics_only_beside_possession_on_both_protocol
             let claims = verify_id_token(&token, &oidc_idp(), &all_jwks(), NOW, &limits()).unwrap();
             check_row(&claims, bio, Protocol::Oidc, true);
             let doc = saml_with_amr(&[bio, possession]);
-            let claims = read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits()).unwrap();
+            let claims =
+                read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits(), &unverified()).unwrap();
             check_row(&claims, bio, Protocol::Saml, true);
         }
         // Knowledge or `mfa` is no possession value.
@@ -110,7 +122,7 @@ fn biometrics_lend_their_characteristics_only_beside_possession_on_both_protocol
         let claims = verify_id_token(&token, &oidc_idp(), &all_jwks(), NOW, &limits()).unwrap();
         check_row(&claims, bio, Protocol::Oidc, false);
         let doc = saml_with_amr(&[bio, "pwd", "mfa"]);
-        let claims = read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits()).unwrap();
+        let claims = read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits(), &unverified()).unwrap();
         check_row(&claims, bio, Protocol::Saml, false);
     }
 }
@@ -118,7 +130,7 @@ fn biometrics_lend_their_characteristics_only_beside_possession_on_both_protocol
 #[test]
 fn phr_is_phishing_resistant_over_saml_too() {
     let doc = saml_with_amr(&["phr"]);
-    let claims = read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits()).unwrap();
+    let claims = read_saml(doc.as_bytes(), &saml_idp(), NOW, &limits(), &unverified()).unwrap();
     assert_eq!(claims.amr, [Amr::Phr]);
     assert!(claims.ignored.is_empty());
     assert!(
@@ -254,7 +266,7 @@ fn a_factor_only_idp_forwards_no_knowledge() {
         ..saml_idp()
     };
     let doc = saml_with_amr(&["pwd", "kba", "hwk"]);
-    let claims = read_saml(doc.as_bytes(), &idp, NOW, &limits()).unwrap();
+    let claims = read_saml(doc.as_bytes(), &idp, NOW, &limits(), &unverified()).unwrap();
     assert_eq!(claims.amr, [Amr::Hwk]);
     assert_eq!(claims.ignored, ["pwd", "kba"]);
     assert!(claims.ignored_reason("pwd").contains("factor-only"));
@@ -305,7 +317,10 @@ fn the_normal_form_round_trips_through_json_and_re_derives_evidence() {
     assert_eq!(back.ignored, verified.ignored);
     assert_eq!(back.evidence, verified.evidence);
     // Read back, nothing was verified here.
-    assert_eq!(back.signature, policyc::claims::SignatureStatus::Unverified);
+    assert_eq!(
+        back.signature,
+        policyc::claims::SignatureStatus::NotApplicable
+    );
     // Forged evidence in the input is not trusted.
     let forged = json.replace("\"knowledge\"", "\"possession\"");
     let back: TrustedClaims = serde_json::from_str(&forged).unwrap();

@@ -176,12 +176,13 @@ fn saml_fixture_human_table_reads_phr_as_phishing_resistant() {
             &fixture("okta_saml_response.xml"),
             "--now",
             NOW_ARG,
+            "--allow-unverified",
         ],
         &idps(),
     );
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("signature      unverified (XML signatures are not checked)"),
+        out.contains("signature      unverified (the IdP has no certificate: --allow-unverified)"),
         "{out}"
     );
     assert!(out.contains("amr            swk pwd sms phr"), "{out}");
@@ -212,6 +213,7 @@ fn saml_fixture_json_says_unverified() {
             NOW_ARG,
             "--format",
             "json",
+            "--allow-unverified",
         ],
         &idps(),
     );
@@ -239,7 +241,7 @@ fn claims_file_names_its_idp() {
         (v["idp"].as_str(), v["protocol"].as_str()),
         (Some("adfs"), Some("saml"))
     );
-    assert_eq!(v["signature"], "unverified");
+    assert_eq!(v["signature"], "not-applicable");
 }
 
 #[test]
@@ -337,5 +339,64 @@ fn an_okta_orgs_values_read_as_eval_reads_them() {
     assert!(
         human.contains("  hwk  from an Okta org, `smart_card` is a custom authenticator"),
         "{human}"
+    );
+}
+
+#[path = "fixtures/saml/signing.rs"]
+mod signing;
+
+#[test]
+fn saml_signed_with_sha1_needs_allow_sha1_and_a_bad_metadata_file_is_refused() {
+    let template = signing::Template {
+        digest: signing::SHA1,
+        ..signing::Template::new(signing::RSA_SHA1, "rsa2048")
+    };
+    let doc = signing::signed(
+        &signing::without_placeholder(&saml_with_amr(&["pwd"])),
+        signing::Signed::Assertion,
+        &template,
+        "rsa2048",
+    );
+    let path = temp_file("sha1.xml", &doc);
+    let saml = IdpConfig {
+        certificate_paths: vec![signing::keys_dir().join("rsa2048.pem")],
+        ..saml_idp()
+    };
+    let argv = [
+        "--saml",
+        path.to_str().unwrap(),
+        "--now",
+        NOW_ARG,
+        "--format",
+        "json",
+    ];
+    let (code, out) = run(&argv, std::slice::from_ref(&saml));
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["error"]["kind"], "weak-algorithm");
+    let (code, out) = run(
+        &[&argv[..], &["--allow-sha1"]].concat(),
+        std::slice::from_ref(&saml),
+    );
+    assert_eq!(code, 0, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["signature"], "verified");
+
+    // A `metadata` that is not metadata: refused with the file named.
+    let bad = IdpConfig {
+        certificate_paths: Vec::new(),
+        metadata_path: Some(temp_file("not-metadata.xml", "<x/>")),
+        ..saml_idp()
+    };
+    let (code, out) = run(&argv, &[bad]);
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["error"]["kind"], "malformed");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not-metadata.xml` has no signing certificate"),
+        "{out}"
     );
 }

@@ -12,7 +12,13 @@ use policyc::model::catalogue::Amr;
 use support::*;
 
 fn read(doc: &str, idp: &IdpConfig) -> Result<TrustedClaims, ClaimsError> {
-    read_saml(doc.as_bytes(), idp, NOW, &limits())
+    read_saml(
+        doc.as_bytes(),
+        idp,
+        NOW,
+        &limits(),
+        &policyc::claims::SamlVerification::unverified(),
+    )
 }
 
 fn amr_of(doc: &str) -> Vec<Amr> {
@@ -333,7 +339,13 @@ fn issuer_must_be_the_idps() {
 fn conditions_are_checked_with_the_idps_clock_skew() {
     let doc = saml_with_amr(&["pwd"]);
     // NotBefore is 23:30:50.123, NotOnOrAfter 23:40:50.123.
-    let early = read_saml(doc.as_bytes(), &saml_idp(), NOW - 400, &limits());
+    let early = read_saml(
+        doc.as_bytes(),
+        &saml_idp(),
+        NOW - 400,
+        &limits(),
+        &policyc::claims::SamlVerification::unverified(),
+    );
     refused(
         early,
         "not-yet-valid",
@@ -343,14 +355,38 @@ fn conditions_are_checked_with_the_idps_clock_skew() {
         max_clock_skew: 120,
         ..saml_idp()
     };
-    assert!(read_saml(doc.as_bytes(), &skewed, NOW - 400, &limits()).is_ok());
-    let late = read_saml(doc.as_bytes(), &saml_idp(), NOW + 300, &limits());
+    assert!(
+        read_saml(
+            doc.as_bytes(),
+            &skewed,
+            NOW - 400,
+            &limits(),
+            &policyc::claims::SamlVerification::unverified()
+        )
+        .is_ok()
+    );
+    let late = read_saml(
+        doc.as_bytes(),
+        &saml_idp(),
+        NOW + 300,
+        &limits(),
+        &policyc::claims::SamlVerification::unverified(),
+    );
     refused(
         late,
         "expired",
         "assertion expired at 2024-07-08T23:40:50Z (`NotOnOrAfter`)",
     );
-    assert!(read_saml(doc.as_bytes(), &skewed, NOW + 300, &limits()).is_ok());
+    assert!(
+        read_saml(
+            doc.as_bytes(),
+            &skewed,
+            NOW + 300,
+            &limits(),
+            &policyc::claims::SamlVerification::unverified()
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -383,7 +419,13 @@ fn limits_are_enforced_and_named() {
         ..Limits::default()
     };
     refused(
-        read_saml(doc.as_bytes(), &saml_idp(), NOW, &small),
+        read_saml(
+            doc.as_bytes(),
+            &saml_idp(),
+            NOW,
+            &small,
+            &policyc::claims::SamlVerification::unverified(),
+        ),
         "limit",
         "over the `max_document_bytes` limit of 1000 bytes",
     );
@@ -392,7 +434,13 @@ fn limits_are_enforced_and_named() {
         ..Limits::default()
     };
     refused(
-        read_saml(doc.as_bytes(), &saml_idp(), NOW, &shallow),
+        read_saml(
+            doc.as_bytes(),
+            &saml_idp(),
+            NOW,
+            &shallow,
+            &policyc::claims::SamlVerification::unverified(),
+        ),
         "limit",
         "deeper than the `max_depth` limit of 4",
     );
@@ -401,7 +449,13 @@ fn limits_are_enforced_and_named() {
         ..Limits::default()
     };
     refused(
-        read_saml(doc.as_bytes(), &saml_idp(), NOW, &few),
+        read_saml(
+            doc.as_bytes(),
+            &saml_idp(),
+            NOW,
+            &few,
+            &policyc::claims::SamlVerification::unverified(),
+        ),
         "limit",
         "element `Response` has more attributes than the `max_attributes` limit of 3",
     );

@@ -205,3 +205,25 @@ fn base_revision_guards_a_deleted_idp() {
     let bad_rev = policyc(&["check", "--base", "no-such-rev"], &dir.0);
     assert_eq!(bad_rev.status.code(), Some(2));
 }
+
+#[test]
+fn an_expired_saml_certificate_is_a_warning_read_from_its_file() {
+    let dir = Scratch::new(
+        "certificate-expired",
+        &[(
+            "org.policy",
+            "org acme { features [third_party_claims_sharing] }\nidp partner {\n  kind saml\n  certificate \"keys/partner.pem\"\n  trust_claims true\n  asserts [pwd, otp]\n}\n",
+        )],
+    );
+    let pem = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/saml/keys/rsa2048-expired.pem"),
+    )
+    .unwrap();
+    dir.write("keys/partner.pem", &pem);
+    let out = policyc(&["check", "--format", "json"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let text = v.to_string();
+    assert!(text.contains(r#""code":"certificate-expired""#), "{text}");
+    assert!(text.contains("expired on 2021-01-01T00:00:00Z"), "{text}");
+}

@@ -115,7 +115,7 @@ fn json_contract_for_an_allow() {
         without_trace(&stdout(&out)),
         concat!(
             r#"{"decision":"allow","policy":"wiki_policy","rule":"admins","session_rule":null,"#,
-            r#""claims":{"idp":"corp","trusted":true,"used":true,"amr":["pwd","hwk"],"ignored":["xyz"]},"#,
+            r#""claims":{"idp":"corp","trusted":true,"used":true,"amr":["pwd","hwk"],"ignored":["xyz"],"signature":"not-applicable"},"#,
             r#""challenge":[],"reasons":["rule `admins` of policy `wiki_policy` is satisfied by the claims from `corp`"]}"#
         )
     );
@@ -162,7 +162,7 @@ fn json_contract_for_a_deny_with_the_user_from_a_file() {
         without_trace(&stdout(&out)),
         concat!(
             r#"{"decision":"deny","policy":"wiki_policy","rule":"contractors","session_rule":null,"#,
-            r#""claims":{"idp":"corp","trusted":true,"used":false,"amr":["pwd"],"ignored":[]},"#,
+            r#""claims":{"idp":"corp","trusted":true,"used":false,"amr":["pwd"],"ignored":[],"signature":"not-applicable"},"#,
             r#""challenge":[],"reasons":["rule `contractors` of policy `wiki_policy` denies access"]}"#
         )
     );
@@ -191,7 +191,7 @@ fn human_output_has_the_decision_why_trace_and_ignored() {
     assert!(
         text.starts_with(concat!(
             "ALLOW  app `wiki`: policy `wiki_policy`, rule `admins`\n",
-            "  claims from `corp`: trusted, used\n",
+            "  claims from `corp`: trusted, used, signature not-applicable\n",
             "\nwhy:\n",
             "  rule `admins` of policy `wiki_policy` is satisfied by the claims from `corp`\n",
             "\ntrace:\n",
@@ -258,7 +258,16 @@ fn a_saml_response_is_read_as_claims_inspect_reads_it() {
     let now = support::NOW.to_string();
     let out = policyc(
         &[
-            "eval", "--app", "wiki", "--saml", &saml, "--now", &now, "--format", "json",
+            "eval",
+            "--app",
+            "wiki",
+            "--saml",
+            &saml,
+            "--now",
+            &now,
+            "--format",
+            "json",
+            "--allow-unverified",
         ],
         &dir.0,
     );
@@ -267,7 +276,7 @@ fn a_saml_response_is_read_as_claims_inspect_reads_it() {
     assert_eq!(v["decision"], "allow");
     assert_eq!(
         v["claims"],
-        serde_json::json!({"idp":"adfs","trusted":true,"used":true,"amr":["pwd","otp"],"ignored":[]})
+        serde_json::json!({"idp":"adfs","trusted":true,"used":true,"amr":["pwd","otp"],"ignored":[],"signature":"unverified"})
     );
 }
 
@@ -370,7 +379,7 @@ fn batch_writes_one_decision_per_line_and_reports_bad_lines() {
         lines[0],
         concat!(
             r#"{"decision":"allow","policy":"wiki_policy","rule":"admins","session_rule":null,"#,
-            r#""claims":{"idp":"corp","trusted":true,"used":true,"amr":["pwd","hwk"],"ignored":[]},"#,
+            r#""claims":{"idp":"corp","trusted":true,"used":true,"amr":["pwd","hwk"],"ignored":[],"signature":"not-applicable"},"#,
             r#""challenge":[],"reasons":["rule `admins` of policy `wiki_policy` is satisfied by the claims from `corp`"]}"#
         )
     );
@@ -614,4 +623,205 @@ fn an_okta_orgs_claims_read_as_claims_inspect_reads_them_with_device_claims() {
     assert_eq!(methods, ["password", "webauthn"]);
     assert_eq!(v["ignored"], serde_json::json!(["hwk"]));
     assert_eq!(v["device"], serde_json::json!({"managed": true}));
+}
+
+#[path = "fixtures/saml/signing.rs"]
+mod signing;
+
+/// The set with idp `adfs` holding the test certificate `rsa2048`.
+fn set_with_certificate(name: &str) -> Scratch {
+    let dir = set(name);
+    let org = ORG.replace(
+        "  audience \"https://sp.example.okta.com/sso/saml2/0oa1idp\"\n",
+        "  audience \"https://sp.example.okta.com/sso/saml2/0oa1idp\"\n  certificate \"keys/adfs.pem\"\n",
+    );
+    dir.write("org.policy", &org);
+    let pem = std::fs::read_to_string(signing::keys_dir().join("rsa2048.pem")).unwrap();
+    dir.write("keys/adfs.pem", &pem);
+    dir
+}
+
+fn eval_saml(dir: &Scratch, doc: &str, extra: &[&str]) -> std::process::Output {
+    let saml = dir.write("response.xml", doc);
+    let now = support::NOW.to_string();
+    let mut argv = vec![
+        "eval", "--app", "wiki", "--saml", &saml, "--now", &now, "--format", "json",
+    ];
+    argv.extend_from_slice(extra);
+    policyc(&argv, &dir.0)
+}
+
+fn unsigned_saml() -> String {
+    signing::without_placeholder(&support::saml_with_amr(&["pwd", "otp"]))
+}
+
+#[test]
+fn saml_from_an_idp_without_a_certificate_is_refused_unless_allowed() {
+    let dir = set("saml-unverified");
+    let out = eval_saml(&dir, &unsigned_saml(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(
+            "error: refused [unverified]: idp `adfs` has no `certificate` or `metadata`"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = eval_saml(&dir, &unsigned_saml(), &["--allow-unverified"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["claims"]["signature"], "unverified");
+}
+
+#[test]
+fn signed_saml_is_verified_with_the_idps_certificate() {
+    let dir = set_with_certificate("saml-verified");
+    let doc = signing::signed(
+        &unsigned_saml(),
+        signing::Signed::Assertion,
+        &signing::Template::new(signing::RSA_SHA256, "rsa2048"),
+        "rsa2048",
+    );
+    let out = eval_saml(&dir, &doc, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let line = stdout(&out);
+    assert!(
+        line.contains(r#""amr":["pwd","otp"],"ignored":[],"signature":"verified"},"#),
+        "{line}"
+    );
+    // Human output says it on the claims line.
+    let saml = dir.write("response.xml", &doc);
+    let now = support::NOW.to_string();
+    let human = policyc(
+        &["eval", "--app", "wiki", "--saml", &saml, "--now", &now],
+        &dir.0,
+    );
+    assert!(
+        stdout(&human).contains("  claims from `adfs`: trusted, used, signature verified\n"),
+        "{}",
+        stdout(&human)
+    );
+}
+
+#[test]
+fn with_a_certificate_unsigned_or_tampered_saml_is_refused_whatever_the_flags() {
+    let dir = set_with_certificate("saml-tampered");
+    let out = eval_saml(
+        &dir,
+        &unsigned_saml(),
+        &["--allow-unverified", "--allow-sha1"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: refused [signature]: "),
+        "{}",
+        stderr(&out)
+    );
+    let doc = signing::signed(
+        &unsigned_saml(),
+        signing::Signed::Assertion,
+        &signing::Template::new(signing::RSA_SHA256, "rsa2048"),
+        "rsa2048",
+    )
+    .replace(">otp<", ">hwk<");
+    let out = eval_saml(&dir, &doc, &["--allow-unverified"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: refused [signature]: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn batch_lines_carry_saml_verified_like_saml() {
+    use base64::Engine;
+    let b64 = |doc: &str| base64::engine::general_purpose::STANDARD.encode(doc);
+    let signed = signing::signed(
+        &unsigned_saml(),
+        signing::Signed::Assertion,
+        &signing::Template::new(signing::RSA_SHA256, "rsa2048"),
+        "rsa2048",
+    );
+    let line = |doc: &str| {
+        serde_json::json!({"app":"wiki","user":{"groups":["admins"]},"saml":b64(doc),"idp":"adfs"})
+            .to_string()
+    };
+    let log = [
+        line(&signed),
+        line(&signed.replace(">otp<", ">hwk<")),
+        line(&unsigned_saml()),
+        serde_json::json!({"app":"wiki","saml":b64(&signed),"claims":{"idp":"adfs","amr":["pwd"]}})
+            .to_string(),
+    ]
+    .join("\n");
+    let now = support::NOW.to_string();
+
+    // With a certificate: verified, tampered and unsigned refused whatever the flags.
+    let dir = set_with_certificate("batch-saml");
+    let path = dir.write("log.jsonl", &log);
+    let out = policyc(
+        &[
+            "eval",
+            "--batch",
+            &path,
+            "--now",
+            &now,
+            "--allow-unverified",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["claims"]["signature"], "verified");
+    assert_eq!(lines[0]["claims"]["amr"], serde_json::json!(["pwd", "otp"]));
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused [signature]: "),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused [signature]: "),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(
+        lines[3]["error"],
+        "a sign-in has `claims` or `saml`, not both"
+    );
+
+    // Without a certificate: refused `unverified`, read as `unverified` when allowed.
+    let dir = set("batch-saml-unverified");
+    let path = dir.write("log.jsonl", &line(&unsigned_saml()));
+    let out = policyc(&["eval", "--batch", &path, "--now", &now], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with(r#"{"line":1,"error":"refused [unverified]: "#),
+        "{}",
+        stdout(&out)
+    );
+    let out = policyc(
+        &[
+            "eval",
+            "--batch",
+            &path,
+            "--now",
+            &now,
+            "--allow-unverified",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["claims"]["signature"], "unverified");
 }

@@ -226,7 +226,16 @@ fn check(fixture: &Fixture) -> Result<(), String> {
     let file = compiled.sources.iter().next().unwrap().1;
     let checked;
     let diagnostics = if fixture.category == "check" {
-        checked = policyc::check(&compiled, &Default::default());
+        // The IdPs' certificate files, next to the fixture (`certificate-expired`).
+        let files = policyc::check::certificate_files(&compiled)
+            .into_iter()
+            .filter_map(|p| Some((p.clone(), std::fs::read(corpus_dir().join(&p)).ok()?)))
+            .collect();
+        let options = policyc::check::CheckOptions {
+            files,
+            ..Default::default()
+        };
+        checked = policyc::check(&compiled, &options);
         &checked
     } else {
         &compiled.diagnostics

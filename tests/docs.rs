@@ -95,7 +95,16 @@ fn codes(example: &Example) -> Vec<(Code, String)> {
     let mut sources = Sources::new();
     sources.add(SourceFile::new("example.policy", example.text.clone()));
     let compiled = policyc::compile(sources);
-    policyc::check(&compiled, &Default::default())
+    // Certificate files an example names, relative to the repository (`certificate-expired`).
+    let files = policyc::check::certificate_files(&compiled)
+        .into_iter()
+        .filter_map(|p| Some((p.clone(), std::fs::read(root().join(&p)).ok()?)))
+        .collect();
+    let options = policyc::check::CheckOptions {
+        files,
+        ..Default::default()
+    };
+    policyc::check(&compiled, &options)
         .into_iter()
         .map(|d| (d.code, d.message))
         .collect()

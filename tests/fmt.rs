@@ -584,3 +584,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn saml_signing_keys_are_laid_out_one_per_line() {
+    let messy = "idp adfs {\n    kind saml\n  certificate   \"keys/a.pem\"   # old\n certificate \"keys/b.pem\"\n  metadata  \"keys/m.xml\"\n}\n";
+    assert_eq!(
+        format(messy).unwrap(),
+        "idp adfs {\n  kind saml\n  certificate \"keys/a.pem\"  # old\n  certificate \"keys/b.pem\"\n  metadata \"keys/m.xml\"\n}\n"
+    );
+}

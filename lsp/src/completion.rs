@@ -25,6 +25,8 @@ const IDP_SETTINGS: &[&str] = &[
     "issuer",
     "audience",
     "jwks",
+    "certificate",
+    "metadata",
     "trust_claims",
     "map_amr_claims",
     "max_clock_skew",
@@ -452,7 +454,10 @@ fn block_candidates(
         (Block::Idp | Block::Authenticator(_), Some("status")) => Some(values(STATUSES)),
         (Block::Idp, Some("trust_claims" | "map_amr_claims")) => Some(values(BOOLEANS)),
         (Block::Idp, Some("usage")) => Some(values(USAGES)),
-        (Block::Idp, Some("issuer" | "audience" | "jwks" | "max_clock_skew")) => Some(Vec::new()),
+        (
+            Block::Idp,
+            Some("issuer" | "audience" | "jwks" | "certificate" | "metadata" | "max_clock_skew"),
+        ) => Some(Vec::new()),
         (Block::Authenticator(_), Some("enrollment")) => Some(values(ENROLLMENTS)),
         (Block::Authenticator(_), Some("used_for")) => Some(values(USED_FOR)),
         (Block::Route, Some("to")) => Some(idps()),
@@ -621,6 +626,17 @@ mod tests {
         assert!(labels("authenticator |").contains(&"okta_verify".to_owned()));
         assert_eq!(labels("test \"t\" { expect allow |"), ["by", "with"]);
         assert_eq!(labels("idp x { issuer \"a|"), Vec::<String>::new());
+        let idp_settings = labels("idp x {\n  kind saml\n  |\n}");
+        assert!(
+            idp_settings.contains(&"certificate".to_owned()),
+            "{idp_settings:?}"
+        );
+        assert!(
+            idp_settings.contains(&"metadata".to_owned()),
+            "{idp_settings:?}"
+        );
+        assert_eq!(labels("idp x { certificate |"), Vec::<String>::new());
+        assert_eq!(labels("idp x { metadata \"k|"), Vec::<String>::new());
         assert!(labels("# comment { [\n|").contains(&"org".to_owned()));
     }
 

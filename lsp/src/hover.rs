@@ -192,6 +192,23 @@ fn idp_hover(name: &str, analysis: &Analysis) -> Option<String> {
             .collect();
         let _ = writeln!(s, "- asserts: {}", values.join(", "));
     }
+    if idp.kind.protocol() == policyc::model::catalogue::Protocol::Saml {
+        let files: Vec<String> = idp
+            .certificates
+            .iter()
+            .chain(&idp.metadata)
+            .map(|(path, _)| format!("`{path}`"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "- SAML signatures: {}",
+            if files.is_empty() {
+                "not verified (no `certificate` or `metadata`: its SAML is refused unless `--allow-unverified`)".to_owned()
+            } else {
+                format!("verified with {}", files.join(", "))
+            }
+        );
+    }
     let routes: Vec<String> = model
         .routes
         .iter()
@@ -376,4 +393,45 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
         }),
         range: Some(analysis.range(occ.loc)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::analysis::{Snapshot, SnapshotFile};
+
+    fn idp_text(text: &str, name: &str) -> String {
+        let uri = crate::uri::from_path(std::path::Path::new("/w/a.policy")).unwrap();
+        let analysis = Analysis::new(Snapshot {
+            files: vec![SnapshotFile {
+                uri,
+                name: "a.policy".to_owned(),
+                text: text.to_owned(),
+                version: None,
+                refused: None,
+            }],
+            generation: 1,
+        });
+        idp_hover(name, &analysis).unwrap()
+    }
+
+    #[test]
+    fn a_saml_idp_says_whether_its_signatures_are_verified() {
+        let with = idp_text(
+            "idp adfs {\n  kind saml\n  certificate \"keys/adfs.pem\"\n  metadata \"keys/adfs.xml\"\n}\n",
+            "adfs",
+        );
+        assert!(
+            with.contains("- SAML signatures: verified with `keys/adfs.pem`, `keys/adfs.xml`\n"),
+            "{with}"
+        );
+        let without = idp_text("idp adfs { kind saml }\n", "adfs");
+        assert!(
+            without.contains("- SAML signatures: not verified (no `certificate` or `metadata`"),
+            "{without}"
+        );
+        let oidc = idp_text("idp corp { kind oidc }\n", "corp");
+        assert!(!oidc.contains("SAML signatures"), "{oidc}");
+    }
 }

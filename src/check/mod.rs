@@ -7,6 +7,7 @@ pub mod support;
 
 mod asserts_nothing;
 mod biometric;
+mod certificate_expired;
 mod claims_unusable;
 mod custom_authenticator;
 mod guard;
@@ -33,7 +34,14 @@ pub struct CheckOptions {
     /// The policy set at an earlier revision: IdPs trusted there and deleted (or no longer
     /// trusting claims) here are guarded like deactivations.
     pub base: Option<std::sync::Arc<Base>>,
+    /// The IdPs' `certificate` and `metadata` files, read by the caller (the library does no
+    /// IO), by the paths [`certificate_files`] gives. A file not here is not checked.
+    pub files: std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
+    /// The instant (Unix seconds) certificates are checked at; the clock when `None`.
+    pub now: Option<u64>,
 }
+
+pub use certificate_expired::certificate_files;
 
 /// A policy set to compare with, such as the one at a git revision.
 #[derive(Debug)]
@@ -117,6 +125,7 @@ pub static CHECKS: &[Check] = &[
     shadowed_rule::CHECK,
     mfa_only::CHECK,
     biometric::CHECK,
+    certificate_expired::CHECK,
     legacy_amr::CHECK,
     custom_authenticator::CHECK,
     routes::CHECK,

@@ -34,10 +34,19 @@ pub enum ErrorKind {
     Limit,
     /// The IdP is unknown, ambiguous or of the wrong kind for the input.
     UnknownIdp,
+    /// A SHA-1 signature or digest (accepted only with `--allow-sha1`).
+    WeakAlgorithm,
+    /// An XML canonicalization or transform other than exclusive C14N and enveloped-signature.
+    Transform,
+    /// The SAML `Response`'s `StatusCode` is not `Success`.
+    Status,
+    /// SAML from an IdP with no `certificate` or `metadata` (accepted only with
+    /// `--allow-unverified`).
+    Unverified,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 13] = [
+    pub const ALL: [ErrorKind; 17] = [
         Self::Malformed,
         Self::Signature,
         Self::Algorithm,
@@ -51,6 +60,10 @@ impl ErrorKind {
         Self::Encrypted,
         Self::Limit,
         Self::UnknownIdp,
+        Self::WeakAlgorithm,
+        Self::Transform,
+        Self::Status,
+        Self::Unverified,
     ];
 
     /// The kebab-case name, as printed in `{"error":{"kind":...}}`.
@@ -69,6 +82,10 @@ impl ErrorKind {
             Self::Encrypted => "encrypted",
             Self::Limit => "limit",
             Self::UnknownIdp => "unknown-idp",
+            Self::WeakAlgorithm => "weak-algorithm",
+            Self::Transform => "transform",
+            Self::Status => "status",
+            Self::Unverified => "unverified",
         }
     }
 }

@@ -21,7 +21,7 @@
 //! let claims = from_json(r#"{"idp":"corp","amr":["pwd","hwk","abc"],"auth_time":1720481750}"#, &idp)?;
 //! assert_eq!(claims.amr, [Amr::Pwd, Amr::Hwk]);
 //! assert_eq!(claims.ignored, ["abc"]);
-//! assert_eq!(claims.signature, SignatureStatus::Unverified);
+//! assert_eq!(claims.signature, SignatureStatus::NotApplicable);
 //! # Ok::<(), policyc::claims::ClaimsError>(())
 //! ```
 
@@ -36,7 +36,7 @@ pub use crate::model::catalogue::{Amr, IdpKind, Protocol};
 pub use error::{ClaimsError, ErrorKind};
 pub use limits::Limits;
 pub use oidc::verify_id_token;
-pub use saml::read_saml;
+pub use saml::{CertificateInfo, SamlVerification, SigningKeys, read_saml};
 pub use time::format_time;
 
 use crate::model::catalogue::{Characteristics, FactorSet, FactorType};
@@ -58,6 +58,10 @@ pub struct IdpConfig {
     pub audience: Option<String>,
     /// Already resolved relative to the `.policy` file; the CLI reads it.
     pub jwks_path: Option<PathBuf>,
+    /// SAML signing certificates (`certificate`, PEM), resolved like `jwks_path`.
+    pub certificate_paths: Vec<PathBuf>,
+    /// SAML metadata (`metadata`) whose signing `KeyDescriptor`s are read, resolved likewise.
+    pub metadata_path: Option<PathBuf>,
     /// Seconds of clock skew allowed on every time check (default 0).
     pub max_clock_skew: u64,
     /// `usage factor_only`: knowledge values are not forwarded.
@@ -89,6 +93,8 @@ impl IdpConfig {
             issuer: None,
             audience: None,
             jwks_path: None,
+            certificate_paths: Vec::new(),
+            metadata_path: None,
             max_clock_skew: 0,
             usage: Usage::Sso,
         }
@@ -97,12 +103,15 @@ impl IdpConfig {
 
 /// Whether the claims' signature was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum SignatureStatus {
-    /// An ID token whose signature verified against the IdP's JWKS.
+    /// An ID token whose signature verified against the IdP's JWKS, or a SAML document whose
+    /// XML signature verified against the IdP's certificates.
     Verified,
-    /// A SAML document (XML signatures are not verified) or a claims file.
+    /// A SAML document from an IdP with no certificate, read with `--allow-unverified`.
     Unverified,
+    /// Claims written by hand (`--claims`): there is no signature to check.
+    NotApplicable,
 }
 
 impl SignatureStatus {
@@ -110,6 +119,7 @@ impl SignatureStatus {
         match self {
             Self::Verified => "verified",
             Self::Unverified => "unverified",
+            Self::NotApplicable => "not-applicable",
         }
     }
 }
@@ -204,7 +214,7 @@ impl TrustedClaims {
 
 /// Deserializing re-derives `amr`, `evidence` and `methods` from the values (never trusting a
 /// stored `evidence`); values listed as `ignored` stay ignored. The result is always
-/// [`SignatureStatus::Unverified`]: nothing read back from JSON was verified here.
+/// [`SignatureStatus::NotApplicable`]: nothing read back from JSON was verified here.
 impl TryFrom<Value> for TrustedClaims {
     type Error = ClaimsError;
 
@@ -336,7 +346,7 @@ pub(crate) fn okta_payload(
 /// Reads a claims file: `{"idp":"corp","amr":["pwd","hwk"],"auth_time":1720481750}`, or a
 /// normal form printed by `policyc claims inspect --format json`. `idp`, when present, must name
 /// `idp`; the protocol is the IdP's. For an Okta IdP org, `amr` is the `okta_auth` list (and
-/// `device` its device claims). Such claims are never verified.
+/// `device` its device claims). Such claims carry no signature (`not-applicable`).
 pub fn from_json(text: &str, idp: &IdpConfig) -> Result<TrustedClaims, ClaimsError> {
     limits::check_size(
         "claims file",
@@ -461,6 +471,7 @@ fn claims_from_value(value: Value, idp: Option<&IdpConfig>) -> Result<TrustedCla
         auth_time: optional_time(&obj, "auth_time")?,
         authn_context: optional_string(&obj, "authn_context")?,
         device,
+        signature: SignatureStatus::NotApplicable,
         ..normal.into_claims(name, protocol)
     })
 }

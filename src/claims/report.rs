@@ -1,7 +1,7 @@
 //! Renders the normal form and refusals, for people (a table) and for tools (JSON).
 //!
 //! JSON shapes (a contract): the normal form is
-//! `{"idp","protocol","subject","issued_at","auth_time","amr":[..],"ignored":[..],"evidence":[..],"signature":"verified|unverified"}`
+//! `{"idp","protocol","subject","issued_at","auth_time","amr":[..],"ignored":[..],"evidence":[..],"signature":"verified|unverified|not-applicable"}`
 //! (plus `authn_context` for SAML when sent; `methods` for an Okta IdP org's authenticators,
 //! `device` for its device claims, and `why_ignored`, a map from each ignored value to why, when
 //! there are any); a refusal is `{"error":{"kind":K,"message":M}}`.
@@ -31,12 +31,12 @@ pub fn claims_human(claims: &TrustedClaims) -> String {
         Some(t) => format!("{} ({t})", format_time(t)),
         None => "-".to_owned(),
     };
-    let signature = match (claims.signature, claims.protocol) {
-        (SignatureStatus::Verified, _) => "verified".to_owned(),
-        (SignatureStatus::Unverified, super::Protocol::Saml) => {
-            "unverified (XML signatures are not checked)".to_owned()
+    let signature = match claims.signature {
+        SignatureStatus::Verified => "verified".to_owned(),
+        SignatureStatus::Unverified => {
+            "unverified (the IdP has no certificate: --allow-unverified)".to_owned()
         }
-        (SignatureStatus::Unverified, _) => "unverified".to_owned(),
+        SignatureStatus::NotApplicable => "not-applicable (claims written by hand)".to_owned(),
     };
     let mut rows = vec![
         ("idp", format!("{} ({})", claims.idp, claims.protocol)),

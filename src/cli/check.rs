@@ -60,6 +60,8 @@ pub fn run(args: &CheckArgs) -> u8 {
     let options = crate::check::CheckOptions {
         okta_compat: args.okta_compat,
         base,
+        files: load::certificate_files(&compiled),
+        now: None,
     };
     let diagnostics = crate::check(&compiled, &options);
     let files = compiled.sources.len();

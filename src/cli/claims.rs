@@ -1,6 +1,6 @@
 //! `policyc claims inspect`: shows what the SP would make of an ID token, a SAML response or a
 //! claims file. The only IO of the claims feature happens here: reading the input and the
-//! IdP's JWKS; everything else is `crate::claims`.
+//! IdP's JWKS or SAML certificates; everything else is `crate::claims`.
 
 use crate::claims::{
     self, ClaimsError, ErrorKind, IdpConfig, Limits, Protocol, TrustedClaims, report,
@@ -25,7 +25,9 @@ pub struct InspectArgs {
     /// An OIDC ID token (compact JWT), verified with the IdP's `jwks` file.
     #[arg(long, value_name = "FILE")]
     pub id_token: Option<PathBuf>,
-    /// A SAML `Response` or `Assertion`, raw XML or base64 as posted (signature NOT verified).
+    /// A SAML `Response` or `Assertion`, raw XML or base64 as posted. Its XML signature is
+    /// verified with the IdP's `certificate` or `metadata`; from an IdP with neither it is
+    /// refused (`unverified`) unless `--allow-unverified` is given.
     #[arg(long, value_name = "FILE")]
     pub saml: Option<PathBuf>,
     /// Claims as JSON: `{"idp":"corp","amr":["pwd","hwk"],"auth_time":1720481750}`.
@@ -39,6 +41,15 @@ pub struct InspectArgs {
     pub now: Option<u64>,
     #[arg(long, value_enum, default_value_t = InspectFormat::Human)]
     pub format: InspectFormat,
+    /// Accept SAML signed with RSA-SHA1 or with SHA-1 digests (refused by default as
+    /// `weak-algorithm`: SHA-1 collisions are practical). Only for an IdP that cannot do better.
+    #[arg(long)]
+    pub allow_sha1: bool,
+    /// Read SAML from an IdP that has no `certificate` or `metadata`: its signature cannot be
+    /// checked, so the claims say `"signature":"unverified"`. Never needed for an IdP with a
+    /// certificate, and it does not let an unsigned or tampered document from one through.
+    #[arg(long)]
+    pub allow_unverified: bool,
     /// The `.policy` files declaring the IdPs.
     pub paths: Vec<PathBuf>,
 }
@@ -88,8 +99,22 @@ pub(crate) fn read_input(
         }
     } else if let Some(path) = &args.saml {
         let doc = read_capped(path, limits.max_document_bytes)?;
-        select_idp(args.idp.as_deref(), idps, Some(Protocol::Saml), None)
-            .and_then(|idp| claims::read_saml(&doc, idp, now, &limits))
+        match select_idp(args.idp.as_deref(), idps, Some(Protocol::Saml), None)
+            .and_then(|idp| idp.expect_protocol(Protocol::Saml).map(|()| idp))
+        {
+            Err(e) => Err(e),
+            Ok(idp) => match signing_keys(idp)? {
+                Err(e) => Err(e),
+                Ok(keys) => {
+                    let verification = claims::SamlVerification {
+                        keys: keys.as_ref(),
+                        allow_sha1: args.allow_sha1,
+                        allow_unverified: args.allow_unverified,
+                    };
+                    claims::read_saml(&doc, idp, now, &limits, &verification)
+                }
+            },
+        }
     } else if let Some(path) = &args.claims {
         let text = read_capped(path, limits.max_token_bytes)?;
         inspect_claims_file(&text, args.idp.as_deref(), idps)
@@ -131,7 +156,7 @@ pub(crate) fn inspect_claims_file(
 }
 
 /// The IdP named by `--idp` (or by the claims file), else the only one of the input's protocol.
-fn select_idp<'a>(
+pub(crate) fn select_idp<'a>(
     name: Option<&str>,
     idps: &'a [IdpConfig],
     protocol: Option<Protocol>,
@@ -181,6 +206,51 @@ fn select_idp<'a>(
 
 /// Reads at most `cap + 1` bytes: enough for the library to refuse an oversized input by its
 /// limit, without reading a huge file whole.
+/// Size cap of a certificate or metadata file.
+const MAX_KEY_FILE_BYTES: usize = 1 << 20;
+
+/// The IdP's SAML signing certificates, read from its `certificate` and `metadata` files
+/// (`None` when it has neither). A file that is not a certificate or metadata is refused.
+pub(crate) fn signing_keys(
+    idp: &IdpConfig,
+) -> io::Result<Result<Option<claims::SigningKeys>, ClaimsError>> {
+    let mut keys: Option<claims::SigningKeys> = None;
+    let files = idp
+        .certificate_paths
+        .iter()
+        .map(|p| (p, false))
+        .chain(idp.metadata_path.iter().map(|p| (p, true)));
+    for (path, metadata) in files {
+        let bytes = read_capped(path, MAX_KEY_FILE_BYTES)?;
+        let what = format!("`{}`", path.display());
+        if bytes.len() > MAX_KEY_FILE_BYTES {
+            return Ok(Err(ClaimsError::new(
+                ErrorKind::Limit,
+                format!("{what} is larger than {} KiB", MAX_KEY_FILE_BYTES / 1024),
+            )));
+        }
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return Ok(Err(ClaimsError::new(
+                ErrorKind::Malformed,
+                format!("{what} is not UTF-8"),
+            )));
+        };
+        let read = if metadata {
+            claims::SigningKeys::from_metadata(text, &what)
+        } else {
+            claims::SigningKeys::from_pem(text, &what)
+        };
+        match read {
+            Ok(more) => match &mut keys {
+                Some(keys) => keys.extend(more),
+                None => keys = Some(more),
+            },
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    Ok(Ok(keys))
+}
+
 fn read_capped(path: &Path, cap: usize) -> io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display())))?;

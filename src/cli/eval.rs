@@ -5,7 +5,7 @@
 use super::claims::{InspectArgs, InspectFormat, inspect_claims_file, read_input};
 use super::{ColorChoice, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load, use_color};
 use crate::Compiled;
-use crate::claims::{ClaimsError, report};
+use crate::claims::{ClaimsError, Protocol, TrustedClaims, report};
 use crate::eval::input::{self, InputError};
 use crate::eval::output::{self, DecisionJson};
 use crate::eval::{Claims, SignIn, explain, explain_briefly};
@@ -34,7 +34,8 @@ pub enum EvalFormat {
 ///
 /// One sign-in: `--app`, optionally `--user`, and where the user signed in: `--claims`,
 /// `--id-token`, `--saml` or `--local`. Many: `--batch FILE.jsonl` (one
-/// `{"app":..,"user":{..},"claims":{..}}` per line, `-` for stdin) writes one JSON decision per
+/// `{"app":..,"user":{..},"claims":{..}}` or `{"app":..,"user":{..},"saml":"..","idp":".."}`
+/// per line, `-` for stdin) writes one JSON decision per
 /// line; with `--compare FOLDER` or `--compare-rev REV` it prints only the sign-ins whose
 /// decision changes between that policy set (before) and PATHS (after).
 ///
@@ -55,9 +56,19 @@ pub struct EvalArgs {
     /// An OIDC ID token, verified with the IdP's `jwks` as `claims inspect` does.
     #[arg(long, value_name = "FILE", group = "input")]
     pub id_token: Option<PathBuf>,
-    /// A SAML `Response` or `Assertion` (signature NOT verified), as `claims inspect` reads it.
+    /// A SAML `Response` or `Assertion`, its XML signature verified with the IdP's
+    /// `certificate` or `metadata` as `claims inspect` does.
     #[arg(long, value_name = "FILE", group = "input")]
     pub saml: Option<PathBuf>,
+    /// Accept SAML signed with RSA-SHA1 or with SHA-1 digests (refused by default as
+    /// `weak-algorithm`).
+    #[arg(long)]
+    pub allow_sha1: bool,
+    /// Read SAML from an IdP with no `certificate` or `metadata` (refused by default as
+    /// `unverified`); the claims then say `"signature":"unverified"`. An IdP with a
+    /// certificate still needs a valid signature.
+    #[arg(long)]
+    pub allow_unverified: bool,
     /// A local sign-in: no IdP, no claims.
     #[arg(long, group = "input")]
     pub local: bool,
@@ -73,7 +84,10 @@ pub struct EvalArgs {
     /// Keep the step-by-step `trace` in `--batch` JSON lines.
     #[arg(long)]
     pub trace: bool,
-    /// Replay sign-ins from a JSON-lines file (`-` for stdin), one decision per line.
+    /// Replay sign-ins from a JSON-lines file (`-` for stdin), one decision per line. A line
+    /// gives its claims as `"claims":{..}` (written by hand) or as a SAML response,
+    /// `"saml":"<base64 or XML>"` with an optional `"idp"`, verified as `--saml` is (with
+    /// `--allow-sha1` and `--allow-unverified` applying to every line).
     #[arg(
         long,
         value_name = "FILE.jsonl",
@@ -204,6 +218,8 @@ fn read_claims(args: &EvalArgs, compiled: &Compiled) -> Result<Option<Claims>, S
             idp: args.idp.clone(),
             now: args.now,
             format: InspectFormat::Json,
+            allow_sha1: args.allow_sha1,
+            allow_unverified: args.allow_unverified,
             paths: Vec::new(),
         };
         read_input(&inspect, &idps)
@@ -279,6 +295,8 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
             }
         }
     };
+    let after_saml = BatchSaml::new(after, args);
+    let before_saml = before.as_ref().map(|b| BatchSaml::new(b, args));
     let mut out = BufWriter::new(io::stdout().lock());
     let mut buf = Vec::new();
     let mut line_no = 0u64;
@@ -297,11 +315,11 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
                     .map_err(|e| format!("not JSON (column {}): {e}", e.column())),
             }
         };
-        let result = value.and_then(|v| match &before {
-            None => decide(after, &v, args.trace).map(|d| Some(d.to_line())),
+        let result = value.and_then(|v| match &before_saml {
+            None => decide(&after_saml, &v, args.trace).map(|d| Some(d.to_line())),
             Some(before) => {
                 let old = decide(before, &v, args.trace).map_err(|e| format!("before: {e}"))?;
-                let new = decide(after, &v, args.trace).map_err(|e| format!("after: {e}"))?;
+                let new = decide(&after_saml, &v, args.trace).map_err(|e| format!("after: {e}"))?;
                 compared += 1;
                 if !old.differs_from(&new) {
                     return Ok(None);
@@ -379,8 +397,142 @@ struct Changed<'a> {
     after: &'a DecisionJson,
 }
 
-fn decide(compiled: &Compiled, v: &Value, trace: bool) -> Result<DecisionJson, String> {
-    let sign_in = input::sign_in_from_json(compiled, v).map_err(|e: InputError| e.message)?;
+/// What `"saml"` lines of a batch are read against: a policy set's IdPs and their certificates,
+/// read from disk once, at the first such line.
+struct BatchSaml<'a> {
+    compiled: &'a Compiled,
+    now: u64,
+    allow_sha1: bool,
+    allow_unverified: bool,
+    idps: std::cell::OnceCell<Result<BatchIdps, String>>,
+}
+
+type BatchIdps = (
+    Vec<crate::claims::IdpConfig>,
+    Vec<Result<Option<crate::claims::SigningKeys>, ClaimsError>>,
+);
+
+impl<'a> BatchSaml<'a> {
+    fn new(compiled: &'a Compiled, args: &EvalArgs) -> BatchSaml<'a> {
+        BatchSaml {
+            compiled,
+            now: args.now.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0)
+            }),
+            allow_sha1: args.allow_sha1,
+            allow_unverified: args.allow_unverified,
+            idps: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The claims of a line's `"saml"` (raw XML or base64), from its `"idp"` or the only SAML
+    /// IdP, verified as `--saml` is.
+    fn read(&self, doc: &str, idp: Option<&str>) -> Result<Claims, String> {
+        let loaded = self.idps.get_or_init(|| {
+            let idps = load::idp_configs(self.compiled);
+            let keys = idps
+                .iter()
+                .map(|idp| match super::claims::signing_keys(idp) {
+                    Ok(keys) => Ok(keys.map_err(|e| e.to_string())),
+                    Err(e) => Err(e.to_string()),
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let keys = keys
+                .into_iter()
+                .map(|k| k.map_err(|e| ClaimsError::new(crate::claims::ErrorKind::Malformed, e)))
+                .collect();
+            Ok((idps, keys))
+        });
+        let (idps, keys) = loaded.as_ref().map_err(Clone::clone)?;
+        let refused = |e: ClaimsError| report::error_human(&e).trim_end().to_owned();
+        let trusted = read_batch_saml(
+            doc.as_bytes(),
+            idp,
+            idps,
+            keys,
+            self.now,
+            self.allow_sha1,
+            self.allow_unverified,
+        )
+        .map_err(refused)?;
+        let id = input::idp_by_name(&self.compiled.model, &trusted.idp).map_err(|e| e.message)?;
+        Ok(Claims::from_trusted(&self.compiled.model, id, &trusted))
+    }
+}
+
+/// A SAML document of a `--batch` line, read against `idps` (their certificates in `keys`, in
+/// the same order, as [`signing_keys`] read them), as `--saml` is.
+fn read_batch_saml(
+    doc: &[u8],
+    idp: Option<&str>,
+    idps: &[crate::claims::IdpConfig],
+    keys: &[Result<Option<crate::claims::SigningKeys>, ClaimsError>],
+    now: u64,
+    allow_sha1: bool,
+    allow_unverified: bool,
+) -> Result<TrustedClaims, ClaimsError> {
+    let idp = super::claims::select_idp(idp, idps, Some(Protocol::Saml), None)?;
+    idp.expect_protocol(Protocol::Saml)?;
+    let at = idps
+        .iter()
+        .position(|i| std::ptr::eq(i, idp))
+        .ok_or_else(|| ClaimsError::new(crate::claims::ErrorKind::UnknownIdp, "no such idp"))?;
+    let keys = match keys.get(at) {
+        Some(Ok(keys)) => keys.as_ref(),
+        Some(Err(e)) => return Err(e.clone()),
+        None => None,
+    };
+    let verification = crate::claims::SamlVerification {
+        keys,
+        allow_sha1,
+        allow_unverified,
+    };
+    crate::claims::read_saml(
+        doc,
+        idp,
+        now,
+        &crate::claims::Limits::default(),
+        &verification,
+    )
+}
+
+/// A batch line's `"saml"` and `"idp"`, taken out of the sign-in (which then reads as one
+/// without claims); a line with both `"saml"` and `"claims"` is refused.
+/// A batch line's SAML document and the IdP it names.
+type LineSaml = (String, Option<String>);
+
+fn take_saml(v: &Value) -> Result<(Value, Option<LineSaml>), String> {
+    let Some(obj) = v.as_object().filter(|o| o.contains_key("saml")) else {
+        return Ok((v.clone(), None));
+    };
+    let mut rest = obj.clone();
+    let doc = match rest.remove("saml") {
+        Some(Value::String(doc)) => doc,
+        _ => {
+            return Err("`saml` must be a string: the SAML response, raw XML or base64".to_owned());
+        }
+    };
+    let idp = match rest.remove("idp") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(idp)) => Some(idp),
+        Some(_) => return Err("`idp` must be a string: the IdP that sent the `saml`".to_owned()),
+    };
+    if rest.get("claims").is_some_and(|c| !c.is_null()) {
+        return Err("a sign-in has `claims` or `saml`, not both".to_owned());
+    }
+    Ok((Value::Object(rest), Some((doc, idp))))
+}
+
+fn decide(saml: &BatchSaml<'_>, v: &Value, trace: bool) -> Result<DecisionJson, String> {
+    let compiled = saml.compiled;
+    let (v, doc) = take_saml(v)?;
+    let mut sign_in = input::sign_in_from_json(compiled, &v).map_err(|e: InputError| e.message)?;
+    if let Some((doc, idp)) = doc {
+        sign_in.claims = Some(saml.read(&doc, idp.as_deref())?);
+    }
     // Without `--trace`, the fast path: no trace is built for a million-line log.
     let explained = if trace {
         explain(compiled, &sign_in)

@@ -158,11 +158,39 @@ pub fn idp_configs(compiled: &crate::Compiled) -> Vec<IdpConfig> {
                     .jwks
                     .as_ref()
                     .map(|j| declared_in.parent().unwrap_or(Path::new("")).join(j)),
+                certificate_paths: idp
+                    .certificates
+                    .iter()
+                    .map(|(c, _)| declared_in.parent().unwrap_or(Path::new("")).join(c))
+                    .collect(),
+                metadata_path: idp
+                    .metadata
+                    .as_ref()
+                    .map(|(m, _)| declared_in.parent().unwrap_or(Path::new("")).join(m)),
                 max_clock_skew: idp.max_clock_skew_secs,
                 usage: idp.usage,
             }
         })
         .collect()
+}
+
+/// The IdPs' `certificate` and `metadata` files, for the checker's `certificate-expired`
+/// (capped at 1 MiB each; one that cannot be read is left out: using it reports why).
+pub fn certificate_files(
+    compiled: &crate::Compiled,
+) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    use std::io::Read;
+    let mut files = std::collections::BTreeMap::new();
+    for path in crate::check::certificate_files(compiled) {
+        let Ok(file) = std::fs::File::open(&path) else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        if file.take(1 << 20).read_to_end(&mut bytes).is_ok() {
+            files.insert(path, bytes);
+        }
+    }
+    files
 }
 
 /// The `.policy` files under `paths` as they were at `rev`, read with

@@ -82,6 +82,8 @@ codes! {
     /// A trusted third-party IdP asserts no value the SP reads: sign-ins through it cannot
     /// complete.
     TrustedIdpAssertsNothing = "trusted-idp-asserts-nothing", Warning;
+    /// A SAML IdP's signing certificate (`certificate`, `metadata`) is past its `notAfter`.
+    CertificateExpired = "certificate-expired", Warning;
 }
 
 impl Code {

@@ -21,6 +21,8 @@ pub struct Claims {
     pub ignored: Vec<(String, String)>,
     /// The device's status, when an Okta IdP org sent it (early access device claims).
     pub device: Option<DeviceClaims>,
+    /// Whether the values arrived signed and verified (`not-applicable` for hand-written ones).
+    pub signature: crate::claims::SignatureStatus,
 }
 
 impl Claims {
@@ -33,6 +35,7 @@ impl Claims {
             accepted: Vec::new(),
             ignored: Vec::new(),
             device: None,
+            signature: crate::claims::SignatureStatus::NotApplicable,
         };
         let Some(config) = model.idp(idp) else {
             return claims;
@@ -81,6 +84,7 @@ impl Claims {
             }
         }
         out.device = claims.device;
+        out.signature = claims.signature;
         out
     }
 }

@@ -4,7 +4,7 @@
 //! The contract (field order as written; `trace` only when asked for):
 //! `{"decision":"allow|challenge|deny","policy":NAME|null,"rule":NAME|null,
 //! "session_rule":NAME|null,"claims":{"idp":NAME,"trusted":bool,"used":bool,"amr":[..],
-//! "ignored":[..]}|null,"challenge":["authenticator.method",..],"reasons":[".."],"trace":[..]}`
+//! "ignored":[..],"signature":"verified|unverified|not-applicable"}|null,"challenge":["authenticator.method",..],"reasons":[".."],"trace":[..]}`
 
 use super::{Explained, SignIn, method_names, rule_name};
 use crate::Compiled;
@@ -34,6 +34,10 @@ pub struct ClaimsJson {
     pub used: bool,
     pub amr: Vec<String>,
     pub ignored: Vec<String>,
+    /// `verified` (an ID token, or SAML checked against the IdP's certificates), `unverified`
+    /// (SAML from an IdP with no certificate, `--allow-unverified`), `not-applicable` (claims
+    /// written by hand).
+    pub signature: &'static str,
 }
 
 impl DecisionJson {
@@ -69,6 +73,7 @@ impl DecisionJson {
                     ignored: claims
                         .map(|c| c.ignored.iter().map(|(v, _)| v.clone()).collect())
                         .unwrap_or_default(),
+                    signature: claims.map_or("not-applicable", |c| c.signature.as_str()),
                 }
             }),
             challenge: method_names(d.challenge),
@@ -136,10 +141,11 @@ pub fn human(compiled: &Compiled, sign_in: &SignIn, explained: &Explained, bold:
     if let Some(c) = &json.claims {
         let _ = writeln!(
             out,
-            "  claims from `{}`: {}, {}",
+            "  claims from `{}`: {}, {}, signature {}",
             c.idp,
             if c.trusted { "trusted" } else { "not trusted" },
-            if c.used { "used" } else { "not used" }
+            if c.used { "used" } else { "not used" },
+            c.signature
         );
     }
     out.push_str("\nwhy:\n");

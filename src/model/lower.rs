@@ -675,6 +675,8 @@ impl Lowerer {
             issuer: None,
             audience: None,
             jwks: None,
+            certificates: Vec::new(),
+            metadata: None,
             trust_claims: false,
             map_amr_claims: None,
             max_clock_skew_secs: 0,
@@ -693,6 +695,13 @@ impl Lowerer {
                 S::Issuer(_) => "issuer",
                 S::Audience(_) => "audience",
                 S::Jwks(_) => "jwks",
+                S::Certificate(s) => {
+                    // One or more: each names a file of certificates.
+                    out.certificates
+                        .push((s.value.clone(), self.loc(setting.span)));
+                    continue;
+                }
+                S::Metadata(_) => "metadata",
                 S::TrustClaims(_) => "trust_claims",
                 S::MapAmrClaims(_) => "map_amr_claims",
                 S::MaxClockSkew(_) => "max_clock_skew",
@@ -709,6 +718,8 @@ impl Lowerer {
                 S::Issuer(s) => out.issuer = Some(s.value.clone()),
                 S::Audience(s) => out.audience = Some(s.value.clone()),
                 S::Jwks(s) => out.jwks = Some(s.value.clone()),
+                S::Metadata(s) => out.metadata = Some((s.value.clone(), self.loc(setting.span))),
+                S::Certificate(_) => {}
                 S::TrustClaims(b) => {
                     out.trust_claims = self.choice(b, "boolean", BOOLEANS).unwrap_or(false);
                     out.trust_claims_loc = Some(self.loc(setting.span));
@@ -748,6 +759,27 @@ impl Lowerer {
             } else {
                 out.engine = engine.unwrap_or_default();
             }
+        }
+        // SAML signing certificates mean nothing to an OIDC IdP (its keys are its `jwks`).
+        if kind.is_some_and(|k| k.is_some_and(|k| k.protocol() != catalogue::Protocol::Saml)) {
+            let settings = out
+                .certificates
+                .iter()
+                .map(|(_, loc)| (*loc, "certificate"));
+            let settings = settings.chain(out.metadata.iter().map(|(_, loc)| (*loc, "metadata")));
+            let misplaced: Vec<_> = settings.collect();
+            for (loc, setting) in misplaced {
+                let d = Diagnostic::new(
+                    Code::InvalidValue,
+                    loc,
+                    format!("`{setting}` applies only to SAML IdPs, not `{}`", out.kind),
+                )
+                .with_label("an OIDC IdP signs with the keys of its `jwks`")
+                .with_help("remove this line and give the IdP's keys with `jwks \"FILE\"`, or set `kind saml` or `kind okta_saml`");
+                self.report(d);
+            }
+            out.certificates.clear();
+            out.metadata = None;
         }
         if let Some(list) = asserts {
             out.asserts = self.asserts(&out, list);

@@ -263,6 +263,10 @@ pub struct Idp {
     pub audience: Option<String>,
     /// As written, relative to the file that declares the IdP.
     pub jwks: Option<String>,
+    /// SAML signing certificate files (PEM), as written, relative like `jwks`.
+    pub certificates: Vec<(String, Loc)>,
+    /// A SAML metadata file, as written, relative like `jwks`.
+    pub metadata: Option<(String, Loc)>,
     pub trust_claims: bool,
     /// The legacy "Trust AMR claims from this IdP" switch, if set.
     pub map_amr_claims: Option<(bool, Loc)>,

@@ -159,6 +159,10 @@ pub enum IdpSetting {
     Issuer(StrLit),
     Audience(StrLit),
     Jwks(StrLit),
+    /// A PEM file of SAML signing certificates; may be given more than once.
+    Certificate(StrLit),
+    /// A SAML metadata file whose signing `KeyDescriptor`s are read.
+    Metadata(StrLit),
     TrustClaims(Ident),
     MapAmrClaims(Ident),
     /// The duration as written (`60s`); the model reads its unit.

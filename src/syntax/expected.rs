@@ -60,6 +60,8 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_issuer | Rule::issuer_setting => "`issuer`",
         Rule::kw_audience | Rule::audience_setting => "`audience`",
         Rule::kw_jwks | Rule::jwks_setting => "`jwks`",
+        Rule::kw_certificate | Rule::certificate_setting => "`certificate`",
+        Rule::kw_metadata | Rule::metadata_setting => "`metadata`",
         Rule::kw_trust_claims | Rule::trust_claims_setting => "`trust_claims`",
         Rule::kw_map_amr_claims | Rule::map_amr_claims_setting => "`map_amr_claims`",
         Rule::kw_max_clock_skew | Rule::max_clock_skew_setting => "`max_clock_skew`",

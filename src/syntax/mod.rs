@@ -29,6 +29,8 @@ pub const KEYWORDS: &[&str] = &[
     "issuer",
     "audience",
     "jwks",
+    "certificate",
+    "metadata",
     "trust_claims",
     "map_amr_claims",
     "max_clock_skew",

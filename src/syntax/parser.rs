@@ -216,6 +216,8 @@ impl Lower {
             Rule::issuer_setting => IdpSetting::Issuer(self.string(value)?),
             Rule::audience_setting => IdpSetting::Audience(self.string(value)?),
             Rule::jwks_setting => IdpSetting::Jwks(self.string(value)?),
+            Rule::certificate_setting => IdpSetting::Certificate(self.string(value)?),
+            Rule::metadata_setting => IdpSetting::Metadata(self.string(value)?),
             Rule::trust_claims_setting => IdpSetting::TrustClaims(self.ident(value)),
             Rule::map_amr_claims_setting => IdpSetting::MapAmrClaims(self.ident(value)),
             Rule::max_clock_skew_setting => IdpSetting::MaxClockSkew(self.ident(value)),
@@ -484,6 +486,8 @@ fn significant<'i>(pairs: Pairs<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule
                 | Rule::kw_issuer
                 | Rule::kw_audience
                 | Rule::kw_jwks
+                | Rule::kw_certificate
+                | Rule::kw_metadata
                 | Rule::kw_trust_claims
                 | Rule::kw_map_amr_claims
                 | Rule::kw_max_clock_skew
