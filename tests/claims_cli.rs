@@ -10,6 +10,9 @@ mod support;
 mod claims {
     pub use policyc::claims::*;
 }
+mod cli {
+    pub use policyc::cli::*;
+}
 #[path = "../src/cli/claims.rs"]
 mod cli_claims;
 
@@ -53,7 +56,15 @@ fn idps() -> Vec<IdpConfig> {
 }
 
 fn run(argv: &[&str], idps: &[IdpConfig]) -> (u8, String) {
-    let cli = Cli::try_parse_from(std::iter::once("inspect").chain(argv.iter().copied())).unwrap();
+    // The JWKS must lie under the policy paths given: the scratch folder plays that part.
+    let dir = temp_file("policy-set.policy", "");
+    let dir = dir.parent().unwrap().to_str().unwrap();
+    let cli = Cli::try_parse_from(
+        std::iter::once("inspect")
+            .chain(argv.iter().copied())
+            .chain([dir]),
+    )
+    .unwrap();
     let mut out = Vec::new();
     let code = run_inspect(&cli.args, idps, &mut out).unwrap();
     (code, String::from_utf8(out).unwrap())

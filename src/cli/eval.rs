@@ -204,7 +204,7 @@ fn read_claims(args: &EvalArgs, compiled: &Compiled) -> Result<Option<Claims>, S
             idp: args.idp.clone(),
             now: args.now,
             format: InspectFormat::Json,
-            paths: Vec::new(),
+            paths: args.paths.clone(),
         };
         read_input(&inspect, &idps)
             .map_err(|e| e.to_string())?
@@ -221,19 +221,12 @@ fn text_arg(arg: &str, flag: &str) -> Result<String, String> {
     if arg.trim_start().starts_with('{') {
         return Ok(arg.to_owned());
     }
-    let file = std::fs::File::open(arg).map_err(|e| {
-        format!("`{flag}` is neither inline JSON (starting with `{{`) nor a readable file: cannot read `{arg}`: {e}")
+    let path = Path::new(arg);
+    let roots = load::Roots::new(&[path.to_path_buf()]);
+    let bytes = roots.read(path, MAX_INPUT_BYTES as u64).map_err(|e| {
+        format!("`{flag}` is neither inline JSON (starting with `{{`) nor a readable file: {e}")
     })?;
-    let mut text = String::new();
-    file.take(MAX_INPUT_BYTES as u64 + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read `{arg}`: {e}"))?;
-    if text.len() > MAX_INPUT_BYTES {
-        return Err(format!(
-            "`{arg}` is larger than {} KiB",
-            MAX_INPUT_BYTES / 1024
-        ));
-    }
+    let text = String::from_utf8(bytes).map_err(|_| format!("`{arg}` is not UTF-8 text"))?;
     Ok(text)
 }
 
