@@ -314,3 +314,34 @@ fn a_byte_order_mark_is_accepted() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_lone_carriage_return_ends_a_line_in_every_format() {
+    // The language server protocol's rule (`\n`, `\r\n` or a lone `\r`), so the CLI, its
+    // excerpt and the language server all name line 3.
+    let dir = Dir::new("cr");
+    dir.write(
+        "set/org.policy",
+        "org acme { engine identity }\r# note\rgroup x {\n",
+    );
+    let json = policyc(&["check", "--format", "json"], &dir.path("set"));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let d = &value["diagnostics"][0];
+    assert_eq!(d["code"], "syntax");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(4), Some(1)),
+        "{d}"
+    );
+    let label = &d["labels"][0];
+    assert_eq!(
+        (label["line"].as_u64(), label["column"].as_u64()),
+        (Some(3), Some(9)),
+        "{d}"
+    );
+    let human = policyc(&["check"], &dir.path("set"));
+    let human = String::from_utf8_lossy(&human.stderr).into_owned()
+        + &String::from_utf8_lossy(&human.stdout);
+    assert!(human.contains("[org.policy:4:1]"), "{human}");
+    assert!(human.contains(" 3 │ group x {"), "{human}");
+}
