@@ -500,3 +500,36 @@ fn five_megabytes_of_valid_items_return() {
     let compiled = policyc::compile(sources);
     assert_eq!(compiled.diagnostics, vec![]);
 }
+
+/// Thousands of unknown names in one file: every one is reported, the first ones with a
+/// did-you-mean, the rest without (the per-file cap keeps did-you-mean linear-ish).
+#[test]
+fn many_unknown_names_get_a_bounded_number_of_suggestions() {
+    let mut text = String::from("org acme { engine identity }\nauthenticator password\napp wiki\n");
+    for i in 0..500 {
+        text.push_str(&format!("group team_{i:03}\n"));
+    }
+    text.push_str("policy p {\n  apps [wiki]\n");
+    for i in 0..500 {
+        text.push_str(&format!(
+            "  rule r{i} {{ when group in [taem_{i:03}] require password }}\n"
+        ));
+    }
+    text.push_str("}\n");
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new("set.policy", text));
+    let compiled = policyc::compile(sources);
+    let unknown: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "unknown-reference")
+        .collect();
+    assert_eq!(unknown.len(), 500);
+    let suggested = unknown.iter().filter(|d| d.fix.is_some()).count();
+    assert_eq!(suggested, 100);
+    assert_eq!(unknown[0].help.as_deref(), Some("did you mean `team_000`?"));
+    assert_eq!(
+        unknown[499].help.as_deref(),
+        Some("declare it with `group taem_499`")
+    );
+}
