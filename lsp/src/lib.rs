@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod completion;
 pub mod convert;
 pub mod features;
+pub mod framing;
 pub mod hover;
 pub mod index;
 pub mod line_index;
