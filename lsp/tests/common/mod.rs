@@ -235,6 +235,11 @@ impl Client {
         panic!("the server did not exit");
     }
 
+    /// The server's process id (for reading its memory use from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn is_alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
