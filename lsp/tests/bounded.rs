@@ -135,3 +135,40 @@ fn the_outline_is_flat_over_500_items_and_long_names_are_cut() {
         .unwrap();
     assert!(p.get("children").is_none_or(|c| c.is_null()), "{p}");
 }
+
+/// The workspace folder is read as the CLI reads a policy set: a link out of the folder is
+/// refused with a diagnostic that quotes nothing of it; a FIFO or a device is never opened.
+#[cfg(target_os = "linux")]
+#[test]
+fn files_that_are_not_files_are_not_read_from_the_workspace() {
+    use std::os::unix::fs::symlink;
+    let secret = "hunter2-lsp-do-not-print";
+    let dir = common::temp_dir("hostile-files");
+    std::fs::write(dir.join("org.policy"), "org acme { engine identity }\n").unwrap();
+    symlink("/proc/self/environ", dir.join("environ.policy")).unwrap();
+    symlink("/dev/zero", dir.join("zero.policy")).unwrap();
+    let fifo = dir.join("pipe.policy");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut c = Client::start_with_env(Some(&dir), json!({}), &[("POLICYC_TEST_SECRET", secret)]);
+    let uri = common::file_uri(&dir.join("environ.policy"));
+    let d = c.diagnostics(&uri, |p| !p["diagnostics"].as_array().unwrap().is_empty());
+    let message = d["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("`environ.policy` is a link to a file outside the given paths"),
+        "{message}"
+    );
+    assert!(!d.to_string().contains(secret));
+    let symbols = c.call(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert!(!symbols.to_string().contains(secret));
+    assert!(c.is_alive());
+    let _ = std::fs::remove_dir_all(&dir);
+}
