@@ -345,3 +345,43 @@ fn a_lone_carriage_return_ends_a_line_in_every_format() {
     assert!(human.contains("[org.policy:4:1]"), "{human}");
     assert!(human.contains(" 3 │ group x {"), "{human}");
 }
+
+#[test]
+fn a_link_stored_in_git_is_not_read_at_a_base_revision() {
+    let dir = Dir::new("gitlink");
+    let set = dir.path("set");
+    dir.write("set/org.policy", ORG);
+    symlink("/proc/self/environ", dir.path("set/x.policy")).unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&set)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "a link"]);
+    // On disk now a regular file; at HEAD a link, which is refused by name, not read.
+    std::fs::remove_file(dir.path("set/x.policy")).unwrap();
+    dir.write("set/x.policy", "group contractors\n");
+    let out = policyc(&["check", "--base", "HEAD", "org.policy", "x.policy"], &set);
+    assert_refused(
+        &out,
+        "`HEAD:x.policy` is not a regular file (a link or a submodule)",
+    );
+    // Walking the folder at HEAD skips the link.
+    let out = policyc(&["check", "--base", "HEAD"], &set);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
