@@ -356,6 +356,7 @@ fn write_value(out: &mut impl Write, value: &Value) -> io::Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

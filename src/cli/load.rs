@@ -157,9 +157,9 @@ pub fn utf8_text(bytes: Vec<u8>) -> Result<String, usize> {
 
 /// `16 MiB`, `512 KiB`, `100 bytes`.
 fn size_words(bytes: u64) -> String {
-    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
         format!("{} MiB", bytes / 1024 / 1024)
-    } else if bytes >= 1024 && bytes % 1024 == 0 {
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
     } else {
         format!("{bytes} bytes")
