@@ -385,3 +385,35 @@ fn a_link_stored_in_git_is_not_read_at_a_base_revision() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_diagnostic_past_column_65535_renders_in_every_command() {
+    let dir = Dir::new("wide");
+    dir.write(
+        "set/wide.policy",
+        &format!("{}org {{\n", " ".repeat(65_536)),
+    );
+    let set = dir.path("set");
+    for args in [
+        &["check"][..],
+        &["fmt", "--check"],
+        &["test"],
+        &["graph"],
+        &["eval", "--app", "wiki", "--local"],
+        &["what-if", "deactivate", "corp"],
+    ] {
+        let out = policyc(args, &set);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        assert_ne!(out.status.code(), Some(101), "{args:?} panicked: {stderr}");
+        assert!(
+            matches!(out.status.code(), Some(1 | 2)),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("[wide.policy:1:65541]"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains(" 1 │ …"), "{args:?}: {stderr}");
+    }
+}
