@@ -417,3 +417,20 @@ fn a_diagnostic_past_column_65535_renders_in_every_command() {
         assert!(stderr.contains(" 1 │ …"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn fmt_keeps_a_byte_order_mark() {
+    let dir = Dir::new("fmtbom");
+    let file = dir.write("set/org.policy", "\u{feff}org acme {engine identity}\n");
+    let out = policyc(&["fmt"], &dir.path("set"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "\u{feff}org acme {\n  engine identity\n}\n"
+    );
+}

@@ -45,7 +45,7 @@ pub fn run(args: &FmtArgs) -> u8 {
         changed += 1;
         if args.check {
             let _ = writeln!(stdout, "would reformat {}", file.name);
-        } else if let Err(err) = load::write_atomically(Path::new(&file.name), &formatted) {
+        } else if let Err(err) = write(Path::new(&file.name), formatted) {
             failed_writes += 1;
             eprintln!("error: {err}");
         }
@@ -69,6 +69,22 @@ pub fn run(args: &FmtArgs) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+/// Writes a formatted file, keeping the byte-order mark the file had (`load` reads text
+/// without it).
+fn write(path: &Path, mut formatted: String) -> Result<(), String> {
+    let mut head = [0u8; 3];
+    // Only a regular file is opened (a link or a FIFO is refused by `write_atomically`).
+    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
+    let had_bom = regular
+        && std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok_and(|()| head == [0xEF, 0xBB, 0xBF]);
+    if had_bom {
+        formatted.insert(0, '\u{feff}');
+    }
+    load::write_atomically(path, &formatted)
 }
 
 /// Why a file was left untouched, on stderr.
