@@ -63,6 +63,17 @@ impl Loc {
     }
 }
 
+/// Where each line of `text` starts (byte offsets, the first is 0). Lines end at `\n`, `\r\n`
+/// or a lone `\r`: the language server protocol's rule, used everywhere (the CLI's positions,
+/// the excerpts, the language server's `LineIndex`), so that every tool names the same line.
+pub fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let bytes = text.as_bytes();
+    std::iter::once(0).chain(bytes.iter().enumerate().filter_map(move |(i, &b)| {
+        let ends = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        ends.then_some(i + 1)
+    }))
+}
+
 /// One source file: its display name, its text, and where its lines start.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -88,9 +99,7 @@ impl fmt::Display for LineCol {
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| clamp_u32(i + 1)))
-            .collect();
+        let line_starts = line_starts(&text).map(clamp_u32).collect();
         SourceFile {
             name: name.into(),
             text,
@@ -139,6 +148,36 @@ impl SourceFile {
 
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
+    }
+
+    /// How many lines the file has (an empty file, or one ending in a line break, has an empty
+    /// last line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The 0-based line holding byte `offset` (clamped to the file).
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        self.line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The byte range of a 0-based line's content, without its line ending (clamped).
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let len = self.text.len();
+        let start = self.line_starts.get(line).map_or(len, |&s| s as usize);
+        let next = self.line_starts.get(line + 1).map_or(len, |&s| s as usize);
+        let bytes = self.text.as_bytes();
+        let mut end = next;
+        if end > start && bytes.get(end - 1) == Some(&b'\n') {
+            end -= 1;
+        }
+        if end > start && bytes.get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        start..end
     }
 }
 
@@ -200,5 +239,15 @@ mod tests {
         assert_eq!(f.line_col(5), LineCol { line: 2, column: 2 });
         assert_eq!(f.line_col(999), LineCol { line: 3, column: 1 });
         assert_eq!(f.line_text(2), "çd");
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let f = SourceFile::new("a.policy", "a\rb\r\nc\nd");
+        assert_eq!(line_starts(&f.text).collect::<Vec<_>>(), [0, 2, 5, 7]);
+        assert_eq!(f.line_col(2), LineCol { line: 2, column: 1 });
+        assert_eq!(f.line_col(5), LineCol { line: 3, column: 1 });
+        assert_eq!(f.line_text(1), "a");
+        assert_eq!(f.line_text(2), "b");
     }
 }

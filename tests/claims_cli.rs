@@ -10,6 +10,9 @@ mod support;
 mod claims {
     pub use policyc::claims::*;
 }
+mod cli {
+    pub use policyc::cli::*;
+}
 #[path = "../src/cli/claims.rs"]
 mod cli_claims;
 
@@ -53,7 +56,15 @@ fn idps() -> Vec<IdpConfig> {
 }
 
 fn run(argv: &[&str], idps: &[IdpConfig]) -> (u8, String) {
-    let cli = Cli::try_parse_from(std::iter::once("inspect").chain(argv.iter().copied())).unwrap();
+    // The JWKS must lie under the policy paths given: the scratch folder plays that part.
+    let dir = temp_file("policy-set.policy", "");
+    let dir = dir.parent().unwrap().to_str().unwrap();
+    let cli = Cli::try_parse_from(
+        std::iter::once("inspect")
+            .chain(argv.iter().copied())
+            .chain([dir]),
+    )
+    .unwrap();
     let mut out = Vec::new();
     let code = run_inspect(&cli.args, idps, &mut out).unwrap();
     (code, String::from_utf8(out).unwrap())
@@ -358,8 +369,10 @@ fn saml_signed_with_sha1_needs_allow_sha1_and_a_bad_metadata_file_is_refused() {
         "rsa2048",
     );
     let path = temp_file("sha1.xml", &doc);
+    // The certificate lies under the policy paths, as certificate files must.
+    let pem = std::fs::read_to_string(signing::keys_dir().join("rsa2048.pem")).unwrap();
     let saml = IdpConfig {
-        certificate_paths: vec![signing::keys_dir().join("rsa2048.pem")],
+        certificate_paths: vec![temp_file("rsa2048.pem", &pem)],
         ..saml_idp()
     };
     let argv = [

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use policyc::diagnostic::Label;
+use policyc::diagnostic::render::{self, Format, RenderOptions};
 use policyc::source::{SourceFile, Sources};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -20,6 +21,7 @@ fn compile_checked(files: &[(String, String)]) {
         sources.add(SourceFile::new(name.clone(), text.clone()));
     }
     let compiled = policyc::compile(sources);
+    render_all(&compiled);
     for d in &compiled.diagnostics {
         check_label(&compiled.sources, &d.primary, &d.message);
         for related in &d.related {
@@ -33,6 +35,31 @@ fn compile_checked(files: &[(String, String)]) {
             check_label(&compiled.sources, &label, &d.message);
         }
     }
+}
+
+/// Every renderer draws every diagnostic without panicking (human included: miette cannot lay
+/// out a column past 65,535, so the excerpt must be clipped before it sees it).
+fn render_all(compiled: &policyc::Compiled) -> String {
+    let options = RenderOptions {
+        color: false,
+        files_checked: compiled.sources.len(),
+    };
+    let mut human = Vec::new();
+    for format in [Format::Human, Format::Json, Format::Sarif, Format::Github] {
+        let mut out = Vec::new();
+        render::render(
+            format,
+            &compiled.diagnostics,
+            &compiled.sources,
+            &options,
+            &mut out,
+        )
+        .expect("rendering to memory cannot fail");
+        if format == Format::Human {
+            human = out;
+        }
+    }
+    String::from_utf8(human).expect("the human format is UTF-8")
 }
 
 fn check_label(sources: &Sources, label: &Label, diagnostic: &str) {
@@ -297,6 +324,24 @@ proptest! {
     }
 }
 
+proptest! {
+    // Each case is a file of up to 160 KB: fewer cases.
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Long lines and huge columns: the human renderer clips them instead of panicking.
+    #[test]
+    fn long_lines_and_huge_columns_render(
+        indent in 0..140_000usize,
+        text in policyish(),
+        glue in "[a-z{}\\[\\] ]{0,3}",
+        tail in 0..20_000usize,
+    ) {
+        let text = format!("{}{glue}{text}{}", " ".repeat(indent), "x".repeat(tail));
+        compile_one(&text);
+    }
+
+}
+
 #[test]
 fn the_corpus_compiles_clean() {
     // The mutations start from valid text; if it is not, the properties test less than they say.
@@ -311,6 +356,45 @@ fn the_corpus_compiles_clean() {
 }
 
 // --- hostile sizes -----------------------------------------------------------------------------
+
+/// Past column 65,535 miette's own layout panics ("Formatting argument out of range"): the line
+/// is clipped around the span, with an ellipsis, and the header keeps the real column.
+#[test]
+fn a_span_past_column_65535_renders_clipped() {
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new(
+        "wide.policy",
+        format!("{}org {{\n", " ".repeat(65_536)),
+    ));
+    let compiled = policyc::compile(sources);
+    assert!(!compiled.diagnostics.is_empty());
+    let human = render_all(&compiled);
+    assert!(human.contains("[wide.policy:1:65541]"), "{human}");
+    assert!(human.contains("1 │ …"), "{human}");
+    assert!(human.contains("org {"), "{human}");
+    assert!(human.lines().all(|l| l.chars().count() < 200), "{human}");
+}
+
+/// A label far into a long line, and one whose line is long on both sides.
+#[test]
+fn clipping_keeps_the_label_text_and_both_ellipses() {
+    let mut sources = Sources::new();
+    let text = format!(
+        "group {}\npolicy p {{ apps [nope] }} {}\n",
+        "a".repeat(300),
+        "b".repeat(300)
+    );
+    sources.add(SourceFile::new("a.policy", text));
+    let compiled = policyc::compile(sources);
+    let human = render_all(&compiled);
+    // The excerpt's lines (`N │ ...`) are clipped; the messages are the diagnostics' own.
+    let excerpt = human
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()));
+    assert!(excerpt.clone().all(|l| l.chars().count() < 200), "{human}");
+    assert!(excerpt.clone().any(|l| l.ends_with('…')), "{human}");
+    assert!(human.contains("[nope] }"), "{human}");
+}
 
 #[test]
 fn deep_brackets_and_braces_return() {
@@ -365,4 +449,37 @@ fn five_megabytes_of_valid_items_return() {
     sources.add(SourceFile::new("big.policy", text));
     let compiled = policyc::compile(sources);
     assert_eq!(compiled.diagnostics, vec![]);
+}
+
+/// Thousands of unknown names in one file: every one is reported, the first ones with a
+/// did-you-mean, the rest without (the per-file cap keeps did-you-mean linear-ish).
+#[test]
+fn many_unknown_names_get_a_bounded_number_of_suggestions() {
+    let mut text = String::from("org acme { engine identity }\nauthenticator password\napp wiki\n");
+    for i in 0..500 {
+        text.push_str(&format!("group team_{i:03}\n"));
+    }
+    text.push_str("policy p {\n  apps [wiki]\n");
+    for i in 0..500 {
+        text.push_str(&format!(
+            "  rule r{i} {{ when group in [taem_{i:03}] require password }}\n"
+        ));
+    }
+    text.push_str("}\n");
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new("set.policy", text));
+    let compiled = policyc::compile(sources);
+    let unknown: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "unknown-reference")
+        .collect();
+    assert_eq!(unknown.len(), 500);
+    let suggested = unknown.iter().filter(|d| d.fix.is_some()).count();
+    assert_eq!(suggested, 100);
+    assert_eq!(unknown[0].help.as_deref(), Some("did you mean `team_000`?"));
+    assert_eq!(
+        unknown[499].help.as_deref(),
+        Some("declare it with `group taem_499`")
+    );
 }

@@ -66,12 +66,15 @@ fn symbol(
     if selection.start < range.start || selection.end > range.end {
         selection = range;
     }
+    let name = if name.is_empty() {
+        "_".to_owned()
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        name.chars().take(MAX_NAME_CHARS).chain(['…']).collect()
+    } else {
+        name
+    };
     DocumentSymbol {
-        name: if name.is_empty() {
-            "_".to_owned()
-        } else {
-            name
-        },
+        name,
         detail,
         kind,
         tags: None,
@@ -82,13 +85,37 @@ fn symbol(
     }
 }
 
-/// The outline of one file: its items, with policies' rules as children.
+/// The most symbols in one outline. Past it the outline is truncated (logged): a client cannot
+/// show 100,000 items usefully, and the answer must stay small whatever the document holds.
+pub const MAX_SYMBOLS: usize = 2_000;
+/// Over this many items, the outline is flat: policies without their rules as children.
+pub const FLAT_OVER: usize = 500;
+/// Symbol names longer than this (in characters) are cut, with an ellipsis.
+const MAX_NAME_CHARS: usize = 120;
+
+/// The outline of one file: its items, with policies' rules as children. At most
+/// [`MAX_SYMBOLS`] symbols, flat over [`FLAT_OVER`] items, names cut to a readable length: the
+/// answer's size is bounded, whatever the document.
 pub fn document_symbols(analysis: &Analysis, file: FileId) -> Vec<DocumentSymbol> {
     let Some(ast) = analysis.compiled.asts.get(file.0 as usize) else {
         return Vec::new();
     };
-    let rules = |rules: &[Rule]| -> Vec<DocumentSymbol> {
-        rules
+    let flat = ast.items.len() > FLAT_OVER;
+    let mut budget = MAX_SYMBOLS.min(ast.items.len());
+    if ast.items.len() > MAX_SYMBOLS {
+        eprintln!(
+            "policyc-lsp: the outline of `{}` shows its first {MAX_SYMBOLS} of {} items",
+            analysis.compiled.sources.name(file),
+            ast.items.len()
+        );
+    }
+    let rules = |rules: &[Rule], budget: &mut usize| -> Vec<DocumentSymbol> {
+        if flat {
+            return Vec::new();
+        }
+        let take = rules.len().min(MAX_SYMBOLS.saturating_sub(*budget));
+        *budget += take;
+        rules[..take]
             .iter()
             .map(|r| {
                 symbol(
@@ -106,6 +133,7 @@ pub fn document_symbols(analysis: &Analysis, file: FileId) -> Vec<DocumentSymbol
     };
     ast.items
         .iter()
+        .take(MAX_SYMBOLS)
         .map(|item| match item {
             Item::Org(o) => symbol(
                 analysis,
@@ -172,7 +200,7 @@ pub fn document_symbols(analysis: &Analysis, file: FileId) -> Vec<DocumentSymbol
                 SymbolKind::CLASS,
                 p.span,
                 p.name.span,
-                rules(&p.rules),
+                rules(&p.rules, &mut budget),
             ),
             Item::Policy(p) => symbol(
                 analysis,
@@ -182,7 +210,7 @@ pub fn document_symbols(analysis: &Analysis, file: FileId) -> Vec<DocumentSymbol
                 SymbolKind::CLASS,
                 p.span,
                 p.name.span,
-                rules(&p.rules),
+                rules(&p.rules, &mut budget),
             ),
             Item::Test(t) => symbol(
                 analysis,

@@ -13,6 +13,7 @@ pub mod code_lens;
 pub mod completion;
 pub mod convert;
 pub mod features;
+pub mod framing;
 pub mod hover;
 pub mod index;
 pub mod inlay_hints;

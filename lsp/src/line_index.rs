@@ -19,17 +19,8 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => starts.push(i + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
-                _ => {}
-            }
-            i += 1;
-        }
+        // The one line-ending rule, shared with the CLI and its excerpts.
+        let starts = policyc::source::line_starts(text).collect();
         LineIndex {
             starts,
             len: text.len(),

@@ -115,7 +115,8 @@ pub fn capabilities() -> ServerCapabilities {
 /// Runs the server on stdin/stdout until `exit`. Returns the process exit code: 0 after a
 /// `shutdown`, 1 otherwise (as the protocol says).
 pub fn run_stdio() -> i32 {
-    let (connection, io_threads) = Connection::stdio();
+    // Our own framing (`framing.rs`): a bad frame is answered or skipped, never fatal.
+    let (connection, io_threads) = crate::framing::stdio();
     let code = match run(&connection) {
         Ok(code) => code,
         Err(e) => {

@@ -10,6 +10,7 @@ use crate::analysis::{Snapshot, SnapshotFile, refusal};
 use crate::line_index::LineIndex;
 use crate::uri;
 use lsp_types::{TextDocumentContentChangeEvent, Uri};
+use policyc::cli::load::Roots;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -206,7 +207,8 @@ impl Workspace {
                 if self.disk.get(path).is_some_and(|f| f.stamp == stamp) {
                     false
                 } else {
-                    let text = read(path, &meta, &self.name_of(path));
+                    let root = self.folder_of(path).cloned().unwrap_or_default();
+                    let text = read(&root, path, &meta, &self.name_of(path));
                     self.disk
                         .insert(path.to_path_buf(), DiskFile { text, stamp });
                     true
@@ -350,16 +352,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     }
 }
 
-fn read(path: &Path, meta: &fs::Metadata, name: &str) -> Result<String, String> {
+/// Reads a file of the folder as the CLI reads a policy file (`Roots::read_text`): a regular
+/// file whose real path lies under the workspace folder, capped on the bytes read. A link out of
+/// the folder, a FIFO or a device is refused with a message, never read.
+fn read(root: &Path, path: &Path, meta: &fs::Metadata, name: &str) -> Result<String, String> {
     let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
     if let Some(why) = refusal(name, len) {
         return Err(why);
     }
-    let bytes = fs::read(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "`{name}` is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    let roots = Roots::with(&[root.to_path_buf()], false);
+    roots
+        .read_text(path, policyc::cli::load::MAX_FILE_BYTES)
+        .map_err(|why| why.replace(&format!("`{}`", path.display()), &format!("`{name}`")))
 }

@@ -277,6 +277,13 @@ fn verify_jws(token: &str, jwks: &Jwks, what: &str) -> Result<Map<String, Value>
         .map_err(|_| ClaimsError::malformed(format!("{what} header is not base64url")))?;
     let header: Map<String, Value> = serde_json::from_slice(&header_bytes)
         .map_err(|_| ClaimsError::malformed(format!("{what} header is not a JSON object")))?;
+    // `serde_json` keeps the last of two `alg`s; the verifier would refuse the header with a
+    // message about the payload. Say what is wrong.
+    if let Some(key) = duplicate_key(&header_bytes) {
+        return Err(ClaimsError::malformed(format!(
+            "{what} header has `{key}` more than once: each header parameter must appear once"
+        )));
+    }
 
     let alg_name = match header.get("alg") {
         Some(Value::String(a)) => a.as_str(),
@@ -319,6 +326,11 @@ fn verify_jws(token: &str, jwks: &Jwks, what: &str) -> Result<Map<String, Value>
             format!("{what} header `{h}` is refused: keys come only from the idp's `jwks` file"),
         ));
     }
+    if header.get("b64") == Some(&Value::Bool(false)) {
+        return Err(ClaimsError::malformed(format!(
+            "{what} header `b64` is false (an unencoded payload, RFC 7797), which is not supported: ID tokens have a base64url payload"
+        )));
+    }
     if header.contains_key("crit") {
         return Err(ClaimsError::malformed(format!(
             "{what} header `crit` names extensions that are not understood"
@@ -343,6 +355,7 @@ fn verify_jws(token: &str, jwks: &Jwks, what: &str) -> Result<Map<String, Value>
 
     let key = jwks.select(kid)?;
     let allowed = key.algorithms()?;
+    key.check_strength()?;
     if !allowed.contains(&alg) {
         let allowed = allowed
             .iter()
@@ -535,7 +548,76 @@ fn kid_of(key: &Map<String, Value>) -> Option<&str> {
     key.get("kid").and_then(Value::as_str)
 }
 
+/// The first key that appears twice in a JSON object, if any (the object is known to parse).
+fn duplicate_key(object: &[u8]) -> Option<String> {
+    use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Duplicate(Option<String>);
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Duplicate;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Duplicate, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            let mut duplicate = None;
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                if !seen.insert(key.clone()) && duplicate.is_none() {
+                    duplicate = Some(key);
+                }
+            }
+            Ok(Duplicate(duplicate))
+        }
+    }
+    impl<'de> Deserialize<'de> for Duplicate {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Duplicate, D::Error> {
+            d.deserialize_map(Keys)
+        }
+    }
+    serde_json::from_slice::<Duplicate>(object).ok()?.0
+}
+
+/// RSA keys shorter than this are refused as weak (NIST SP 800-131A; Okta's own keys are
+/// 2048 bits).
+const MIN_RSA_BITS: usize = 2048;
+
 impl SelectedKey<'_> {
+    /// Refuses an RSA key under [`MIN_RSA_BITS`] bits, before any signature check: a weak key
+    /// must not verify anything, and must say so rather than "signature does not verify".
+    fn check_strength(&self) -> Result<(), ClaimsError> {
+        let AlgorithmParameters::RSA(rsa) = &self.jwk.algorithm else {
+            return Ok(());
+        };
+        let modulus = URL_SAFE_NO_PAD
+            .decode(rsa.n.trim_end_matches('='))
+            .map_err(|_| {
+                ClaimsError::new(
+                    ErrorKind::UnknownKey,
+                    format!(
+                        "key `{}` of the jwks has a modulus `n` that is not base64url",
+                        self.label()
+                    ),
+                )
+            })?;
+        let significant = modulus.iter().skip_while(|b| **b == 0).count();
+        let bits = match modulus.iter().find(|b| **b != 0) {
+            Some(first) => significant * 8 - first.leading_zeros() as usize,
+            None => 0,
+        };
+        if bits < MIN_RSA_BITS {
+            return Err(ClaimsError::new(
+                ErrorKind::UnknownKey,
+                format!(
+                    "key `{}` is a {bits}-bit RSA key: RSA keys under {MIN_RSA_BITS} bits are refused as weak",
+                    self.label()
+                ),
+            )
+            .with_help("ask the IdP to rotate to a key of 2048 bits or more, and update the `jwks` file"));
+        }
+        Ok(())
+    }
+
     fn label(&self) -> String {
         self.raw
             .get("kid")

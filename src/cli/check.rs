@@ -60,7 +60,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     let options = crate::check::CheckOptions {
         okta_compat: args.okta_compat,
         base,
-        files: load::certificate_files(&compiled),
+        files: load::certificate_files(&compiled, &load::Roots::new(&args.paths)),
         now: None,
     };
     let diagnostics = crate::check(&compiled, &options);

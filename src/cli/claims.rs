@@ -5,8 +5,9 @@
 use crate::claims::{
     self, ClaimsError, ErrorKind, IdpConfig, Limits, Protocol, TrustedClaims, report,
 };
+use crate::cli::load::Roots;
 use clap::{ArgGroup, ValueEnum};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Output format of `claims inspect`.
@@ -75,8 +76,19 @@ pub(crate) fn read_input(
             .map(|d| d.as_secs())
             .unwrap_or(0),
     };
+    let roots = Roots::new(&args.paths);
+    let input_roots = |path: &Path| Roots::new(std::slice::from_ref(&path.to_path_buf()));
     let result = if let Some(path) = &args.id_token {
-        let token = read_capped(path, limits.max_token_bytes)?;
+        let token = match read_capped(
+            &input_roots(path),
+            path,
+            limits.max_token_bytes,
+            "ID token",
+            "max_token_bytes",
+        )? {
+            Ok(token) => token,
+            Err(e) => return Ok(Err(e)),
+        };
         let selected = select_idp(args.idp.as_deref(), idps, Some(Protocol::Oidc), None)
             .and_then(|idp| idp.expect_protocol(Protocol::Oidc).map(|()| idp));
         match selected {
@@ -90,7 +102,16 @@ pub(crate) fn read_input(
                     ),
                 )),
                 Some(jwks_path) => {
-                    let jwks = read_capped(jwks_path, limits.max_token_bytes)?;
+                    let jwks = match read_capped(
+                        &roots,
+                        jwks_path,
+                        limits.max_token_bytes,
+                        "jwks",
+                        "max_token_bytes",
+                    )? {
+                        Ok(jwks) => jwks,
+                        Err(e) => return Ok(Err(e)),
+                    };
                     let token = String::from_utf8_lossy(&token);
                     let jwks = String::from_utf8_lossy(&jwks);
                     claims::verify_id_token(&token, idp, &jwks, now, &limits)
@@ -98,12 +119,21 @@ pub(crate) fn read_input(
             },
         }
     } else if let Some(path) = &args.saml {
-        let doc = read_capped(path, limits.max_document_bytes)?;
+        let doc = match read_capped(
+            &input_roots(path),
+            path,
+            limits.max_document_bytes,
+            "SAML document",
+            "max_document_bytes",
+        )? {
+            Ok(doc) => doc,
+            Err(e) => return Ok(Err(e)),
+        };
         match select_idp(args.idp.as_deref(), idps, Some(Protocol::Saml), None)
             .and_then(|idp| idp.expect_protocol(Protocol::Saml).map(|()| idp))
         {
             Err(e) => Err(e),
-            Ok(idp) => match signing_keys(idp)? {
+            Ok(idp) => match signing_keys(idp, &roots)? {
                 Err(e) => Err(e),
                 Ok(keys) => {
                     let verification = claims::SamlVerification {
@@ -116,7 +146,16 @@ pub(crate) fn read_input(
             },
         }
     } else if let Some(path) = &args.claims {
-        let text = read_capped(path, limits.max_token_bytes)?;
+        let text = match read_capped(
+            &input_roots(path),
+            path,
+            limits.max_token_bytes,
+            "claims file",
+            "max_token_bytes",
+        )? {
+            Ok(text) => text,
+            Err(e) => return Ok(Err(e)),
+        };
         inspect_claims_file(&text, args.idp.as_deref(), idps)
     } else {
         Err(ClaimsError::new(
@@ -204,15 +243,15 @@ pub(crate) fn select_idp<'a>(
     }
 }
 
-/// Reads at most `cap + 1` bytes: enough for the library to refuse an oversized input by its
-/// limit, without reading a huge file whole.
 /// Size cap of a certificate or metadata file.
 const MAX_KEY_FILE_BYTES: usize = 1 << 20;
 
 /// The IdP's SAML signing certificates, read from its `certificate` and `metadata` files
-/// (`None` when it has neither). A file that is not a certificate or metadata is refused.
+/// (`None` when it has neither) as every file is read (`load::Roots`: regular files under the
+/// policy paths only). A file that is not a certificate or metadata is refused.
 pub(crate) fn signing_keys(
     idp: &IdpConfig,
+    roots: &Roots,
 ) -> io::Result<Result<Option<claims::SigningKeys>, ClaimsError>> {
     let mut keys: Option<claims::SigningKeys> = None;
     let files = idp
@@ -221,14 +260,17 @@ pub(crate) fn signing_keys(
         .map(|p| (p, false))
         .chain(idp.metadata_path.iter().map(|p| (p, true)));
     for (path, metadata) in files {
-        let bytes = read_capped(path, MAX_KEY_FILE_BYTES)?;
         let what = format!("`{}`", path.display());
-        if bytes.len() > MAX_KEY_FILE_BYTES {
-            return Ok(Err(ClaimsError::new(
-                ErrorKind::Limit,
-                format!("{what} is larger than {} KiB", MAX_KEY_FILE_BYTES / 1024),
-            )));
-        }
+        let bytes = match read_capped(
+            roots,
+            path,
+            MAX_KEY_FILE_BYTES,
+            &format!("certificate file {what}"),
+            "1 MiB key file",
+        )? {
+            Ok(bytes) => bytes,
+            Err(e) => return Ok(Err(e)),
+        };
         let Ok(text) = std::str::from_utf8(&bytes) else {
             return Ok(Err(ClaimsError::new(
                 ErrorKind::Malformed,
@@ -251,12 +293,25 @@ pub(crate) fn signing_keys(
     Ok(Ok(keys))
 }
 
-fn read_capped(path: &Path, cap: usize) -> io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display())))?;
-    let mut buf = Vec::new();
-    file.take(cap as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display())))?;
-    Ok(buf)
+/// Reads an input named on the command line (or the JWKS the policies name) as every file is
+/// read (`load::Roots`: regular files under the given paths only). Over `cap`, the input is
+/// refused here by its limit, with its real size, without reading it whole.
+fn read_capped(
+    roots: &Roots,
+    path: &Path,
+    cap: usize,
+    what: &str,
+    limit: &str,
+) -> io::Result<Result<Vec<u8>, ClaimsError>> {
+    let (bytes, size) = roots
+        .read_prefix(path, cap as u64)
+        .map_err(io::Error::other)?;
+    if bytes.len() > cap {
+        // The library's own wording (`claims::limits`), with the size on disk.
+        return Ok(Err(ClaimsError::new(
+            ErrorKind::Limit,
+            format!("{what} is {size} bytes, over the `{limit}` limit of {cap} bytes"),
+        )));
+    }
+    Ok(Ok(bytes))
 }

@@ -220,7 +220,7 @@ fn read_claims(args: &EvalArgs, compiled: &Compiled) -> Result<Option<Claims>, S
             format: InspectFormat::Json,
             allow_sha1: args.allow_sha1,
             allow_unverified: args.allow_unverified,
-            paths: Vec::new(),
+            paths: args.paths.clone(),
         };
         read_input(&inspect, &idps)
             .map_err(|e| e.to_string())?
@@ -237,19 +237,12 @@ fn text_arg(arg: &str, flag: &str) -> Result<String, String> {
     if arg.trim_start().starts_with('{') {
         return Ok(arg.to_owned());
     }
-    let file = std::fs::File::open(arg).map_err(|e| {
-        format!("`{flag}` is neither inline JSON (starting with `{{`) nor a readable file: cannot read `{arg}`: {e}")
+    let path = Path::new(arg);
+    let roots = load::Roots::new(&[path.to_path_buf()]);
+    let bytes = roots.read(path, MAX_INPUT_BYTES as u64).map_err(|e| {
+        format!("`{flag}` is neither inline JSON (starting with `{{`) nor a readable file: {e}")
     })?;
-    let mut text = String::new();
-    file.take(MAX_INPUT_BYTES as u64 + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read `{arg}`: {e}"))?;
-    if text.len() > MAX_INPUT_BYTES {
-        return Err(format!(
-            "`{arg}` is larger than {} KiB",
-            MAX_INPUT_BYTES / 1024
-        ));
-    }
+    let text = String::from_utf8(bytes).map_err(|_| format!("`{arg}` is not UTF-8 text"))?;
     Ok(text)
 }
 
@@ -295,8 +288,15 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
             }
         }
     };
-    let after_saml = BatchSaml::new(after, args);
-    let before_saml = before.as_ref().map(|b| BatchSaml::new(b, args));
+    let after_saml = BatchSaml::new(after, args, &args.paths);
+    // The certificates of a `--compare` folder are read under that folder.
+    let before_paths = args
+        .compare
+        .clone()
+        .map_or_else(|| args.paths.clone(), |f| vec![f]);
+    let before_saml = before
+        .as_ref()
+        .map(|b| BatchSaml::new(b, args, &before_paths));
     let mut out = BufWriter::new(io::stdout().lock());
     let mut buf = Vec::new();
     let mut line_no = 0u64;
@@ -404,6 +404,8 @@ struct BatchSaml<'a> {
     now: u64,
     allow_sha1: bool,
     allow_unverified: bool,
+    /// Where the IdPs' certificate files may be read from.
+    roots: load::Roots,
     idps: std::cell::OnceCell<Result<BatchIdps, String>>,
 }
 
@@ -413,7 +415,7 @@ type BatchIdps = (
 );
 
 impl<'a> BatchSaml<'a> {
-    fn new(compiled: &'a Compiled, args: &EvalArgs) -> BatchSaml<'a> {
+    fn new(compiled: &'a Compiled, args: &EvalArgs, paths: &[PathBuf]) -> BatchSaml<'a> {
         BatchSaml {
             compiled,
             now: args.now.unwrap_or_else(|| {
@@ -424,6 +426,7 @@ impl<'a> BatchSaml<'a> {
             }),
             allow_sha1: args.allow_sha1,
             allow_unverified: args.allow_unverified,
+            roots: load::Roots::new(paths),
             idps: std::cell::OnceCell::new(),
         }
     }
@@ -435,7 +438,7 @@ impl<'a> BatchSaml<'a> {
             let idps = load::idp_configs(self.compiled);
             let keys = idps
                 .iter()
-                .map(|idp| match super::claims::signing_keys(idp) {
+                .map(|idp| match super::claims::signing_keys(idp, &self.roots) {
                     Ok(keys) => Ok(keys.map_err(|e| e.to_string())),
                     Err(e) => Err(e.to_string()),
                 })

@@ -5,14 +5,15 @@ use crate::diagnostic::render::{self, Format, RenderOptions};
 use crate::fmt::FormatError;
 use crate::source::{SourceFile, Sources};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Format `.policy` files in the canonical layout, keeping every comment.
 ///
 /// Rewrites every `.policy` file under PATHS (default: the current folder, recursively) in
 /// place, only when its layout changes. With `--check`, writes nothing, lists the files that
 /// would change and exits 1 if there are any. A file with syntax errors is reported and left
-/// untouched (exit 1).
+/// untouched (exit 1). Files are rewritten atomically (a temporary file in the same folder,
+/// renamed over the original, its mode kept); a file that is a link is never written through.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FmtArgs {
     /// Files or folders to format (default: the current folder).
@@ -44,9 +45,9 @@ pub fn run(args: &FmtArgs) -> u8 {
         changed += 1;
         if args.check {
             let _ = writeln!(stdout, "would reformat {}", file.name);
-        } else if let Err(err) = std::fs::write(&file.name, formatted) {
+        } else if let Err(err) = write(Path::new(&file.name), formatted) {
             failed_writes += 1;
-            eprintln!("error: cannot write `{}`: {err}", file.name);
+            eprintln!("error: {err}");
         }
     }
     let _ = stdout.flush();
@@ -68,6 +69,22 @@ pub fn run(args: &FmtArgs) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+/// Writes a formatted file, keeping the byte-order mark the file had (`load` reads text
+/// without it).
+fn write(path: &Path, mut formatted: String) -> Result<(), String> {
+    let mut head = [0u8; 3];
+    // Only a regular file is opened (a link or a FIFO is refused by `write_atomically`).
+    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
+    let had_bom = regular
+        && std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok_and(|()| head == [0xEF, 0xBB, 0xBF]);
+    if had_bom {
+        formatted.insert(0, '\u{feff}');
+    }
+    load::write_atomically(path, &formatted)
 }
 
 /// Why a file was left untouched, on stderr.

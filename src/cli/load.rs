@@ -4,8 +4,10 @@ use crate::claims::IdpConfig;
 use crate::source::{SourceFile, Sources};
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether a policy set's folder walk skips a folder of this name: hidden folders (`.git`),
 /// build output and dependencies. `check`, `watch`, `--compare-rev` and the language server all
@@ -19,7 +21,15 @@ pub fn skips_folder(name: &str) -> bool {
 /// Policy files larger than this are refused: a policy set is text written by people.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Why a policy set could not be loaded (exit code 2).
+/// Set once by `main` from `--follow-links`: read files whose real path lies outside the given
+/// paths (a link out of the tree). Regular files only, and capped, all the same.
+static FOLLOW_LINKS: AtomicBool = AtomicBool::new(false);
+
+pub fn set_follow_links(follow: bool) {
+    FOLLOW_LINKS.store(follow, Ordering::Relaxed);
+}
+
+/// Why a policy set could not be loaded (exit code 2). One line per file that could not be read.
 #[derive(Debug)]
 pub struct LoadError(pub String);
 
@@ -31,8 +41,190 @@ impl LoadError {
     }
 }
 
+/// The paths a command was given, resolved once: every file it reads must be a regular file
+/// whose real path lies under one of them (unless links may be followed).
+#[derive(Debug, Clone)]
+pub struct Roots {
+    real: Vec<PathBuf>,
+    follow_links: bool,
+}
+
+impl Roots {
+    /// The roots for `paths` (the current folder when empty), following links as
+    /// `--follow-links` says.
+    pub fn new(paths: &[PathBuf]) -> Roots {
+        Roots::with(paths, FOLLOW_LINKS.load(Ordering::Relaxed))
+    }
+
+    /// The roots for `paths`. A folder is a root with its links resolved (the user named it);
+    /// a file is a root by its own name: a named link is not followed out of its folder.
+    pub fn with(paths: &[PathBuf], follow_links: bool) -> Roots {
+        let default = [PathBuf::from(".")];
+        let paths = if paths.is_empty() {
+            &default[..]
+        } else {
+            paths
+        };
+        let real = paths
+            .iter()
+            .filter_map(|p| {
+                let meta = fs::symlink_metadata(p).ok()?;
+                if meta.is_dir() || p.file_name().is_none() {
+                    fs::canonicalize(p).ok()
+                } else {
+                    let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+                    let parent = fs::canonicalize(parent.unwrap_or(Path::new("."))).ok()?;
+                    Some(parent.join(p.file_name()?))
+                }
+            })
+            .collect();
+        Roots { real, follow_links }
+    }
+
+    fn contains(&self, real: &Path) -> bool {
+        self.real.iter().any(|root| real.starts_with(root))
+    }
+
+    /// Reads `path` whole, refusing anything but a regular file under the roots and more than
+    /// `cap` bytes. The file is opened once and the opened handle is checked, so it cannot be
+    /// swapped between the check and the read; the cap counts bytes read, not the size the
+    /// file claims (a device or a `/proc` file says 0). Messages name the file, never quote it.
+    pub fn read(&self, path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+        let (bytes, size) = self.read_prefix(path, cap)?;
+        if bytes.len() as u64 > cap {
+            return Err(format!(
+                "`{}` is {size} bytes, over the limit of {}; refused unread",
+                path.display(),
+                size_words(cap)
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// The first `cap + 1` bytes of `path` (so that a caller can tell it is over `cap`) and its
+    /// size: the size on disk, or at least the bytes read. Same checks as [`Roots::read`].
+    pub fn read_prefix(&self, path: &Path, cap: u64) -> Result<(Vec<u8>, u64), String> {
+        let shown = path.display();
+        let file = open_nonblocking(path)
+            .map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
+        if !meta.is_file() {
+            return Err(format!(
+                "`{shown}` is {}, not a regular file; policyc reads only regular files",
+                kind(&meta)
+            ));
+        }
+        if !self.follow_links {
+            let inside = real_path(&file, path).is_some_and(|real| self.contains(&real));
+            if !inside {
+                return Err(format!(
+                    "`{shown}` is a link to a file outside the given paths; policyc reads only \
+                     files under the paths it is given (pass `--follow-links` to read it anyway)"
+                ));
+            }
+        }
+        let mut bytes = Vec::new();
+        (&file)
+            .take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
+        let size = meta.len().max(bytes.len() as u64);
+        Ok((bytes, size))
+    }
+
+    /// [`Roots::read`] for text: UTF-8, a leading byte-order mark dropped.
+    pub fn read_text(&self, path: &Path, cap: u64) -> Result<String, String> {
+        let bytes = self.read(path, cap)?;
+        utf8_text(bytes).map_err(|offset| {
+            format!(
+                "`{}` is not UTF-8 text (invalid byte at offset {offset})",
+                path.display()
+            )
+        })
+    }
+}
+
+/// UTF-8 text without its byte-order mark, or the offset of the first invalid byte.
+pub fn utf8_text(bytes: Vec<u8>) -> Result<String, usize> {
+    let mut text = String::from_utf8(bytes).map_err(|e| e.utf8_error().valid_up_to())?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
+}
+
+/// `16 MiB`, `512 KiB`, `100 bytes`.
+fn size_words(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", bytes / 1024 / 1024)
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{} KiB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Opens for reading without blocking: opening a FIFO with no writer would wait forever.
+fn open_nonblocking(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    options.open(path).map_err(|e| {
+        // Opening a socket fails with "no such device or address": say what it is.
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ENXIO) {
+            return std::io::Error::other("it is a socket or a device, not a regular file");
+        }
+        e
+    })
+}
+
+/// Where an opened file really is: the kernel's name for the handle on Linux, the resolved path
+/// elsewhere.
+fn real_path(file: &fs::File, path: &Path) -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        if let Ok(real) = fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            return Some(real);
+        }
+    }
+    let _ = file;
+    fs::canonicalize(path).ok()
+}
+
+/// What a file that is not a regular file is, in words.
+fn kind(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    if meta.is_dir() {
+        "a folder"
+    } else {
+        "not a file"
+    }
+}
+
 /// Reads every `.policy` file under `paths` (the current folder when empty), recursively, in a
-/// stable order. A file named explicitly is read whatever its extension.
+/// stable order. A file named explicitly is read whatever its extension. Each file must be a
+/// regular file under `paths` ([`Roots::read`]); every file that is not is reported.
 pub fn load(paths: &[PathBuf]) -> Result<Sources, LoadError> {
     let default = [PathBuf::from(".")];
     let roots = if paths.is_empty() {
@@ -62,11 +254,22 @@ pub fn load(paths: &[PathBuf]) -> Result<Sources, LoadError> {
             files.insert(root.clone());
         }
     }
+    let allowed = Roots::new(roots);
     let mut sources = Sources::new();
+    let mut errors = Vec::new();
     for path in files {
-        sources.add(read(&path)?);
+        match allowed.read_text(&path, MAX_FILE_BYTES) {
+            Ok(text) => {
+                sources.add(SourceFile::new(path.to_string_lossy().into_owned(), text));
+            }
+            Err(why) => errors.push(why),
+        }
     }
-    Ok(sources)
+    if errors.is_empty() {
+        Ok(sources)
+    } else {
+        Err(LoadError(errors.join("\nerror: ")))
+    }
 }
 
 fn walk(dir: &Path, files: &mut BTreeSet<PathBuf>) -> Result<(), LoadError> {
@@ -110,34 +313,53 @@ fn clean(path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn read(path: &Path) -> Result<SourceFile, LoadError> {
-    let shown = path.display();
-    let meta = fs::metadata(path)
-        .map_err(|e| LoadError(format!("cannot read `{shown}`: {}", io_reason(&e))))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(LoadError(format!(
-            "`{shown}` is {} bytes; policy files are limited to {} MiB",
-            meta.len(),
-            MAX_FILE_BYTES / 1024 / 1024
-        )));
-    }
-    let bytes = fs::read(path)
-        .map_err(|e| LoadError(format!("cannot read `{shown}`: {}", io_reason(&e))))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        LoadError(format!(
-            "`{shown}` is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    Ok(SourceFile::new(path.to_string_lossy().into_owned(), text))
-}
-
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or folder".to_owned(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         _ => e.to_string(),
     }
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder, given the file's
+/// mode, then renamed over it. A path that is a link is refused: `fmt` never writes through a
+/// link (its target may lie anywhere) and never replaces one with a file.
+pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+    let shown = path.display();
+    let meta = fs::symlink_metadata(path)
+        .map_err(|e| format!("cannot write `{shown}`: {}", io_reason(&e)))?;
+    if !meta.file_type().is_file() {
+        return Err(format!(
+            "`{shown}` is a link or not a regular file; policyc never writes through a link: \
+             format the file it points to instead"
+        ));
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("cannot write `{shown}`: not a file name"))?;
+    let folder = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let temp = folder.join(format!(
+        ".{}.policyc-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut options = fs::OpenOptions::new();
+        // `create_new`: never open (or follow) something already there.
+        options.write(true).create_new(true);
+        let mut file = options.open(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.set_permissions(meta.permissions())?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        format!("cannot write `{shown}`: {}", io_reason(&e))
+    })
 }
 
 /// The IdPs of a compiled set as the claims layer needs them, JWKS paths resolved against the
@@ -174,33 +396,29 @@ pub fn idp_configs(compiled: &crate::Compiled) -> Vec<IdpConfig> {
         .collect()
 }
 
-/// The IdPs' `certificate` and `metadata` files, for the checker's `certificate-expired`
-/// (capped at 1 MiB each; one that cannot be read is left out: using it reports why).
+/// The IdPs' `certificate` and `metadata` files, for the checker's `certificate-expired`, read
+/// as every file is (`Roots`: regular files under the given paths only, capped at 1 MiB each);
+/// one that cannot be read is left out: using it reports why.
 pub fn certificate_files(
     compiled: &crate::Compiled,
+    roots: &Roots,
 ) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
-    use std::io::Read;
-    let mut files = std::collections::BTreeMap::new();
-    for path in crate::check::certificate_files(compiled) {
-        let Ok(file) = std::fs::File::open(&path) else {
-            continue;
-        };
-        let mut bytes = Vec::new();
-        if file.take(1 << 20).read_to_end(&mut bytes).is_ok() {
-            files.insert(path, bytes);
-        }
-    }
-    files
+    crate::check::certificate_files(compiled)
+        .into_iter()
+        .filter_map(|path| roots.read(&path, 1 << 20).ok().map(|bytes| (path, bytes)))
+        .collect()
 }
 
-/// The `.policy` files under `paths` as they were at `rev`, read with
-/// `git ls-tree -r --name-only REV -- PATHS` and `git show REV:./FILE` from the current folder.
+/// The `.policy` files under `paths` as they were at `rev`, listed with
+/// `git ls-tree -r REV -- PATHS` and read with `git cat-file blob` from the current folder.
+/// The same rules as on disk: only regular files (a link stored in git is not followed, a
+/// submodule is not entered), each read with a cap on the bytes actually read.
 pub fn sources_at_rev(rev: &str, paths: &[PathBuf]) -> Result<Sources, String> {
     if rev.starts_with('-') {
         return Err(format!("`{rev}` is not a git revision"));
     }
     let mut ls = Command::new("git");
-    ls.args(["ls-tree", "-r", "--name-only", rev, "--"]);
+    ls.args(["ls-tree", "-r", "-z", rev, "--"]);
     if paths.is_empty() {
         ls.arg(".");
     } else {
@@ -212,21 +430,36 @@ pub fn sources_at_rev(rev: &str, paths: &[PathBuf]) -> Result<Sources, String> {
         .map(|p| p.to_string_lossy().trim_start_matches("./").to_owned())
         .collect();
     let mut sources = Sources::new();
-    for name in String::from_utf8_lossy(&listed).lines() {
+    for entry in listed.split(|&b| b == 0).filter(|e| !e.is_empty()) {
+        // `MODE TYPE OBJECT\tNAME`
+        let entry = String::from_utf8_lossy(entry);
+        let Some((meta, name)) = entry.split_once('\t') else {
+            continue;
+        };
+        let mut meta = meta.split(' ');
+        let (mode, object) = (meta.next().unwrap_or(""), meta.nth(1).unwrap_or(""));
         let hidden = Path::new(name)
             .components()
             .any(|c| skips_folder(&c.as_os_str().to_string_lossy()));
-        if !(name.ends_with(".policy") && !hidden || explicit.iter().any(|e| e == name)) {
+        let is_explicit = explicit.iter().any(|e| e == name);
+        if !(name.ends_with(".policy") && !hidden || is_explicit) {
             continue;
         }
-        let bytes = git(Command::new("git").args(["show", &format!("{rev}:./{name}")]))?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(format!(
-                "`{rev}:{name}` is larger than the policy file limit"
-            ));
+        if mode != "100644" && mode != "100755" {
+            if is_explicit {
+                return Err(format!(
+                    "`{rev}:{name}` is not a regular file (a link or a submodule); policyc reads only regular files"
+                ));
+            }
+            continue;
         }
-        let text =
-            String::from_utf8(bytes).map_err(|_| format!("`{rev}:{name}` is not UTF-8 text"))?;
+        let bytes = git_blob(object, MAX_FILE_BYTES)?.ok_or_else(|| {
+            format!(
+                "`{rev}:{name}` is larger than {}; refused unread",
+                size_words(MAX_FILE_BYTES)
+            )
+        })?;
+        let text = utf8_text(bytes).map_err(|_| format!("`{rev}:{name}` is not UTF-8 text"))?;
         sources.add(SourceFile::new(format!("{rev}:{name}"), text));
     }
     if sources.is_empty() {
@@ -244,6 +477,36 @@ pub fn sources_at_rev(rev: &str, paths: &[PathBuf]) -> Result<Sources, String> {
         ));
     }
     Ok(sources)
+}
+
+/// A blob's bytes, read through a pipe with a cap; `None` when it is larger than `cap`.
+fn git_blob(object: &str, cap: u64) -> Result<Option<Vec<u8>>, String> {
+    if !object.bytes().all(|b| b.is_ascii_hexdigit()) || object.is_empty() {
+        return Err(format!("git listed an odd object name `{object}`"));
+    }
+    let mut child = Command::new("git")
+        .args(["cat-file", "blob", object])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let mut bytes = Vec::new();
+    let read = match child.stdout.take() {
+        Some(out) => out.take(cap.saturating_add(1)).read_to_end(&mut bytes),
+        None => Ok(0),
+    };
+    if bytes.len() as u64 > cap {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Ok(None);
+    }
+    let status = child.wait().map_err(|e| format!("cannot run git: {e}"))?;
+    read.map_err(|e| format!("cannot read from git: {e}"))?;
+    if !status.success() {
+        return Err(format!("git could not read object `{object}`"));
+    }
+    Ok(Some(bytes))
 }
 
 fn git(command: &mut Command) -> Result<Vec<u8>, String> {

@@ -38,6 +38,12 @@ pub const EXIT_CANNOT_RUN: u8 = 2;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Read files that are links to places outside the paths given (by default such a file is
+    /// refused, so that a link in an untrusted checkout cannot make policyc print a file
+    /// from elsewhere, such as `/proc/self/environ`). Only regular files are ever read, and
+    /// `fmt` never writes through a link either way.
+    #[arg(long, global = true)]
+    pub follow_links: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +81,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    load::set_follow_links(cli.follow_links);
     ExitCode::from(match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Claims(ClaimsCommand::Inspect(args)) => claims_inspect(&args),

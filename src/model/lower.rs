@@ -70,7 +70,16 @@ struct Lowerer {
     unparsed_names: std::collections::HashSet<(String, String)>,
     /// `expect .. by RULE` references, checked once every rule is known.
     test_rule_refs: Vec<(Option<AppId>, Named)>,
+    /// The declared names of each kind indexed for did-you-mean (built on the first unknown
+    /// name of the kind, with the number of names it was built from).
+    suggesters: HashMap<&'static str, (usize, suggest::Suggester)>,
+    /// Unknown names given a did-you-mean, per file: past [`MAX_SUGGESTIONS_PER_FILE`] a
+    /// file's unknown names are reported without one, so that thousands of them stay cheap.
+    suggested: HashMap<FileId, usize>,
 }
+
+/// How many unknown names of one file get a did-you-mean; the rest are reported without.
+const MAX_SUGGESTIONS_PER_FILE: usize = 100;
 
 /// What kind of name a reference is to, for messages.
 #[derive(Clone, Copy)]
@@ -201,13 +210,7 @@ impl Lowerer {
                 .unparsed_names
                 .contains(&(keyword.to_owned(), ident.text.clone()));
         if found.is_none() && !in_broken_item {
-            let candidates: Vec<&str> = match kind {
-                NameKind::Group => self.groups.keys().map(String::as_str).collect(),
-                NameKind::Zone => self.zones.keys().map(String::as_str).collect(),
-                NameKind::App => self.apps.keys().map(String::as_str).collect(),
-                NameKind::Idp => self.idps.keys().map(String::as_str).collect(),
-            };
-            let suggestion = suggest::closest(&ident.text, candidates).map(str::to_owned);
+            let suggestion = self.suggest(kind, keyword, &ident.text);
             let mut d = Diagnostic::new(
                 Code::UnknownReference,
                 self.loc(ident.span),
@@ -223,6 +226,36 @@ impl Lowerer {
             self.report(d);
         }
         found
+    }
+
+    /// A declared name of `kind` close to `word`, within the file's suggestion budget.
+    fn suggest(&mut self, kind: NameKind, keyword: &'static str, word: &str) -> Option<String> {
+        let given = self.suggested.entry(self.file).or_default();
+        if *given >= MAX_SUGGESTIONS_PER_FILE {
+            return None;
+        }
+        *given += 1;
+        let count = match kind {
+            NameKind::Group => self.groups.len(),
+            NameKind::Zone => self.zones.len(),
+            NameKind::App => self.apps.len(),
+            NameKind::Idp => self.idps.len(),
+        };
+        let cached = self
+            .suggesters
+            .get(keyword)
+            .is_some_and(|(n, _)| *n == count);
+        if !cached {
+            let suggester = match kind {
+                NameKind::Group => suggest::Suggester::new(self.groups.keys().map(String::as_str)),
+                NameKind::Zone => suggest::Suggester::new(self.zones.keys().map(String::as_str)),
+                NameKind::App => suggest::Suggester::new(self.apps.keys().map(String::as_str)),
+                NameKind::Idp => suggest::Suggester::new(self.idps.keys().map(String::as_str)),
+            };
+            self.suggesters.insert(keyword, (count, suggester));
+        }
+        let (_, suggester) = self.suggesters.get(keyword)?;
+        suggester.closest(word).map(str::to_owned)
     }
 
     // --- values -------------------------------------------------------------------------------
@@ -1578,7 +1611,14 @@ impl Lowerer {
                 format!("unknown rule `{}`", by.name),
             )
             .with_label("no rule of this app's policy or of the session policy has this name");
-            d = match suggest::closest(&by.name, candidates) {
+            let given = self.suggested.entry(by.loc.file).or_default();
+            *given += 1;
+            let suggestion = if *given <= MAX_SUGGESTIONS_PER_FILE {
+                suggest::closest(&by.name, candidates)
+            } else {
+                None
+            };
+            d = match suggestion {
                 Some(s) => d
                     .with_help(format!("did you mean `{s}`?"))
                     .with_fix(by.loc, s),

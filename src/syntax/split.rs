@@ -31,7 +31,11 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
     let mut column = 0usize;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
+        // A lone `\r` ends a line, as everywhere else (`source::line_starts`).
+        let b = match bytes[i] {
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => b'\n',
+            b => b,
+        };
         if in_string {
             match b {
                 b'\\' => i += 1,
@@ -64,7 +68,7 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
                 continue;
             }
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
                     i += 1;
                 }
                 continue;

@@ -137,6 +137,13 @@ impl Client {
         stdin.flush().unwrap();
     }
 
+    /// Writes bytes as they are: a frame that may be broken on purpose.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
     pub fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }
@@ -226,6 +233,11 @@ impl Client {
         }
         let _ = self.child.kill();
         panic!("the server did not exit");
+    }
+
+    /// The server's process id (for reading its memory use from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn is_alive(&mut self) -> bool {
