@@ -361,8 +361,33 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
             };
             format!("**possession constraint `{c}`**: {text}")
         }
-        Key::Policy(p) => format!("**policy `{p}`**"),
-        Key::Route(r) => format!("**route `{r}`**"),
+        Key::Policy(p) => {
+            let model = &analysis.compiled.model;
+            let order: Vec<_> = model
+                .session_policies
+                .iter()
+                .map(|s| (s.name.as_str(), s.priority.map(|(n, _)| n)))
+                .collect();
+            match order.iter().position(|(name, _)| name == p) {
+                Some(i) => format!(
+                    "**global session policy `{p}`**\n\n{}",
+                    tried(i, order.len(), order[i].1)
+                ),
+                None => format!("**policy `{p}`**"),
+            }
+        }
+        Key::Route(r) => {
+            let model = &analysis.compiled.model;
+            let order: Vec<_> = model
+                .routes
+                .iter()
+                .map(|s| (s.name.as_str(), s.priority.map(|(n, _)| n)))
+                .collect();
+            match order.iter().position(|(name, _)| name == r) {
+                Some(i) => format!("**route `{r}`**\n\n{}", tried(i, order.len(), order[i].1)),
+                None => format!("**route `{r}`**"),
+            }
+        }
         Key::Org(o) => format!("**org `{o}`**"),
         Key::Feature(f) => format!("**feature `{f}`**"),
         Key::Test(t) => format!("**test** \"{t}\""),
@@ -374,4 +399,21 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
         }),
         range: Some(analysis.range(occ.loc)),
     })
+}
+
+/// "Tried 2nd of 3 (`priority 2`)": where an item sits in evaluation order.
+fn tried(index: usize, of: usize, priority: Option<u32>) -> String {
+    let n = index + 1;
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    let why = match priority {
+        Some(p) => format!("`priority {p}`"),
+        None => "no `priority`: after those with one, in the order written".to_owned(),
+    };
+    format!("Tried {n}{suffix} of {of} ({why}).")
 }

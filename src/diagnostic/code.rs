@@ -79,6 +79,11 @@ codes! {
     RouteToInactiveIdp = "route-to-inactive-idp", Error;
     /// A routing rule sends users to an IdP whose claims are not trusted.
     RouteToUntrustedIdp = "route-to-untrusted-idp", Info;
+    /// Two global session policies (or routing rules) whose order nothing decides: the same
+    /// `priority`, or none in different files.
+    AmbiguousPriority = "ambiguous-priority", Error;
+    /// A rule that only IdPs no routing rule sends its users to can satisfy.
+    UnreachableIdp = "unreachable-idp", Info;
 }
 
 impl Code {

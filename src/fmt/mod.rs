@@ -178,6 +178,7 @@ fn statement_starts(ast: &SourceFileAst) -> HashSet<usize> {
             }
             Item::SessionPolicy(sp) => {
                 add(sp.span);
+                sp.priorities.iter().for_each(|p| add(p.span));
                 for rule in &sp.rules {
                     add(rule.span);
                     rule.settings.iter().for_each(|s| add(s.span));
