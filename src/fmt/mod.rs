@@ -238,6 +238,14 @@ mod tests {
     }
 
     #[test]
+    fn priorities_get_a_line_of_their_own() {
+        check(
+            "session_policy s {  priority   2 rule r { require mfa } }\nroute r { to x priority 1 }",
+            "session_policy s {\n  priority 2\n  rule r {\n    require mfa\n  }\n}\nroute r {\n  to x\n  priority 1\n}\n",
+        );
+    }
+
+    #[test]
     fn long_lists_wrap_one_value_per_line() {
         let names: Vec<String> = (0..12).map(|i| format!("group_number_{i}")).collect();
         let input = format!(
