@@ -242,18 +242,18 @@ fn policies_with(
 ) -> Scratch {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
     let dir = Scratch::new(name, extra);
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
-                walk(root, &p, out);
+                walk(&p, out);
             } else {
                 out.push(p);
             }
         }
     }
     let mut files = Vec::new();
-    walk(&root, &root, &mut files);
+    walk(&root, &mut files);
     for f in files {
         let rel = f
             .strip_prefix(&root)

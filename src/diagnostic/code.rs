@@ -82,6 +82,8 @@ codes! {
     /// Two global session policies (or routing rules) whose order nothing decides: the same
     /// `priority`, or none in different files.
     AmbiguousPriority = "ambiguous-priority", Error;
+    /// A rule that only IdPs no routing rule sends its users to can satisfy.
+    UnreachableIdp = "unreachable-idp", Info;
 }
 
 impl Code {

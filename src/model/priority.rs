@@ -41,7 +41,7 @@ impl Kind {
 /// and reports every pair whose order is ambiguous. `key` gives an item's priority (and where
 /// it is written), its name's location and its name.
 pub(super) fn order<T>(
-    items: &mut Vec<T>,
+    items: &mut [T],
     key: impl Fn(&T) -> (Option<(u32, Loc)>, Loc, &str),
     kind: Kind,
 ) -> Vec<Diagnostic> {
