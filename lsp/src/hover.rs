@@ -274,15 +274,21 @@ fn rule_hover(policy: &str, rule: &str, analysis: &Analysis) -> Option<String> {
         let _ = writeln!(s, "- local authenticators alone do not: {why}");
     }
     let available = available(model);
+    let mut routing = policyc::check::routing::Routing::new(&analysis.compiled);
+    let rules: Vec<_> = model.rules().collect();
     let mut idps = Vec::new();
     for (n, idp) in model.idps.iter().enumerate() {
         let Ok(id) = u32::try_from(n) else { continue };
         if rs.can.contains(id) {
-            idps.push(if available.trusted.contains(id) {
+            let mut text = if available.trusted.contains(id) {
                 format!("`{}`", idp.name)
             } else {
                 format!("`{}` (if it were active and trusted)", idp.name)
-            });
+            };
+            if !routing.routable(&rules, i, policyc::model::IdpId(id)) {
+                text.push_str(" (no routing rule sends this rule's users there)");
+            }
+            idps.push(text);
         }
     }
     if idps.is_empty() {
@@ -416,4 +422,82 @@ fn tried(index: usize, of: usize, priority: Option<u32>) -> String {
         None => "no `priority`: after those with one, in the order written".to_owned(),
     };
     format!("Tried {n}{suffix} of {of} ({why}).")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::analysis::{Snapshot, SnapshotFile};
+
+    fn hover_text(text: &str, at: &str) -> String {
+        let snapshot = Snapshot {
+            files: vec![SnapshotFile {
+                uri: "file:///set.policy".parse().unwrap(),
+                name: "set.policy".to_owned(),
+                text: text.to_owned(),
+                version: None,
+                refused: None,
+            }],
+            generation: 0,
+        };
+        let analysis = Analysis::new(snapshot);
+        let offset = text.find(at).unwrap();
+        match hover(&analysis, FileId(0), offset).unwrap().contents {
+            HoverContents::Markup(m) => m.value,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const SET: &str = "\
+org acme { features [third_party_claims_sharing] }
+group admins
+app wiki
+authenticator password
+idp corp { kind oidc  trust_claims true  asserts [pwd, hwk] }
+idp partner { kind saml  trust_claims true  asserts [pwd, otp] }
+route partner_users {
+  priority 2
+  when domain in [\"partner.example\"]
+  to partner
+}
+route catch_all_staff { priority 1  when group in [admins]  to partner }
+session_policy later { rule a { require password } }
+session_policy first { priority 1  rule b { require password } }
+policy p {
+  apps [wiki]
+  rule admins {
+    when group in [admins]
+    require 2 factor_types
+    possession [hardware_protected]
+  }
+}
+";
+
+    #[test]
+    fn routes_and_session_policies_say_where_they_are_tried() {
+        assert_eq!(
+            hover_text(SET, "partner_users"),
+            "**route `partner_users`**\n\nTried 2nd of 2 (`priority 2`)."
+        );
+        assert_eq!(
+            hover_text(SET, "catch_all_staff"),
+            "**route `catch_all_staff`**\n\nTried 1st of 2 (`priority 1`)."
+        );
+        assert_eq!(
+            hover_text(SET, "later"),
+            "**global session policy `later`**\n\nTried 2nd of 2 (no `priority`: after those with one, in the order written)."
+        );
+    }
+
+    #[test]
+    fn a_rule_names_the_idps_no_route_sends_its_users_to() {
+        let text = hover_text(SET, "admins {");
+        assert!(
+            text.ends_with(
+                "- claims that complete it: `corp` (no routing rule sends this rule's users there)\n"
+            ),
+            "{text}"
+        );
+    }
 }
