@@ -418,10 +418,6 @@ pub struct Impact {
     /// Rules that need trusted claims and stay satisfiable (`Support::via` says through which
     /// IdPs).
     pub kept: Vec<usize>,
-    /// Per kept rule that some of its remaining IdPs are unroutable for (no routing rule sends
-    /// the rule's users there: `check::routing`), those IdPs. Such an IdP keeps the rule
-    /// satisfiable only through its button or an IdP-initiated sign-in.
-    pub unroutable: Vec<(usize, Vec<IdpId>)>,
     /// The org after the change.
     pub after: Scenario,
 }
@@ -439,7 +435,6 @@ impl Support {
         let mut impact = Impact {
             broken: Vec::new(),
             kept: Vec::new(),
-            unroutable: Vec::new(),
             after,
         };
         for (r, s) in self.rules.iter().enumerate() {
@@ -450,21 +445,6 @@ impl Support {
                 impact.broken.push(r);
             } else if self.requires_claims(r) && s.can.intersects(&impact.after.trusted) {
                 impact.kept.push(r);
-            }
-        }
-        // Which of the IdPs that keep a rule satisfiable its users are ever routed to.
-        let mut routing = super::routing::Routing::new(compiled);
-        if routing.any() {
-            let rules: Vec<_> = model.rules().collect();
-            for &r in &impact.kept {
-                let off: Vec<IdpId> = self
-                    .via(r, &impact.after)
-                    .into_iter()
-                    .filter(|i| !routing.routable(&rules, r, *i))
-                    .collect();
-                if !off.is_empty() {
-                    impact.unroutable.push((r, off));
-                }
             }
         }
         impact

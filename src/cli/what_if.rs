@@ -260,6 +260,9 @@ impl Report {
                 }
             })
             .collect();
+        // The IdPs that keep a rule satisfiable, with their routing (asked here, not in the
+        // guard: only what-if names them).
+        let unroutable = crate::check::routing::unroutable_kept(compiled, support, &verdict.impact);
         let kept = verdict
             .impact
             .kept
@@ -272,9 +275,7 @@ impl Report {
                     .into_iter()
                     .map(idp_name)
                     .collect(),
-                unroutable: verdict
-                    .impact
-                    .unroutable
+                unroutable: unroutable
                     .iter()
                     .find(|(kept, _)| *kept == r)
                     .map(|(_, idps)| idps.iter().map(|i| idp_name(*i)).collect())
