@@ -825,3 +825,96 @@ fn batch_lines_carry_saml_verified_like_saml() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["claims"]["signature"], "unverified");
 }
+
+/// The example set with a routing rule that sends admins to `adfs`.
+fn routed_set(name: &str) -> Scratch {
+    let dir = set(name);
+    dir.write(
+        "routes.policy",
+        "route admins_to_adfs {\n  when group in [admins]\n  to adfs\n}\n",
+    );
+    dir
+}
+
+#[test]
+fn json_reasons_say_when_the_claims_come_from_an_idp_the_route_would_not_choose() {
+    let dir = routed_set("routed-json");
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--user",
+            r#"{"groups":["admins"]}"#,
+            "--claims",
+            r#"{"idp":"corp","amr":["pwd","hwk"]}"#,
+            "--format",
+            "json",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The decision is the one without the route; the reasons gain a line.
+    assert_eq!(
+        without_trace(&stdout(&out)),
+        concat!(
+            r#"{"decision":"allow","policy":"wiki_policy","rule":"admins","session_rule":null,"#,
+            r#""claims":{"idp":"corp","trusted":true,"used":true,"amr":["pwd","hwk"],"ignored":[],"signature":"not-applicable"},"#,
+            r#""challenge":[],"reasons":["rule `admins` of policy `wiki_policy` is satisfied by the claims from `corp`","#,
+            r#""the claims come from IdP `corp`, but routing rule `admins_to_adfs` sends this user to `adfs`: such a sign-in is possible only through `corp`'s button or an IdP-initiated sign-in"]}"#
+        )
+    );
+    // A user the route does not match: the reasons are as without routing.
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--user",
+            r#"{"groups":[]}"#,
+            "--claims",
+            r#"{"idp":"corp","amr":["pwd","hwk"]}"#,
+            "--format",
+            "json",
+        ],
+        &dir.0,
+    );
+    assert!(
+        stdout(&out).contains(r#""reasons":["rule `everyone` of policy `wiki_policy` is satisfied by the claims from `corp`"]"#),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn human_output_says_when_the_claims_come_from_an_idp_the_route_would_not_choose() {
+    let dir = routed_set("routed-human");
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--user",
+            r#"{"groups":["admins"]}"#,
+            "--claims",
+            r#"{"idp":"corp","amr":["pwd","hwk"]}"#,
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(concat!(
+            "ALLOW  app `wiki`: policy `wiki_policy`, rule `admins`\n",
+            "  claims from `corp`: trusted, used, signature not-applicable\n",
+            "\nwhy:\n",
+            "  rule `admins` of policy `wiki_policy` is satisfied by the claims from `corp`\n",
+            "  the claims come from IdP `corp`, but routing rule `admins_to_adfs` sends this user to `adfs`: such a sign-in is possible only through `corp`'s button or an IdP-initiated sign-in\n",
+            "\ntrace:\n",
+            "  1. app `wiki` uses policy `wiki_policy`\n",
+            "  2. route `admins_to_adfs` sends the user to IdP `adfs`\n",
+            "  3. the claims come from IdP `corp`, but routing rule `admins_to_adfs` sends this user to `adfs`: such a sign-in is possible only through `corp`'s button or an IdP-initiated sign-in\n",
+        )),
+        "{text}"
+    );
+}

@@ -111,3 +111,64 @@ fn unknown_names_exit_2_with_a_suggestion() {
     let feature = policyc(&["what-if", "disable", "claims", "policies/"]);
     assert_eq!(feature.status.code(), Some(2));
 }
+
+mod common;
+
+/// Two IdPs can satisfy `admins`; routing sends admins to `corp` only. Deactivating `corp` is
+/// allowed (`backup` still satisfies the rule), and what-if says that no route sends the rule's
+/// users to `backup`.
+const ROUTED: &str = "\
+org acme { features [third_party_claims_sharing] }
+group admins
+app wiki
+authenticator password
+idp corp { kind oidc  trust_claims true  asserts [pwd, hwk] }
+idp backup { kind oidc  trust_claims true  asserts [pwd, hwk] }
+route admins_to_corp {
+  when group in [admins]
+  to corp
+}
+policy p {
+  apps [wiki]
+  rule admins {
+    when group in [admins]
+    require 2 factor_types
+    possession [hardware_protected]
+  }
+  rule everyone { require password }
+}
+";
+
+#[test]
+fn the_idps_that_keep_a_rule_satisfiable_are_named_with_their_routing() {
+    let dir = common::Scratch::new("what-if-routed", &[("set.policy", ROUTED)]);
+    let out = common::policyc(&["what-if", "deactivate", "corp"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(
+        common::stdout(&out),
+        "what if: deactivate IdP `corp`\n\
+         ALLOWED: every rule stays satisfiable\n\
+         \nkeeps working through trusted claims:\n\
+         \x20 ✓ rule `admins` of policy `p` via `backup`\n\
+         \x20     no routing rule sends its users to `backup`: only through its button or an IdP-initiated sign-in\n\
+         \n1 rule satisfiable with local authenticators alone: not affected\n"
+    );
+    let out = common::policyc(
+        &["what-if", "deactivate", "corp", "--format", "json"],
+        &dir.0,
+    );
+    assert!(
+        common::stdout(&out).contains(
+            r#""kept":[{"rule":"admins","policy":"p","via":["backup"],"unroutable":["backup"]}]"#
+        ),
+        "{}",
+        common::stdout(&out)
+    );
+    // Deactivating `backup` instead: `corp` keeps the rule and is routed to, so no note.
+    let out = common::policyc(&["what-if", "deactivate", "backup"], &dir.0);
+    assert!(
+        common::stdout(&out).contains("  ✓ rule `admins` of policy `p` via `corp`\n\n"),
+        "{}",
+        common::stdout(&out)
+    );
+}

@@ -1,14 +1,17 @@
 //! Differential test: `policyc::evaluate` (bitset tables, a one-word prefilter, local methods
 //! grouped into classes, combinations by Gosper's hack) against a reference interpreter written
 //! the slow, obvious way over the model (conditions read from the model, every subset of local
-//! methods tried). The two share only `graph::proof`, the rules for what a proof is worth,
-//! which tests/eval_semantics.rs checks row by row against Okta's claims-sharing guide. The
-//! reference states the flow's own rules (routing, an inactive IdP, a trusted third-party IdP
-//! that sends no AMR value, device claims) independently of `evaluate`. Fixed seed.
+//! methods tried). Session policies and routes are spread over files whose order is not their
+//! priority; the reference orders them from the generated priorities, not from the model, and
+//! also predicts when the reasons must say the claims come from an IdP routing would not choose.
+//! The two share only `graph::proof`, the rules for what a proof is worth, which
+//! tests/eval_semantics.rs checks row by row against Okta's claims-sharing guide. The reference
+//! states the flow's own rules (routing, an inactive IdP, a trusted third-party IdP that sends
+//! no AMR value, device claims) independently of `evaluate`. Fixed seed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use policyc::claims::DeviceClaims;
-use policyc::eval::{Claims, Outcome, SignIn, User, evaluate};
+use policyc::eval::{Claims, Outcome, SignIn, User, evaluate, explain_briefly};
 use policyc::graph::proof::{self, State, satisfies};
 use policyc::graph::tables::{Action, Bits, Need, ReqKind, method_bit, methods_of};
 use policyc::model::{
@@ -91,8 +94,12 @@ const CLAIMS: &[ClaimsCase] = &[
 struct Case {
     authenticators: u32,
     idps: u32,
-    routes: Vec<(usize, usize)>,
-    session: Vec<(u32, usize)>,
+    /// (condition, target, key): route `n` gets `priority key*10+n+1`, in a file of its own.
+    routes: Vec<(usize, usize, u8)>,
+    /// Session policies, each in a file of its own with `priority key*10+i+1` (the first without
+    /// a priority when `implicit_first`), and their rules.
+    session: Vec<(u8, Vec<(u32, usize)>)>,
+    implicit_first: bool,
     rules: Vec<(u32, usize)>,
     user: (u32, usize, usize, usize, u8, bool),
     claims: Option<usize>,
@@ -103,8 +110,15 @@ fn case() -> impl Strategy<Value = Case> {
     (
         any::<u32>(),
         any::<u32>(),
-        prop::collection::vec((0..CONDITIONS.len(), 0..IDPS.len()), 0..3),
-        prop::collection::vec((any::<u32>(), 0..SESSION.len()), 0..3),
+        prop::collection::vec((0..CONDITIONS.len(), 0..IDPS.len(), 0u8..4), 0..3),
+        prop::collection::vec(
+            (
+                0u8..4,
+                prop::collection::vec((any::<u32>(), 0..SESSION.len()), 1..2),
+            ),
+            0..3,
+        ),
+        any::<bool>(),
         prop::collection::vec(rule, 1..6),
         (
             any::<u32>(),
@@ -117,11 +131,12 @@ fn case() -> impl Strategy<Value = Case> {
         prop::option::of(0..CLAIMS.len()),
     )
         .prop_map(
-            |(authenticators, idps, routes, session, rules, user, claims)| Case {
+            |(authenticators, idps, routes, session, implicit_first, rules, user, claims)| Case {
                 authenticators,
                 idps,
                 routes,
                 session,
+                implicit_first,
                 rules,
                 user,
                 claims,
@@ -141,6 +156,78 @@ fn when(mask: u32) -> String {
     } else {
         format!("\n    when {}", chosen.join(" and "))
     }
+}
+
+/// Session policy `i`'s priority, if it has one.
+fn session_priority(c: &Case, i: usize) -> Option<u32> {
+    let (key, _) = c.session.get(i)?;
+    (!(c.implicit_first && i == 0)).then_some(u32::from(*key) * 10 + i as u32 + 1)
+}
+
+/// The session policies' names in the order Okta tries them, from the case (not the model):
+/// numbered ones by number, then the one without a priority.
+fn session_order(c: &Case) -> Vec<String> {
+    let mut order: Vec<usize> = (0..c.session.len()).collect();
+    order.sort_by_key(|&i| match session_priority(c, i) {
+        Some(p) => (false, p),
+        None => (true, 0),
+    });
+    order.into_iter().map(|i| format!("s{i}")).collect()
+}
+
+/// The routes' names in priority order, from the case.
+fn route_order(c: &Case) -> Vec<String> {
+    let mut order: Vec<(u32, usize)> = c
+        .routes
+        .iter()
+        .enumerate()
+        .map(|(n, (_, _, key))| (u32::from(*key) * 10 + n as u32 + 1, n))
+        .collect();
+    order.sort();
+    order.into_iter().map(|(_, n)| format!("r{n}")).collect()
+}
+
+/// The policy set: one main file, and a file per route and per session policy, so that file
+/// order and priority order differ.
+fn files(c: &Case) -> Vec<(String, String)> {
+    let main = text(c);
+    let declared: Vec<&str> = IDPS
+        .iter()
+        .filter(|i| main.contains(*i))
+        .map(|i| i.split_whitespace().nth(1).unwrap())
+        .collect();
+    let mut out = vec![("main.policy".to_owned(), main)];
+    for (n, (cond, to, key)) in c.routes.iter().enumerate() {
+        let to = declared.get(*to % declared.len().max(1));
+        let Some(to) = to else { continue };
+        let cond = CONDITIONS[*cond];
+        // Routes accept domain, group, zone and app conditions only.
+        if cond.starts_with("risk") || cond.starts_with("platform") || cond.starts_with("device") {
+            continue;
+        }
+        let priority = u32::from(*key) * 10 + n as u32 + 1;
+        out.push((
+            format!("r{n}.policy"),
+            format!("route r{n} {{\n  priority {priority}\n  when {cond}\n  to {to}\n}}\n"),
+        ));
+    }
+    for (i, (_, rules)) in c.session.iter().enumerate() {
+        let mut t = format!("session_policy s{i} {{\n");
+        if let Some(p) = session_priority(c, i) {
+            t.push_str(&format!("  priority {p}\n"));
+        }
+        for (n, (mask, req)) in rules.iter().enumerate() {
+            t.push_str(&format!(
+                "  rule s{i}r{n} {{{}\n    {}\n  }}\n",
+                when(*mask),
+                SESSION[*req]
+            ));
+        }
+        t.push_str("}\n");
+        // Written in reverse: file order is never priority order by construction.
+        out.push((format!("{}.policy", (b'z' - i as u8) as char), t));
+    }
+    out
 }
 
 fn text(c: &Case) -> String {
@@ -172,32 +259,6 @@ fn text(c: &Case) -> String {
         {
             t.push_str(&format!("{idp}\n"));
         }
-    }
-    let declared: Vec<&str> = IDPS
-        .iter()
-        .filter(|i| t.contains(*i))
-        .map(|i| i.split_whitespace().nth(1).unwrap())
-        .collect();
-    for (n, (cond, to)) in c.routes.iter().enumerate() {
-        let to = declared.get(*to % declared.len().max(1));
-        let Some(to) = to else { continue };
-        let cond = CONDITIONS[*cond];
-        // Routes accept domain, group, zone and app conditions only.
-        if cond.starts_with("risk") || cond.starts_with("platform") || cond.starts_with("device") {
-            continue;
-        }
-        t.push_str(&format!("route r{n} {{\n  when {cond}\n  to {to}\n}}\n"));
-    }
-    if !c.session.is_empty() {
-        t.push_str("session_policy s {\n");
-        for (n, (mask, req)) in c.session.iter().enumerate() {
-            t.push_str(&format!(
-                "  rule s{n} {{{}\n    {}\n  }}\n",
-                when(*mask),
-                SESSION[*req]
-            ));
-        }
-        t.push_str("}\n");
     }
     t.push_str("policy p {\n  apps [a0]\n");
     for (n, (mask, req)) in c.rules.iter().enumerate() {
@@ -271,16 +332,13 @@ fn holds(test: &ConditionTest, app: AppId, u: &User, claimed: Option<(bool, bool
     }
 }
 
-/// The index (in `Model::rules()` order) of the first rule of `owner`'s kind whose conditions
-/// hold.
-fn first_rule(model: &Model, session: bool, s: &SignIn) -> Option<usize> {
+/// The index (in `Model::rules()` order) of the first app rule of the app's policy whose
+/// conditions hold.
+fn first_app_rule(model: &Model, s: &SignIn) -> Option<usize> {
     let (app, u, claimed) = (s.app, &s.user, device_claims(model, s));
     let policy = model.policy_of_app(app).map(|(p, _)| p);
     model.rules().enumerate().find_map(|(i, (owner, rule))| {
-        let mine = match owner {
-            RuleOwner::Session(_) => session,
-            RuleOwner::App(p) => !session && Some(p) == policy,
-        };
+        let mine = matches!(owner, RuleOwner::App(p) if Some(p) == policy);
         (mine
             && rule
                 .conditions
@@ -290,17 +348,66 @@ fn first_rule(model: &Model, session: bool, s: &SignIn) -> Option<usize> {
     })
 }
 
-fn reference(compiled: &policyc::Compiled, s: &SignIn) -> (Outcome, u16) {
+/// The first session rule (index in `Model::rules()` order) whose conditions hold, trying the
+/// session policies in the order the case gives them.
+fn first_session_rule(model: &Model, order: &[String], s: &SignIn) -> Option<usize> {
+    let (app, u, claimed) = (s.app, &s.user, device_claims(model, s));
+    let rules: Vec<_> = model.rules().collect();
+    for policy in order {
+        for (i, (owner, rule)) in rules.iter().enumerate() {
+            let RuleOwner::Session(p) = owner else {
+                continue;
+            };
+            if &model.session_policies[*p as usize].name == policy
+                && rule
+                    .conditions
+                    .iter()
+                    .all(|c| holds(&c.test, app, u, claimed))
+            {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+/// The first route, in the case's priority order, whose conditions hold.
+fn first_route<'m>(
+    model: &'m Model,
+    order: &[String],
+    s: &SignIn,
+) -> Option<&'m policyc::model::Route> {
+    order
+        .iter()
+        .filter_map(|name| model.routes.iter().find(|r| &r.name == name))
+        .find(|r| {
+            r.conditions
+                .iter()
+                .all(|c| holds(&c.test, s.app, &s.user, device_claims(model, s)))
+        })
+}
+
+/// The decision, the challenge, and whether the reasons must say that the claims come from an
+/// IdP other than the one routing chooses.
+fn reference(compiled: &policyc::Compiled, c: &Case, s: &SignIn) -> (Outcome, u16, bool) {
+    let (outcome, challenge) = decide_reference(compiled, c, s);
+    let model = &compiled.model;
+    let routed = first_route(model, &route_order(c), s).and_then(|r| r.to);
+    let mismatch = model.policy_of_app(s.app).is_some()
+        && routed.is_some_and(|(to, _)| {
+            model.idp(to).is_some_and(|i| i.status == Status::Active)
+                && s.claims.as_ref().is_some_and(|claims| claims.idp != to)
+        });
+    (outcome, challenge, mismatch)
+}
+
+fn decide_reference(compiled: &policyc::Compiled, c: &Case, s: &SignIn) -> (Outcome, u16) {
     let model = &compiled.model;
     let tables = &compiled.graph.tables;
     if model.policy_of_app(s.app).is_none() {
         return (Outcome::Deny, 0);
     }
-    let routed = model.routes.iter().find(|r| {
-        r.conditions
-            .iter()
-            .all(|c| holds(&c.test, s.app, &s.user, device_claims(model, s)))
-    });
+    let routed = first_route(model, &route_order(c), s);
     if routed
         .and_then(|r| r.to)
         .is_some_and(|(idp, _)| model.idp(idp).is_some_and(|i| i.status != Status::Active))
@@ -325,11 +432,11 @@ fn reference(compiled: &policyc::Compiled, s: &SignIn) -> (Outcome, u16) {
         Some(Action::Require(need)) => Some(need.clone()),
         _ => None,
     };
-    let session = first_rule(model, true, s);
+    let session = first_session_rule(model, &session_order(c), s);
     if session.is_some_and(|r| need(r).is_none()) {
         return (Outcome::Deny, 0);
     }
-    let Some(app_rule) = first_rule(model, false, s) else {
+    let Some(app_rule) = first_app_rule(model, s) else {
         return (Outcome::Deny, 0);
     };
     let Some(app_need) = need(app_rule) else {
@@ -409,11 +516,18 @@ fn evaluation_agrees_with_the_reference_interpreter() {
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]));
     let outcomes = std::cell::Cell::new([0usize; 3]);
+    let routing_reasons = std::cell::Cell::new(0usize);
     runner
         .run(&case(), |c| {
-            let text = text(&c);
+            let files = files(&c);
+            let text: String = files
+                .iter()
+                .map(|(name, t)| format!("# {name}\n{t}"))
+                .collect();
             let mut sources = Sources::new();
-            sources.add(SourceFile::new("random.policy", text.clone()));
+            for (name, t) in &files {
+                sources.add(SourceFile::new(name.as_str(), t.as_str()));
+            }
             let compiled = policyc::compile(sources);
             let errors: Vec<_> = compiled
                 .diagnostics
@@ -439,9 +553,13 @@ fn evaluation_agrees_with_the_reference_interpreter() {
                     claims: claims.clone(),
                 };
                 let fast = evaluate(&compiled, &sign_in);
-                let slow = reference(&compiled, &sign_in);
+                let slow = reference(&compiled, &c, &sign_in);
+                let routing_reason = explain_briefly(&compiled, &sign_in)
+                    .reasons
+                    .iter()
+                    .any(|r| r.starts_with("the claims come from IdP"));
                 prop_assert_eq!(
-                    (fast.outcome, fast.challenge),
+                    (fast.outcome, fast.challenge, routing_reason),
                     slow,
                     "disagreement for app a{} with {:?} on:\n{}",
                     app,
@@ -451,11 +569,14 @@ fn evaluation_agrees_with_the_reference_interpreter() {
                 let mut counts = outcomes.get();
                 counts[fast.outcome as usize] += 1;
                 outcomes.set(counts);
+                routing_reasons.set(routing_reasons.get() + usize::from(routing_reason));
             }
             Ok(())
         })
         .unwrap();
     let [allow, challenge, deny] = outcomes.get();
+    // Enough sign-ins whose claims come from an IdP routing would not choose.
+    assert!(routing_reasons.get() > 50, "{}", routing_reasons.get());
     assert!(
         allow > 100 && challenge > 100 && deny > 100,
         "allow {allow}, challenge {challenge}, deny {deny}"

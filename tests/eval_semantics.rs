@@ -1063,3 +1063,119 @@ fn device_claims_from_an_okta_org_decide_device_conditions() {
     };
     assert_eq!(run(untrusted).outcome, "deny");
 }
+
+// --- routing and claims (issue 10, item 10) ------------------------------------------------------
+
+/// `run`'s case, explained: the decision and its reasons.
+fn explained(case: Case) -> policyc::eval::Explained {
+    let text = ORG
+        .replace("{sp_engine}", case.sp_engine)
+        .replace("{idp_engine}", case.idp_engine)
+        .replace("{features}", case.features)
+        .replace("{trust}", case.trust)
+        .replace("{status}", case.status)
+        .replace("{sq}", case.sq)
+        .replace("{extra}", case.extra)
+        .replace("{session}", case.session)
+        .replace("{rule}", case.rule);
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new("case.policy", text));
+    let compiled = policyc::compile(sources);
+    assert_eq!(compiled.diagnostics, vec![], "the case must compile clean");
+    let claims = case.idp.map(|name| {
+        let (id, _) = compiled.model.idp_named(name).unwrap();
+        let values: Vec<String> = case.claims.iter().map(|v| v.to_string()).collect();
+        Claims::from_values(&compiled.model, id, &values)
+    });
+    let sign_in = SignIn {
+        app: policyc::model::AppId(0),
+        user: User::default(),
+        claims,
+    };
+    let e = explain(&compiled, &sign_in);
+    assert_eq!(policyc::evaluate(&compiled, &sign_in), e.decision);
+    e
+}
+
+const ROUTE_ALL_TO_OIDC: &str = "route everyone {\n  to oidc\n}";
+const ROUTE_STAFF_TO_OIDC: &str = "route staff {\n  when group in [staff]\n  to oidc\n}";
+
+#[test]
+fn claims_from_an_idp_the_route_would_not_choose_are_used_and_said_so() {
+    // SAML claims while every user is routed to the OIDC IdP: the decision is what it is
+    // without the route (the sign-in is possible through the button or IdP-initiated), and
+    // the reasons say that routing would have chosen `oidc`.
+    for (idp, claims) in [
+        ("saml", &["pwd", "otp"][..]),
+        ("okta", &["pwd", "okta_verify.push"][..]),
+    ] {
+        let routed = explained(Case {
+            extra: ROUTE_ALL_TO_OIDC,
+            idp: Some(idp),
+            claims,
+            ..BASE
+        });
+        let unrouted = explained(Case {
+            idp: Some(idp),
+            claims,
+            ..BASE
+        });
+        assert_eq!(routed.decision, unrouted.decision, "{idp}");
+        assert_eq!(routed.decision.outcome, Outcome::Allow);
+        assert!(routed.decision.claims.unwrap().used);
+        assert_eq!(
+            routed.reasons,
+            [
+                format!("rule `r` of policy `apps` is satisfied by the claims from `{idp}`"),
+                format!(
+                    "the claims come from IdP `{idp}`, but routing rule `everyone` sends this user to `oidc`: such a sign-in is possible only through `{idp}`'s button or an IdP-initiated sign-in"
+                ),
+            ]
+        );
+        assert_eq!(unrouted.reasons.len(), 1);
+    }
+}
+
+#[test]
+fn claims_from_the_routed_idp_or_a_user_no_route_matches_add_no_reason() {
+    // The OIDC claims come from the IdP the route chooses.
+    let same = explained(Case {
+        extra: ROUTE_ALL_TO_OIDC,
+        idp: Some("oidc"),
+        claims: &["pwd", "otp"],
+        ..BASE
+    });
+    assert_eq!(
+        same.reasons,
+        ["rule `r` of policy `apps` is satisfied by the claims from `oidc`"]
+    );
+    // The user is in no group, so the staff route does not match: decided as without routes.
+    let unmatched = explained(Case {
+        extra: ROUTE_STAFF_TO_OIDC,
+        idp: Some("saml"),
+        claims: &["pwd", "otp"],
+        ..BASE
+    });
+    assert_eq!(
+        unmatched.reasons,
+        ["rule `r` of policy `apps` is satisfied by the claims from `saml`"]
+    );
+    // A challenge keeps its reason and gains the routing one.
+    let challenge = explained(Case {
+        extra: ROUTE_ALL_TO_OIDC,
+        idp: Some("saml"),
+        claims: &["pwd"],
+        ..BASE
+    });
+    assert_eq!(challenge.decision.outcome, Outcome::Challenge);
+    assert_eq!(challenge.reasons.len(), 2, "{:?}", challenge.reasons);
+    assert!(challenge.reasons[1].starts_with(
+        "the claims come from IdP `saml`, but routing rule `everyone` sends this user to `oidc`"
+    ));
+    // A local sign-in has no claims to compare with the route.
+    let local = explained(Case {
+        extra: ROUTE_ALL_TO_OIDC,
+        ..BASE
+    });
+    assert_eq!(local.reasons.len(), 1, "{:?}", local.reasons);
+}

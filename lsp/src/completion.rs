@@ -34,7 +34,7 @@ const IDP_SETTINGS: &[&str] = &[
     "usage",
     "asserts",
 ];
-const ROUTE_SETTINGS: &[&str] = &["when", "to"];
+const ROUTE_SETTINGS: &[&str] = &["when", "to", "priority"];
 const RULE_SETTINGS: &[&str] = &["when", "require", "deny", "possession", "methods", "reauth"];
 const TEST_SETTINGS: &[&str] = &["app", "user", "claims", "expect"];
 const USER_FIELDS: &[&str] = &["groups", "zone", "risk", "platform", "domain", "device"];
@@ -506,7 +506,7 @@ fn block_candidates(
         Block::Authenticator(_) => words(AUTHENTICATOR_SETTINGS, K::KEYWORD),
         Block::Idp => words(IDP_SETTINGS, K::KEYWORD),
         Block::Route => words(ROUTE_SETTINGS, K::KEYWORD),
-        Block::SessionPolicy => words(&["rule"], K::KEYWORD),
+        Block::SessionPolicy => words(&["priority", "rule"], K::KEYWORD),
         Block::Policy => words(&["apps", "rule"], K::KEYWORD),
         Block::Rule { .. } => words(RULE_SETTINGS, K::KEYWORD),
         Block::Test => words(TEST_SETTINGS, K::KEYWORD),
@@ -518,7 +518,9 @@ fn block_candidates(
         .iter()
         .rev()
         .find_map(|t| match t {
-            Tok::Word(w) if RULE_SETTINGS.contains(&w.as_str()) || w == "to" => Some(w == "when"),
+            Tok::Word(w) if RULE_SETTINGS.contains(&w.as_str()) || w == "to" || w == "priority" => {
+                Some(w == "when")
+            }
             _ => None,
         })
         .unwrap_or(false);
@@ -623,6 +625,11 @@ mod tests {
         );
         assert!(labels("policy p { rule r { |").contains(&"require".to_owned()));
         assert!(labels("session_policy p { rule r { require |").contains(&"mfa".to_owned()));
+        assert_eq!(labels("session_policy p { |"), ["priority", "rule"]);
+        assert_eq!(
+            labels("route r { when domain in [\"a.example\"] |"),
+            ["and", "when", "to", "priority"]
+        );
         assert!(labels("authenticator |").contains(&"okta_verify".to_owned()));
         assert_eq!(labels("test \"t\" { expect allow |"), ["by", "with"]);
         assert_eq!(labels("idp x { issuer \"a|"), Vec::<String>::new());

@@ -293,15 +293,21 @@ fn rule_hover(policy: &str, rule: &str, analysis: &Analysis) -> Option<String> {
         let _ = writeln!(s, "- local authenticators alone do not: {why}");
     }
     let available = available(model);
+    let mut routing = policyc::check::routing::Routing::new(&analysis.compiled);
+    let rules: Vec<_> = model.rules().collect();
     let mut idps = Vec::new();
     for (n, idp) in model.idps.iter().enumerate() {
         let Ok(id) = u32::try_from(n) else { continue };
         if rs.can.contains(id) {
-            idps.push(if available.trusted.contains(id) {
+            let mut text = if available.trusted.contains(id) {
                 format!("`{}`", idp.name)
             } else {
                 format!("`{}` (if it were active and trusted)", idp.name)
-            });
+            };
+            if !routing.routable(&rules, i, policyc::model::IdpId(id)) {
+                text.push_str(" (no routing rule sends this rule's users there)");
+            }
+            idps.push(text);
         }
     }
     if idps.is_empty() {
@@ -380,8 +386,33 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
             };
             format!("**possession constraint `{c}`**: {text}")
         }
-        Key::Policy(p) => format!("**policy `{p}`**"),
-        Key::Route(r) => format!("**route `{r}`**"),
+        Key::Policy(p) => {
+            let model = &analysis.compiled.model;
+            let order: Vec<_> = model
+                .session_policies
+                .iter()
+                .map(|s| (s.name.as_str(), s.priority.map(|(n, _)| n)))
+                .collect();
+            match order.iter().position(|(name, _)| name == p) {
+                Some(i) => format!(
+                    "**global session policy `{p}`**\n\n{}",
+                    tried(i, order.len(), order[i].1)
+                ),
+                None => format!("**policy `{p}`**"),
+            }
+        }
+        Key::Route(r) => {
+            let model = &analysis.compiled.model;
+            let order: Vec<_> = model
+                .routes
+                .iter()
+                .map(|s| (s.name.as_str(), s.priority.map(|(n, _)| n)))
+                .collect();
+            match order.iter().position(|(name, _)| name == r) {
+                Some(i) => format!("**route `{r}`**\n\n{}", tried(i, order.len(), order[i].1)),
+                None => format!("**route `{r}`**"),
+            }
+        }
         Key::Org(o) => format!("**org `{o}`**"),
         Key::Feature(f) => format!("**feature `{f}`**"),
         Key::Test(t) => format!("**test** \"{t}\""),
@@ -393,6 +424,23 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
         }),
         range: Some(analysis.range(occ.loc)),
     })
+}
+
+/// "Tried 2nd of 3 (`priority 2`)": where an item sits in evaluation order.
+fn tried(index: usize, of: usize, priority: Option<u32>) -> String {
+    let n = index + 1;
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    let why = match priority {
+        Some(p) => format!("`priority {p}`"),
+        None => "no `priority`: after those with one, in the order written".to_owned(),
+    };
+    format!("Tried {n}{suffix} of {of} ({why}).")
 }
 
 #[cfg(test)]
@@ -433,5 +481,76 @@ mod tests {
         );
         let oidc = idp_text("idp corp { kind oidc }\n", "corp");
         assert!(!oidc.contains("SAML signatures"), "{oidc}");
+    }
+
+    fn hover_text(text: &str, at: &str) -> String {
+        let snapshot = Snapshot {
+            files: vec![SnapshotFile {
+                uri: "file:///set.policy".parse().unwrap(),
+                name: "set.policy".to_owned(),
+                text: text.to_owned(),
+                version: None,
+                refused: None,
+            }],
+            generation: 0,
+        };
+        let analysis = Analysis::new(snapshot);
+        let offset = text.find(at).unwrap();
+        match hover(&analysis, FileId(0), offset).unwrap().contents {
+            HoverContents::Markup(m) => m.value,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const SET: &str = "\
+org acme { features [third_party_claims_sharing] }
+group admins
+app wiki
+authenticator password
+idp corp { kind oidc  trust_claims true  asserts [pwd, hwk] }
+idp partner { kind saml  trust_claims true  asserts [pwd, otp] }
+route partner_users {
+  priority 2
+  when domain in [\"partner.example\"]
+  to partner
+}
+route catch_all_staff { priority 1  when group in [admins]  to partner }
+session_policy later { rule a { require password } }
+session_policy first { priority 1  rule b { require password } }
+policy p {
+  apps [wiki]
+  rule admins {
+    when group in [admins]
+    require 2 factor_types
+    possession [hardware_protected]
+  }
+}
+";
+
+    #[test]
+    fn routes_and_session_policies_say_where_they_are_tried() {
+        assert_eq!(
+            hover_text(SET, "partner_users"),
+            "**route `partner_users`**\n\nTried 2nd of 2 (`priority 2`)."
+        );
+        assert_eq!(
+            hover_text(SET, "catch_all_staff"),
+            "**route `catch_all_staff`**\n\nTried 1st of 2 (`priority 1`)."
+        );
+        assert_eq!(
+            hover_text(SET, "later"),
+            "**global session policy `later`**\n\nTried 2nd of 2 (no `priority`: after those with one, in the order written)."
+        );
+    }
+
+    #[test]
+    fn a_rule_names_the_idps_no_route_sends_its_users_to() {
+        let text = hover_text(SET, "admins {");
+        assert!(
+            text.ends_with(
+                "- claims that complete it: `corp` (no routing rule sends this rule's users there)\n"
+            ),
+            "{text}"
+        );
     }
 }

@@ -168,6 +168,7 @@ impl Builder<'_> {
                         RouteSetting::To(idp) => {
                             self.push(Key::Idp(idp.text.clone()), idp.span, false)
                         }
+                        RouteSetting::Priority(_) => {}
                     }
                 }
             }

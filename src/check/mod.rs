@@ -15,7 +15,9 @@ mod legacy_amr;
 mod mfa_only;
 mod reauth_not_enforced;
 mod routes;
+pub mod routing;
 mod shadowed_rule;
+mod unreachable_idp;
 mod unsatisfiable;
 
 use crate::Compiled;
@@ -130,6 +132,7 @@ pub static CHECKS: &[Check] = &[
     custom_authenticator::CHECK,
     routes::CHECK,
     asserts_nothing::CHECK,
+    unreachable_idp::CHECK,
 ];
 
 /// Everything policyc has to say about a compiled policy set: the compiler's diagnostics and

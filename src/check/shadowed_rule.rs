@@ -2,7 +2,7 @@
 //!
 //! **What it does:** finds rules that never apply because an earlier rule of the same app
 //! sign-on policy, or an earlier global session rule (the session policies are tried as one
-//! list), matches everyone they would match: every condition of the earlier
+//! list, by `priority`), matches everyone they would match: every condition of the earlier
 //! rule is implied by some condition of the later one, and a rule without conditions matches
 //! everyone. Implication is decided per condition: `group in [admins]` implies
 //! `group in [admins, staff]`, `group not in [admins, staff]` implies `group not in [admins]`,
@@ -31,8 +31,9 @@ pub(super) const CHECK: Check = Check {
 fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // `cx.rules` lists each policy's rules contiguously and in order. The global session
-    // policies are tried as one list (session rules come first, in file order), so their rules
-    // are compared across policies; app policies each on their own.
+    // policies are tried as one list (session rules come first, the policies in evaluation
+    // order: by `priority`), so their rules are compared across policies; app policies each on
+    // their own.
     let same_list = |a: RuleOwner, b: RuleOwner| match (a, b) {
         (RuleOwner::Session(_), RuleOwner::Session(_)) => true,
         _ => a == b,
@@ -76,10 +77,30 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
                     earlier.loc,
                     "this rule applies first to everyone it would match",
                 )
-                .with_help(format!(
-                    "{why}, and rules are tried in order. Move `{}` above `{}`, narrow `{}`, or remove `{}`",
-                    later.name, earlier.name, earlier.name, later.name
-                )),
+                .with_help(match (cx.rules[i].0, cx.rules[j].0) {
+                    (RuleOwner::Session(a), RuleOwner::Session(b)) if a != b => {
+                        let policy = |p: u32| {
+                            cx.compiled
+                                .model
+                                .session_policies
+                                .get(p as usize)
+                                .map_or("?", |p| p.name.as_str())
+                        };
+                        format!(
+                            "{why}, and global session policies are tried by `priority` (1 first), `{}` before `{}`. Give `{}` a lower `priority` number than `{}`, narrow `{}`, or remove `{}`",
+                            policy(a),
+                            policy(b),
+                            policy(b),
+                            policy(a),
+                            earlier.name,
+                            later.name
+                        )
+                    }
+                    _ => format!(
+                        "{why}, and rules are tried in order. Move `{}` above `{}`, narrow `{}`, or remove `{}`",
+                        later.name, earlier.name, earlier.name, later.name
+                    ),
+                }),
             );
         }
         start = end;

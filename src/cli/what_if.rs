@@ -189,6 +189,10 @@ struct KeptRule {
     rule: String,
     policy: String,
     via: Vec<String>,
+    /// IdPs of `via` that no routing rule sends the rule's users to: they keep it satisfiable
+    /// only through their button or an IdP-initiated sign-in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unroutable: Vec<String>,
 }
 
 impl Report {
@@ -256,6 +260,9 @@ impl Report {
                 }
             })
             .collect();
+        // The IdPs that keep a rule satisfiable, with their routing (asked here, not in the
+        // guard: only what-if names them).
+        let unroutable = crate::check::routing::unroutable_kept(compiled, support, &verdict.impact);
         let kept = verdict
             .impact
             .kept
@@ -268,6 +275,11 @@ impl Report {
                     .into_iter()
                     .map(idp_name)
                     .collect(),
+                unroutable: unroutable
+                    .iter()
+                    .find(|(kept, _)| *kept == r)
+                    .map(|(_, idps)| idps.iter().map(|i| idp_name(*i)).collect())
+                    .unwrap_or_default(),
             })
             .collect();
         let local_only = support
@@ -351,6 +363,15 @@ impl Report {
                     k.policy,
                     via.join(", ")
                 )?;
+                if !k.unroutable.is_empty() {
+                    let off: Vec<String> = k.unroutable.iter().map(|v| format!("`{v}`")).collect();
+                    writeln!(
+                        out,
+                        "      no routing rule sends its users to {}: only through {} button or an IdP-initiated sign-in",
+                        off.join(", "),
+                        if off.len() == 1 { "its" } else { "their" }
+                    )?;
+                }
             }
         }
         if !self.dangling.is_empty() {

@@ -84,6 +84,11 @@ codes! {
     TrustedIdpAssertsNothing = "trusted-idp-asserts-nothing", Warning;
     /// A SAML IdP's signing certificate (`certificate`, `metadata`) is past its `notAfter`.
     CertificateExpired = "certificate-expired", Warning;
+    /// Two global session policies (or routing rules) whose order nothing decides: the same
+    /// `priority`, or none in different files.
+    AmbiguousPriority = "ambiguous-priority", Error;
+    /// A rule that only IdPs no routing rule sends its users to can satisfy.
+    UnreachableIdp = "unreachable-idp", Info;
 }
 
 impl Code {

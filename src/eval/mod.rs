@@ -221,12 +221,7 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
     });
 
     // Routing: a rule that sends this user to an inactive IdP fails the sign-in.
-    if let Some((r, route)) = tables
-        .routes
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.conditions.iter().all(|c| holds(c, s, tables)))
-    {
+    if let Some((r, route)) = route_of(compiled, s) {
         let route_name = || {
             model
                 .routes
@@ -259,6 +254,8 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
             None => {}
         }
     }
+
+    routing_step(compiled, s, t);
 
     if let Some(c) = &s.claims {
         let info = tables.idps.get(c.idp.index());
@@ -421,6 +418,54 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
     t.step(|| "no combination of the org's usable local methods completes it: deny".to_owned());
     decision.reason = Reason::CannotComplete;
     decision
+}
+
+/// The routing rule this user matches first (routes are in priority order), if any.
+fn route_of<'c>(
+    compiled: &'c Compiled,
+    s: &SignIn,
+) -> Option<(usize, &'c crate::graph::tables::RouteTable)> {
+    compiled
+        .graph
+        .tables
+        .routes
+        .iter()
+        .enumerate()
+        .find(|(_, r)| {
+            r.conditions
+                .iter()
+                .all(|c| holds(c, s, &compiled.graph.tables))
+        })
+}
+
+/// When the claims come from an IdP other than the one the routing rules send this user to,
+/// says so. The decision does not change: such a sign-in is possible through the IdP's button or
+/// an IdP-initiated flow. A user no route matches is sent to no IdP in particular: nothing to
+/// say (docs/evaluation.md, "Routing and claims").
+fn routing_disagrees(compiled: &Compiled, s: &SignIn) -> Option<String> {
+    let claims = s.claims.as_ref()?;
+    let (r, route) = route_of(compiled, s)?;
+    let to = route.to.filter(|to| *to != claims.idp)?;
+    Some(format!(
+        "the claims come from IdP `{}`, but routing rule `{}` sends this user to `{}`: such a sign-in is possible only through `{}`'s button or an IdP-initiated sign-in",
+        idp_name(compiled, claims.idp),
+        compiled
+            .model
+            .routes
+            .get(r)
+            .map_or("?", |r| r.name.as_str()),
+        idp_name(compiled, to),
+        idp_name(compiled, claims.idp),
+    ))
+}
+
+/// The trace's step for [`routing_disagrees`]; nothing on the fast path.
+fn routing_step<T: Tracer>(compiled: &Compiled, s: &SignIn, t: &mut T) {
+    if T::ON
+        && let Some(text) = routing_disagrees(compiled, s)
+    {
+        t.step(|| text);
+    }
 }
 
 /// Local methods that add the same state bits to both rules.
@@ -688,7 +733,16 @@ fn reasons(compiled: &Compiled, s: &SignIn, d: &Decision) -> Vec<String> {
             "{rule} cannot be completed: no usable local authenticator provides what is missing"
         ),
     };
-    vec![line]
+    let mut lines = vec![line];
+    // Routing is only reached once the app has a policy; a route to an inactive IdP already
+    // decided, and says so.
+    if d.policy.is_some()
+        && !matches!(d.reason, Reason::RouteToInactiveIdp(_))
+        && let Some(text) = routing_disagrees(compiled, s)
+    {
+        lines.push(text);
+    }
+    lines
 }
 
 /// Names of the methods of a mask: `okta_verify.push`, `webauthn`, ...

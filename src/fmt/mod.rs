@@ -178,6 +178,7 @@ fn statement_starts(ast: &SourceFileAst) -> HashSet<usize> {
             }
             Item::SessionPolicy(sp) => {
                 add(sp.span);
+                sp.priorities.iter().for_each(|p| add(p.span));
                 for rule in &sp.rules {
                     add(rule.span);
                     rule.settings.iter().for_each(|s| add(s.span));
@@ -234,6 +235,14 @@ mod tests {
             "test \"t\" {\n  user { groups [a]  zone z }\n  expect deny\n}\n",
         );
         check("group a {  }\n", "group a {}\n");
+    }
+
+    #[test]
+    fn priorities_get_a_line_of_their_own() {
+        check(
+            "session_policy s {  priority   2 rule r { require mfa } }\nroute r { to x priority 1 }",
+            "session_policy s {\n  priority 2\n  rule r {\n    require mfa\n  }\n}\nroute r {\n  to x\n  priority 1\n}\n",
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! and across files), the second lowers items and resolves their references. Lowering never
 //! stops at an error: a bad value is reported and left out, and the rest still lowers.
 
+use super::priority;
 use super::reading;
 use super::values::*;
 use super::*;
@@ -48,7 +49,18 @@ pub fn lower(files: &[(FileId, &ast::SourceFileAst)]) -> (Model, Vec<Diagnostic>
         );
     }
     cx.check_test_rule_references();
-    (cx.model, cx.diagnostics)
+    let (mut model, mut diagnostics) = (cx.model, cx.diagnostics);
+    diagnostics.extend(priority::order(
+        &mut model.session_policies,
+        |p| (p.priority, p.loc, p.name.as_str()),
+        priority::Kind::SessionPolicy,
+    ));
+    diagnostics.extend(priority::order(
+        &mut model.routes,
+        |r| (r.priority, r.loc, r.name.as_str()),
+        priority::Kind::Route,
+    ));
+    (model, diagnostics)
 }
 
 #[derive(Default)]
@@ -928,6 +940,7 @@ impl Lowerer {
             loc,
             conditions: Vec::new(),
             to: None,
+            priority: None,
         };
         let mut has_to = false;
         for setting in &route.settings {
@@ -935,6 +948,11 @@ impl Lowerer {
                 ast::RouteSetting::When(conditions) => {
                     if self.first_time(&mut seen, "when", setting.span, &block) {
                         out.conditions = self.conditions(conditions, ConditionContext::Route);
+                    }
+                }
+                ast::RouteSetting::Priority(n) => {
+                    if self.first_time(&mut seen, "priority", setting.span, &block) {
+                        out.priority = self.priority(n).map(|p| (p, self.loc(setting.span)));
                     }
                 }
                 ast::RouteSetting::To(idp) => {
@@ -1107,6 +1125,29 @@ impl Lowerer {
         out
     }
 
+    /// The number of `priority N`: Okta's priorities start at 1, the first tried.
+    fn priority(&mut self, digits: &ast::Ident) -> Option<u32> {
+        match digits.text.parse::<u32>() {
+            Ok(n) if n >= 1 => Some(n),
+            parsed => {
+                let why = if parsed.is_ok() {
+                    "priorities start at 1, the first tried"
+                } else {
+                    "too large a number"
+                };
+                let d = Diagnostic::new(
+                    Code::InvalidValue,
+                    self.loc(digits.span),
+                    format!("`{}` is not a valid priority", digits.text),
+                )
+                .with_label(why)
+                .with_help("write `priority 1` for the first tried, `priority 2` for the next, and so on, as Okta numbers them");
+                self.report(d);
+                None
+            }
+        }
+    }
+
     fn session_policy(&mut self, sp: &ast::SessionPolicy) {
         if let Some(first) = self.policy_names.get(&sp.name.text) {
             let first = *first;
@@ -1115,11 +1156,22 @@ impl Lowerer {
         }
         let loc = self.loc(sp.name.span);
         self.policy_names.insert(sp.name.text.clone(), loc);
+        let block = format!("session policy `{}`", sp.name.text);
+        let mut seen = Vec::new();
+        let mut priority = None;
+        for setting in &sp.priorities {
+            if self.first_time(&mut seen, "priority", setting.span, &block) {
+                priority = self
+                    .priority(&setting.node)
+                    .map(|p| (p, self.loc(setting.span)));
+            }
+        }
         let rules = self.rules(&sp.rules, RuleContext::Session, &sp.name.text);
         self.model.session_policies.push(SessionPolicy {
             name: sp.name.text.clone(),
             loc,
             rules,
+            priority,
         });
     }
 

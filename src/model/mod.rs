@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 mod lower;
+mod priority;
 pub mod reading;
 pub mod values;
 
@@ -58,7 +59,10 @@ pub struct Model {
     pub apps: Vec<Named>,
     pub authenticators: Vec<Authenticator>,
     pub idps: Vec<Idp>,
+    /// In evaluation order: by `priority` (1 first), then those without one in the order they
+    /// are written (docs/language.md, "Priority").
     pub routes: Vec<Route>,
+    /// In evaluation order, as `routes`.
     pub session_policies: Vec<SessionPolicy>,
     pub policies: Vec<Policy>,
     pub tests: Vec<Test>,
@@ -314,6 +318,8 @@ pub struct Route {
     pub loc: Loc,
     pub conditions: Vec<Condition>,
     pub to: Option<(IdpId, Loc)>,
+    /// `priority N` and where it is written; see [`Model::routes`] for the order.
+    pub priority: Option<(u32, Loc)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -378,6 +384,8 @@ pub struct SessionPolicy {
     pub name: String,
     pub loc: Loc,
     pub rules: Vec<Rule>,
+    /// `priority N` and where it is written; see [`Model::session_policies`] for the order.
+    pub priority: Option<(u32, Loc)>,
 }
 
 #[derive(Debug, Clone)]

@@ -184,6 +184,8 @@ pub struct Route {
 pub enum RouteSetting {
     When(Vec<Condition>),
     To(Ident),
+    /// `priority N`, the digits as written; the model reads the number.
+    Priority(Ident),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,6 +212,9 @@ impl Condition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionPolicy {
     pub name: Ident,
+    /// `priority N` settings (the span is the setting's; the digits as written), normally one
+    /// or none: the model reports a second one.
+    pub priorities: Vec<Spanned<Ident>>,
     pub rules: Vec<Rule>,
     pub span: Span,
 }

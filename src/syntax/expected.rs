@@ -16,6 +16,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         | Rule::authenticator_setting
         | Rule::idp_setting
         | Rule::route_setting
+        | Rule::session_policy_setting
         | Rule::policy_setting
         | Rule::rule_setting
         | Rule::test_setting
@@ -69,6 +70,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_usage | Rule::usage_setting => "`usage`",
         Rule::usage_value => "an IdP usage (`sso` or `factor_only`)",
         Rule::kw_route | Rule::route => "`route`",
+        Rule::kw_priority | Rule::priority_setting => "`priority`",
         Rule::kw_when | Rule::when_setting => "`when`",
         Rule::kw_and => "`and`",
         Rule::kw_to | Rule::to_setting => "`to`",

@@ -37,6 +37,7 @@ pub const KEYWORDS: &[&str] = &[
     "usage",
     "asserts",
     "route",
+    "priority",
     "when",
     "and",
     "to",

@@ -137,8 +137,25 @@ impl Lower {
             }
             Rule::session_policy => {
                 let name = self.ident(inner.next()?);
-                let rules = inner.map(|p| self.rule(p)).collect::<Option<_>>()?;
-                Item::SessionPolicy(SessionPolicy { name, rules, span })
+                let mut priorities = Vec::new();
+                let mut rules = Vec::new();
+                for p in inner {
+                    if p.as_rule() == Rule::priority_setting {
+                        let (span, value) = self.setting_value(p);
+                        priorities.push(Spanned {
+                            node: self.ident(value?),
+                            span,
+                        });
+                    } else {
+                        rules.push(self.rule(p)?);
+                    }
+                }
+                Item::SessionPolicy(SessionPolicy {
+                    name,
+                    priorities,
+                    rules,
+                    span,
+                })
             }
             Rule::policy => {
                 let name = self.ident(inner.next()?);
@@ -232,6 +249,9 @@ impl Lower {
         let span = self.span(&pair);
         let node = match pair.as_rule() {
             Rule::when_setting => RouteSetting::When(self.conditions(pair)?),
+            Rule::priority_setting => {
+                RouteSetting::Priority(self.ident(significant(pair.into_inner()).next()?))
+            }
             _ => RouteSetting::To(self.ident(significant(pair.into_inner()).next()?)),
         };
         Some(Spanned { node, span })
@@ -494,6 +514,7 @@ fn significant<'i>(pairs: Pairs<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule
                 | Rule::kw_usage
                 | Rule::kw_asserts
                 | Rule::kw_route
+                | Rule::kw_priority
                 | Rule::kw_when
                 | Rule::kw_and
                 | Rule::kw_to
