@@ -190,7 +190,10 @@ fn path_settings(analysis: &Analysis, file: FileId) -> Vec<&StrLit> {
         if let Item::Idp(idp) = item {
             for s in &idp.settings {
                 // Every path-valued setting, as one pattern.
-                if let IdpSetting::Jwks(path) = &s.node {
+                if let IdpSetting::Jwks(path)
+                | IdpSetting::Certificate(path)
+                | IdpSetting::Metadata(path) = &s.node
+                {
                     out.push(path);
                 }
             }

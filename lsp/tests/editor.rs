@@ -1062,3 +1062,24 @@ fn each_workspace_folder_is_a_policy_set_of_its_own() {
     assert_eq!(db["diagnostics"], json!([]));
     assert_eq!(db["version"], Value::Null);
 }
+
+#[test]
+fn definition_follows_certificate_and_metadata_paths_to_their_files() {
+    let dir = temp_dir("editor-certificates");
+    let text = "org acme {}\nidp adfs {\n  kind saml\n  certificate \"keys/adfs.pem\"\n  metadata \"keys/adfs.xml\"\n}\n";
+    std::fs::write(dir.join("idps.policy"), text).unwrap();
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    std::fs::write(dir.join("keys/adfs.pem"), "-----BEGIN CERTIFICATE-----\n").unwrap();
+    std::fs::write(dir.join("keys/adfs.xml"), "<md:EntityDescriptor/>").unwrap();
+    let idps = file_uri(&dir.join("idps.policy"));
+    let mut c = Client::start(Some(&dir), json!({}));
+    c.diagnostics(&idps, |_| true);
+    for (line, file) in [(3, "keys/adfs.pem"), (4, "keys/adfs.xml")] {
+        let d = c.call("textDocument/definition", at(&idps, line, 18));
+        assert_eq!(
+            d,
+            json!([{ "uri": file_uri(&dir.join(file)), "range": range(0, 0, 0, 0) }]),
+            "{file}"
+        );
+    }
+}
