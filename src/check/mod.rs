@@ -4,6 +4,7 @@
 //! failing and a passing example that tests/docs.rs runs.
 
 pub mod support;
+pub mod what_if;
 
 mod asserts_nothing;
 mod biometric;

@@ -2,8 +2,9 @@
 //! feature, would break, without editing a file.
 
 use super::{EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load};
+use crate::check::Guard;
 use crate::check::support::{Change, Support};
-use crate::check::{Guard, guard};
+use crate::check::what_if::{Aftermath, Edit, verdict};
 use crate::model::{Feature, IdpId, RuleOwner};
 use crate::{Compiled, suggest};
 use serde::Serialize;
@@ -12,8 +13,11 @@ use std::path::PathBuf;
 
 /// Show what a change to the org would break, without editing files.
 ///
-/// Lists the rules that would become unsatisfiable (the change would be refused, exit 1), and
-/// the rules that need trusted claims and keep working, with the IdPs that still satisfy them.
+/// Lists the rules that would become unsatisfiable, the rules that need trusted claims and keep
+/// working (with the IdPs that still satisfy them), and every error `policyc check` and every
+/// failure `policyc test` would report after the change that they do not report now: routes,
+/// tests and session rules included. The change is refused (exit 1) exactly when one of those
+/// would appear.
 #[derive(Debug, Clone, clap::Args)]
 pub struct WhatIfArgs {
     #[command(subcommand)]
@@ -91,8 +95,9 @@ pub fn run(args: &WhatIfArgs) -> u8 {
         }
     };
     let support = Support::build(&compiled);
-    let verdict = guard(&compiled, &support, change);
-    let report = Report::new(&compiled, &support, &verdict, &args.change, label);
+    let answer = verdict(&compiled, &support, change);
+    let mut report = Report::new(&compiled, &support, &answer.guard, &args.change, label);
+    report.add_aftermath(&answer.after, answer.refused, answer.okta_refuses);
     let mut stdout = std::io::stdout().lock();
     let written = match common.format {
         Format::Json => serde_json::to_writer(&mut stdout, &report)
@@ -112,7 +117,7 @@ pub fn run(args: &WhatIfArgs) -> u8 {
     if refused { EXIT_FAILED } else { EXIT_OK }
 }
 
-fn resolve(compiled: &Compiled, change: &WhatIfChange) -> Result<(Change, String), String> {
+fn resolve(compiled: &Compiled, change: &WhatIfChange) -> Result<(Edit, String), String> {
     let model = &compiled.model;
     match change {
         WhatIfChange::Deactivate(t) | WhatIfChange::Delete(t) => {
@@ -122,7 +127,14 @@ fn resolve(compiled: &Compiled, change: &WhatIfChange) -> Result<(Change, String
                 "deactivate"
             };
             match model.idp_named(&t.idp) {
-                Some((id, _)) => Ok((Change::Deactivate(id), format!("{verb} IdP `{}`", t.idp))),
+                Some((id, _)) => Ok((
+                    if verb == "delete" {
+                        Edit::Delete(id)
+                    } else {
+                        Edit::Deactivate(id)
+                    },
+                    format!("{verb} IdP `{}`", t.idp),
+                )),
                 None => {
                     let names = model.idps.iter().map(|i| i.name.as_str());
                     Err(match suggest::closest(&t.idp, names) {
@@ -142,7 +154,7 @@ fn resolve(compiled: &Compiled, change: &WhatIfChange) -> Result<(Change, String
             }
         }
         WhatIfChange::Disable(t) => match Feature::parse(&t.feature) {
-            Some(f) => Ok((Change::Disable(f), format!("switch off `{}`", f.as_str()))),
+            Some(f) => Ok((Edit::Disable(f), format!("switch off `{}`", f.as_str()))),
             None => Err(format!(
                 "`{}` is not a claims-sharing feature: use `okta_to_okta_claims_sharing` or `third_party_claims_sharing`",
                 t.feature
@@ -165,6 +177,25 @@ struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     dangling: Vec<String>,
     local_only: usize,
+    /// The errors `policyc check` would report after the change and does not report now, in
+    /// `check --format json`'s form (`file`, `line`, ... of the files as they are).
+    diagnostics: serde_json::Value,
+    /// The tests that pass now and would fail after the change.
+    failing_tests: Vec<FailingTest>,
+    /// The guard's own verdicts (policyc's rule, Okta's), which name the headline's reason.
+    #[serde(skip)]
+    guard_refused: (bool, bool),
+    #[serde(skip)]
+    new_errors: Vec<String>,
+}
+
+/// The human report lists at most this many failing tests.
+const LISTED_TESTS: usize = 5;
+
+#[derive(Debug, Serialize)]
+struct FailingTest {
+    test: String,
+    failures: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -305,7 +336,58 @@ impl Report {
             kept,
             dangling,
             local_only,
+            diagnostics: serde_json::Value::Array(Vec::new()),
+            failing_tests: Vec::new(),
+            guard_refused: (verdict.refused, verdict.okta_refuses),
+            new_errors: Vec::new(),
         }
+    }
+
+    /// Adds what `check` and `test` would say after the change; a new error or a newly failing
+    /// test refuses the change whichever rule decides the guard.
+    fn add_aftermath(&mut self, after: &Aftermath, refused: bool, okta_refuses: bool) {
+        let edited = &after.edited;
+        let json = crate::diagnostic::render::json_report(
+            &after.new_errors,
+            &edited.sources,
+            edited.sources.len(),
+        );
+        self.diagnostics = json
+            .get("diagnostics")
+            .cloned()
+            .unwrap_or(serde_json::Value::Array(Vec::new()));
+        self.new_errors = after
+            .new_errors
+            .iter()
+            .map(|d| {
+                let at = edited
+                    .sources
+                    .get(d.primary.loc.file)
+                    .map_or_else(String::new, |f| {
+                        f.line_col(d.primary.loc.span.start).to_string()
+                    });
+                format!(
+                    "error[{}] {}:{at}: {}",
+                    d.code.as_str(),
+                    edited.sources.name(d.primary.loc.file),
+                    d.message
+                )
+            })
+            .collect();
+        self.failing_tests = after
+            .failing_tests
+            .iter()
+            .map(|r| FailingTest {
+                test: edited
+                    .model
+                    .tests
+                    .get(r.test)
+                    .map_or_else(String::new, |t| t.title.clone()),
+                failures: r.failures.clone(),
+            })
+            .collect();
+        self.refused = refused;
+        self.okta_refuses = okta_refuses;
     }
 
     fn human(&self, out: &mut dyn Write, okta_compat: bool) -> std::io::Result<()> {
@@ -318,13 +400,22 @@ impl Report {
         } else {
             self.refused
         };
-        match (refused, self.broken.len()) {
-            (true, 0) => writeln!(
+        let guard_refuses = if okta_compat {
+            self.guard_refused.1
+        } else {
+            self.guard_refused.0
+        };
+        match (refused, guard_refuses, self.broken.len()) {
+            (true, true, 0) => writeln!(
                 out,
                 "REFUSED by Okta's rule: no other active IdP trusts claims"
             )?,
-            (true, n) => writeln!(out, "REFUSED: {} would become unsatisfiable", plural(n))?,
-            (false, _) => writeln!(out, "ALLOWED: every rule stays satisfiable")?,
+            (true, true, n) => writeln!(out, "REFUSED: {} would become unsatisfiable", plural(n))?,
+            (true, false, _) => writeln!(out, "REFUSED: {}", self.aftermath_summary())?,
+            (false, ..) => writeln!(
+                out,
+                "ALLOWED: every rule stays satisfiable, and `check` and `test` find nothing new"
+            )?,
         }
         for b in &self.broken {
             writeln!(
@@ -353,6 +444,23 @@ impl Report {
                 )?;
             }
         }
+        if !self.new_errors.is_empty() {
+            writeln!(out, "\n`policyc check` would report:")?;
+            for e in &self.new_errors {
+                writeln!(out, "  {e}")?;
+            }
+        }
+        if !self.failing_tests.is_empty() {
+            writeln!(out, "\n`policyc test` would fail:")?;
+            for t in self.failing_tests.iter().take(LISTED_TESTS) {
+                writeln!(out, "  ✗ {:?}: {}", t.test, t.failures.join("; "))?;
+            }
+            if let Some(more) = self.failing_tests.len().checked_sub(LISTED_TESTS)
+                && more > 0
+            {
+                writeln!(out, "  ... and {more} more (`policyc test` lists them)")?;
+            }
+        }
         if !self.dangling.is_empty() {
             writeln!(out, "\nalso names the deleted IdP:")?;
             for d in &self.dangling {
@@ -378,6 +486,27 @@ impl Report {
             )?;
         }
         Ok(())
+    }
+}
+
+impl Report {
+    /// "`policyc check` would report 2 new errors and 1 test would fail".
+    fn aftermath_summary(&self) -> String {
+        let errors = match self.new_errors.len() {
+            0 => None,
+            1 => Some("`policyc check` would report 1 new error".to_owned()),
+            n => Some(format!("`policyc check` would report {n} new errors")),
+        };
+        let tests = match self.failing_tests.len() {
+            0 => None,
+            1 => Some("1 test would fail".to_owned()),
+            n => Some(format!("{n} tests would fail")),
+        };
+        match (errors, tests) {
+            (Some(e), Some(t)) => format!("{e} and {t}"),
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => "the change breaks what `check` and `test` accept".to_owned(),
+        }
     }
 }
 
