@@ -1032,9 +1032,19 @@ impl Lowerer {
                         Code::InvalidValue,
                         self.loc(p.span),
                         "domains are written as strings",
-                    )
-                    .with_label("add double quotes")
-                    .with_fix(self.loc(p.span), format!("\"{}\"", p.text()));
+                    );
+                    // Quotes are the fix only for a name that is a domain once quoted.
+                    let d = if valid_domain(&p.text()) {
+                        d.with_label("add double quotes")
+                            .with_fix(self.loc(p.span), format!("\"{}\"", p.text()))
+                    } else {
+                        d.with_label("expected a domain such as `\"partner.example\"`")
+                            .with_help(format!(
+                                "`{}` is no domain name: write the users' email domain in quotes, such as `\"{}.example\"`",
+                                p.text(),
+                                p.text()
+                            ))
+                    };
                     self.report(d);
                 }
             }

@@ -57,6 +57,48 @@ pub(super) fn from_pest(
             }
             None => diagnostic.help = Some("separate list values with `,`".to_owned()),
         }
+    } else if found.kind == FoundKind::Punct
+        && matches!(found.text, "=" | ":")
+        && expects(describe(Rule::kw_in))
+    {
+        // `when group = admins`: a condition names its values with `in [..]`.
+        let subject = previous_word(text, pos).unwrap_or("group");
+        let after = found.span.end as usize;
+        let rest = text.get(after..).unwrap_or("");
+        let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        let (end, replacement) = if rest.trim_start_matches([' ', '\t']).starts_with('[') {
+            (after, "in".to_owned())
+        } else {
+            match value_at(text, after + blanks) {
+                Some(value) => (after + blanks + value.len(), format!("in [{value}]")),
+                None => (after, "in [".to_owned()),
+            }
+        };
+        let written = match replacement.as_str() {
+            "in" => format!("{subject} in [..]"),
+            "in [" => format!("{subject} in [..]"),
+            r => format!("{subject} {r}"),
+        };
+        diagnostic.help = Some(format!(
+            "a condition lists the values it matches: write `{written}` (`not in [..]` for the opposite)"
+        ));
+        if replacement != "in [" {
+            // `zone:[office]` needs the blanks that `:` did not.
+            let start = found.span.start as usize;
+            let blank = |c: Option<char>| c.is_none_or(char::is_whitespace);
+            let before = text.get(..start).and_then(|t| t.chars().next_back());
+            let next = text.get(end..).and_then(|t| t.chars().next());
+            let padded = format!(
+                "{}{replacement}{}",
+                if blank(before) { "" } else { " " },
+                if blank(next) { "" } else { " " }
+            );
+            diagnostic.fix = Some(Fix {
+                loc: Loc::new(file, Span::new(start, end)),
+                title: format!("replace with `{replacement}`"),
+                replacement: padded,
+            });
+        }
     } else if found.kind == FoundKind::Punct && matches!(found.text, "=" | ":") {
         let key = previous_word(text, pos).unwrap_or("kind");
         let value = next_word(text, found.span.end as usize).unwrap_or("value");
@@ -151,6 +193,17 @@ fn next_word(text: &str, pos: usize) -> Option<&str> {
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
         .unwrap_or(after.len());
     (len > 0).then(|| &after[..len])
+}
+
+/// The value starting at `pos`: a word (`admins`, `okta_verify.push`) or a string on one line
+/// (`"partner.example"`).
+fn value_at(text: &str, pos: usize) -> Option<&str> {
+    let rest = text.get(pos..)?;
+    if let Some(inner) = rest.strip_prefix('"') {
+        let close = inner.find(['"', '\n'])?;
+        return (inner.as_bytes().get(close) == Some(&b'"')).then(|| &rest[..close + 2]);
+    }
+    next_word(text, pos)
 }
 
 /// The word just before `pos` (skipping blanks), e.g. the setting keyword before a stray `=`.
