@@ -26,7 +26,7 @@ fn the_example_policy_set_checks_clean() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).contains(" files, 0 errors, 0 warnings in "),
+        stderr(&out).contains(" files, 0 errors, 0 warnings, 0 infos in "),
         "{}",
         stderr(&out)
     );
@@ -40,12 +40,12 @@ fn errors_exit_1_with_the_json_contract() {
     let expected = concat!(
         r#"{"diagnostics":[{"code":"unknown-reference","severity":"error","message":"unknown group `admin`","#,
         r#""file":"apps/p.policy","line":4,"column":20,"end_line":4,"end_column":25,"#,
-        r#""labels":[],"help":"did you mean `admins`?"}],"errors":1,"warnings":0,"files":2}"#,
+        r#""labels":[],"help":"did you mean `admins`?"}],"errors":1,"warnings":0,"files":2,"infos":0}"#,
         "\n"
     );
     assert_eq!(stdout(&out), expected);
     assert!(
-        stderr(&out).starts_with("checked 2 files, 1 error, 0 warnings in "),
+        stderr(&out).starts_with("checked 2 files, 1 error, 0 warnings, 0 infos in "),
         "{}",
         stderr(&out)
     );
@@ -58,9 +58,34 @@ fn warnings_pass_unless_denied() {
     let out = policyc(&["check"], &dir.0);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("unsupported-amr"));
-    assert!(stderr(&out).starts_with("checked 2 files, 0 errors, 1 warning in "));
+    assert!(stderr(&out).starts_with("checked 2 files, 0 errors, 1 warning, 0 infos in "));
     let strict = policyc(&["check", "--deny-warnings"], &dir.0);
     assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn infos_are_counted_in_the_summary_and_the_json() {
+    // A route to an IdP whose claims are not trusted is information (`route-to-untrusted-idp`).
+    let routed = "idp partner {\n  kind saml\n  asserts [pwd]\n}\nroute partners {\n  when domain in [\"partner.example\"]\n  to partner\n}\n";
+    let dir = Scratch::new("infos", &[("org.policy", ORG), ("idp.policy", routed)]);
+    let out = policyc(&["check"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stderr(&out).starts_with("checked 2 files, 0 errors, 0 warnings, 1 info in "),
+        "{}",
+        stderr(&out)
+    );
+    let json = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "route-to-untrusted-idp");
+    assert_eq!(
+        (
+            v["errors"].clone(),
+            v["warnings"].clone(),
+            v["infos"].clone()
+        ),
+        (0.into(), 0.into(), 1.into())
+    );
 }
 
 #[test]

@@ -89,15 +89,17 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
 }
 
-/// The summary line ending a check: `checked 12 files, 0 errors, 2 warnings in 4 ms`.
+/// The summary line ending a check: `checked 12 files, 0 errors, 2 warnings, 1 info in 4 ms`.
 pub(super) fn summary(files: usize, counts: Counts, elapsed: std::time::Duration) -> String {
     format!(
-        "checked {files} {}, {} {}, {} {} in {} ms",
+        "checked {files} {}, {} {}, {} {}, {} {} in {} ms",
         plural(files, "file", "files"),
         counts.errors,
         plural(counts.errors, "error", "errors"),
         counts.warnings,
         plural(counts.warnings, "warning", "warnings"),
+        counts.infos,
+        plural(counts.infos, "info", "infos"),
         elapsed.as_millis()
     )
 }

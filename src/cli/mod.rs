@@ -4,6 +4,7 @@
 pub mod check;
 pub mod claims;
 pub mod eval;
+pub mod explain;
 pub mod fmt;
 pub mod graph;
 pub mod load;
@@ -33,7 +34,7 @@ pub const EXIT_CANNOT_RUN: u8 = 2;
         check them before they reach production.\n\n\
         Start with `policyc check` in the folder that holds your `.policy` files.",
     after_help = "Exit codes: 0 success, 1 problems found (or input refused), 2 could not run.\n\
-        Language reference: docs/language.md. Diagnostic codes: docs/checks.md."
+        Language reference: docs/language.md. Diagnostic codes: docs/checks.md (`policyc explain CODE`)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -54,6 +55,7 @@ pub enum Command {
     Lsp(lsp::LspArgs),
     #[command(name = "what-if")]
     WhatIf(what_if::WhatIfArgs),
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Watch(args) => watch::run(&args),
         Command::Lsp(args) => lsp::run(&args),
         Command::WhatIf(args) => what_if::run(&args),
+        Command::Explain(args) => explain::run(&args),
     })
 }
 

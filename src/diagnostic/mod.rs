@@ -3,6 +3,7 @@
 //! none of them looks at which check produced it.
 
 mod code;
+pub mod docs;
 pub mod render;
 
 pub use code::Code;

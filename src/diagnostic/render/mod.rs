@@ -54,7 +54,8 @@ pub fn render(
     }
 }
 
-/// The JSON contract as a value (`{"diagnostics":[...],"errors":N,"warnings":N,"files":N}`).
+/// The JSON contract as a value (`{"diagnostics":[...],"errors":N,"warnings":N,"files":N,
+/// "infos":N}`).
 ///
 /// A `serde_json::Value` keeps its keys sorted; [`render`] with [`Format::Json`] writes the
 /// same data with the documented field order.

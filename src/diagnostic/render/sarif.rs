@@ -17,8 +17,9 @@ const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// Where policyc lives, from `package.repository` (or `homepage`) in Cargo.toml; SARIF wants an
-/// absolute URI there, so with neither set `informationUri` and `helpUri` are left out and
-/// rules point at `docs/checks.md` in their help text instead.
+/// absolute URI there, so with neither set `informationUri` is left out. `helpUri` is the
+/// published docs/checks.md anchor (`diagnostic::docs::url`), left out when none is known, and
+/// rules point at `docs/checks.md` in their help text too.
 fn project_uri() -> Option<&'static str> {
     [env!("CARGO_PKG_REPOSITORY"), env!("CARGO_PKG_HOMEPAGE")]
         .into_iter()
@@ -65,11 +66,8 @@ fn rule(code: Code) -> Value {
         "help": { "text": format!("see {anchor}") },
         "defaultConfiguration": { "level": level(code.default_severity()) },
     });
-    if let (Some(base), Some(map)) = (project_uri(), rule.as_object_mut()) {
-        map.insert(
-            "helpUri".into(),
-            Value::from(format!("{base}/blob/main/{anchor}")),
-        );
+    if let (Some(url), Some(map)) = (crate::diagnostic::docs::url(code), rule.as_object_mut()) {
+        map.insert("helpUri".into(), Value::from(url));
     }
     rule
 }
