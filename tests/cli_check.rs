@@ -89,6 +89,47 @@ fn infos_are_counted_in_the_summary_and_the_json() {
 }
 
 #[test]
+fn sarif_uris_are_relative_to_the_checked_folder() {
+    let dir = Scratch::new(
+        "sarif-base",
+        &[("sub/org.policy", ORG), ("sub/apps/p.policy", BROKEN)],
+    );
+    let out = policyc(&["check", "--format", "sarif", "sub"], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &log["runs"][0];
+    assert_eq!(
+        run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"],
+        serde_json::json!({ "uri": "apps/p.policy", "uriBaseId": "SRCROOT" })
+    );
+    let sub = std::fs::canonicalize(dir.0.join("sub")).unwrap();
+    assert_eq!(
+        run["originalUriBaseIds"]["SRCROOT"]["uri"],
+        format!("file://{}/", sub.display())
+    );
+    // And the log is still valid SARIF.
+    let schema = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sarif/sarif-schema-2.1.0.json"
+    ))
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // Run from inside the folder, with no path: the same relative names.
+    let here = policyc(&["check", "--format", "sarif"], &dir.0.join("sub"));
+    let here: serde_json::Value = serde_json::from_slice(&here.stdout).unwrap();
+    assert_eq!(
+        here["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "apps/p.policy"
+    );
+}
+
+#[test]
 fn could_not_run_exits_2() {
     let dir = Scratch::new("cannot", &[("notes.txt", "hello")]);
     let missing = policyc(&["check", "nowhere/"], &dir.0);

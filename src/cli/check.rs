@@ -69,15 +69,23 @@ pub fn run(args: &CheckArgs) -> u8 {
         files_checked: files,
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(err) = render::render(
-        args.format,
-        &diagnostics,
-        &compiled.sources,
-        &options,
-        &mut stdout,
-    )
-    .and_then(|()| stdout.flush())
-    {
+    let written = match (args.format, sarif_base(&args.paths)) {
+        // SARIF `uri`s are relative to the checked folder, which the log names once.
+        (Format::Sarif, Some(base)) => {
+            let log = render::sarif_report_based(&diagnostics, &compiled.sources, &base);
+            serde_json::to_writer_pretty(&mut stdout, &log)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(stdout))
+        }
+        _ => render::render(
+            args.format,
+            &diagnostics,
+            &compiled.sources,
+            &options,
+            &mut stdout,
+        ),
+    };
+    if let Err(err) = written.and_then(|()| stdout.flush()) {
         eprintln!("error: cannot write the report: {err}");
         return super::EXIT_CANNOT_RUN;
     }
@@ -87,6 +95,31 @@ pub fn run(args: &CheckArgs) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+/// The checked folder for SARIF: the one folder given, else the current folder (file names are
+/// then relative to it already). `None` when the folder cannot be made absolute.
+fn sarif_base(paths: &[PathBuf]) -> Option<render::SarifBase> {
+    let folder = match paths {
+        [one] if one.is_dir() => one.clone(),
+        _ => PathBuf::from("."),
+    };
+    let absolute = std::fs::canonicalize(&folder).ok()?;
+    // The names `load` gives files start with the folder as written, without `./`.
+    let written = folder
+        .strip_prefix(".")
+        .unwrap_or(&folder)
+        .to_string_lossy();
+    let written = written.replace('\\', "/");
+    let prefix = match written.trim_end_matches('/') {
+        "" => String::new(),
+        w => format!("{w}/"),
+    };
+    let uri = render::file_uri(&absolute.to_string_lossy());
+    Some(render::SarifBase {
+        prefix,
+        uri: format!("{}/", uri.trim_end_matches('/')),
+    })
 }
 
 /// The summary line ending a check: `checked 12 files, 0 errors, 2 warnings, 1 info in 4 ms`.

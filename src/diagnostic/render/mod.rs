@@ -72,6 +72,18 @@ pub fn sarif_report(diagnostics: &[Diagnostic], sources: &Sources) -> serde_json
     sarif::report(diagnostics, sources)
 }
 
+pub use sarif::{SarifBase, file_uri};
+
+/// [`sarif_report`] with `uri`s relative to the checked folder (`uriBaseId` `SRCROOT`, given
+/// in the run's `originalUriBaseIds`).
+pub fn sarif_report_based(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    base: &SarifBase,
+) -> serde_json::Value {
+    sarif::report_based(diagnostics, sources, Some(base))
+}
+
 /// A span resolved to a file name and start/end positions.
 struct Position<'a> {
     file: &'a str,
