@@ -3,10 +3,12 @@
 
 pub mod check;
 pub mod claims;
+pub mod conventions;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod graph;
+pub mod init;
 pub mod load;
 pub mod lsp;
 pub mod test;
@@ -56,6 +58,9 @@ pub enum Command {
     #[command(name = "what-if")]
     WhatIf(what_if::WhatIfArgs),
     Explain(explain::ExplainArgs),
+    Completions(conventions::CompletionsArgs),
+    Man(conventions::ManArgs),
+    Init(init::InitArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +93,9 @@ pub fn main() -> ExitCode {
         Command::Lsp(args) => lsp::run(&args),
         Command::WhatIf(args) => what_if::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Completions(args) => conventions::completions(&args),
+        Command::Man(args) => conventions::man(&args),
+        Command::Init(args) => init::run(&args),
     })
 }
 
