@@ -267,3 +267,89 @@ fn the_example_policy_set_passes_its_tests() {
         stdout(&out)
     );
 }
+
+#[test]
+fn run_selects_tests_by_title_and_a_pattern_matching_none_is_an_error() {
+    let dir = Scratch::new(
+        "run",
+        &[
+            ("set.policy", SET),
+            ("tests.policy", PASSING),
+            ("failing.policy", FAILING),
+        ],
+    );
+    let out = policyc(&["test", "--run", "challenged"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "PASS everyone else is challenged\n1 passed, 0 failed\n"
+    );
+    // Several patterns run the tests matching any; the failing one is among them.
+    let out = policyc(&["test", "--run", "admins", "--run", "contractors"], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).ends_with("1 passed, 1 failed\n"),
+        "{}",
+        stdout(&out)
+    );
+    let none = policyc(&["test", "--run", "Admins"], &dir.0);
+    assert_eq!(none.status.code(), Some(2));
+    assert_eq!(
+        stderr(&none),
+        "error: no test's title contains `Admins` (3 tests in the set)\n"
+    );
+}
+
+#[test]
+fn json_reports_every_test_with_its_decision() {
+    let dir = Scratch::new(
+        "json",
+        &[
+            ("set.policy", SET),
+            ("tests.policy", PASSING),
+            ("failing.policy", FAILING),
+        ],
+    );
+    let out = policyc(
+        &[
+            "test",
+            "--format",
+            "json",
+            "--run",
+            "contractors",
+            "--run",
+            "challenged",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["passed"].clone(), v["failed"].clone()),
+        (1.into(), 1.into())
+    );
+    let failed = &v["tests"][0];
+    assert_eq!(
+        failed["title"],
+        "contractors are let in <by mistake> & more"
+    );
+    assert_eq!(failed["file"], "failing.policy");
+    assert_eq!(failed["line"], 1);
+    assert_eq!(failed["passed"], false);
+    assert_eq!(
+        failed["failures"],
+        serde_json::json!(["expected `allow`, got `deny`"])
+    );
+    assert_eq!(failed["actual"]["outcome"], "deny");
+    assert_eq!(failed["actual"]["rule"], "contractors");
+    let passed = &v["tests"][1];
+    assert_eq!(passed["passed"], true);
+    assert_eq!(
+        passed["actual"]["challenge"],
+        serde_json::json!(["password", "okta_verify.push"])
+    );
+    // Fields in the documented order.
+    let text = stdout(&out);
+    assert!(text.starts_with("{\"tests\":[{\"title\":"), "{text}");
+    assert!(text.ends_with(",\"passed\":1,\"failed\":1}\n"), "{text}");
+}
