@@ -202,3 +202,43 @@ fn unknown_names_exit_2_with_a_suggestion() {
     let feature = policyc(&["what-if", "disable", "claims", "policies/"]);
     assert_eq!(feature.status.code(), Some(2));
 }
+
+#[test]
+fn several_changes_at_once_are_judged_together() {
+    let dir = common::Scratch::new("several", &[("org.policy", GUARD_ONLY)]);
+    // Alone, deactivating `other` breaks nothing: `hub` still satisfies `keys`.
+    let alone = common::policyc(&["what-if", "deactivate", "other", "."], &dir.0);
+    assert_eq!(alone.status.code(), Some(0), "{}", stdout(&alone));
+    // Together with switching off Okta-to-Okta sharing, `keys` has no way left.
+    let both = common::policyc(
+        &[
+            "what-if",
+            "deactivate",
+            "other",
+            "--disable",
+            "okta_to_okta_claims_sharing",
+            "--format",
+            "json",
+            ".",
+        ],
+        &dir.0,
+    );
+    assert_eq!(both.status.code(), Some(1), "{}", stdout(&both));
+    let v: serde_json::Value = serde_json::from_slice(&both.stdout).unwrap();
+    assert_eq!(
+        v["change"],
+        "deactivate IdP `other` and switch off `okta_to_okta_claims_sharing`"
+    );
+    assert_eq!(v["broken"][0]["rule"], "keys");
+    assert_eq!(v["diagnostics"][0]["code"], "feature-disable-refused");
+    // Each extra change is resolved like the first: a typo exits 2 with a suggestion.
+    let typo = common::policyc(
+        &["what-if", "deactivate", "other", "--deactivate", "hbu", "."],
+        &dir.0,
+    );
+    assert_eq!(typo.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(typo.stderr).unwrap(),
+        "error: no IdP named `hbu`: did you mean `hub`?\n"
+    );
+}

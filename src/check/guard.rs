@@ -44,7 +44,15 @@ pub struct Guard {
 
 /// The verdict on `change` applied to the org as it is.
 pub fn guard(compiled: &Compiled, support: &Support, change: Change) -> Guard {
-    let impact = support.impact(compiled, change);
+    guard_all(compiled, support, change, &[])
+}
+
+/// The verdict on `change` and `more` changes made together (`change` names the verdict).
+pub fn guard_all(compiled: &Compiled, support: &Support, change: Change, more: &[Change]) -> Guard {
+    let all: Vec<Change> = std::iter::once(change)
+        .chain(more.iter().copied())
+        .collect();
+    let impact = support.impact_of_all(compiled, &all);
     let refused = !impact.broken.is_empty();
     let any_requires_claims = (0..support.rules.len()).any(|r| support.requires_claims(r));
     let okta_refuses = any_requires_claims && impact.after.trusted.fold() == 0;

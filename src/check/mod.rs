@@ -23,7 +23,7 @@ use crate::diagnostic::{self, Code, Diagnostic};
 use crate::model::{Rule, RuleOwner};
 use support::Support;
 
-pub use guard::{Guard, guard, note};
+pub use guard::{Guard, guard, guard_all, note};
 
 /// Options that change what the checker reports.
 #[derive(Debug, Clone, Default)]

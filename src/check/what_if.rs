@@ -81,8 +81,20 @@ pub struct Verdict {
 
 /// The verdict on `edit` applied to the org as it is (`support` is `Support::build(compiled)`).
 pub fn verdict(compiled: &Compiled, support: &super::support::Support, edit: Edit) -> Verdict {
-    let guard = super::guard(compiled, support, edit.change());
-    let after = aftermath(compiled, &[edit], &CheckOptions::default());
+    verdict_all(compiled, support, edit, &[])
+}
+
+/// The verdict on `edit` and `more` edits made together.
+pub fn verdict_all(
+    compiled: &Compiled,
+    support: &super::support::Support,
+    edit: Edit,
+    more: &[Edit],
+) -> Verdict {
+    let changes: Vec<_> = more.iter().map(|e| e.change()).collect();
+    let guard = super::guard_all(compiled, support, edit.change(), &changes);
+    let edits: Vec<Edit> = std::iter::once(edit).chain(more.iter().copied()).collect();
+    let after = aftermath(compiled, &edits, &CheckOptions::default());
     let beyond = after.beyond_guard().next().is_some() || !after.failing_tests.is_empty();
     Verdict {
         refused: guard.refused || after.refused(),

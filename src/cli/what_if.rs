@@ -3,8 +3,8 @@
 
 use super::{EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load};
 use crate::check::Guard;
-use crate::check::support::{Change, Support};
-use crate::check::what_if::{Aftermath, Edit, verdict};
+use crate::check::support::Support;
+use crate::check::what_if::{Aftermath, Edit, verdict_all};
 use crate::model::{Feature, IdpId, RuleOwner};
 use crate::{Compiled, suggest};
 use serde::Serialize;
@@ -62,6 +62,17 @@ pub struct Common {
     /// some rule requires trusted claims).
     #[arg(long)]
     pub okta_compat: bool,
+    /// Also deactivate this IdP, in the same change (repeatable): `what-if deactivate a
+    /// --deactivate b` asks about both at once.
+    #[arg(long = "deactivate", value_name = "IDP")]
+    pub also_deactivate: Vec<String>,
+    /// Also delete this IdP, in the same change (repeatable).
+    #[arg(long = "delete", value_name = "IDP")]
+    pub also_delete: Vec<String>,
+    /// Also switch this claims-sharing feature off, in the same change (repeatable), e.g.
+    /// `what-if deactivate a --disable third_party_claims_sharing`.
+    #[arg(long = "disable", value_name = "FEATURE")]
+    pub also_disable: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -87,16 +98,42 @@ pub fn run(args: &WhatIfArgs) -> u8 {
         Ok(compiled) => compiled,
         Err(code) => return code,
     };
-    let (change, label) = match resolve(&compiled, &args.change) {
-        Ok(found) => found,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_CANNOT_RUN;
+    let (first, name) = match &args.change {
+        WhatIfChange::Deactivate(t) => ("deactivate", &t.idp),
+        WhatIfChange::Delete(t) => ("delete", &t.idp),
+        WhatIfChange::Disable(t) => ("disable", &t.feature),
+    };
+    let asked = std::iter::once((first, name))
+        .chain(common.also_deactivate.iter().map(|n| ("deactivate", n)))
+        .chain(common.also_delete.iter().map(|n| ("delete", n)))
+        .chain(common.also_disable.iter().map(|n| ("disable", n)));
+    let mut edits = Vec::new();
+    let mut labels = Vec::new();
+    for (verb, name) in asked {
+        match resolve(&compiled, verb, name) {
+            Ok((edit, label)) if !edits.contains(&edit) => {
+                edits.push(edit);
+                labels.push(label);
+            }
+            Ok(_) => {}
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_CANNOT_RUN;
+            }
         }
+    }
+    let Some((&edit, more)) = edits.split_first() else {
+        return EXIT_CANNOT_RUN;
     };
     let support = Support::build(&compiled);
-    let answer = verdict(&compiled, &support, change);
-    let mut report = Report::new(&compiled, &support, &answer.guard, &args.change, label);
+    let answer = verdict_all(&compiled, &support, edit, more);
+    let mut report = Report::new(
+        &compiled,
+        &support,
+        &answer.guard,
+        &edits,
+        labels.join(" and "),
+    );
     report.add_aftermath(&answer.after, answer.refused, answer.okta_refuses);
     let mut stdout = std::io::stdout().lock();
     let written = match common.format {
@@ -117,49 +154,41 @@ pub fn run(args: &WhatIfArgs) -> u8 {
     if refused { EXIT_FAILED } else { EXIT_OK }
 }
 
-fn resolve(compiled: &Compiled, change: &WhatIfChange) -> Result<(Edit, String), String> {
+/// One change named on the command line: `deactivate`/`delete` an IdP, `disable` a feature.
+fn resolve(compiled: &Compiled, verb: &str, name: &str) -> Result<(Edit, String), String> {
     let model = &compiled.model;
-    match change {
-        WhatIfChange::Deactivate(t) | WhatIfChange::Delete(t) => {
-            let verb = if matches!(change, WhatIfChange::Delete(_)) {
-                "delete"
-            } else {
-                "deactivate"
-            };
-            match model.idp_named(&t.idp) {
-                Some((id, _)) => Ok((
-                    if verb == "delete" {
-                        Edit::Delete(id)
-                    } else {
-                        Edit::Deactivate(id)
-                    },
-                    format!("{verb} IdP `{}`", t.idp),
-                )),
-                None => {
-                    let names = model.idps.iter().map(|i| i.name.as_str());
-                    Err(match suggest::closest(&t.idp, names) {
-                        Some(s) => format!("no IdP named `{}`: did you mean `{s}`?", t.idp),
-                        None => format!(
-                            "no IdP named `{}`; the policies declare {}",
-                            t.idp,
-                            model
-                                .idps
-                                .iter()
-                                .map(|i| format!("`{}`", i.name))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    })
-                }
-            }
-        }
-        WhatIfChange::Disable(t) => match Feature::parse(&t.feature) {
+    if verb == "disable" {
+        return match Feature::parse(name) {
             Some(f) => Ok((Edit::Disable(f), format!("switch off `{}`", f.as_str()))),
             None => Err(format!(
-                "`{}` is not a claims-sharing feature: use `okta_to_okta_claims_sharing` or `third_party_claims_sharing`",
-                t.feature
+                "`{name}` is not a claims-sharing feature: use `okta_to_okta_claims_sharing` or `third_party_claims_sharing`"
             )),
-        },
+        };
+    }
+    match model.idp_named(name) {
+        Some((id, _)) => Ok((
+            if verb == "delete" {
+                Edit::Delete(id)
+            } else {
+                Edit::Deactivate(id)
+            },
+            format!("{verb} IdP `{name}`"),
+        )),
+        None => {
+            let names = model.idps.iter().map(|i| i.name.as_str());
+            Err(match suggest::closest(name, names) {
+                Some(s) => format!("no IdP named `{name}`: did you mean `{s}`?"),
+                None => format!(
+                    "no IdP named `{name}`; the policies declare {}",
+                    model
+                        .idps
+                        .iter()
+                        .map(|i| format!("`{}`", i.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        }
     }
 }
 
@@ -227,7 +256,7 @@ impl Report {
         compiled: &Compiled,
         support: &Support,
         verdict: &Guard,
-        change: &WhatIfChange,
+        edits: &[Edit],
         label: String,
     ) -> Report {
         let model = &compiled.model;
@@ -306,27 +335,50 @@ impl Report {
             .iter()
             .filter(|s| !s.deny && s.local_ok)
             .count();
-        let note = crate::check::note(model, verdict.change);
-        let dangling = match (change, verdict.change) {
-            (WhatIfChange::Delete(_), Change::Deactivate(id)) => {
-                let routes = model
+        let notes: Vec<String> = edits
+            .iter()
+            .filter_map(|e| crate::check::note(model, e.change()))
+            .collect();
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
+        let deleted: Vec<IdpId> = edits
+            .iter()
+            .filter_map(|e| match e {
+                Edit::Delete(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let mut dangling = Vec::new();
+        for &id in &deleted {
+            // One deletion: "it"; several: the IdP by name.
+            let it = match deleted.len() {
+                1 => "it".to_owned(),
+                _ => format!("`{}`", idp_name(id)),
+            };
+            dangling.extend(
+                model
                     .routes
                     .iter()
                     .filter(|r| r.to.is_some_and(|(to, _)| to == id))
-                    .map(|r| format!("route `{}` sends users to it", r.name));
-                let tests = model
-                    .tests
-                    .iter()
-                    .filter(|t| matches!(t.claims, crate::model::TestClaims::From { idp, .. } if idp == id))
-                    .count();
-                let tests = (tests > 0).then(|| match tests {
-                    1 => "1 test signs in with its claims".to_owned(),
-                    n => format!("{n} tests sign in with its claims"),
-                });
-                routes.chain(tests).collect()
+                    .map(|r| format!("route `{}` sends users to {it}", r.name)),
+            );
+            let tests = model
+                .tests
+                .iter()
+                .filter(
+                    |t| matches!(t.claims, crate::model::TestClaims::From { idp, .. } if idp == id),
+                )
+                .count();
+            let whose = if deleted.len() == 1 {
+                "its".to_owned()
+            } else {
+                format!("{it}'s")
+            };
+            match tests {
+                0 => {}
+                1 => dangling.push(format!("1 test signs in with {whose} claims")),
+                n => dangling.push(format!("{n} tests sign in with {whose} claims")),
             }
-            _ => Vec::new(),
-        };
+        }
         Report {
             change: label,
             refused: verdict.refused,
