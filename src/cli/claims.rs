@@ -28,15 +28,17 @@ pub struct InspectArgs {
     /// A SAML `Response` or `Assertion`, raw XML or base64 as posted (signature NOT verified).
     #[arg(long, value_name = "FILE")]
     pub saml: Option<PathBuf>,
-    /// Claims as JSON: `{"idp":"corp","amr":["pwd","hwk"],"auth_time":1720481750}`.
-    #[arg(long, value_name = "FILE")]
-    pub claims: Option<PathBuf>,
+    /// Claims as JSON, inline or a file (as `policyc eval --claims`):
+    /// `{"idp":"corp","amr":["pwd","hwk"],"auth_time":1720481750}`.
+    #[arg(long, value_name = "JSON|FILE")]
+    pub claims: Option<String>,
     /// The IdP that sent the input (default: the only IdP of the input's protocol).
     #[arg(long, value_name = "NAME")]
     pub idp: Option<String>,
     /// Check times at this instant (Unix seconds) instead of the clock.
     #[arg(long, value_name = "UNIX")]
     pub now: Option<u64>,
+    /// Output format: `human` (a table) or `json` (the normal form, docs/claims.md).
     #[arg(long, value_enum, default_value_t = InspectFormat::Human)]
     pub format: InspectFormat,
     /// The `.policy` files declaring the IdPs.
@@ -90,8 +92,14 @@ pub(crate) fn read_input(
         let doc = read_capped(path, limits.max_document_bytes)?;
         select_idp(args.idp.as_deref(), idps, Some(Protocol::Saml), None)
             .and_then(|idp| claims::read_saml(&doc, idp, now, &limits))
-    } else if let Some(path) = &args.claims {
-        let text = read_capped(path, limits.max_token_bytes)?;
+    } else if let Some(arg) = &args.claims {
+        // Inline JSON starts with `{`; anything else is a file. Inline text is already in
+        // memory (bounded by the OS's argument limit); the JSON reader refuses it past the cap.
+        let text = if arg.trim_start().starts_with('{') {
+            arg.as_bytes().to_vec()
+        } else {
+            read_capped(Path::new(arg), limits.max_token_bytes)?
+        };
         inspect_claims_file(&text, args.idp.as_deref(), idps)
     } else {
         Err(ClaimsError::new(
