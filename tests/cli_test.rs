@@ -353,3 +353,37 @@ fn json_reports_every_test_with_its_decision() {
     assert!(text.starts_with("{\"tests\":[{\"title\":"), "{text}");
     assert!(text.ends_with(",\"passed\":1,\"failed\":1}\n"), "{text}");
 }
+
+#[test]
+fn color_is_chosen_on_the_command_line() {
+    // A set with an error cannot be tested; its errors are coloured as `--color` says.
+    let dir = Scratch::new(
+        "color",
+        &[(
+            "set.policy",
+            "org acme { engine identity }\nidp x { kind nope }\n",
+        )],
+    );
+    let always = policyc(&["test", "--color", "always"], &dir.0);
+    assert_eq!(always.status.code(), Some(2));
+    assert!(stderr(&always).contains("\u{1b}["), "{}", stderr(&always));
+    let never = policyc(&["test", "--color", "never"], &dir.0);
+    assert!(!stderr(&never).contains("\u{1b}["), "{}", stderr(&never));
+    for command in [
+        &["what-if", "deactivate", "x"][..],
+        &["graph"],
+        &["eval", "--app", "a", "--local"],
+    ] {
+        let args: Vec<&str> = command
+            .iter()
+            .copied()
+            .chain(["--color", "always"])
+            .collect();
+        let out = policyc(&args, &dir.0);
+        assert!(
+            stderr(&out).contains("\u{1b}["),
+            "{command:?}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -1,6 +1,46 @@
 //! `policyc-lsp`: the policyc language server, on stdin/stdout.
 
+const HELP: &str = "\
+policyc-lsp: the policyc language server (Language Server Protocol over stdin/stdout)
+
+Editors start it and talk to it; it is not meant to be run by hand. Diagnostics, hover,
+completion, navigation, rename, formatting and what-if lenses for `.policy` files; each
+workspace folder is one policy set. Setup for VS Code, Neovim, Helix and Emacs: docs/editor.md.
+
+Usage: policyc-lsp [--stdio]
+
+Options:
+      --stdio    Talk over stdin/stdout (the default and only transport)
+  -h, --help     Print this help
+  -V, --version  Print the version
+";
+
 fn main() {
+    let mut args = std::env::args().skip(1);
+    if let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => {
+                print!("{HELP}");
+                return;
+            }
+            "-V" | "--version" => {
+                println!("policyc-lsp {}", env!("CARGO_PKG_VERSION"));
+                return;
+            }
+            // Editors commonly pass it; stdio is the only transport anyway.
+            "--stdio" => {}
+            other => {
+                eprintln!(
+                    "error: unexpected argument `{other}`; `policyc-lsp --help` says how to run it"
+                );
+                std::process::exit(2);
+            }
+        }
+    }
+    if let Some(extra) = args.next() {
+        eprintln!("error: unexpected argument `{extra}`; `policyc-lsp --help` says how to run it");
+        std::process::exit(2);
+    }
     let code = policyc_lsp::server::run_stdio();
     std::process::exit(code);
 }

@@ -266,3 +266,39 @@ fn a_burst_of_changes_is_checked_once_settled() {
     alive(&mut c);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `--help` and `--version` answer and exit 0 (they used to start the server, which found no
+/// client and exited 1 with "disconnected channel"); an unknown argument exits 2.
+#[test]
+fn help_and_version_answer_without_starting_the_server() {
+    let run = |arg: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_policyc-lsp"))
+            .arg(arg)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    for arg in ["--help", "-h"] {
+        let out = run(arg);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with("policyc-lsp: the policyc language server"),
+            "{text}"
+        );
+        assert!(text.contains("docs/editor.md"), "{text}");
+    }
+    let version = run("--version");
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(version.stdout).unwrap(),
+        format!("policyc-lsp {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let unknown = run("--tcp");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8(unknown.stderr)
+            .unwrap()
+            .contains("unexpected argument `--tcp`")
+    );
+}

@@ -138,15 +138,30 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Whether diagnostics written to stderr are coloured: `auto` colours a terminal unless
+/// `NO_COLOR` is set.
+pub fn use_color_stderr(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
 /// A compiled set with errors cannot be simulated, tested or drawn: its errors go to stderr
-/// (human), then `error: the policy set has N errors; {refusal}`, and `Err(exit_code)`.
-pub(crate) fn refuse_errors(
+/// (human, coloured as `--color` says), then `error: the policy set has N errors; {refusal}`,
+/// and `Err(exit_code)`.
+pub(crate) fn refuse_errors_in(
     compiled: crate::Compiled,
     refusal: &str,
     exit_code: u8,
+    color: ColorChoice,
 ) -> Result<crate::Compiled, u8> {
     use crate::diagnostic::render::{self, Format, RenderOptions};
-    use std::io::IsTerminal;
     let errors: Vec<_> = compiled
         .diagnostics
         .iter()
@@ -156,10 +171,8 @@ pub(crate) fn refuse_errors(
     if errors.is_empty() {
         return Ok(compiled);
     }
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stderr().is_terminal();
     let options = RenderOptions {
-        color,
+        color: use_color_stderr(color),
         files_checked: compiled.sources.len(),
     };
     let mut stderr = std::io::stderr().lock();

@@ -43,6 +43,10 @@ pub struct TestArgs {
     /// List the rules no test's decision reaches, and how many are covered.
     #[arg(long)]
     pub coverage: bool,
+    /// Colour the errors of a policy set that cannot be tested: `auto` colours a terminal
+    /// unless `NO_COLOR` is set.
+    #[arg(long, value_enum, default_value_t = super::ColorChoice::Auto)]
+    pub color: super::ColorChoice,
 }
 
 pub fn run(args: &TestArgs) -> u8 {
@@ -50,10 +54,11 @@ pub fn run(args: &TestArgs) -> u8 {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
-    let compiled = match super::refuse_errors(
+    let compiled = match super::refuse_errors_in(
         crate::compile(sources),
         "its tests cannot run",
         EXIT_CANNOT_RUN,
+        args.color,
     ) {
         Ok(compiled) => compiled,
         Err(code) => return code,

@@ -62,6 +62,10 @@ pub struct Common {
     /// some rule requires trusted claims).
     #[arg(long)]
     pub okta_compat: bool,
+    /// Colour the errors of a policy set that cannot be asked about: `auto` colours a terminal
+    /// unless `NO_COLOR` is set.
+    #[arg(long, value_enum, default_value_t = super::ColorChoice::Auto)]
+    pub color: super::ColorChoice,
     /// Also deactivate this IdP, in the same change (repeatable): `what-if deactivate a
     /// --deactivate b` asks about both at once.
     #[arg(long = "deactivate", value_name = "IDP")]
@@ -90,10 +94,11 @@ pub fn run(args: &WhatIfArgs) -> u8 {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
-    let compiled = match super::refuse_errors(
+    let compiled = match super::refuse_errors_in(
         crate::compile(sources),
         "fix them (`policyc check`) before asking what a change would do",
         EXIT_CANNOT_RUN,
+        common.color,
     ) {
         Ok(compiled) => compiled,
         Err(code) => return code,
