@@ -369,15 +369,18 @@ fn batch_writes_one_decision_per_line_and_reports_bad_lines() {
     assert_eq!(
         lines[0],
         concat!(
-            r#"{"decision":"allow","policy":"wiki_policy","rule":"admins","session_rule":null,"#,
+            r#"{"line":1,"decision":"allow","policy":"wiki_policy","rule":"admins","session_rule":null,"#,
             r#""claims":{"idp":"corp","trusted":true,"used":true,"amr":["pwd","hwk"],"ignored":[]},"#,
             r#""challenge":[],"reasons":["rule `admins` of policy `wiki_policy` is satisfied by the claims from `corp`"]}"#
         )
     );
     assert!(
-        lines[1].starts_with(r#"{"decision":"deny","policy":"wiki_policy","rule":"contractors""#)
+        lines[1].starts_with(
+            r#"{"line":2,"decision":"deny","policy":"wiki_policy","rule":"contractors""#
+        )
     );
     assert!(!lines[1].contains("trace"));
+    // Line 3 is blank: no output, but counted (the next line is 4).
     assert_eq!(
         lines[2],
         r#"{"line":4,"error":"unknown group `contractor`: did you mean `contractors`?"}"#
@@ -538,7 +541,10 @@ fn an_overlong_batch_line_is_refused_without_stopping_the_replay() {
         lines[0],
         r#"{"line":1,"error":"line is longer than 1024 KiB"}"#
     );
-    assert!(lines[1].starts_with(r#"{"decision":"challenge""#), "{text}");
+    assert!(
+        lines[1].starts_with(r#"{"line":2,"decision":"challenge""#),
+        "{text}"
+    );
     assert_eq!(lines.len(), 2);
 }
 

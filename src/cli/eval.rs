@@ -300,7 +300,7 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
             }
         };
         let result = value.and_then(|v| match &before {
-            None => decide(after, &v, args.trace).map(|d| Some(d.to_line())),
+            None => decide(after, &v, args.trace).map(|d| Some(with_line(line_no, &d.to_line()))),
             Some(before) => {
                 let old = decide(before, &v, args.trace).map_err(|e| format!("before: {e}"))?;
                 let new = decide(after, &v, args.trace).map_err(|e| format!("after: {e}"))?;
@@ -374,6 +374,16 @@ struct LineError<'a> {
 }
 
 /// A sign-in whose decision a policy change changes: `{"line":N,"before":{..},"after":{..}}`.
+/// `{"line":N,` + the decision's own fields: every line of a replay says which input line it
+/// answers, first (blank input lines get no output, but are counted).
+fn with_line(line: u64, object: &str) -> String {
+    match object.strip_prefix('{') {
+        Some("}") => format!("{{\"line\":{line}}}"),
+        Some(rest) => format!("{{\"line\":{line},{rest}"),
+        None => object.to_owned(),
+    }
+}
+
 #[derive(Serialize)]
 struct Changed<'a> {
     line: u64,
