@@ -275,3 +275,40 @@ fn base_revision_guards_a_deleted_idp() {
     let bad_rev = policyc(&["check", "--base", "no-such-rev"], &dir.0);
     assert_eq!(bad_rev.status.code(), Some(2));
 }
+
+#[test]
+fn skipped_folders_are_read_when_named() {
+    let dir = Scratch::new(
+        "skipped",
+        &[
+            (".staging/org.policy", ORG),
+            ("target/org.policy", ORG),
+            ("node_modules/x/org.policy", ORG),
+        ],
+    );
+    // The walk skips hidden folders, `target` and `node_modules`...
+    let out = policyc(&["check"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: no `.policy` files in `.`"),
+        "{}",
+        stderr(&out)
+    );
+    // ...unless the folder is named: then it is the policy set.
+    for named in [".staging", "target", "node_modules"] {
+        let out = policyc(&["check", named], &dir.0);
+        assert_eq!(out.status.code(), Some(0), "{named}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("checked 1 file, 0 errors"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // And `--help` says so.
+    let help = policyc(&["check", "--help"], &dir.0);
+    assert!(
+        stdout(&help).contains("skipping hidden folders"),
+        "{}",
+        stdout(&help)
+    );
+}

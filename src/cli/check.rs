@@ -14,7 +14,9 @@ use std::time::Instant;
 /// allowed), 1 when there are errors, 2 when it could not run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {
-    /// Files or folders to check (default: the current folder).
+    /// Files or folders to check (default: the current folder). Folders are searched
+    /// recursively, skipping hidden folders (`.git`, `.staging`), `target` and `node_modules`;
+    /// name such a folder here to check it (`policyc check .staging/`).
     pub paths: Vec<PathBuf>,
     /// Output format: `human` for people, `json` for scripts, `sarif` for code scanning,
     /// `github` for GitHub Actions annotations.
