@@ -10,6 +10,8 @@ use std::process::Command;
 
 const ORG: &str =
     "org acme {\n  engine identity\n}\ngroup admins\napp wiki\nauthenticator password\n";
+/// Gives `ORG`'s app its policy, so that a set has nothing else to say.
+const WIKI: &str = "policy p {\n  apps [wiki]\n  rule r { require password }\n}\n";
 const BROKEN: &str = "policy p {\n  apps [wiki]\n  rule r {\n    when group in [admin]\n    require password\n  }\n}\n";
 
 #[test]
@@ -54,11 +56,18 @@ fn errors_exit_1_with_the_json_contract() {
 #[test]
 fn warnings_pass_unless_denied() {
     let idp = "idp partner {\n  kind saml\n  trust_claims true\n  asserts [pwd, zzz]\n}\n";
-    let dir = Scratch::new("warn", &[("org.policy", ORG), ("idp.policy", idp)]);
+    let dir = Scratch::new(
+        "warn",
+        &[
+            ("org.policy", ORG),
+            ("idp.policy", idp),
+            ("wiki.policy", WIKI),
+        ],
+    );
     let out = policyc(&["check"], &dir.0);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("unsupported-amr"));
-    assert!(stderr(&out).starts_with("checked 2 files, 0 errors, 1 warning, 0 infos in "));
+    assert!(stderr(&out).starts_with("checked 3 files, 0 errors, 1 warning, 0 infos in "));
     let strict = policyc(&["check", "--deny-warnings"], &dir.0);
     assert_eq!(strict.status.code(), Some(1));
 }
@@ -67,11 +76,18 @@ fn warnings_pass_unless_denied() {
 fn infos_are_counted_in_the_summary_and_the_json() {
     // A route to an IdP whose claims are not trusted is information (`route-to-untrusted-idp`).
     let routed = "idp partner {\n  kind saml\n  asserts [pwd]\n}\nroute partners {\n  when domain in [\"partner.example\"]\n  to partner\n}\n";
-    let dir = Scratch::new("infos", &[("org.policy", ORG), ("idp.policy", routed)]);
+    let dir = Scratch::new(
+        "infos",
+        &[
+            ("org.policy", ORG),
+            ("idp.policy", routed),
+            ("wiki.policy", WIKI),
+        ],
+    );
     let out = policyc(&["check"], &dir.0);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
-        stderr(&out).starts_with("checked 2 files, 0 errors, 0 warnings, 1 info in "),
+        stderr(&out).starts_with("checked 3 files, 0 errors, 0 warnings, 1 info in "),
         "{}",
         stderr(&out)
     );

@@ -621,3 +621,51 @@ fn an_okta_orgs_claims_read_as_claims_inspect_reads_them_with_device_claims() {
     assert_eq!(v["ignored"], serde_json::json!(["hwk"]));
     assert_eq!(v["device"], serde_json::json!({"managed": true}));
 }
+
+/// An app no policy lists: without a `default` policy, `check` warns (`app-without-policy`) and
+/// `eval` denies, saying why; with one, `check` is silent and `eval` decides by it, as Okta
+/// gives such an app its default policy.
+#[test]
+fn an_app_no_policy_lists_uses_the_default_policy_in_eval_and_check_alike() {
+    let dir = set("default-policy");
+    dir.write("crm.policy", "app crm\n");
+    let check = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "app-without-policy", "{v}");
+    assert_eq!(
+        v["diagnostics"][0]["message"],
+        "app `crm` is in no app sign-on policy"
+    );
+    let eval = policyc(
+        &["eval", "--app", "crm", "--local", "--format", "json"],
+        &dir.0,
+    );
+    let d: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(d["decision"], "deny");
+    assert_eq!(d["policy"], serde_json::Value::Null);
+    assert_eq!(
+        d["reasons"][0],
+        "app `crm` is assigned to no app sign-on policy, and none is marked `default`"
+    );
+
+    dir.write(
+        "wiki.policy",
+        &POLICY.replacen("apps [wiki]", "default\n  apps [wiki]", 1),
+    );
+    let check = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(v["diagnostics"], serde_json::json!([]), "{v}");
+    let eval = policyc(
+        &[
+            "eval", "--app", "crm", "--local", "--trace", "--format", "json",
+        ],
+        &dir.0,
+    );
+    let d: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(d["policy"], "wiki_policy");
+    assert_eq!(d["decision"], "challenge");
+    assert_eq!(
+        d["trace"][0],
+        "app `crm` uses policy `wiki_policy` (the `default` policy: no policy lists the app)"
+    );
+}

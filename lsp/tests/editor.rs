@@ -994,9 +994,11 @@ fn configuration_changes_turn_hints_and_lenses_off_and_on() {
         )["message"]
             .clone()
     };
+    // The test "admins get in" signs in with `corp`'s claims: it would fail, whichever rule
+    // decides the guard.
     assert_eq!(
         what_if(&mut c),
-        "deactivate IdP `corp`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`"
+        "deactivate IdP `corp`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`; 1 test would fail"
     );
     c.notify(
         "workspace/didChangeConfiguration",
@@ -1004,7 +1006,7 @@ fn configuration_changes_turn_hints_and_lenses_off_and_on() {
     );
     assert_eq!(
         what_if(&mut c),
-        "deactivate IdP `corp`: allowed; it leaves 1 rule unsatisfiable: rule `admins` of `sso` (policyc's exact rule refuses it)"
+        "deactivate IdP `corp`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`; 1 test would fail (policyc's exact rule refuses it)"
     );
     assert_eq!(lenses(&mut c), 3);
 }

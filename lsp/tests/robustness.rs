@@ -61,7 +61,7 @@ fn utf16_columns_surrogate_pairs_and_crlf() {
     let mut c = lone();
     let uri = "untitled:utf16";
     // `😀` is two UTF-16 units; the file uses CRLF line endings.
-    let text = "org acme { engine identity }\r\ngroup admins\r\nauthenticator password\r\napp wiki\r\ntest \"😀\" { app wiki  user { groups [admin] }  expect allow }\r\n";
+    let text = "org acme { engine identity }\r\ngroup admins\r\nauthenticator password\r\napp wiki\r\ntest \"😀\" { app wiki  user { groups [admin] }  expect allow }\r\npolicy p { default  rule r { require password } }\r\n";
     c.open(uri, text, 1);
     let d = c.diagnostics(uri, |p| p["version"] == 1);
     assert_eq!(codes(&d), ["unknown-reference"]);

@@ -6,6 +6,7 @@
 pub mod support;
 pub mod what_if;
 
+mod app_without_policy;
 mod asserts_nothing;
 mod biometric;
 mod claims_unusable;
@@ -122,6 +123,7 @@ pub static CHECKS: &[Check] = &[
     custom_authenticator::CHECK,
     routes::CHECK,
     asserts_nothing::CHECK,
+    app_without_policy::CHECK,
 ];
 
 /// Everything policyc has to say about a compiled policy set: the compiler's diagnostics and

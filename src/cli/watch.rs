@@ -426,8 +426,8 @@ mod tests {
         assert_eq!(
             summaries(&log),
             [
-                "checked 1 file, 0 errors, 0 warnings",
-                "checked 1 file, 1 error, 0 warnings"
+                "checked 1 file, 0 errors, 0 warnings, 0 infos",
+                "checked 1 file, 1 error, 0 warnings, 0 infos"
             ]
         );
         let log = String::from_utf8(log).unwrap();

@@ -82,6 +82,8 @@ codes! {
     /// A trusted third-party IdP asserts no value the SP reads: sign-ins through it cannot
     /// complete.
     TrustedIdpAssertsNothing = "trusted-idp-asserts-nothing", Warning;
+    /// An app no app sign-on policy lists, while no policy is marked `default`.
+    AppWithoutPolicy = "app-without-policy", Warning;
 }
 
 impl Code {

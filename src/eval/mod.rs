@@ -208,15 +208,30 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
     };
 
     let Some(policy) = tables.app_policy.get(s.app.index()).copied().flatten() else {
-        t.step(|| format!("app `{}` is assigned to no app sign-on policy", app_name()));
+        t.step(|| {
+            format!(
+                "app `{}` is assigned to no app sign-on policy, and none is marked `default` (`policyc check`: app-without-policy)",
+                app_name()
+            )
+        });
         return decision;
     };
     decision.policy = Some(policy);
     t.step(|| {
+        let by_default = compiled
+            .model
+            .policies
+            .get(policy.index())
+            .is_some_and(|p| !p.apps.contains(&s.app));
         format!(
-            "app `{}` uses policy `{}`",
+            "app `{}` uses policy `{}`{}",
             app_name(),
-            policy_name(compiled, policy)
+            policy_name(compiled, policy),
+            if by_default {
+                " (the `default` policy: no policy lists the app)"
+            } else {
+                ""
+            }
         )
     });
 
@@ -664,7 +679,7 @@ fn reasons(compiled: &Compiled, s: &SignIn, d: &Decision) -> Vec<String> {
                 .unwrap_or_default()
         ),
         Reason::NoPolicy => format!(
-            "app `{}` is assigned to no app sign-on policy",
+            "app `{}` is assigned to no app sign-on policy, and none is marked `default`",
             compiled
                 .model
                 .apps

@@ -252,14 +252,10 @@ impl Tables {
                 to: r.to.map(|(id, _)| id),
             })
             .collect();
-        tables.app_policy = vec![None; model.apps.len()];
-        for (p, policy) in model.policies.iter().enumerate() {
-            for app in &policy.apps {
-                if let Some(slot) = tables.app_policy.get_mut(app.index()) {
-                    *slot = Some(PolicyId(p as u32));
-                }
-            }
-        }
+        // The model says which policy each app uses (the one listing it, else the default).
+        tables.app_policy = (0..model.apps.len())
+            .map(|a| model.policy_of_app(AppId(a as u32)).map(|(p, _)| p))
+            .collect();
         let mut current: Option<RuleOwner> = None;
         let mut index = 0;
         tables.policy_rules = vec![0..0; model.policies.len()];

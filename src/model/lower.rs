@@ -1106,11 +1106,47 @@ impl Lowerer {
                 apps.push(app);
             }
         }
+        // `default`: once per policy, one policy per org (Okta has one default policy).
+        let mut default = None;
+        for &span in &policy.default {
+            let marker = self.loc(span);
+            if let Some(first) = default {
+                let d = Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    marker,
+                    format!("policy `{}` is marked `default` twice", policy.name.text),
+                )
+                .with_label("second `default`")
+                .with_related(first, "first marked here")
+                .with_help("remove one of them");
+                self.report(d);
+                continue;
+            }
+            if let Some((_, other)) = self.model.default_policy() {
+                let (other_name, other_loc) =
+                    (other.name.clone(), other.default.unwrap_or(other.loc));
+                let d = Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    marker,
+                    format!(
+                        "policies `{other_name}` and `{}` are both marked `default`",
+                        policy.name.text
+                    ),
+                )
+                .with_label("second default policy")
+                .with_related(other_loc, format!("`{other_name}` is the default here"))
+                .with_help("an org has one default app sign-on policy: remove one `default`");
+                self.report(d);
+                continue;
+            }
+            default = Some(marker);
+        }
         let rules = self.rules(&policy.rules, RuleContext::App, &policy.name.text);
         self.model.policies.push(Policy {
             name: policy.name.text.clone(),
             loc,
             apps,
+            default,
             rules,
         });
     }

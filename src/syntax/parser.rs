@@ -143,12 +143,15 @@ impl Lower {
             Rule::policy => {
                 let name = self.ident(inner.next()?);
                 let mut apps = Vec::new();
+                let mut default = Vec::new();
                 let mut rules = Vec::new();
                 for p in inner {
                     if p.as_rule() == Rule::apps_setting {
                         let span = self.span(&p);
                         let list = self.list(significant(p.into_inner()).next()?)?;
                         apps.push(Spanned { node: list, span });
+                    } else if p.as_rule() == Rule::default_setting {
+                        default.push(self.span(&p));
                     } else {
                         rules.push(self.rule(p)?);
                     }
@@ -156,6 +159,7 @@ impl Lower {
                 Item::Policy(Policy {
                     name,
                     apps,
+                    default,
                     rules,
                     span,
                 })
