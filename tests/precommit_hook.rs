@@ -2,6 +2,7 @@
 //! `policyc-test`): their shape, that the commands they run exist, and, when the real
 //! `pre-commit` tool is installed, that it runs them as users configure them (with `args` naming
 //! a policy set, two sets in one repository).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 
