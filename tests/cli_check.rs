@@ -328,3 +328,30 @@ fn skipped_folders_are_read_when_named() {
         stdout(&help)
     );
 }
+
+#[test]
+fn syntax_errors_come_first_whatever_their_file() {
+    // `a.policy` sorts first, but its error may follow from the one in `b.policy`.
+    let dir = Scratch::new(
+        "syntax-first",
+        &[
+            ("a.policy", BROKEN),
+            (
+                "b.policy",
+                "org acme {\n  engine identity\n}\ngroup admins\napp wiki\nauthenticator password\nidp x { kind = saml }\n",
+            ),
+        ],
+    );
+    let out = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(&str, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["file"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [("syntax", "b.policy"), ("unknown-reference", "a.policy")]
+    );
+}

@@ -1,7 +1,7 @@
 //! `app-without-policy`.
 //!
 //! **What it does:** finds apps that no app sign-on policy lists in its `apps` while no policy
-//! is marked `default`.
+//! is marked `default`. Silent while a `policy` item has a syntax error (it may list the app).
 //!
 //! **Why it matters:** in Okta every app has an authentication policy: an app no policy names
 //! uses the org's default policy (Okta's "Authentication policies" guide: new apps get the
@@ -23,6 +23,16 @@ pub(super) const CHECK: Check = Check {
 
 fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     let model = &cx.compiled.model;
+    // A policy that did not parse may list the app (or be the default): its syntax error is
+    // the diagnostic to fix, not a follow-on about its apps.
+    let policy_unparsed = cx
+        .compiled
+        .asts
+        .iter()
+        .any(|ast| ast.unparsed.iter().any(|u| u.keyword == "policy"));
+    if policy_unparsed {
+        return Vec::new();
+    }
     // With a `default` policy every app has one: the same question eval asks.
     model
         .apps
