@@ -1585,6 +1585,17 @@ impl Lowerer {
             if candidates.contains(&by.name) {
                 continue;
             }
+            // A rule that did not parse, or any rule of a policy that did not: its syntax
+            // error is the one to fix, not a follow-on here.
+            let rule = by.name.rsplit('.').next().unwrap_or(&by.name);
+            let broken_rule = self
+                .unparsed_names
+                .contains(&("rule".to_owned(), rule.to_owned()));
+            let broken_policy = app.and_then(|a| self.model.policy_of_app(a)).is_none()
+                && self.unparsed_names.iter().any(|(k, _)| k == "policy");
+            if broken_rule || broken_policy {
+                continue;
+            }
             let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
             let mut d = Diagnostic::new(
                 Code::UnknownReference,
