@@ -355,3 +355,74 @@ fn syntax_errors_come_first_whatever_their_file() {
         [("syntax", "b.policy"), ("unknown-reference", "a.policy")]
     );
 }
+
+/// A rule shadowed by an earlier catch-all (`shadowed-rule`, a warning).
+const SHADOWED: &str = "policy p {\n  apps [wiki]\n  rule r { require password }\n  rule late { require password }\n}\n";
+
+#[test]
+fn allow_warn_and_deny_set_a_codes_level() {
+    let dir = Scratch::new("levels", &[("org.policy", ORG), ("p.policy", SHADOWED)]);
+    let plain = policyc(&["check"], &dir.0);
+    assert_eq!(plain.status.code(), Some(0));
+    assert!(
+        stderr(&plain).starts_with("checked 2 files, 0 errors, 1 warning,"),
+        "{}",
+        stderr(&plain)
+    );
+    let denied = policyc(&["check", "--deny", "shadowed-rule"], &dir.0);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(
+        stderr(&denied).starts_with("checked 2 files, 1 error, 0 warnings,"),
+        "{}",
+        stderr(&denied)
+    );
+    let allowed = policyc(
+        &["check", "--allow", "shadowed-rule", "--format", "json"],
+        &dir.0,
+    );
+    assert_eq!(allowed.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
+    // `--deny` wins over `--allow` for one code.
+    let both = policyc(
+        &[
+            "check",
+            "--allow",
+            "shadowed-rule",
+            "--deny",
+            "shadowed-rule",
+        ],
+        &dir.0,
+    );
+    assert_eq!(both.status.code(), Some(1));
+    let typo = policyc(&["check", "--allow", "shadowd-rule"], &dir.0);
+    assert_eq!(typo.status.code(), Some(2));
+    assert_eq!(
+        stderr(&typo),
+        "error: `--allow shadowd-rule`: no such code; did you mean `shadowed-rule`?\n"
+    );
+    let syntax = policyc(&["check", "--allow", "syntax"], &dir.0);
+    assert_eq!(syntax.status.code(), Some(2));
+}
+
+#[test]
+fn an_inline_allow_covers_the_item_below_it_and_says_when_it_covers_nothing() {
+    let allowed = SHADOWED.replace(
+        "  rule late",
+        "  # policyc: allow(shadowed-rule) — kept until the Q3 access review\n  rule late",
+    );
+    let dir = Scratch::new("inline", &[("org.policy", ORG), ("p.policy", &allowed)]);
+    let out = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"], serde_json::json!([]), "{v}");
+    // Once the rule is gone, the allow is reported.
+    let stale = allowed.replace("  rule late { require password }\n", "");
+    dir.write("p.policy", &stale);
+    let out = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "unused-allow", "{v}");
+    assert_eq!(v["diagnostics"][0]["line"], 4);
+    // `watch` takes the same flags (checked by parsing them: it runs until stopped).
+    let help = policyc(&["watch", "--help"], &dir.0);
+    assert!(stdout(&help).contains("--deny <CODE>"), "{}", stdout(&help));
+}

@@ -3,6 +3,7 @@
 //! module, registered in [`CHECKS`]; docs/checks.md documents every code it reports, with a
 //! failing and a passing example that tests/docs.rs runs.
 
+pub mod allow;
 pub mod support;
 pub mod what_if;
 
@@ -35,6 +36,8 @@ pub struct CheckOptions {
     /// The policy set at an earlier revision: IdPs trusted there and deleted (or no longer
     /// trusting claims) here are guarded like deactivations.
     pub base: Option<std::sync::Arc<Base>>,
+    /// `--allow`, `--warn`, `--deny`: applied last, after inline allows.
+    pub levels: allow::Levels,
 }
 
 /// A policy set to compare with, such as the one at a git revision.
@@ -148,6 +151,9 @@ pub fn check_with_support(
         }
         support = Some(cx.support);
     }
+    // Suppressions last: inline `# policyc: allow(..)` comments, then the level flags.
+    let diagnostics = allow::apply_inline(compiled, diagnostics);
+    let mut diagnostics = options.levels.apply(diagnostics);
     diagnostic::sort(&mut diagnostics);
     (diagnostics, support)
 }

@@ -37,10 +37,19 @@ pub struct CheckArgs {
     /// Colour the human output: `auto` colours a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub levels: super::LevelArgs,
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
     let started = Instant::now();
+    let levels = match args.levels.levels() {
+        Ok(levels) => levels,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return super::EXIT_CANNOT_RUN;
+        }
+    };
     let sources = match load::load(&args.paths) {
         Ok(sources) => sources,
         Err(err) => return err.report(),
@@ -62,6 +71,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     let options = crate::check::CheckOptions {
         okta_compat: args.okta_compat,
         base,
+        levels,
     };
     let diagnostics = crate::check(&compiled, &options);
     let files = compiled.sources.len();

@@ -130,6 +130,52 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// `--allow`, `--warn`, `--deny`: what to make of diagnostic codes, as in ruff and clippy.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LevelArgs {
+    /// Do not report CODE (repeatable), e.g. `--allow shadowed-rule`. `policyc explain` lists
+    /// the codes; `# policyc: allow(CODE) reason` allows one place instead.
+    #[arg(long = "allow", value_name = "CODE")]
+    pub allow: Vec<String>,
+    /// Report CODE as a warning (repeatable): it no longer fails the check.
+    #[arg(long = "warn", value_name = "CODE")]
+    pub warn: Vec<String>,
+    /// Report CODE as an error (repeatable): it fails the check. `--deny` wins over `--warn`,
+    /// which wins over `--allow`, for one code.
+    #[arg(long = "deny", value_name = "CODE")]
+    pub deny: Vec<String>,
+}
+
+impl LevelArgs {
+    /// The levels, or why a code is not one (with a did-you-mean).
+    pub fn levels(&self) -> Result<crate::check::allow::Levels, String> {
+        use crate::check::allow::Level;
+        use crate::diagnostic::Code;
+        let mut levels = crate::check::allow::Levels::default();
+        for (names, level, flag) in [
+            (&self.allow, Level::Allow, "--allow"),
+            (&self.warn, Level::Warn, "--warn"),
+            (&self.deny, Level::Deny, "--deny"),
+        ] {
+            for name in names {
+                let Some(code) = Code::parse(name.trim()) else {
+                    let all = Code::ALL.iter().map(|c| c.as_str());
+                    return Err(match crate::suggest::closest(name, all) {
+                        Some(s) => format!("`{flag} {name}`: no such code; did you mean `{s}`?"),
+                        None => {
+                            format!("`{flag} {name}`: no such code (`policyc explain` lists them)")
+                        }
+                    });
+                };
+                levels
+                    .set(code, level)
+                    .map_err(|e| format!("`{flag} {name}`: {e}"))?;
+            }
+        }
+        Ok(levels)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ColorChoice {
     #[default]

@@ -84,6 +84,10 @@ codes! {
     TrustedIdpAssertsNothing = "trusted-idp-asserts-nothing", Warning;
     /// An app no app sign-on policy lists, while no policy is marked `default`.
     AppWithoutPolicy = "app-without-policy", Warning;
+    /// A `# policyc: allow(..)` comment that suppresses nothing.
+    UnusedAllow = "unused-allow", Warning;
+    /// A `# policyc:` comment that is not a valid allow (unknown code, no reason).
+    InvalidAllow = "invalid-allow", Warning;
 }
 
 impl Code {
