@@ -387,3 +387,38 @@ fn color_is_chosen_on_the_command_line() {
         );
     }
 }
+
+#[test]
+fn a_method_the_org_does_not_turn_on_is_named_as_never_offered() {
+    let set = "org acme { engine identity }\napp wiki\nauthenticator password\nauthenticator okta_verify { methods [push] }\npolicy sso {\n  apps [wiki]\n  rule everyone { require password + 1 factor_type }\n}\n";
+    let test = "test \"totp\" {\n  app wiki\n  expect challenge with [okta_verify.totp]\n}\n";
+    let dir = Scratch::new("not-enabled", &[("set.policy", set), ("t.policy", test)]);
+    let out = policyc(&["test"], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        &lines[1..3],
+        [
+            "    expected a challenge with okta_verify.totp, but the challenge offers password, okta_verify.push",
+            "    `okta_verify.totp` is never offered: authenticator `okta_verify` turns on only [okta_verify.push]",
+        ],
+        "{text}"
+    );
+}
+
+#[test]
+fn a_kind_in_methods_except_means_every_method_of_the_kind() {
+    // `except [okta_verify]` disallows push: the challenge offers the remaining methods only.
+    let set = "org acme { engine identity }\napp wiki\nauthenticator password\nauthenticator okta_verify { methods [push] }\nauthenticator phone { methods [sms] }\npolicy sso {\n  apps [wiki]\n  rule everyone {\n    require password + 1 factor_type\n    methods except [okta_verify]\n  }\n}\n";
+    let test =
+        "test \"sms only\" {\n  app wiki\n  expect challenge with [password, phone.sms]\n}\n";
+    let dir = Scratch::new("except-kind", &[("set.policy", set), ("t.policy", test)]);
+    let out = policyc(&["test", "--format", "json"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["tests"][0]["actual"]["challenge"],
+        serde_json::json!(["password", "phone.sms"])
+    );
+}

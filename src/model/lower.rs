@@ -363,7 +363,9 @@ impl Lowerer {
 
     /// `kind` or `kind.method` → the methods it names (a bare kind names all its methods when
     /// `whole_kind` is set, and otherwise only a single-method kind).
-    fn method_ref(&mut self, path: &ast::Path, whole_kind: bool) -> Vec<MethodId> {
+    /// `single` names where one method is needed, for the message when a kind has several
+    /// (`a method chain`, `a test's `with``).
+    fn method_ref(&mut self, path: &ast::Path, whole_kind: bool, single: &str) -> Vec<MethodId> {
         let Some(kind) = self.authenticator_kind(&path.head) else {
             return Vec::new();
         };
@@ -377,7 +379,7 @@ impl Lowerer {
                     let d = Diagnostic::new(
                         Code::UnknownAuthenticatorMethod,
                         self.loc(path.span),
-                        format!("`{kind}` has several methods; a method chain needs one"),
+                        format!("`{kind}` has several methods; {single} needs one"),
                     )
                     .with_label("name a method")
                     .with_help(format!("use one of {}", names.join(", ")));
@@ -449,12 +451,12 @@ impl Lowerer {
         self.report(d);
     }
 
-    fn method_list(&mut self, list: &ast::List, whole_kind: bool) -> Vec<MethodId> {
+    fn method_list(&mut self, list: &ast::List, whole_kind: bool, single: &str) -> Vec<MethodId> {
         let mut out = Vec::new();
         for value in &list.values {
             match value {
                 ast::Value::Path(path) => {
-                    for m in self.method_ref(path, whole_kind) {
+                    for m in self.method_ref(path, whole_kind, single) {
                         if !out.contains(&m) {
                             out.push(m);
                         }
@@ -1245,10 +1247,10 @@ impl Lowerer {
                     out.methods = match m {
                         ast::MethodsSetting::Any => MethodFilter::Any,
                         ast::MethodsSetting::Only(list) => {
-                            MethodFilter::Only(self.method_list(list, true))
+                            MethodFilter::Only(self.method_list(list, true, "a method filter"))
                         }
                         ast::MethodsSetting::Except(list) => {
-                            MethodFilter::Except(self.method_list(list, true))
+                            MethodFilter::Except(self.method_list(list, true, "a method filter"))
                         }
                     }
                 }
@@ -1414,7 +1416,12 @@ impl Lowerer {
                     self.report(d);
                     return None;
                 }
-                Requirement::Chain(chains.iter().map(|c| self.method_list(c, false)).collect())
+                Requirement::Chain(
+                    chains
+                        .iter()
+                        .map(|c| self.method_list(c, false, "a method chain"))
+                        .collect(),
+                )
             }
         };
         Some(lowered)
@@ -1499,7 +1506,13 @@ impl Lowerer {
                     });
                     let with = with
                         .as_ref()
-                        .map(|w| self.method_list(w, false))
+                        .map(|w| {
+                            self.method_list(
+                                w,
+                                false,
+                                "a test's `with` (the methods the challenge must offer)",
+                            )
+                        })
                         .unwrap_or_default();
                     out.expect = Some(Expectation {
                         decision,
