@@ -669,3 +669,69 @@ fn an_app_no_policy_lists_uses_the_default_policy_in_eval_and_check_alike() {
         "app `crm` uses policy `wiki_policy` (the `default` policy: no policy lists the app)"
     );
 }
+
+/// A failed possession constraint names what the evidence lacks.
+#[test]
+fn the_trace_names_the_possession_characteristics_the_evidence_lacks() {
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "okta_admin_console",
+            "--user",
+            r#"{"groups":["admins"],"domain":"acme.example","zone":"corp_network"}"#,
+            "--claims",
+            r#"{"idp":"acme_workforce","amr":["password","okta_verify","swk"]}"#,
+            "--trace",
+            "--format",
+            "json",
+            "policies/",
+        ],
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let trace: Vec<&str> = v["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        trace.contains(
+            &"claims count for the app rule: `password`: knowledge; `okta_verify.push`: possession, does not meet the possession constraints: not hardware-protected, not phishing-resistant"
+        ),
+        "{trace:#?}"
+    );
+}
+
+/// `mfa` beside `pwd` is not "another factor" for `password + 1 factor_type`: the trace says why.
+#[test]
+fn the_trace_says_why_mfa_is_not_another_factor() {
+    let dir = Scratch::new(
+        "mfa-marker",
+        &[(
+            "set.policy",
+            "org acme { engine identity  features [third_party_claims_sharing] }\napp wiki\nauthenticator password\nauthenticator okta_verify { methods [push] }\nidp e { kind oidc  trust_claims true  asserts [pwd, mfa] }\npolicy sso {\n  apps [wiki]\n  rule everyone { require password + 1 factor_type }\n}\n",
+        )],
+    );
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--claims",
+            r#"{"idp":"e","amr":["pwd","mfa"]}"#,
+            "--trace",
+            "--format",
+            "json",
+        ],
+        &dir.0,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["decision"], "challenge");
+    let trace = v["trace"].to_string();
+    assert!(
+        trace.contains("`mfa`: the `mfa` marker, which says the IdP did MFA but names no factor, so it is not the factor besides the password that `password + 1 factor_type` needs"),
+        "{trace}"
+    );
+}

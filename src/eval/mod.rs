@@ -604,15 +604,39 @@ fn describe_proof(value: &str, p: &Proof, need: &Need) -> String {
     let factors: Vec<&str> = p.factors.iter().map(FactorType::as_str).collect();
     if p.mfa {
         text.push_str(": the `mfa` marker");
+        if need.requirement == ReqKind::PasswordPlusFactor {
+            // `mfa` says two factors were used, not which: it is no factor of its own.
+            text.push_str(
+                ", which says the IdP did MFA but names no factor, so it is not the factor besides the password that `password + 1 factor_type` needs (it does satisfy `mfa`, `1 factor_type`, and `2 factor_types` without possession constraints)",
+            );
+        }
     } else {
         text.push_str(&format!(": {}", factors.join(" + ")));
     }
     if need.constrained && p.is_possession() {
-        text.push_str(if p.compliant(need) {
-            ", meets the possession constraints"
+        if p.compliant(need) {
+            text.push_str(", meets the possession constraints");
         } else {
-            ", does not meet the possession constraints"
-        });
+            // Which constraint this evidence falls short of, by name.
+            let mut short: Vec<String> = need
+                .required
+                .iter()
+                .filter(|c| !p.characteristics.contains(*c))
+                .map(|c| format!("not {}", c.as_str().replace('_', "-")))
+                .collect();
+            if need.exclude_phone_email
+                && p.characteristics
+                    .contains(crate::model::catalogue::Characteristic::PhoneOrEmail)
+            {
+                short.push(
+                    "a phone or email factor, which `exclude_phone_email` rules out".to_owned(),
+                );
+            }
+            text.push_str(&format!(
+                ", does not meet the possession constraints: {}",
+                short.join(", ")
+            ));
+        }
     }
     text
 }
