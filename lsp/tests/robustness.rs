@@ -302,3 +302,27 @@ fn help_and_version_answer_without_starting_the_server() {
             .contains("unexpected argument `--tcp`")
     );
 }
+
+/// The editor honours `# policyc: allow(code) reason` as `policyc check` does (the suppression
+/// is the library's), and reports an allow left behind.
+#[test]
+fn inline_allows_apply_in_the_editor() {
+    let mut c = lone();
+    let uri = "untitled:allow";
+    let set = "org acme { engine identity }\napp wiki\nauthenticator password\npolicy p {\n  apps [wiki]\n  rule r { require password }\n  rule late { require password }\n}\n";
+    c.open(uri, set, 1);
+    let d = c.diagnostics(uri, |p| p["version"] == 1);
+    assert_eq!(codes(&d), ["shadowed-rule"]);
+    let allowed = set.replace(
+        "  rule late",
+        "  # policyc: allow(shadowed-rule) kept for the audit trail\n  rule late",
+    );
+    c.change(uri, 2, json!([{ "text": allowed }]));
+    let d = c.diagnostics(uri, |p| p["version"] == 2);
+    assert_eq!(codes(&d), Vec::<String>::new());
+    let stale = allowed.replace("  rule late { require password }\n", "");
+    c.change(uri, 3, json!([{ "text": stale }]));
+    let d = c.diagnostics(uri, |p| p["version"] == 3);
+    assert_eq!(codes(&d), ["unused-allow"]);
+    alive(&mut c);
+}
