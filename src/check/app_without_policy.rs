@@ -14,7 +14,6 @@
 
 use super::{Check, Context};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::AppId;
 
 pub(super) const CHECK: Check = Check {
     codes: &[Code::AppWithoutPolicy],
@@ -33,12 +32,13 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     if policy_unparsed {
         return Vec::new();
     }
-    // With a `default` policy every app has one: the same question eval asks.
+    // With a `default` policy every app has one: the table eval reads answers it.
+    let app_policy = &cx.compiled.graph.tables.app_policy;
     model
         .apps
         .iter()
         .enumerate()
-        .filter(|(a, _)| model.policy_of_app(AppId(*a as u32)).is_none())
+        .filter(|(a, _)| app_policy.get(*a).is_none_or(Option::is_none))
         .map(|(_, app)| {
             Diagnostic::new(
                 Code::AppWithoutPolicy,

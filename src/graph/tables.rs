@@ -252,10 +252,18 @@ impl Tables {
                 to: r.to.map(|(id, _)| id),
             })
             .collect();
-        // The model says which policy each app uses (the one listing it, else the default).
-        tables.app_policy = (0..model.apps.len())
-            .map(|a| model.policy_of_app(AppId(a as u32)).map(|(p, _)| p))
-            .collect();
+        // Each app's policy, as `Model::policy_of_app` says: the one listing it (an app is
+        // listed once: a second listing is an error and dropped), else the `default` policy.
+        // One pass over the listings, not a search per app.
+        let default = model.default_policy().map(|(p, _)| PolicyId(p as u32));
+        tables.app_policy = vec![default; model.apps.len()];
+        for (p, policy) in model.policies.iter().enumerate() {
+            for app in &policy.apps {
+                if let Some(slot) = tables.app_policy.get_mut(app.index()) {
+                    *slot = Some(PolicyId(p as u32));
+                }
+            }
+        }
         let mut current: Option<RuleOwner> = None;
         let mut index = 0;
         tables.policy_rules = vec![0..0; model.policies.len()];
