@@ -308,6 +308,34 @@ fn unreadable_files_are_io_errors_not_refusals() {
 }
 
 #[test]
+fn claims_are_inline_json_or_a_file_as_in_eval() {
+    let text = r#"{"idp":"adfs","amr":["pwd","hwk"],"auth_time":1720481750}"#;
+    let file = temp_file("inline-vs-file.json", text);
+    let from_file = run(
+        &["--claims", file.to_str().unwrap(), "--format", "json"],
+        &idps(),
+    );
+    let inline = run(&["--claims", text, "--format", "json"], &idps());
+    assert_eq!(inline, from_file);
+    assert_eq!(inline.0, 0, "{}", inline.1);
+    // Leading blanks still mean inline JSON; a bad inline document is a refusal, not a path.
+    let (code, out) = run(
+        &[
+            "--claims",
+            "  {\"idp\":\"adfs\",",
+            "--idp",
+            "adfs",
+            "--format",
+            "json",
+        ],
+        &idps(),
+    );
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["error"]["kind"], "malformed");
+}
+
+#[test]
 fn exactly_one_input_is_required() {
     assert!(Cli::try_parse_from(["inspect"]).is_err());
     assert!(Cli::try_parse_from(["inspect", "--saml", "a", "--claims", "b"]).is_err());

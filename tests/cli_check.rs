@@ -10,6 +10,8 @@ use std::process::Command;
 
 const ORG: &str =
     "org acme {\n  engine identity\n}\ngroup admins\napp wiki\nauthenticator password\n";
+/// Gives `ORG`'s app its policy, so that a set has nothing else to say.
+const WIKI: &str = "policy p {\n  apps [wiki]\n  rule r { require password }\n}\n";
 const BROKEN: &str = "policy p {\n  apps [wiki]\n  rule r {\n    when group in [admin]\n    require password\n  }\n}\n";
 
 #[test]
@@ -26,7 +28,7 @@ fn the_example_policy_set_checks_clean() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).contains(" files, 0 errors, 0 warnings in "),
+        stderr(&out).contains(" files, 0 errors, 0 warnings, 0 infos in "),
         "{}",
         stderr(&out)
     );
@@ -40,12 +42,12 @@ fn errors_exit_1_with_the_json_contract() {
     let expected = concat!(
         r#"{"diagnostics":[{"code":"unknown-reference","severity":"error","message":"unknown group `admin`","#,
         r#""file":"apps/p.policy","line":4,"column":20,"end_line":4,"end_column":25,"#,
-        r#""labels":[],"help":"did you mean `admins`?"}],"errors":1,"warnings":0,"files":2}"#,
+        r#""labels":[],"help":"did you mean `admins`?"}],"errors":1,"warnings":0,"files":2,"infos":0}"#,
         "\n"
     );
     assert_eq!(stdout(&out), expected);
     assert!(
-        stderr(&out).starts_with("checked 2 files, 1 error, 0 warnings in "),
+        stderr(&out).starts_with("checked 2 files, 1 error, 0 warnings, 0 infos in "),
         "{}",
         stderr(&out)
     );
@@ -54,13 +56,93 @@ fn errors_exit_1_with_the_json_contract() {
 #[test]
 fn warnings_pass_unless_denied() {
     let idp = "idp partner {\n  kind saml\n  trust_claims true\n  asserts [pwd, zzz]\n}\n";
-    let dir = Scratch::new("warn", &[("org.policy", ORG), ("idp.policy", idp)]);
+    let dir = Scratch::new(
+        "warn",
+        &[
+            ("org.policy", ORG),
+            ("idp.policy", idp),
+            ("wiki.policy", WIKI),
+        ],
+    );
     let out = policyc(&["check"], &dir.0);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("unsupported-amr"));
-    assert!(stderr(&out).starts_with("checked 2 files, 0 errors, 1 warning in "));
+    assert!(stderr(&out).starts_with("checked 3 files, 0 errors, 1 warning, 0 infos in "));
     let strict = policyc(&["check", "--deny-warnings"], &dir.0);
     assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn infos_are_counted_in_the_summary_and_the_json() {
+    // A route to an IdP whose claims are not trusted is information (`route-to-untrusted-idp`).
+    let routed = "idp partner {\n  kind saml\n  asserts [pwd]\n}\nroute partners {\n  when domain in [\"partner.example\"]\n  to partner\n}\n";
+    let dir = Scratch::new(
+        "infos",
+        &[
+            ("org.policy", ORG),
+            ("idp.policy", routed),
+            ("wiki.policy", WIKI),
+        ],
+    );
+    let out = policyc(&["check"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stderr(&out).starts_with("checked 3 files, 0 errors, 0 warnings, 1 info in "),
+        "{}",
+        stderr(&out)
+    );
+    let json = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "route-to-untrusted-idp");
+    assert_eq!(
+        (
+            v["errors"].clone(),
+            v["warnings"].clone(),
+            v["infos"].clone()
+        ),
+        (0.into(), 0.into(), 1.into())
+    );
+}
+
+#[test]
+fn sarif_uris_are_relative_to_the_checked_folder() {
+    let dir = Scratch::new(
+        "sarif-base",
+        &[("sub/org.policy", ORG), ("sub/apps/p.policy", BROKEN)],
+    );
+    let out = policyc(&["check", "--format", "sarif", "sub"], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &log["runs"][0];
+    assert_eq!(
+        run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"],
+        serde_json::json!({ "uri": "apps/p.policy", "uriBaseId": "SRCROOT" })
+    );
+    let sub = std::fs::canonicalize(dir.0.join("sub")).unwrap();
+    assert_eq!(
+        run["originalUriBaseIds"]["SRCROOT"]["uri"],
+        format!("file://{}/", sub.display())
+    );
+    // And the log is still valid SARIF.
+    let schema = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sarif/sarif-schema-2.1.0.json"
+    ))
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // Run from inside the folder, with no path: the same relative names.
+    let here = policyc(&["check", "--format", "sarif"], &dir.0.join("sub"));
+    let here: serde_json::Value = serde_json::from_slice(&here.stdout).unwrap();
+    assert_eq!(
+        here["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "apps/p.policy"
+    );
 }
 
 #[test]
@@ -197,9 +279,13 @@ fn base_revision_guards_a_deleted_idp() {
         .iter()
         .map(|d| d["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, ["unsatisfiable-rule", "deactivation-refused"]);
+    // The broken rule is reported once, as the deletion that broke it (not also as
+    // `unsatisfiable-rule`), on the rule.
+    assert_eq!(codes, ["deactivation-refused"]);
+    assert_eq!(v["diagnostics"][0]["file"], "apps.policy");
+    assert_eq!(v["errors"], 1);
     assert_eq!(
-        v["diagnostics"][1]["message"],
+        v["diagnostics"][0]["message"],
         "deleting IdP `corp` (declared at `HEAD`) leaves 1 rule unsatisfiable"
     );
     let bad_rev = policyc(&["check", "--base", "no-such-rev"], &dir.0);
@@ -226,4 +312,139 @@ fn an_expired_saml_certificate_is_a_warning_read_from_its_file() {
     let text = v.to_string();
     assert!(text.contains(r#""code":"certificate-expired""#), "{text}");
     assert!(text.contains("expired on 2021-01-01T00:00:00Z"), "{text}");
+}
+
+#[test]
+fn skipped_folders_are_read_when_named() {
+    let dir = Scratch::new(
+        "skipped",
+        &[
+            (".staging/org.policy", ORG),
+            ("target/org.policy", ORG),
+            ("node_modules/x/org.policy", ORG),
+        ],
+    );
+    // The walk skips hidden folders, `target` and `node_modules`...
+    let out = policyc(&["check"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: no `.policy` files in `.`"),
+        "{}",
+        stderr(&out)
+    );
+    // ...unless the folder is named: then it is the policy set.
+    for named in [".staging", "target", "node_modules"] {
+        let out = policyc(&["check", named], &dir.0);
+        assert_eq!(out.status.code(), Some(0), "{named}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("checked 1 file, 0 errors"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // And `--help` says so.
+    let help = policyc(&["check", "--help"], &dir.0);
+    assert!(
+        stdout(&help).contains("skipping hidden folders"),
+        "{}",
+        stdout(&help)
+    );
+}
+
+#[test]
+fn syntax_errors_come_first_whatever_their_file() {
+    // `a.policy` sorts first, but its error may follow from the one in `b.policy`.
+    let dir = Scratch::new(
+        "syntax-first",
+        &[
+            ("a.policy", BROKEN),
+            (
+                "b.policy",
+                "org acme {\n  engine identity\n}\ngroup admins\napp wiki\nauthenticator password\nidp x { kind = saml }\n",
+            ),
+        ],
+    );
+    let out = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(&str, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["file"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [("syntax", "b.policy"), ("unknown-reference", "a.policy")]
+    );
+}
+
+/// A rule shadowed by an earlier catch-all (`shadowed-rule`, a warning).
+const SHADOWED: &str = "policy p {\n  apps [wiki]\n  rule r { require password }\n  rule late { require password }\n}\n";
+
+#[test]
+fn allow_warn_and_deny_set_a_codes_level() {
+    let dir = Scratch::new("levels", &[("org.policy", ORG), ("p.policy", SHADOWED)]);
+    let plain = policyc(&["check"], &dir.0);
+    assert_eq!(plain.status.code(), Some(0));
+    assert!(
+        stderr(&plain).starts_with("checked 2 files, 0 errors, 1 warning,"),
+        "{}",
+        stderr(&plain)
+    );
+    let denied = policyc(&["check", "--deny", "shadowed-rule"], &dir.0);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(
+        stderr(&denied).starts_with("checked 2 files, 1 error, 0 warnings,"),
+        "{}",
+        stderr(&denied)
+    );
+    let allowed = policyc(
+        &["check", "--allow", "shadowed-rule", "--format", "json"],
+        &dir.0,
+    );
+    assert_eq!(allowed.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
+    // `--deny` wins over `--allow` for one code.
+    let both = policyc(
+        &[
+            "check",
+            "--allow",
+            "shadowed-rule",
+            "--deny",
+            "shadowed-rule",
+        ],
+        &dir.0,
+    );
+    assert_eq!(both.status.code(), Some(1));
+    let typo = policyc(&["check", "--allow", "shadowd-rule"], &dir.0);
+    assert_eq!(typo.status.code(), Some(2));
+    assert_eq!(
+        stderr(&typo),
+        "error: `--allow shadowd-rule`: no such code; did you mean `shadowed-rule`?\n"
+    );
+    let syntax = policyc(&["check", "--allow", "syntax"], &dir.0);
+    assert_eq!(syntax.status.code(), Some(2));
+}
+
+#[test]
+fn an_inline_allow_covers_the_item_below_it_and_says_when_it_covers_nothing() {
+    let allowed = SHADOWED.replace(
+        "  rule late",
+        "  # policyc: allow(shadowed-rule) — kept until the Q3 access review\n  rule late",
+    );
+    let dir = Scratch::new("inline", &[("org.policy", ORG), ("p.policy", &allowed)]);
+    let out = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"], serde_json::json!([]), "{v}");
+    // Once the rule is gone, the allow is reported.
+    let stale = allowed.replace("  rule late { require password }\n", "");
+    dir.write("p.policy", &stale);
+    let out = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "unused-allow", "{v}");
+    assert_eq!(v["diagnostics"][0]["line"], 4);
+    // `watch` takes the same flags (checked by parsing them: it runs until stopped).
+    let help = policyc(&["watch", "--help"], &dir.0);
+    assert!(stdout(&help).contains("--deny <CODE>"), "{}", stdout(&help));
 }

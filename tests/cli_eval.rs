@@ -378,15 +378,18 @@ fn batch_writes_one_decision_per_line_and_reports_bad_lines() {
     assert_eq!(
         lines[0],
         concat!(
-            r#"{"decision":"allow","policy":"wiki_policy","rule":"admins","session_rule":null,"#,
+            r#"{"line":1,"decision":"allow","policy":"wiki_policy","rule":"admins","session_rule":null,"#,
             r#""claims":{"idp":"corp","trusted":true,"used":true,"amr":["pwd","hwk"],"ignored":[],"signature":"not-applicable"},"#,
             r#""challenge":[],"reasons":["rule `admins` of policy `wiki_policy` is satisfied by the claims from `corp`"]}"#
         )
     );
     assert!(
-        lines[1].starts_with(r#"{"decision":"deny","policy":"wiki_policy","rule":"contractors""#)
+        lines[1].starts_with(
+            r#"{"line":2,"decision":"deny","policy":"wiki_policy","rule":"contractors""#
+        )
     );
     assert!(!lines[1].contains("trace"));
+    // Line 3 is blank: no output, but counted (the next line is 4).
     assert_eq!(
         lines[2],
         r#"{"line":4,"error":"unknown group `contractor`: did you mean `contractors`?"}"#
@@ -547,7 +550,10 @@ fn an_overlong_batch_line_is_refused_without_stopping_the_replay() {
         lines[0],
         r#"{"line":1,"error":"line is longer than 1024 KiB"}"#
     );
-    assert!(lines[1].starts_with(r#"{"decision":"challenge""#), "{text}");
+    assert!(
+        lines[1].starts_with(r#"{"line":2,"decision":"challenge""#),
+        "{text}"
+    );
     assert_eq!(lines.len(), 2);
 }
 
@@ -916,5 +922,119 @@ fn human_output_says_when_the_claims_come_from_an_idp_the_route_would_not_choose
             "  3. the claims come from IdP `corp`, but routing rule `admins_to_adfs` sends this user to `adfs`: such a sign-in is possible only through `corp`'s button or an IdP-initiated sign-in\n",
         )),
         "{text}"
+    );
+}
+
+/// An app no policy lists: without a `default` policy, `check` warns (`app-without-policy`) and
+/// `eval` denies, saying why; with one, `check` is silent and `eval` decides by it, as Okta
+/// gives such an app its default policy.
+#[test]
+fn an_app_no_policy_lists_uses_the_default_policy_in_eval_and_check_alike() {
+    let dir = set("default-policy");
+    dir.write("crm.policy", "app crm\n");
+    let check = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "app-without-policy", "{v}");
+    assert_eq!(
+        v["diagnostics"][0]["message"],
+        "app `crm` is in no app sign-on policy"
+    );
+    let eval = policyc(
+        &["eval", "--app", "crm", "--local", "--format", "json"],
+        &dir.0,
+    );
+    let d: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(d["decision"], "deny");
+    assert_eq!(d["policy"], serde_json::Value::Null);
+    assert_eq!(
+        d["reasons"][0],
+        "app `crm` is assigned to no app sign-on policy, and none is marked `default`"
+    );
+
+    dir.write(
+        "wiki.policy",
+        &POLICY.replacen("apps [wiki]", "default\n  apps [wiki]", 1),
+    );
+    let check = policyc(&["check", "--format", "json"], &dir.0);
+    let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(v["diagnostics"], serde_json::json!([]), "{v}");
+    let eval = policyc(
+        &[
+            "eval", "--app", "crm", "--local", "--trace", "--format", "json",
+        ],
+        &dir.0,
+    );
+    let d: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(d["policy"], "wiki_policy");
+    assert_eq!(d["decision"], "challenge");
+    assert_eq!(
+        d["trace"][0],
+        "app `crm` uses policy `wiki_policy` (the `default` policy: no policy lists the app)"
+    );
+}
+
+/// A failed possession constraint names what the evidence lacks.
+#[test]
+fn the_trace_names_the_possession_characteristics_the_evidence_lacks() {
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "okta_admin_console",
+            "--user",
+            r#"{"groups":["admins"],"domain":"acme.example","zone":"corp_network"}"#,
+            "--claims",
+            r#"{"idp":"acme_workforce","amr":["password","okta_verify","swk"]}"#,
+            "--trace",
+            "--format",
+            "json",
+            "policies/",
+        ],
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let trace: Vec<&str> = v["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        trace.contains(
+            &"claims count for the app rule: `password`: knowledge; `okta_verify.push`: possession, does not meet the possession constraints: not hardware-protected, not phishing-resistant"
+        ),
+        "{trace:#?}"
+    );
+}
+
+/// `mfa` beside `pwd` is not "another factor" for `password + 1 factor_type`: the trace says why.
+#[test]
+fn the_trace_says_why_mfa_is_not_another_factor() {
+    let dir = Scratch::new(
+        "mfa-marker",
+        &[(
+            "set.policy",
+            "org acme { engine identity  features [third_party_claims_sharing] }\napp wiki\nauthenticator password\nauthenticator okta_verify { methods [push] }\nidp e { kind oidc  trust_claims true  asserts [pwd, mfa] }\npolicy sso {\n  apps [wiki]\n  rule everyone { require password + 1 factor_type }\n}\n",
+        )],
+    );
+    let out = policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--claims",
+            r#"{"idp":"e","amr":["pwd","mfa"]}"#,
+            "--trace",
+            "--format",
+            "json",
+        ],
+        &dir.0,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["decision"], "challenge");
+    let trace = v["trace"].to_string();
+    assert!(
+        trace.contains("`mfa`: the `mfa` marker, which says the IdP did MFA but names no factor, so it is not the factor besides the password that `password + 1 factor_type` needs"),
+        "{trace}"
     );
 }

@@ -120,3 +120,40 @@ fn the_repository_policies_are_formatted() {
         stderr(&out)
     );
 }
+
+#[test]
+fn diff_prints_a_unified_diff_and_writes_nothing() {
+    let dir = Scratch::new(
+        "diff",
+        &[("policies/a.policy", MESSY), ("policies/b.policy", TIDY)],
+    );
+    let out = policyc(&["fmt", "--check", "--diff"], &dir.0);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "--- a/policies/a.policy\n\
+         +++ b/policies/a.policy\n\
+         @@ -1,3 +1,5 @@\n\
+         -org acme { engine identity  # the engine\n\
+         +org acme {\n\
+         +  engine identity  # the engine\n\
+         \x20}\n\
+         -group admins   app wiki\n\
+         +group admins\n\
+         +app wiki\n"
+    );
+    assert_eq!(dir.read("policies/a.policy"), MESSY);
+    // A formatted set has no diff.
+    let clean = policyc(&["fmt", "--diff", "policies/b.policy"], &dir.0);
+    assert_eq!(clean.status.code(), Some(0));
+    assert_eq!(stdout(&clean), "");
+}
+
+#[test]
+fn color_is_chosen_on_the_command_line() {
+    let dir = Scratch::new("fmt-color", &[("broken.policy", BROKEN)]);
+    let always = policyc(&["fmt", "--color", "always"], &dir.0);
+    assert!(stderr(&always).contains("\u{1b}["), "{}", stderr(&always));
+    let never = policyc(&["fmt", "--color", "never"], &dir.0);
+    assert!(!stderr(&never).contains("\u{1b}["), "{}", stderr(&never));
+}

@@ -267,3 +267,158 @@ fn the_example_policy_set_passes_its_tests() {
         stdout(&out)
     );
 }
+
+#[test]
+fn run_selects_tests_by_title_and_a_pattern_matching_none_is_an_error() {
+    let dir = Scratch::new(
+        "run",
+        &[
+            ("set.policy", SET),
+            ("tests.policy", PASSING),
+            ("failing.policy", FAILING),
+        ],
+    );
+    let out = policyc(&["test", "--run", "challenged"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "PASS everyone else is challenged\n1 passed, 0 failed\n"
+    );
+    // Several patterns run the tests matching any; the failing one is among them.
+    let out = policyc(&["test", "--run", "admins", "--run", "contractors"], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).ends_with("1 passed, 1 failed\n"),
+        "{}",
+        stdout(&out)
+    );
+    let none = policyc(&["test", "--run", "Admins"], &dir.0);
+    assert_eq!(none.status.code(), Some(2));
+    assert_eq!(
+        stderr(&none),
+        "error: no test's title contains `Admins` (3 tests in the set)\n"
+    );
+}
+
+#[test]
+fn json_reports_every_test_with_its_decision() {
+    let dir = Scratch::new(
+        "json",
+        &[
+            ("set.policy", SET),
+            ("tests.policy", PASSING),
+            ("failing.policy", FAILING),
+        ],
+    );
+    let out = policyc(
+        &[
+            "test",
+            "--format",
+            "json",
+            "--run",
+            "contractors",
+            "--run",
+            "challenged",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["passed"].clone(), v["failed"].clone()),
+        (1.into(), 1.into())
+    );
+    let failed = &v["tests"][0];
+    assert_eq!(
+        failed["title"],
+        "contractors are let in <by mistake> & more"
+    );
+    assert_eq!(failed["file"], "failing.policy");
+    assert_eq!(failed["line"], 1);
+    assert_eq!(failed["passed"], false);
+    assert_eq!(
+        failed["failures"],
+        serde_json::json!(["expected `allow`, got `deny`"])
+    );
+    assert_eq!(failed["actual"]["outcome"], "deny");
+    assert_eq!(failed["actual"]["rule"], "contractors");
+    let passed = &v["tests"][1];
+    assert_eq!(passed["passed"], true);
+    assert_eq!(
+        passed["actual"]["challenge"],
+        serde_json::json!(["password", "okta_verify.push"])
+    );
+    // Fields in the documented order.
+    let text = stdout(&out);
+    assert!(text.starts_with("{\"tests\":[{\"title\":"), "{text}");
+    assert!(text.ends_with(",\"passed\":1,\"failed\":1}\n"), "{text}");
+}
+
+#[test]
+fn color_is_chosen_on_the_command_line() {
+    // A set with an error cannot be tested; its errors are coloured as `--color` says.
+    let dir = Scratch::new(
+        "color",
+        &[(
+            "set.policy",
+            "org acme { engine identity }\nidp x { kind nope }\n",
+        )],
+    );
+    let always = policyc(&["test", "--color", "always"], &dir.0);
+    assert_eq!(always.status.code(), Some(2));
+    assert!(stderr(&always).contains("\u{1b}["), "{}", stderr(&always));
+    let never = policyc(&["test", "--color", "never"], &dir.0);
+    assert!(!stderr(&never).contains("\u{1b}["), "{}", stderr(&never));
+    for command in [
+        &["what-if", "deactivate", "x"][..],
+        &["graph"],
+        &["eval", "--app", "a", "--local"],
+    ] {
+        let args: Vec<&str> = command
+            .iter()
+            .copied()
+            .chain(["--color", "always"])
+            .collect();
+        let out = policyc(&args, &dir.0);
+        assert!(
+            stderr(&out).contains("\u{1b}["),
+            "{command:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn a_method_the_org_does_not_turn_on_is_named_as_never_offered() {
+    let set = "org acme { engine identity }\napp wiki\nauthenticator password\nauthenticator okta_verify { methods [push] }\npolicy sso {\n  apps [wiki]\n  rule everyone { require password + 1 factor_type }\n}\n";
+    let test = "test \"totp\" {\n  app wiki\n  expect challenge with [okta_verify.totp]\n}\n";
+    let dir = Scratch::new("not-enabled", &[("set.policy", set), ("t.policy", test)]);
+    let out = policyc(&["test"], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        &lines[1..3],
+        [
+            "    expected a challenge with okta_verify.totp, but the challenge offers password, okta_verify.push",
+            "    `okta_verify.totp` is never offered: authenticator `okta_verify` turns on only [okta_verify.push]",
+        ],
+        "{text}"
+    );
+}
+
+#[test]
+fn a_kind_in_methods_except_means_every_method_of_the_kind() {
+    // `except [okta_verify]` disallows push: the challenge offers the remaining methods only.
+    let set = "org acme { engine identity }\napp wiki\nauthenticator password\nauthenticator okta_verify { methods [push] }\nauthenticator phone { methods [sms] }\npolicy sso {\n  apps [wiki]\n  rule everyone {\n    require password + 1 factor_type\n    methods except [okta_verify]\n  }\n}\n";
+    let test =
+        "test \"sms only\" {\n  app wiki\n  expect challenge with [password, phone.sms]\n}\n";
+    let dir = Scratch::new("except-kind", &[("set.policy", set), ("t.policy", test)]);
+    let out = policyc(&["test", "--format", "json"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["tests"][0]["actual"]["challenge"],
+        serde_json::json!(["password", "phone.sms"])
+    );
+}

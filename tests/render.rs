@@ -166,7 +166,7 @@ fn json_contract_exact_values() {
         r#"{"code":"unsupported-amr","severity":"warning","message":"bad amr","#,
         r#""file":"policies/org.policy","line":11,"column":17,"end_line":11,"end_column":20,"#,
         r#""labels":[],"help":null}"#,
-        r#"],"errors":1,"warnings":1,"files":7}"#,
+        r#"],"errors":1,"warnings":1,"files":7,"infos":0}"#,
         "\n"
     );
     assert_eq!(String::from_utf8(out).expect("UTF-8"), expected);
@@ -188,7 +188,7 @@ fn json_of_nothing() {
     render(Format::Json, &[], &sources, &opts, &mut out).expect("write");
     assert_eq!(
         String::from_utf8(out).expect("UTF-8"),
-        "{\"diagnostics\":[],\"errors\":0,\"warnings\":0,\"files\":3}\n"
+        "{\"diagnostics\":[],\"errors\":0,\"warnings\":0,\"files\":3,\"infos\":0}\n"
     );
 }
 

@@ -9,7 +9,8 @@ use lsp_types::{
     TextEdit, WorkspaceEdit,
 };
 use policyc::check::support::Change;
-use policyc::check::{Guard, guard, note};
+use policyc::check::what_if::{self, Edit};
+use policyc::check::{Guard, note};
 use policyc::model::{Feature, IdpId, RuleOwner, Status};
 use policyc::source::{FileId, Loc, Span};
 use policyc::syntax::ast::{IdpSetting, Item, OrgSetting, Value};
@@ -98,7 +99,14 @@ pub fn what_if(analysis: &Analysis, change: Change, okta_compat: bool) -> Result
         return Err("the policy set has no `org`: there is nothing to ask".to_owned());
     }
     let support = analysis.support();
-    let g: Guard = guard(compiled, support, change);
+    // The guard, and what `check` and `test` would say after the change: one answer with
+    // `policyc what-if`.
+    let edit = match change {
+        Change::Deactivate(id) => Edit::Deactivate(id),
+        Change::Disable(f) => Edit::Disable(f),
+    };
+    let answer = what_if::verdict(compiled, support, edit);
+    let g: &Guard = &answer.guard;
     let model = &compiled.model;
     let what = match change {
         Change::Deactivate(id) => format!(
@@ -108,9 +116,9 @@ pub fn what_if(analysis: &Analysis, change: Change, okta_compat: bool) -> Result
         Change::Disable(f) => format!("switch off `{}`", f.as_str()),
     };
     let refused = if okta_compat {
-        g.okta_refuses
+        answer.okta_refuses
     } else {
-        g.refused
+        answer.refused
     };
     let rules: Vec<_> = model.rules().collect();
     let titles: Vec<String> = g
@@ -135,6 +143,23 @@ pub fn what_if(analysis: &Analysis, change: Change, okta_compat: bool) -> Result
             titles.join(", ")
         )),
     }
+    let after = &answer.after;
+    // The guard's own errors are the rules listed above; the others are said here.
+    let beyond: Vec<_> = after.beyond_guard().collect();
+    match beyond.as_slice() {
+        [] => {}
+        [one] => message.push_str(&format!("; `policyc check` would report: {}", one.message)),
+        many => message.push_str(&format!(
+            "; `policyc check` would report {} new errors, first: {}",
+            many.len(),
+            many[0].message
+        )),
+    }
+    match after.failing_tests.len() {
+        0 => {}
+        1 => message.push_str("; 1 test would fail"),
+        n => message.push_str(&format!("; {n} tests would fail")),
+    }
     if okta_compat && g.okta_refuses != g.refused {
         message.push_str(&format!(
             " (policyc's exact rule {} it)",
@@ -144,11 +169,17 @@ pub fn what_if(analysis: &Analysis, change: Change, okta_compat: bool) -> Result
     if let Some(n) = note(model, change) {
         message.push_str(&format!(" ({n})"));
     }
+    // The rules that break, then where `check` would report its new errors (a route, ...).
     let broken = g
         .impact
         .broken
         .iter()
         .filter_map(|&r| analysis.location(rules.get(r)?.1.loc))
+        .chain(
+            after
+                .beyond_guard()
+                .filter_map(|d| analysis.location(d.primary.loc)),
+        )
         .collect();
     Ok(Verdict {
         refused,

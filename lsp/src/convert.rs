@@ -8,24 +8,11 @@ use policyc::diagnostic::{Code, Diagnostic, Severity};
 use policyc::source::Loc;
 use std::str::FromStr;
 
-/// Where diagnostic codes are documented: `<repository>/blob/main/docs/checks.md#<code>` when
-/// the crate names an http(s) repository, else the `file://` URL of `docs/checks.md` in the
-/// source tree the server was built from (the protocol wants an absolute URI).
+/// Where diagnostic codes are documented: the published docs/checks.md anchor
+/// (`policyc::diagnostic::docs::url`), never a path on the machine the server was built on;
+/// `None` (no `codeDescription`) when policyc was built without a published address.
 pub fn docs_url(code: Code) -> Option<Uri> {
-    let anchor = code.docs_anchor();
-    let repo = option_env!("CARGO_PKG_REPOSITORY")
-        .map(|r| r.trim_end_matches('/'))
-        .filter(|r| r.starts_with("https://") || r.starts_with("http://"));
-    let url = match repo {
-        Some(repo) => format!("{repo}/blob/main/{anchor}"),
-        None => {
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-            let root = root.parent().unwrap_or(root);
-            let docs = crate::uri::from_path(&root.join(anchor.split('#').next()?))?;
-            format!("{}#{}", docs.as_str(), code.as_str())
-        }
-    };
-    Uri::from_str(&url).ok()
+    Uri::from_str(&policyc::diagnostic::docs::url(code)?).ok()
 }
 
 /// A library diagnostic as the protocol's: `code` is the kebab-case code, `codeDescription` its

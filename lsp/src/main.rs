@@ -3,32 +3,44 @@
 const HELP: &str = "\
 policyc-lsp: the policyc language server (Language Server Protocol over stdin/stdout)
 
-Start it from your editor, not by hand: it speaks JSON-RPC on stdin/stdout and logs to stderr.
-It checks the workspace folder's `.policy` files as `policyc check` does, as you type.
+Editors start it and talk to it; it is not meant to be run by hand. Diagnostics, hover,
+completion, navigation, rename, formatting and what-if lenses for `.policy` files; each
+workspace folder is one policy set. Setup for VS Code, Neovim, Helix and Emacs: docs/editor.md.
+`policyc lsp` runs this binary.
 
 Usage: policyc-lsp [--stdio]
 
 Options:
-      --stdio    Use stdin/stdout (the default and only transport; accepted for editors that pass it)
+      --stdio    Talk over stdin/stdout (the default and only transport)
   -h, --help     Print this help
   -V, --version  Print the version
-
-Editor setup: lsp/editors/ in the policyc repository. `policyc lsp` runs this binary.";
+";
 
 fn main() {
-    for arg in std::env::args().skip(1) {
+    let mut args = std::env::args().skip(1);
+    if let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => {
-                println!("{HELP}");
+                print!("{HELP}");
                 return;
             }
             "-V" | "--version" => {
                 println!("policyc-lsp {}", env!("CARGO_PKG_VERSION"));
                 return;
             }
+            // Editors commonly pass it; stdio is the only transport anyway.
             "--stdio" => {}
-            other => eprintln!("policyc-lsp: ignoring unknown argument `{other}` (see --help)"),
+            other => {
+                eprintln!(
+                    "error: unexpected argument `{other}`; `policyc-lsp --help` says how to run it"
+                );
+                std::process::exit(2);
+            }
         }
+    }
+    if let Some(extra) = args.next() {
+        eprintln!("error: unexpected argument `{extra}`; `policyc-lsp --help` says how to run it");
+        std::process::exit(2);
     }
     let code = policyc_lsp::server::run_stdio();
     std::process::exit(code);

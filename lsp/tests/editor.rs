@@ -492,8 +492,8 @@ fn what_if_lenses_run_the_guard_on_the_unsaved_workspace() {
         )
     };
     let v = run(&mut c, &f.idps, "deactivate", "corp");
-    let message =
-        "deactivate IdP `corp`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`";
+    // The test "admins get in" signs in with `corp`'s claims: `policyc test` would fail too.
+    let message = "deactivate IdP `corp`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`; 1 test would fail";
     assert_eq!(
         v,
         json!({
@@ -507,7 +507,7 @@ fn what_if_lenses_run_the_guard_on_the_unsaved_workspace() {
     let v = run(&mut c, &f.org, "disable", "third_party_claims_sharing");
     assert_eq!(
         v["message"],
-        "switch off `third_party_claims_sharing`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`"
+        "switch off `third_party_claims_sharing`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`; 1 test would fail"
     );
     let v = run(&mut c, &f.idps, "deactivate", "legacy");
     assert_eq!(
@@ -526,13 +526,26 @@ fn what_if_lenses_run_the_guard_on_the_unsaved_workspace() {
     assert_eq!(r["error"]["message"], "no IdP named `nobody`");
 
     // On the unsaved text: with `corp` asserting `hwk` twice over another IdP, deactivating it
-    // breaks nothing.
+    // breaks no rule, but the test that signs in with its claims would fail. A route sends
+    // users to `legacy`: deactivating it is what `check` refuses, so what-if refuses it too.
     let unsaved = format!(
-        "{IDPS}\nidp backup {{\n  kind oidc\n  issuer \"https://backup.example\"\n  trust_claims true\n  asserts [pwd, hwk]\n}}\n"
+        "{IDPS}\nidp backup {{\n  kind oidc\n  issuer \"https://backup.example\"\n  trust_claims true\n  asserts [pwd, hwk]\n}}\nroute r {{\n  when domain in [\"l.example\"]\n  to legacy\n}}\n"
     );
     c.open(&f.idps, &unsaved, 1);
     let v = run(&mut c, &f.idps, "deactivate", "corp");
-    assert_eq!(v["message"], "deactivate IdP `corp`: allowed");
+    assert_eq!(
+        v["message"],
+        "deactivate IdP `corp`: refused; 1 test would fail"
+    );
+    let v = run(&mut c, &f.idps, "deactivate", "legacy");
+    assert_eq!(
+        v,
+        json!({
+            "refused": true,
+            "message": "deactivate IdP `legacy`: refused; `policyc check` would report: route `r` sends users to inactive IdP `legacy` (`legacy` does not trust claims: no rule depends on its claims)",
+            "broken": [{ "uri": f.idps, "range": range(23, 5, 23, 11) }],
+        })
+    );
 
     // "mark inactive" only where the guard allows it: `legacy`, not `corp` (on the saved text).
     c.change(&f.idps, 2, json!([{ "text": IDPS }]));
@@ -981,9 +994,11 @@ fn configuration_changes_turn_hints_and_lenses_off_and_on() {
         )["message"]
             .clone()
     };
+    // The test "admins get in" signs in with `corp`'s claims: it would fail, whichever rule
+    // decides the guard.
     assert_eq!(
         what_if(&mut c),
-        "deactivate IdP `corp`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`"
+        "deactivate IdP `corp`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`; 1 test would fail"
     );
     c.notify(
         "workspace/didChangeConfiguration",
@@ -991,7 +1006,7 @@ fn configuration_changes_turn_hints_and_lenses_off_and_on() {
     );
     assert_eq!(
         what_if(&mut c),
-        "deactivate IdP `corp`: allowed; it leaves 1 rule unsatisfiable: rule `admins` of `sso` (policyc's exact rule refuses it)"
+        "deactivate IdP `corp`: refused; it leaves 1 rule unsatisfiable: rule `admins` of `sso`; 1 test would fail (policyc's exact rule refuses it)"
     );
     assert_eq!(lenses(&mut c), 3);
 }

@@ -61,7 +61,7 @@ fn utf16_columns_surrogate_pairs_and_crlf() {
     let mut c = lone();
     let uri = "untitled:utf16";
     // `😀` is two UTF-16 units; the file uses CRLF line endings.
-    let text = "org acme { engine identity }\r\ngroup admins\r\nauthenticator password\r\napp wiki\r\ntest \"😀\" { app wiki  user { groups [admin] }  expect allow }\r\n";
+    let text = "org acme { engine identity }\r\ngroup admins\r\nauthenticator password\r\napp wiki\r\ntest \"😀\" { app wiki  user { groups [admin] }  expect allow }\r\npolicy p { default  rule r { require password } }\r\n";
     c.open(uri, text, 1);
     let d = c.diagnostics(uri, |p| p["version"] == 1);
     assert_eq!(codes(&d), ["unknown-reference"]);
@@ -265,4 +265,64 @@ fn a_burst_of_changes_is_checked_once_settled() {
     assert_eq!(codes(&d), Vec::<String>::new());
     alive(&mut c);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `--help` and `--version` answer and exit 0 (they used to start the server, which found no
+/// client and exited 1 with "disconnected channel"); an unknown argument exits 2.
+#[test]
+fn help_and_version_answer_without_starting_the_server() {
+    let run = |arg: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_policyc-lsp"))
+            .arg(arg)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    for arg in ["--help", "-h"] {
+        let out = run(arg);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with("policyc-lsp: the policyc language server"),
+            "{text}"
+        );
+        assert!(text.contains("docs/editor.md"), "{text}");
+    }
+    let version = run("--version");
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(version.stdout).unwrap(),
+        format!("policyc-lsp {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let unknown = run("--tcp");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8(unknown.stderr)
+            .unwrap()
+            .contains("unexpected argument `--tcp`")
+    );
+}
+
+/// The editor honours `# policyc: allow(code) reason` as `policyc check` does (the suppression
+/// is the library's), and reports an allow left behind.
+#[test]
+fn inline_allows_apply_in_the_editor() {
+    let mut c = lone();
+    let uri = "untitled:allow";
+    let set = "org acme { engine identity }\napp wiki\nauthenticator password\npolicy p {\n  apps [wiki]\n  rule r { require password }\n  rule late { require password }\n}\n";
+    c.open(uri, set, 1);
+    let d = c.diagnostics(uri, |p| p["version"] == 1);
+    assert_eq!(codes(&d), ["shadowed-rule"]);
+    let allowed = set.replace(
+        "  rule late",
+        "  # policyc: allow(shadowed-rule) kept for the audit trail\n  rule late",
+    );
+    c.change(uri, 2, json!([{ "text": allowed }]));
+    let d = c.diagnostics(uri, |p| p["version"] == 2);
+    assert_eq!(codes(&d), Vec::<String>::new());
+    let stale = allowed.replace("  rule late { require password }\n", "");
+    c.change(uri, 3, json!([{ "text": stale }]));
+    let d = c.diagnostics(uri, |p| p["version"] == 3);
+    assert_eq!(codes(&d), ["unused-allow"]);
+    alive(&mut c);
 }

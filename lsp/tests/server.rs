@@ -79,22 +79,27 @@ fn an_editing_session() {
 
     c.open(&apps, APPS, 1);
     let d = c.diagnostics(&apps, |p| p["version"] == 1);
-    let href = d["diagnostics"][0]["codeDescription"]["href"]
-        .as_str()
+    // `codeDescription` is the published docs/checks.md anchor, never a path on the machine
+    // the server was built on; without a published address (no `repository` in Cargo.toml,
+    // no `POLICYC_DOCS_URL` at build time) there is none.
+    let mut d = d;
+    let description = d["diagnostics"][0]
+        .as_object_mut()
         .unwrap()
-        .to_owned();
-    assert!(href.ends_with("docs/checks.md#unknown-reference"), "{href}");
-    assert!(
-        href.starts_with("file:///") || href.starts_with("http"),
-        "{href}"
-    );
+        .remove("codeDescription");
+    match policyc::diagnostic::docs::url(policyc::diagnostic::Code::UnknownReference) {
+        Some(url) => {
+            assert!(url.starts_with("http"), "{url}");
+            assert_eq!(description, Some(json!({ "href": url })));
+        }
+        None => assert_eq!(description, None),
+    }
     assert_eq!(
         d["diagnostics"],
         json!([{
             "range": range(3, 19, 3, 24),
             "severity": 1,
             "code": "unknown-reference",
-            "codeDescription": { "href": href },
             "source": "policyc",
             "message": "unknown group `admin`\nno group is declared with this name\ndid you mean `admins`?",
         }])

@@ -44,7 +44,15 @@ pub struct Guard {
 
 /// The verdict on `change` applied to the org as it is.
 pub fn guard(compiled: &Compiled, support: &Support, change: Change) -> Guard {
-    let impact = support.impact(compiled, change);
+    guard_all(compiled, support, change, &[])
+}
+
+/// The verdict on `change` and `more` changes made together (`change` names the verdict).
+pub fn guard_all(compiled: &Compiled, support: &Support, change: Change, more: &[Change]) -> Guard {
+    let all: Vec<Change> = std::iter::once(change)
+        .chain(more.iter().copied())
+        .collect();
+    let impact = support.impact_of_all(compiled, &all);
     let refused = !impact.broken.is_empty();
     let any_requires_claims = (0..support.rules.len()).any(|r| support.requires_claims(r));
     let okta_refuses = any_requires_claims && impact.after.trusted.fold() == 0;
@@ -312,43 +320,13 @@ fn plural(n: usize) -> String {
 /// refused like a deactivation when some rule needs them.
 fn removed_since_base(cx: &Context<'_>, base: &Base, now: &Scenario) -> Vec<Diagnostic> {
     let model = &cx.compiled.model;
-    let before = &base.compiled;
     let mut out = Vec::new();
-    for (i, was) in before.model.idps.iter().enumerate() {
-        let id = IdpId(i as u32);
-        let trusted_before = was.trust_claims
-            && was.status == Status::Active
-            && before.model.features().covers(was.kind);
+    for (was, broken) in removed_and_broken(cx, base, now) {
         let here = model.idp_named(&was.name);
-        let untrusted_here = here.is_some_and(|(_, idp)| !idp.trust_claims);
-        if !trusted_before || (here.is_some() && !untrusted_here) {
-            continue;
-        }
-        let (Some(table), source) = (
-            before.graph.tables.idps.get(id.index()),
-            Source::of(&before.model, id),
-        ) else {
-            continue;
-        };
-        let broken: Vec<usize> = (0..cx.support.rules.len())
-            .filter(|&r| !cx.support.satisfiable(r, now))
-            .filter(|&r| {
-                let (Some(rule), Some(support)) = (
-                    cx.compiled.graph.tables.rules.get(r),
-                    cx.support.rules.get(r),
-                ) else {
-                    return false;
-                };
-                let Action::Require(need) = &rule.action else {
-                    return false;
-                };
-                state_of(cx.compiled, rule, need, table, &source.proofs)
-                    .is_ok_and(|state| satisfies(state | support.local, need))
-            })
-            .collect();
         let Some((&first, rest)) = broken.split_first() else {
             continue;
         };
+
         let what = if here.is_some() {
             format!(
                 "turning off `trust_claims` on IdP `{}` (trusted at `{}`)",
@@ -391,6 +369,56 @@ fn removed_since_base(cx: &Context<'_>, base: &Base, now: &Scenario) -> Vec<Diag
             if broken.len() == 1 { "this rule" } else { "these rules" },
             if broken.len() == 1 { "it" } else { "each" },
         )));
+    }
+    out
+}
+
+/// The IdPs that were active and trusted in `base` and here are deleted or no longer trust
+/// claims, each with the rules (unsatisfiable now) that its claims would satisfy. Those rules
+/// are reported once, as this deactivation, not also as `unsatisfiable-rule`.
+pub(super) fn removed_and_broken<'b>(
+    cx: &Context<'_>,
+    base: &'b Base,
+    now: &Scenario,
+) -> Vec<(&'b crate::model::Idp, Vec<usize>)> {
+    let model = &cx.compiled.model;
+    let before = &base.compiled;
+    let mut out = Vec::new();
+    for (i, was) in before.model.idps.iter().enumerate() {
+        let id = IdpId(i as u32);
+        let trusted_before = was.trust_claims
+            && was.status == Status::Active
+            && before.model.features().covers(was.kind);
+        let here = model.idp_named(&was.name);
+        let untrusted_here = here.is_some_and(|(_, idp)| !idp.trust_claims);
+        if !trusted_before || (here.is_some() && !untrusted_here) {
+            continue;
+        }
+        let (Some(table), source) = (
+            before.graph.tables.idps.get(id.index()),
+            Source::of(&before.model, id),
+        ) else {
+            continue;
+        };
+        let broken: Vec<usize> = (0..cx.support.rules.len())
+            .filter(|&r| !cx.support.satisfiable(r, now))
+            .filter(|&r| {
+                let (Some(rule), Some(support)) = (
+                    cx.compiled.graph.tables.rules.get(r),
+                    cx.support.rules.get(r),
+                ) else {
+                    return false;
+                };
+                let Action::Require(need) = &rule.action else {
+                    return false;
+                };
+                state_of(cx.compiled, rule, need, table, &source.proofs)
+                    .is_ok_and(|state| satisfies(state | support.local, need))
+            })
+            .collect();
+        if !broken.is_empty() {
+            out.push((was, broken));
+        }
     }
     out
 }

@@ -3,8 +3,11 @@
 //! module, registered in [`CHECKS`]; docs/checks.md documents every code it reports, with a
 //! failing and a passing example that tests/docs.rs runs.
 
+pub mod allow;
 pub mod support;
+pub mod what_if;
 
+mod app_without_policy;
 mod asserts_nothing;
 mod biometric;
 mod certificate_expired;
@@ -25,7 +28,7 @@ use crate::diagnostic::{self, Code, Diagnostic};
 use crate::model::{Rule, RuleOwner};
 use support::Support;
 
-pub use guard::{Guard, guard, note};
+pub use guard::{Guard, guard, guard_all, note};
 
 /// Options that change what the checker reports.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +44,8 @@ pub struct CheckOptions {
     pub files: std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
     /// The instant (Unix seconds) certificates are checked at; the clock when `None`.
     pub now: Option<u64>,
+    /// `--allow`, `--warn`, `--deny`: applied last, after inline allows.
+    pub levels: allow::Levels,
 }
 
 pub use certificate_expired::certificate_files;
@@ -133,6 +138,7 @@ pub static CHECKS: &[Check] = &[
     routes::CHECK,
     asserts_nothing::CHECK,
     unreachable_idp::CHECK,
+    app_without_policy::CHECK,
 ];
 
 /// Everything policyc has to say about a compiled policy set: the compiler's diagnostics and
@@ -157,6 +163,9 @@ pub fn check_with_support(
         }
         support = Some(cx.support);
     }
+    // Suppressions last: inline `# policyc: allow(..)` comments, then the level flags.
+    let diagnostics = allow::apply_inline(compiled, diagnostics);
+    let mut diagnostics = options.levels.apply(diagnostics);
     diagnostic::sort(&mut diagnostics);
     (diagnostics, support)
 }

@@ -433,13 +433,22 @@ pub struct Impact {
 impl Support {
     /// The impact of `change` on the org as it is.
     pub fn impact(&self, compiled: &Compiled, change: Change) -> Impact {
+        self.impact_of_all(compiled, &[change])
+    }
+
+    /// The impact of `changes` made together (several IdPs deactivated, features switched off).
+    pub fn impact_of_all(&self, compiled: &Compiled, changes: &[Change]) -> Impact {
         let model = &compiled.model;
-        let features = model.features();
         let before = available(model);
-        let after = match change {
-            Change::Deactivate(idp) => scenario(model, features, &[idp]),
-            Change::Disable(feature) => scenario(model, features.without(feature), &[]),
-        };
+        let mut features = model.features();
+        let mut inactive = Vec::new();
+        for change in changes {
+            match *change {
+                Change::Deactivate(idp) => inactive.push(idp),
+                Change::Disable(feature) => features = features.without(feature),
+            }
+        }
+        let after = scenario(model, features, &inactive);
         let mut impact = Impact {
             broken: Vec::new(),
             kept: Vec::new(),

@@ -9,9 +9,10 @@
 //!
 //! **Fix:** activate (or allow enrollment in) a local authenticator that provides what is
 //! missing, relax the rule, or trust an IdP that asserts it. Rules that only an *inactive* IdP
-//! or a switched-off feature could satisfy are reported by the deactivation guard instead.
+//! or a switched-off feature could satisfy are reported by the deactivation guard instead, and
+//! so are (with `check --base`) rules that an IdP deleted since the base would satisfy.
 
-use super::support::{Source, source_state};
+use super::support::{Source, available, source_state};
 use super::{Check, Context};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::tables::{Action, Bits, ReqKind};
@@ -45,9 +46,21 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         .filter(|(_, i)| !i.trust_claims)
         .map(|(n, _)| Source::of(model, IdpId(n as u32)))
         .collect();
+    // With `--base`, a rule that an IdP deleted (or no longer trusted) since the base would
+    // satisfy is reported once, as that change (`deactivation-refused`), not also here.
+    let removed: std::collections::HashSet<usize> = match &cx.options.base {
+        Some(base) => super::guard::removed_and_broken(cx, base, &available(model))
+            .into_iter()
+            .flat_map(|(_, broken)| broken)
+            .collect(),
+        None => Default::default(),
+    };
     let mut by_class: std::collections::HashMap<u32, Vec<&str>> = Default::default();
     let mut out = Vec::new();
     for (r, support) in cx.support.rules.iter().enumerate() {
+        if removed.contains(&r) {
+            continue;
+        }
         // A sign-in at any declared IdP counts as "IdP" when it is active.
         let signin = support.signin_ok && !model.idps.is_empty();
         if support.deny || support.local_ok || signin || support.can.intersects(&trusting) {

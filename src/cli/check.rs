@@ -14,7 +14,9 @@ use std::time::Instant;
 /// allowed), 1 when there are errors, 2 when it could not run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {
-    /// Files or folders to check (default: the current folder).
+    /// Files or folders to check (default: the current folder). Folders are searched
+    /// recursively, skipping hidden folders (`.git`, `.staging`), `target` and `node_modules`;
+    /// name such a folder here to check it (`policyc check .staging/`).
     pub paths: Vec<PathBuf>,
     /// Output format: `human` for people, `json` for scripts, `sarif` for code scanning,
     /// `github` for GitHub Actions annotations.
@@ -35,10 +37,19 @@ pub struct CheckArgs {
     /// Colour the human output: `auto` colours a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub levels: super::LevelArgs,
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
     let started = Instant::now();
+    let levels = match args.levels.levels() {
+        Ok(levels) => levels,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return super::EXIT_CANNOT_RUN;
+        }
+    };
     let sources = match load::load(&args.paths) {
         Ok(sources) => sources,
         Err(err) => return err.report(),
@@ -62,6 +73,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         base,
         files: load::certificate_files(&compiled, &load::Roots::new(&args.paths)),
         now: None,
+        levels,
     };
     let diagnostics = crate::check(&compiled, &options);
     let files = compiled.sources.len();
@@ -71,15 +83,23 @@ pub fn run(args: &CheckArgs) -> u8 {
         files_checked: files,
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(err) = render::render(
-        args.format,
-        &diagnostics,
-        &compiled.sources,
-        &options,
-        &mut stdout,
-    )
-    .and_then(|()| stdout.flush())
-    {
+    let written = match (args.format, sarif_base(&args.paths)) {
+        // SARIF `uri`s are relative to the checked folder, which the log names once.
+        (Format::Sarif, Some(base)) => {
+            let log = render::sarif_report_based(&diagnostics, &compiled.sources, &base);
+            serde_json::to_writer_pretty(&mut stdout, &log)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(stdout))
+        }
+        _ => render::render(
+            args.format,
+            &diagnostics,
+            &compiled.sources,
+            &options,
+            &mut stdout,
+        ),
+    };
+    if let Err(err) = written.and_then(|()| stdout.flush()) {
         eprintln!("error: cannot write the report: {err}");
         return super::EXIT_CANNOT_RUN;
     }
@@ -91,15 +111,42 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
 }
 
-/// The summary line ending a check: `checked 12 files, 0 errors, 2 warnings in 4 ms`.
+/// The checked folder for SARIF: the one folder given, else the current folder (file names are
+/// then relative to it already). `None` when the folder cannot be made absolute.
+fn sarif_base(paths: &[PathBuf]) -> Option<render::SarifBase> {
+    let folder = match paths {
+        [one] if one.is_dir() => one.clone(),
+        _ => PathBuf::from("."),
+    };
+    let absolute = std::fs::canonicalize(&folder).ok()?;
+    // The names `load` gives files start with the folder as written, without `./`.
+    let written = folder
+        .strip_prefix(".")
+        .unwrap_or(&folder)
+        .to_string_lossy();
+    let written = written.replace('\\', "/");
+    let prefix = match written.trim_end_matches('/') {
+        "" => String::new(),
+        w => format!("{w}/"),
+    };
+    let uri = render::file_uri(&absolute.to_string_lossy());
+    Some(render::SarifBase {
+        prefix,
+        uri: format!("{}/", uri.trim_end_matches('/')),
+    })
+}
+
+/// The summary line ending a check: `checked 12 files, 0 errors, 2 warnings, 1 info in 4 ms`.
 pub(super) fn summary(files: usize, counts: Counts, elapsed: std::time::Duration) -> String {
     format!(
-        "checked {files} {}, {} {}, {} {} in {} ms",
+        "checked {files} {}, {} {}, {} {}, {} {} in {} ms",
         plural(files, "file", "files"),
         counts.errors,
         plural(counts.errors, "error", "errors"),
         counts.warnings,
         plural(counts.warnings, "warning", "warnings"),
+        counts.infos,
+        plural(counts.infos, "info", "infos"),
         elapsed.as_millis()
     )
 }

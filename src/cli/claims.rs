@@ -31,15 +31,17 @@ pub struct InspectArgs {
     /// refused (`unverified`) unless `--allow-unverified` is given.
     #[arg(long, value_name = "FILE")]
     pub saml: Option<PathBuf>,
-    /// Claims as JSON: `{"idp":"corp","amr":["pwd","hwk"],"auth_time":1720481750}`.
-    #[arg(long, value_name = "FILE")]
-    pub claims: Option<PathBuf>,
+    /// Claims as JSON, inline or a file (as `policyc eval --claims`):
+    /// `{"idp":"corp","amr":["pwd","hwk"],"auth_time":1720481750}`.
+    #[arg(long, value_name = "JSON|FILE")]
+    pub claims: Option<String>,
     /// The IdP that sent the input (default: the only IdP of the input's protocol).
     #[arg(long, value_name = "NAME")]
     pub idp: Option<String>,
     /// Check times at this instant (Unix seconds) instead of the clock.
     #[arg(long, value_name = "UNIX")]
     pub now: Option<u64>,
+    /// Output format: `human` (a table) or `json` (the normal form, docs/claims.md).
     #[arg(long, value_enum, default_value_t = InspectFormat::Human)]
     pub format: InspectFormat,
     /// Accept SAML signed with RSA-SHA1 or with SHA-1 digests (refused by default as
@@ -145,16 +147,24 @@ pub(crate) fn read_input(
                 }
             },
         }
-    } else if let Some(path) = &args.claims {
-        let text = match read_capped(
-            &input_roots(path),
-            path,
-            limits.max_token_bytes,
-            "claims file",
-            "max_token_bytes",
-        )? {
-            Ok(text) => text,
-            Err(e) => return Ok(Err(e)),
+    } else if let Some(arg) = &args.claims {
+        // Inline JSON starts with `{`; anything else is a file, read as every file is.
+        // Inline text is already in memory (bounded by the OS's argument limit); the JSON
+        // reader refuses it past the cap.
+        let text = if arg.trim_start().starts_with('{') {
+            arg.as_bytes().to_vec()
+        } else {
+            let path = Path::new(arg);
+            match read_capped(
+                &input_roots(path),
+                path,
+                limits.max_token_bytes,
+                "claims file",
+                "max_token_bytes",
+            )? {
+                Ok(text) => text,
+                Err(e) => return Ok(Err(e)),
+            }
         };
         inspect_claims_file(&text, args.idp.as_deref(), idps)
     } else {

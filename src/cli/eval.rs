@@ -105,7 +105,8 @@ pub struct EvalArgs {
     /// With `--batch`: the policy set before the change is PATHS at this git revision.
     #[arg(long, value_name = "REV")]
     pub compare_rev: Option<String>,
-    /// Bold the decision line: `auto` when stdout is a terminal and `NO_COLOR` is unset.
+    /// Bold the decision line, and colour the errors of a set that cannot be simulated: `auto`
+    /// when the output is a terminal and `NO_COLOR` is unset.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Files or folders of the policy set (default: the current folder).
@@ -117,7 +118,7 @@ pub fn run(args: &EvalArgs) -> u8 {
         eprintln!("error: `--compare` and `--compare-rev` compare the sign-ins of a `--batch` log");
         return EXIT_CANNOT_RUN;
     }
-    let compiled = match compile(&args.paths) {
+    let compiled = match compile(&args.paths, args.color) {
         Ok(compiled) => compiled,
         Err(code) => return code,
     };
@@ -137,17 +138,18 @@ pub fn run(args: &EvalArgs) -> u8 {
 }
 
 /// Loads and compiles the policy set; on failure prints why and gives the exit code.
-fn compile(paths: &[PathBuf]) -> Result<Compiled, u8> {
+fn compile(paths: &[PathBuf], color: ColorChoice) -> Result<Compiled, u8> {
     let sources = load::load(paths).map_err(|e| e.report())?;
-    checked(crate::compile(sources))
+    checked(crate::compile(sources), color)
 }
 
 /// The compiled set, or its errors printed and exit 2: decisions on a broken set would mislead.
-fn checked(compiled: Compiled) -> Result<Compiled, u8> {
-    super::refuse_errors(
+fn checked(compiled: Compiled, color: ColorChoice) -> Result<Compiled, u8> {
+    super::refuse_errors_in(
         compiled,
         "fix them (`policyc check`) before simulating sign-ins",
         EXIT_CANNOT_RUN,
+        color,
     )
 }
 
@@ -261,12 +263,12 @@ fn json_arg(arg: &str, flag: &str) -> Result<Value, String> {
 /// memory: one line in, one line out.
 fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
     let before = match (&args.compare, &args.compare_rev) {
-        (Some(folder), _) => match compile(std::slice::from_ref(folder)) {
+        (Some(folder), _) => match compile(std::slice::from_ref(folder), args.color) {
             Ok(c) => Some(c),
             Err(code) => return Ok(code),
         },
         (None, Some(rev)) => match load::sources_at_rev(rev, &args.paths) {
-            Ok(sources) => match checked(crate::compile(sources)) {
+            Ok(sources) => match checked(crate::compile(sources), args.color) {
                 Ok(c) => Some(c),
                 Err(code) => return Ok(code),
             },
@@ -316,7 +318,9 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
             }
         };
         let result = value.and_then(|v| match &before_saml {
-            None => decide(&after_saml, &v, args.trace).map(|d| Some(d.to_line())),
+            None => {
+                decide(&after_saml, &v, args.trace).map(|d| Some(with_line(line_no, &d.to_line())))
+            }
             Some(before) => {
                 let old = decide(before, &v, args.trace).map_err(|e| format!("before: {e}"))?;
                 let new = decide(&after_saml, &v, args.trace).map_err(|e| format!("after: {e}"))?;
@@ -390,6 +394,16 @@ struct LineError<'a> {
 }
 
 /// A sign-in whose decision a policy change changes: `{"line":N,"before":{..},"after":{..}}`.
+/// `{"line":N,` + the decision's own fields: every line of a replay says which input line it
+/// answers, first (blank input lines get no output, but are counted).
+fn with_line(line: u64, object: &str) -> String {
+    match object.strip_prefix('{') {
+        Some("}") => format!("{{\"line\":{line}}}"),
+        Some(rest) => format!("{{\"line\":{line},{rest}"),
+        None => object.to_owned(),
+    }
+}
+
 #[derive(Serialize)]
 struct Changed<'a> {
     line: u64,

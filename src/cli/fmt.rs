@@ -21,6 +21,14 @@ pub struct FmtArgs {
     /// Write nothing: list the files that are not formatted and exit 1 if there are any.
     #[arg(long)]
     pub check: bool,
+    /// Write nothing, and print a unified diff of each file that is not formatted (implies
+    /// `--check`): `policyc fmt --check --diff | git apply` would format them.
+    #[arg(long)]
+    pub diff: bool,
+    /// Colour the syntax errors of files left untouched: `auto` colours a terminal unless
+    /// `NO_COLOR` is set.
+    #[arg(long, value_enum, default_value_t = super::ColorChoice::Auto)]
+    pub color: super::ColorChoice,
 }
 
 pub fn run(args: &FmtArgs) -> u8 {
@@ -35,7 +43,7 @@ pub fn run(args: &FmtArgs) -> u8 {
             Ok(formatted) => formatted,
             Err(err) => {
                 refused += 1;
-                report(file, &err);
+                report(file, &err, args.color);
                 continue;
             }
         };
@@ -43,7 +51,16 @@ pub fn run(args: &FmtArgs) -> u8 {
             continue;
         }
         changed += 1;
-        if args.check {
+        if args.diff {
+            let diff = similar::TextDiff::from_lines(&file.text, &formatted);
+            let _ = write!(
+                stdout,
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{}", file.name), &format!("b/{}", file.name))
+            );
+        } else if args.check {
             let _ = writeln!(stdout, "would reformat {}", file.name);
         } else if let Err(err) = write(Path::new(&file.name), formatted) {
             failed_writes += 1;
@@ -53,7 +70,7 @@ pub fn run(args: &FmtArgs) -> u8 {
     let _ = stdout.flush();
     let files = sources.len();
     let files_word = if files == 1 { "file" } else { "files" };
-    let mut summary = if args.check {
+    let mut summary = if args.check || args.diff {
         format!("checked {files} {files_word} ({changed} would change)")
     } else {
         format!("formatted {files} {files_word} ({changed} changed)")
@@ -64,7 +81,7 @@ pub fn run(args: &FmtArgs) -> u8 {
     eprintln!("{summary}");
     if failed_writes > 0 {
         EXIT_CANNOT_RUN
-    } else if refused > 0 || (args.check && changed > 0) {
+    } else if refused > 0 || ((args.check || args.diff) && changed > 0) {
         EXIT_FAILED
     } else {
         EXIT_OK
@@ -88,14 +105,13 @@ fn write(path: &Path, mut formatted: String) -> Result<(), String> {
 }
 
 /// Why a file was left untouched, on stderr.
-fn report(file: &SourceFile, err: &FormatError) {
+fn report(file: &SourceFile, err: &FormatError, color: super::ColorChoice) {
     match err {
         FormatError::Syntax(diagnostics) => {
             let mut sources = Sources::new();
             sources.add(file.clone());
             let options = RenderOptions {
-                color: super::use_color(super::ColorChoice::Auto)
-                    && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                color: super::use_color_stderr(color),
                 files_checked: 1,
             };
             let mut stderr = std::io::stderr().lock();

@@ -30,6 +30,10 @@ pub struct GraphArgs {
     /// IdPs, methods, factor types and characteristics its rules can use.
     #[arg(long, value_name = "NAME")]
     pub policy: Option<String>,
+    /// Colour the errors of a set that cannot be drawn: `auto` colours a terminal unless
+    /// `NO_COLOR` is set.
+    #[arg(long, value_enum, default_value_t = super::ColorChoice::Auto)]
+    pub color: super::ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -46,11 +50,15 @@ pub fn run(args: &GraphArgs) -> u8 {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
-    let compiled =
-        match super::refuse_errors(crate::compile(sources), "no graph drawn", EXIT_FAILED) {
-            Ok(compiled) => compiled,
-            Err(code) => return code,
-        };
+    let compiled = match super::refuse_errors_in(
+        crate::compile(sources),
+        "no graph drawn",
+        EXIT_FAILED,
+        args.color,
+    ) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
     let model = &compiled.model;
     if let Some(name) = &args.policy {
         let names = draw::policy_names(model);

@@ -3,9 +3,12 @@
 
 pub mod check;
 pub mod claims;
+pub mod conventions;
 pub mod eval;
+pub mod explain;
 pub mod fmt;
 pub mod graph;
+pub mod init;
 pub mod load;
 pub mod lsp;
 pub mod test;
@@ -33,7 +36,7 @@ pub const EXIT_CANNOT_RUN: u8 = 2;
         check them before they reach production.\n\n\
         Start with `policyc check` in the folder that holds your `.policy` files.",
     after_help = "Exit codes: 0 success, 1 problems found (or input refused), 2 could not run.\n\
-        Language reference: docs/language.md. Diagnostic codes: docs/checks.md."
+        Language reference: docs/language.md. Diagnostic codes: docs/checks.md (`policyc explain CODE`)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -60,6 +63,10 @@ pub enum Command {
     Lsp(lsp::LspArgs),
     #[command(name = "what-if")]
     WhatIf(what_if::WhatIfArgs),
+    Explain(explain::ExplainArgs),
+    Completions(conventions::CompletionsArgs),
+    Man(conventions::ManArgs),
+    Init(init::InitArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +99,10 @@ pub fn main() -> ExitCode {
         Command::Watch(args) => watch::run(&args),
         Command::Lsp(args) => lsp::run(&args),
         Command::WhatIf(args) => what_if::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Completions(args) => conventions::completions(&args),
+        Command::Man(args) => conventions::man(&args),
+        Command::Init(args) => init::run(&args),
     })
 }
 
@@ -126,6 +137,52 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// `--allow`, `--warn`, `--deny`: what to make of diagnostic codes, as in ruff and clippy.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LevelArgs {
+    /// Do not report CODE (repeatable), e.g. `--allow shadowed-rule`. `policyc explain` lists
+    /// the codes; `# policyc: allow(CODE) reason` allows one place instead.
+    #[arg(long = "allow", value_name = "CODE")]
+    pub allow: Vec<String>,
+    /// Report CODE as a warning (repeatable): it no longer fails the check.
+    #[arg(long = "warn", value_name = "CODE")]
+    pub warn: Vec<String>,
+    /// Report CODE as an error (repeatable): it fails the check. `--deny` wins over `--warn`,
+    /// which wins over `--allow`, for one code.
+    #[arg(long = "deny", value_name = "CODE")]
+    pub deny: Vec<String>,
+}
+
+impl LevelArgs {
+    /// The levels, or why a code is not one (with a did-you-mean).
+    pub fn levels(&self) -> Result<crate::check::allow::Levels, String> {
+        use crate::check::allow::Level;
+        use crate::diagnostic::Code;
+        let mut levels = crate::check::allow::Levels::default();
+        for (names, level, flag) in [
+            (&self.allow, Level::Allow, "--allow"),
+            (&self.warn, Level::Warn, "--warn"),
+            (&self.deny, Level::Deny, "--deny"),
+        ] {
+            for name in names {
+                let Some(code) = Code::parse(name.trim()) else {
+                    let all = Code::ALL.iter().map(|c| c.as_str());
+                    return Err(match crate::suggest::closest(name, all) {
+                        Some(s) => format!("`{flag} {name}`: no such code; did you mean `{s}`?"),
+                        None => {
+                            format!("`{flag} {name}`: no such code (`policyc explain` lists them)")
+                        }
+                    });
+                };
+                levels
+                    .set(code, level)
+                    .map_err(|e| format!("`{flag} {name}`: {e}"))?;
+            }
+        }
+        Ok(levels)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ColorChoice {
     #[default]
@@ -134,15 +191,30 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Whether diagnostics written to stderr are coloured: `auto` colours a terminal unless
+/// `NO_COLOR` is set.
+pub fn use_color_stderr(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
 /// A compiled set with errors cannot be simulated, tested or drawn: its errors go to stderr
-/// (human), then `error: the policy set has N errors; {refusal}`, and `Err(exit_code)`.
-pub(crate) fn refuse_errors(
+/// (human, coloured as `--color` says), then `error: the policy set has N errors; {refusal}`,
+/// and `Err(exit_code)`.
+pub(crate) fn refuse_errors_in(
     compiled: crate::Compiled,
     refusal: &str,
     exit_code: u8,
+    color: ColorChoice,
 ) -> Result<crate::Compiled, u8> {
     use crate::diagnostic::render::{self, Format, RenderOptions};
-    use std::io::IsTerminal;
     let errors: Vec<_> = compiled
         .diagnostics
         .iter()
@@ -152,10 +224,8 @@ pub(crate) fn refuse_errors(
     if errors.is_empty() {
         return Ok(compiled);
     }
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stderr().is_terminal();
     let options = RenderOptions {
-        color,
+        color: use_color_stderr(color),
         files_checked: compiled.sources.len(),
     };
     let mut stderr = std::io::stderr().lock();
@@ -172,4 +242,35 @@ pub(crate) fn refuse_errors(
         if errors.len() == 1 { "" } else { "s" }
     );
     Err(exit_code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every argument of every command says what it is for in `--help`.
+    #[test]
+    fn every_flag_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                    missing.push(format!("{path} {} (the command)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "policyc", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:#?}");
+    }
 }

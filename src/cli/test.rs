@@ -19,6 +19,9 @@ pub enum TestFormat {
     Human,
     /// JUnit XML on stdout, for CI systems.
     Junit,
+    /// One JSON object on stdout: every test with its outcome, failures and actual decision,
+    /// then the counts (`{"tests":[..],"passed":N,"failed":N}`).
+    Json,
 }
 
 /// Run every `test` block of a policy set.
@@ -29,11 +32,21 @@ pub enum TestFormat {
 pub struct TestArgs {
     /// Files or folders of the policy set (default: the current folder).
     pub paths: Vec<PathBuf>,
+    /// Output format: `human`, `junit` (JUnit XML for CI) or `json` (for scripts).
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     pub format: TestFormat,
+    /// Run only the tests whose title contains PATTERN (case-sensitive; repeat to run the tests
+    /// matching any). A pattern no test matches is an error (exit 2), so a typo in CI is not a
+    /// silent pass.
+    #[arg(long, value_name = "PATTERN")]
+    pub run: Vec<String>,
     /// List the rules no test's decision reaches, and how many are covered.
     #[arg(long)]
     pub coverage: bool,
+    /// Colour the errors of a policy set that cannot be tested: `auto` colours a terminal
+    /// unless `NO_COLOR` is set.
+    #[arg(long, value_enum, default_value_t = super::ColorChoice::Auto)]
+    pub color: super::ColorChoice,
 }
 
 pub fn run(args: &TestArgs) -> u8 {
@@ -41,15 +54,40 @@ pub fn run(args: &TestArgs) -> u8 {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
-    let compiled = match super::refuse_errors(
+    let compiled = match super::refuse_errors_in(
         crate::compile(sources),
         "its tests cannot run",
         EXIT_CANNOT_RUN,
+        args.color,
     ) {
         Ok(compiled) => compiled,
         Err(code) => return code,
     };
-    let results = run_all(&compiled);
+    let results = if args.run.is_empty() {
+        run_all(&compiled)
+    } else {
+        let titles: Vec<&str> = compiled
+            .model
+            .tests
+            .iter()
+            .map(|t| t.title.as_str())
+            .collect();
+        if let Some(unmatched) = args
+            .run
+            .iter()
+            .find(|p| !titles.iter().any(|t| t.contains(p.as_str())))
+        {
+            eprintln!(
+                "error: no test's title contains `{unmatched}` ({} tests in the set)",
+                titles.len()
+            );
+            return EXIT_CANNOT_RUN;
+        }
+        (0..titles.len())
+            .filter(|&i| args.run.iter().any(|p| titles[i].contains(p.as_str())))
+            .map(|i| crate::eval::suite::run(&compiled, i))
+            .collect()
+    };
     let failed = results.iter().filter(|r| !r.passed()).count();
     let coverage = args.coverage.then(|| coverage(&compiled, &results));
     let text = match args.format {
@@ -66,6 +104,12 @@ pub fn run(args: &TestArgs) -> u8 {
                 eprint!("{coverage}");
             }
             junit(&compiled, &results)
+        }
+        TestFormat::Json => {
+            if let Some(coverage) = &coverage {
+                eprint!("{coverage}");
+            }
+            json(&compiled, &results)
         }
     };
     let mut stdout = io::stdout().lock();
@@ -277,6 +321,74 @@ fn junit(compiled: &Compiled, results: &[TestResult]) -> String {
         out.push_str("  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");
+    out
+}
+
+/// `--format json`: `{"tests":[{"title","file","line","passed","failures":[..],"actual":
+/// {"outcome","rule","session_rule","challenge":[..],"reasons":[..],"trace":[..]}|null}],
+/// "passed":N,"failed":N}`, one line, fields in this order (schemas/test.schema.json). Fields
+/// are only ever added, at the end of their object.
+fn json(compiled: &Compiled, results: &[TestResult]) -> String {
+    #[derive(serde::Serialize)]
+    struct Report<'a> {
+        tests: Vec<JsonTest<'a>>,
+        passed: usize,
+        failed: usize,
+    }
+    #[derive(serde::Serialize)]
+    struct JsonTest<'a> {
+        title: &'a str,
+        file: String,
+        line: u32,
+        passed: bool,
+        failures: &'a [String],
+        actual: Option<JsonActual<'a>>,
+    }
+    #[derive(serde::Serialize)]
+    struct JsonActual<'a> {
+        outcome: &'static str,
+        rule: Option<String>,
+        session_rule: Option<String>,
+        challenge: Vec<String>,
+        reasons: &'a [String],
+        trace: &'a [String],
+    }
+    let tests: Vec<JsonTest<'_>> = results
+        .iter()
+        .map(|r| {
+            let location = location(compiled, r.test);
+            let (file, line) = location
+                .rsplit_once(':')
+                .unwrap_or((location.as_str(), "0"));
+            JsonTest {
+                title: title(compiled, r.test),
+                file: file.to_owned(),
+                line: line.parse().unwrap_or(0),
+                passed: r.passed(),
+                failures: &r.failures,
+                actual: r.actual.as_ref().map(|a| {
+                    let d = &a.decision;
+                    JsonActual {
+                        outcome: d.outcome.as_str(),
+                        rule: d.rule.map(|i| rule_name(compiled, i)),
+                        session_rule: d.session_rule.map(|i| rule_name(compiled, i)),
+                        challenge: crate::eval::method_names(d.challenge),
+                        reasons: &a.reasons,
+                        trace: &a.trace,
+                    }
+                }),
+            }
+        })
+        .collect();
+    let failed = results.iter().filter(|r| !r.passed()).count();
+    let report = Report {
+        passed: results.len() - failed,
+        failed,
+        tests,
+    };
+    // Plain structs of strings, numbers and booleans: serializing cannot fail.
+    let mut out = serde_json::to_string(&report).unwrap_or_default();
+    out.push('\n');
     out
 }
 

@@ -31,6 +31,8 @@ pub struct WatchArgs {
     /// Colour the human output: `auto` colours a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub levels: super::LevelArgs,
 }
 
 /// How long the files must stay quiet after a change before the set is checked again.
@@ -53,6 +55,8 @@ pub(crate) struct Config {
     pub color: bool,
     /// Whether stdout is a terminal: clear and redraw, rather than print a separator.
     pub tty: bool,
+    /// `--allow`, `--warn`, `--deny`, as for `check`.
+    pub levels: crate::check::allow::Levels,
 }
 
 /// A watched path.
@@ -65,6 +69,13 @@ pub(crate) enum Root {
 }
 
 pub fn run(args: &WatchArgs) -> u8 {
+    let levels = match args.levels.levels() {
+        Ok(levels) => levels,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_CANNOT_RUN;
+        }
+    };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -110,6 +121,7 @@ pub fn run(args: &WatchArgs) -> u8 {
         format: args.format,
         color: use_color(args.color),
         tty: io::stdout().is_terminal(),
+        levels,
     };
     let mut add_folder = |dir: &Path| {
         // A folder that cannot be watched (gone already, no permission) is skipped; the
@@ -202,7 +214,11 @@ fn check_once(
         }
     };
     let compiled = crate::compile(sources);
-    let diagnostics = crate::check(&compiled, &Default::default());
+    let options = crate::check::CheckOptions {
+        levels: config.levels.clone(),
+        ..Default::default()
+    };
+    let diagnostics = crate::check(&compiled, &options);
     let files = compiled.sources.len();
     let options = RenderOptions {
         color: config.color,
@@ -358,6 +374,7 @@ mod tests {
             format: Format::Human,
             color: false,
             tty: false,
+            levels: Default::default(),
         }
     }
 
@@ -426,8 +443,8 @@ mod tests {
         assert_eq!(
             summaries(&log),
             [
-                "checked 1 file, 0 errors, 0 warnings",
-                "checked 1 file, 1 error, 0 warnings"
+                "checked 1 file, 0 errors, 0 warnings, 0 infos",
+                "checked 1 file, 1 error, 0 warnings, 0 infos"
             ]
         );
         let log = String::from_utf8(log).unwrap();

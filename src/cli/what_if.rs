@@ -2,8 +2,9 @@
 //! feature, would break, without editing a file.
 
 use super::{EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load};
-use crate::check::support::{Change, Support};
-use crate::check::{Guard, guard};
+use crate::check::Guard;
+use crate::check::support::Support;
+use crate::check::what_if::{Aftermath, Edit, verdict_all};
 use crate::model::{Feature, IdpId, RuleOwner};
 use crate::{Compiled, suggest};
 use serde::Serialize;
@@ -12,8 +13,11 @@ use std::path::PathBuf;
 
 /// Show what a change to the org would break, without editing files.
 ///
-/// Lists the rules that would become unsatisfiable (the change would be refused, exit 1), and
-/// the rules that need trusted claims and keep working, with the IdPs that still satisfy them.
+/// Lists the rules that would become unsatisfiable, the rules that need trusted claims and keep
+/// working (with the IdPs that still satisfy them), and every error `policyc check` and every
+/// failure `policyc test` would report after the change that they do not report now: routes,
+/// tests and session rules included. The change is refused (exit 1) exactly when one of those
+/// would appear.
 #[derive(Debug, Clone, clap::Args)]
 pub struct WhatIfArgs {
     #[command(subcommand)]
@@ -58,6 +62,21 @@ pub struct Common {
     /// some rule requires trusted claims).
     #[arg(long)]
     pub okta_compat: bool,
+    /// Colour the errors of a policy set that cannot be asked about: `auto` colours a terminal
+    /// unless `NO_COLOR` is set.
+    #[arg(long, value_enum, default_value_t = super::ColorChoice::Auto)]
+    pub color: super::ColorChoice,
+    /// Also deactivate this IdP, in the same change (repeatable): `what-if deactivate a
+    /// --deactivate b` asks about both at once.
+    #[arg(long = "deactivate", value_name = "IDP")]
+    pub also_deactivate: Vec<String>,
+    /// Also delete this IdP, in the same change (repeatable).
+    #[arg(long = "delete", value_name = "IDP")]
+    pub also_delete: Vec<String>,
+    /// Also switch this claims-sharing feature off, in the same change (repeatable), e.g.
+    /// `what-if deactivate a --disable third_party_claims_sharing`.
+    #[arg(long = "disable", value_name = "FEATURE")]
+    pub also_disable: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -75,24 +94,52 @@ pub fn run(args: &WhatIfArgs) -> u8 {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
-    let compiled = match super::refuse_errors(
+    let compiled = match super::refuse_errors_in(
         crate::compile(sources),
         "fix them (`policyc check`) before asking what a change would do",
         EXIT_CANNOT_RUN,
+        common.color,
     ) {
         Ok(compiled) => compiled,
         Err(code) => return code,
     };
-    let (change, label) = match resolve(&compiled, &args.change) {
-        Ok(found) => found,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_CANNOT_RUN;
+    let (first, name) = match &args.change {
+        WhatIfChange::Deactivate(t) => ("deactivate", &t.idp),
+        WhatIfChange::Delete(t) => ("delete", &t.idp),
+        WhatIfChange::Disable(t) => ("disable", &t.feature),
+    };
+    let asked = std::iter::once((first, name))
+        .chain(common.also_deactivate.iter().map(|n| ("deactivate", n)))
+        .chain(common.also_delete.iter().map(|n| ("delete", n)))
+        .chain(common.also_disable.iter().map(|n| ("disable", n)));
+    let mut edits = Vec::new();
+    let mut labels = Vec::new();
+    for (verb, name) in asked {
+        match resolve(&compiled, verb, name) {
+            Ok((edit, label)) if !edits.contains(&edit) => {
+                edits.push(edit);
+                labels.push(label);
+            }
+            Ok(_) => {}
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_CANNOT_RUN;
+            }
         }
+    }
+    let Some((&edit, more)) = edits.split_first() else {
+        return EXIT_CANNOT_RUN;
     };
     let support = Support::build(&compiled);
-    let verdict = guard(&compiled, &support, change);
-    let report = Report::new(&compiled, &support, &verdict, &args.change, label);
+    let answer = verdict_all(&compiled, &support, edit, more);
+    let mut report = Report::new(
+        &compiled,
+        &support,
+        &answer.guard,
+        &edits,
+        labels.join(" and "),
+    );
+    report.add_aftermath(&answer.after, answer.refused, answer.okta_refuses);
     let mut stdout = std::io::stdout().lock();
     let written = match common.format {
         Format::Json => serde_json::to_writer(&mut stdout, &report)
@@ -112,42 +159,41 @@ pub fn run(args: &WhatIfArgs) -> u8 {
     if refused { EXIT_FAILED } else { EXIT_OK }
 }
 
-fn resolve(compiled: &Compiled, change: &WhatIfChange) -> Result<(Change, String), String> {
+/// One change named on the command line: `deactivate`/`delete` an IdP, `disable` a feature.
+fn resolve(compiled: &Compiled, verb: &str, name: &str) -> Result<(Edit, String), String> {
     let model = &compiled.model;
-    match change {
-        WhatIfChange::Deactivate(t) | WhatIfChange::Delete(t) => {
-            let verb = if matches!(change, WhatIfChange::Delete(_)) {
-                "delete"
-            } else {
-                "deactivate"
-            };
-            match model.idp_named(&t.idp) {
-                Some((id, _)) => Ok((Change::Deactivate(id), format!("{verb} IdP `{}`", t.idp))),
-                None => {
-                    let names = model.idps.iter().map(|i| i.name.as_str());
-                    Err(match suggest::closest(&t.idp, names) {
-                        Some(s) => format!("no IdP named `{}`: did you mean `{s}`?", t.idp),
-                        None => format!(
-                            "no IdP named `{}`; the policies declare {}",
-                            t.idp,
-                            model
-                                .idps
-                                .iter()
-                                .map(|i| format!("`{}`", i.name))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    })
-                }
-            }
-        }
-        WhatIfChange::Disable(t) => match Feature::parse(&t.feature) {
-            Some(f) => Ok((Change::Disable(f), format!("switch off `{}`", f.as_str()))),
+    if verb == "disable" {
+        return match Feature::parse(name) {
+            Some(f) => Ok((Edit::Disable(f), format!("switch off `{}`", f.as_str()))),
             None => Err(format!(
-                "`{}` is not a claims-sharing feature: use `okta_to_okta_claims_sharing` or `third_party_claims_sharing`",
-                t.feature
+                "`{name}` is not a claims-sharing feature: use `okta_to_okta_claims_sharing` or `third_party_claims_sharing`"
             )),
-        },
+        };
+    }
+    match model.idp_named(name) {
+        Some((id, _)) => Ok((
+            if verb == "delete" {
+                Edit::Delete(id)
+            } else {
+                Edit::Deactivate(id)
+            },
+            format!("{verb} IdP `{name}`"),
+        )),
+        None => {
+            let names = model.idps.iter().map(|i| i.name.as_str());
+            Err(match suggest::closest(name, names) {
+                Some(s) => format!("no IdP named `{name}`: did you mean `{s}`?"),
+                None => format!(
+                    "no IdP named `{name}`; the policies declare {}",
+                    model
+                        .idps
+                        .iter()
+                        .map(|i| format!("`{}`", i.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        }
     }
 }
 
@@ -165,6 +211,25 @@ struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     dangling: Vec<String>,
     local_only: usize,
+    /// The errors `policyc check` would report after the change and does not report now, in
+    /// `check --format json`'s form (`file`, `line`, ... of the files as they are).
+    diagnostics: serde_json::Value,
+    /// The tests that pass now and would fail after the change.
+    failing_tests: Vec<FailingTest>,
+    /// The guard's own verdicts (policyc's rule, Okta's), which name the headline's reason.
+    #[serde(skip)]
+    guard_refused: (bool, bool),
+    #[serde(skip)]
+    new_errors: Vec<String>,
+}
+
+/// The human report lists at most this many failing tests.
+const LISTED_TESTS: usize = 5;
+
+#[derive(Debug, Serialize)]
+struct FailingTest {
+    test: String,
+    failures: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -200,7 +265,7 @@ impl Report {
         compiled: &Compiled,
         support: &Support,
         verdict: &Guard,
-        change: &WhatIfChange,
+        edits: &[Edit],
         label: String,
     ) -> Report {
         let model = &compiled.model;
@@ -287,27 +352,50 @@ impl Report {
             .iter()
             .filter(|s| !s.deny && s.local_ok)
             .count();
-        let note = crate::check::note(model, verdict.change);
-        let dangling = match (change, verdict.change) {
-            (WhatIfChange::Delete(_), Change::Deactivate(id)) => {
-                let routes = model
+        let notes: Vec<String> = edits
+            .iter()
+            .filter_map(|e| crate::check::note(model, e.change()))
+            .collect();
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
+        let deleted: Vec<IdpId> = edits
+            .iter()
+            .filter_map(|e| match e {
+                Edit::Delete(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let mut dangling = Vec::new();
+        for &id in &deleted {
+            // One deletion: "it"; several: the IdP by name.
+            let it = match deleted.len() {
+                1 => "it".to_owned(),
+                _ => format!("`{}`", idp_name(id)),
+            };
+            dangling.extend(
+                model
                     .routes
                     .iter()
                     .filter(|r| r.to.is_some_and(|(to, _)| to == id))
-                    .map(|r| format!("route `{}` sends users to it", r.name));
-                let tests = model
-                    .tests
-                    .iter()
-                    .filter(|t| matches!(t.claims, crate::model::TestClaims::From { idp, .. } if idp == id))
-                    .count();
-                let tests = (tests > 0).then(|| match tests {
-                    1 => "1 test signs in with its claims".to_owned(),
-                    n => format!("{n} tests sign in with its claims"),
-                });
-                routes.chain(tests).collect()
+                    .map(|r| format!("route `{}` sends users to {it}", r.name)),
+            );
+            let tests = model
+                .tests
+                .iter()
+                .filter(
+                    |t| matches!(t.claims, crate::model::TestClaims::From { idp, .. } if idp == id),
+                )
+                .count();
+            let whose = if deleted.len() == 1 {
+                "its".to_owned()
+            } else {
+                format!("{it}'s")
+            };
+            match tests {
+                0 => {}
+                1 => dangling.push(format!("1 test signs in with {whose} claims")),
+                n => dangling.push(format!("{n} tests sign in with {whose} claims")),
             }
-            _ => Vec::new(),
-        };
+        }
         Report {
             change: label,
             refused: verdict.refused,
@@ -317,7 +405,58 @@ impl Report {
             kept,
             dangling,
             local_only,
+            diagnostics: serde_json::Value::Array(Vec::new()),
+            failing_tests: Vec::new(),
+            guard_refused: (verdict.refused, verdict.okta_refuses),
+            new_errors: Vec::new(),
         }
+    }
+
+    /// Adds what `check` and `test` would say after the change; a new error or a newly failing
+    /// test refuses the change whichever rule decides the guard.
+    fn add_aftermath(&mut self, after: &Aftermath, refused: bool, okta_refuses: bool) {
+        let edited = &after.edited;
+        let json = crate::diagnostic::render::json_report(
+            &after.new_errors,
+            &edited.sources,
+            edited.sources.len(),
+        );
+        self.diagnostics = json
+            .get("diagnostics")
+            .cloned()
+            .unwrap_or(serde_json::Value::Array(Vec::new()));
+        self.new_errors = after
+            .new_errors
+            .iter()
+            .map(|d| {
+                let at = edited
+                    .sources
+                    .get(d.primary.loc.file)
+                    .map_or_else(String::new, |f| {
+                        f.line_col(d.primary.loc.span.start).to_string()
+                    });
+                format!(
+                    "error[{}] {}:{at}: {}",
+                    d.code.as_str(),
+                    edited.sources.name(d.primary.loc.file),
+                    d.message
+                )
+            })
+            .collect();
+        self.failing_tests = after
+            .failing_tests
+            .iter()
+            .map(|r| FailingTest {
+                test: edited
+                    .model
+                    .tests
+                    .get(r.test)
+                    .map_or_else(String::new, |t| t.title.clone()),
+                failures: r.failures.clone(),
+            })
+            .collect();
+        self.refused = refused;
+        self.okta_refuses = okta_refuses;
     }
 
     fn human(&self, out: &mut dyn Write, okta_compat: bool) -> std::io::Result<()> {
@@ -330,13 +469,22 @@ impl Report {
         } else {
             self.refused
         };
-        match (refused, self.broken.len()) {
-            (true, 0) => writeln!(
+        let guard_refuses = if okta_compat {
+            self.guard_refused.1
+        } else {
+            self.guard_refused.0
+        };
+        match (refused, guard_refuses, self.broken.len()) {
+            (true, true, 0) => writeln!(
                 out,
                 "REFUSED by Okta's rule: no other active IdP trusts claims"
             )?,
-            (true, n) => writeln!(out, "REFUSED: {} would become unsatisfiable", plural(n))?,
-            (false, _) => writeln!(out, "ALLOWED: every rule stays satisfiable")?,
+            (true, true, n) => writeln!(out, "REFUSED: {} would become unsatisfiable", plural(n))?,
+            (true, false, _) => writeln!(out, "REFUSED: {}", self.aftermath_summary())?,
+            (false, ..) => writeln!(
+                out,
+                "ALLOWED: every rule stays satisfiable, and `check` and `test` find nothing new"
+            )?,
         }
         for b in &self.broken {
             writeln!(
@@ -374,6 +522,23 @@ impl Report {
                 }
             }
         }
+        if !self.new_errors.is_empty() {
+            writeln!(out, "\n`policyc check` would report:")?;
+            for e in &self.new_errors {
+                writeln!(out, "  {e}")?;
+            }
+        }
+        if !self.failing_tests.is_empty() {
+            writeln!(out, "\n`policyc test` would fail:")?;
+            for t in self.failing_tests.iter().take(LISTED_TESTS) {
+                writeln!(out, "  ✗ {:?}: {}", t.test, t.failures.join("; "))?;
+            }
+            if let Some(more) = self.failing_tests.len().checked_sub(LISTED_TESTS)
+                && more > 0
+            {
+                writeln!(out, "  ... and {more} more (`policyc test` lists them)")?;
+            }
+        }
         if !self.dangling.is_empty() {
             writeln!(out, "\nalso names the deleted IdP:")?;
             for d in &self.dangling {
@@ -399,6 +564,27 @@ impl Report {
             )?;
         }
         Ok(())
+    }
+}
+
+impl Report {
+    /// "`policyc check` would report 2 new errors and 1 test would fail".
+    fn aftermath_summary(&self) -> String {
+        let errors = match self.new_errors.len() {
+            0 => None,
+            1 => Some("`policyc check` would report 1 new error".to_owned()),
+            n => Some(format!("`policyc check` would report {n} new errors")),
+        };
+        let tests = match self.failing_tests.len() {
+            0 => None,
+            1 => Some("1 test would fail".to_owned()),
+            n => Some(format!("{n} tests would fail")),
+        };
+        match (errors, tests) {
+            (Some(e), Some(t)) => format!("{e} and {t}"),
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => "the change breaks what `check` and `test` accept".to_owned(),
+        }
     }
 }
 

@@ -89,6 +89,12 @@ codes! {
     AmbiguousPriority = "ambiguous-priority", Error;
     /// A rule that only IdPs no routing rule sends its users to can satisfy.
     UnreachableIdp = "unreachable-idp", Info;
+    /// An app no app sign-on policy lists, while no policy is marked `default`.
+    AppWithoutPolicy = "app-without-policy", Warning;
+    /// A `# policyc: allow(..)` comment that suppresses nothing.
+    UnusedAllow = "unused-allow", Warning;
+    /// A `# policyc:` comment that is not a valid allow (unknown code, no reason).
+    InvalidAllow = "invalid-allow", Warning;
 }
 
 impl Code {

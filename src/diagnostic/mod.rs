@@ -3,6 +3,7 @@
 //! none of them looks at which check produced it.
 
 mod code;
+pub mod docs;
 pub mod render;
 
 pub use code::Code;
@@ -144,9 +145,16 @@ impl Counts {
     }
 }
 
-/// Orders diagnostics the way users read them: by file, then position, then code.
+/// Orders diagnostics the way users read them: syntax errors first (what else is reported
+/// may follow from them), then by file, position and code.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.primary.loc, a.code, &a.message).cmp(&(b.primary.loc, b.code, &b.message))
+        let later = |d: &Diagnostic| d.code != Code::Syntax;
+        (later(a), a.primary.loc, a.code, &a.message).cmp(&(
+            later(b),
+            b.primary.loc,
+            b.code,
+            &b.message,
+        ))
     });
 }

@@ -208,15 +208,30 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
     };
 
     let Some(policy) = tables.app_policy.get(s.app.index()).copied().flatten() else {
-        t.step(|| format!("app `{}` is assigned to no app sign-on policy", app_name()));
+        t.step(|| {
+            format!(
+                "app `{}` is assigned to no app sign-on policy, and none is marked `default` (`policyc check`: app-without-policy)",
+                app_name()
+            )
+        });
         return decision;
     };
     decision.policy = Some(policy);
     t.step(|| {
+        let by_default = compiled
+            .model
+            .policies
+            .get(policy.index())
+            .is_some_and(|p| !p.apps.contains(&s.app));
         format!(
-            "app `{}` uses policy `{}`",
+            "app `{}` uses policy `{}`{}",
             app_name(),
-            policy_name(compiled, policy)
+            policy_name(compiled, policy),
+            if by_default {
+                " (the `default` policy: no policy lists the app)"
+            } else {
+                ""
+            }
         )
     });
 
@@ -634,15 +649,39 @@ fn describe_proof(value: &str, p: &Proof, need: &Need) -> String {
     let factors: Vec<&str> = p.factors.iter().map(FactorType::as_str).collect();
     if p.mfa {
         text.push_str(": the `mfa` marker");
+        if need.requirement == ReqKind::PasswordPlusFactor {
+            // `mfa` says two factors were used, not which: it is no factor of its own.
+            text.push_str(
+                ", which says the IdP did MFA but names no factor, so it is not the factor besides the password that `password + 1 factor_type` needs (it does satisfy `mfa`, `1 factor_type`, and `2 factor_types` without possession constraints)",
+            );
+        }
     } else {
         text.push_str(&format!(": {}", factors.join(" + ")));
     }
     if need.constrained && p.is_possession() {
-        text.push_str(if p.compliant(need) {
-            ", meets the possession constraints"
+        if p.compliant(need) {
+            text.push_str(", meets the possession constraints");
         } else {
-            ", does not meet the possession constraints"
-        });
+            // Which constraint this evidence falls short of, by name.
+            let mut short: Vec<String> = need
+                .required
+                .iter()
+                .filter(|c| !p.characteristics.contains(*c))
+                .map(|c| format!("not {}", c.as_str().replace('_', "-")))
+                .collect();
+            if need.exclude_phone_email
+                && p.characteristics
+                    .contains(crate::model::catalogue::Characteristic::PhoneOrEmail)
+            {
+                short.push(
+                    "a phone or email factor, which `exclude_phone_email` rules out".to_owned(),
+                );
+            }
+            text.push_str(&format!(
+                ", does not meet the possession constraints: {}",
+                short.join(", ")
+            ));
+        }
     }
     text
 }
@@ -709,7 +748,7 @@ fn reasons(compiled: &Compiled, s: &SignIn, d: &Decision) -> Vec<String> {
                 .unwrap_or_default()
         ),
         Reason::NoPolicy => format!(
-            "app `{}` is assigned to no app sign-on policy",
+            "app `{}` is assigned to no app sign-on policy, and none is marked `default`",
             compiled
                 .model
                 .apps

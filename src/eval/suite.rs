@@ -90,12 +90,12 @@ pub fn run(compiled: &Compiled, index: usize) -> TestResult {
             ));
         }
     }
-    let missing: Vec<String> = expect
+    let missing_methods: Vec<_> = expect
         .with
         .iter()
         .filter(|m| d.challenge & method_bit(**m) == 0)
-        .map(|m| m.info().name())
         .collect();
+    let missing: Vec<String> = missing_methods.iter().map(|m| m.info().name()).collect();
     if !missing.is_empty() {
         let offered = method_names(d.challenge);
         result.failures.push(format!(
@@ -107,9 +107,46 @@ pub fn run(compiled: &Compiled, index: usize) -> TestResult {
                 offered.join(", ")
             }
         ));
+        // A method the org does not have enabled can never be offered: say so, not "why not".
+        for m in missing_methods {
+            if let Some(why) = not_enabled(compiled, *m) {
+                result.failures.push(why);
+            }
+        }
     }
     result.actual = Some(actual);
     result
+}
+
+/// Why method `m` cannot be offered in a challenge at all, if it cannot: its authenticator is
+/// not declared, is inactive, or does not have the method turned on.
+fn not_enabled(compiled: &Compiled, m: crate::model::MethodId) -> Option<String> {
+    let info = m.info();
+    let name = info.name();
+    let kind = info.kind;
+    let Some(auth) = compiled
+        .model
+        .authenticators
+        .iter()
+        .find(|a| a.kind == kind)
+    else {
+        return Some(format!(
+            "`{name}` is never offered: the org declares no `{kind}` authenticator"
+        ));
+    };
+    if auth.status == crate::model::Status::Inactive {
+        return Some(format!(
+            "`{name}` is never offered: authenticator `{kind}` is `status inactive`"
+        ));
+    }
+    if !auth.methods.contains(&m) {
+        let on: Vec<String> = auth.methods.iter().map(|m| m.info().name()).collect();
+        return Some(format!(
+            "`{name}` is never offered: authenticator `{kind}` turns on only [{}]",
+            on.join(", ")
+        ));
+    }
+    None
 }
 
 /// The sign-in a test describes; `None` when its app did not resolve.

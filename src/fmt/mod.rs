@@ -187,6 +187,7 @@ fn statement_starts(ast: &SourceFileAst) -> HashSet<usize> {
             Item::Policy(policy) => {
                 add(policy.span);
                 policy.apps.iter().for_each(|a| add(a.span));
+                policy.default.iter().for_each(|s| add(*s));
                 for rule in &policy.rules {
                     add(rule.span);
                     rule.settings.iter().for_each(|s| add(s.span));

@@ -252,7 +252,11 @@ impl Tables {
                 to: r.to.map(|(id, _)| id),
             })
             .collect();
-        tables.app_policy = vec![None; model.apps.len()];
+        // Each app's policy, as `Model::policy_of_app` says: the one listing it (an app is
+        // listed once: a second listing is an error and dropped), else the `default` policy.
+        // One pass over the listings, not a search per app.
+        let default = model.default_policy().map(|(p, _)| PolicyId(p as u32));
+        tables.app_policy = vec![default; model.apps.len()];
         for (p, policy) in model.policies.iter().enumerate() {
             for app in &policy.apps {
                 if let Some(slot) = tables.app_policy.get_mut(app.index()) {

@@ -408,7 +408,9 @@ impl Lowerer {
 
     /// `kind` or `kind.method` → the methods it names (a bare kind names all its methods when
     /// `whole_kind` is set, and otherwise only a single-method kind).
-    fn method_ref(&mut self, path: &ast::Path, whole_kind: bool) -> Vec<MethodId> {
+    /// `single` names where one method is needed, for the message when a kind has several
+    /// (`a method chain`, `a test's `with``).
+    fn method_ref(&mut self, path: &ast::Path, whole_kind: bool, single: &str) -> Vec<MethodId> {
         let Some(kind) = self.authenticator_kind(&path.head) else {
             return Vec::new();
         };
@@ -422,7 +424,7 @@ impl Lowerer {
                     let d = Diagnostic::new(
                         Code::UnknownAuthenticatorMethod,
                         self.loc(path.span),
-                        format!("`{kind}` has several methods; a method chain needs one"),
+                        format!("`{kind}` has several methods; {single} needs one"),
                     )
                     .with_label("name a method")
                     .with_help(format!("use one of {}", names.join(", ")));
@@ -494,12 +496,12 @@ impl Lowerer {
         self.report(d);
     }
 
-    fn method_list(&mut self, list: &ast::List, whole_kind: bool) -> Vec<MethodId> {
+    fn method_list(&mut self, list: &ast::List, whole_kind: bool, single: &str) -> Vec<MethodId> {
         let mut out = Vec::new();
         for value in &list.values {
             match value {
                 ast::Value::Path(path) => {
-                    for m in self.method_ref(path, whole_kind) {
+                    for m in self.method_ref(path, whole_kind, single) {
                         if !out.contains(&m) {
                             out.push(m);
                         }
@@ -1115,9 +1117,19 @@ impl Lowerer {
                         Code::InvalidValue,
                         self.loc(p.span),
                         "domains are written as strings",
-                    )
-                    .with_label("add double quotes")
-                    .with_fix(self.loc(p.span), format!("\"{}\"", p.text()));
+                    );
+                    // Quotes are the fix only for a name that is a domain once quoted.
+                    let d = if valid_domain(&p.text()) {
+                        d.with_label("add double quotes")
+                            .with_fix(self.loc(p.span), format!("\"{}\"", p.text()))
+                    } else {
+                        d.with_label("expected a domain such as `\"partner.example\"`")
+                            .with_help(format!(
+                                "`{}` is no domain name: write the users' email domain in quotes, such as `\"{}.example\"`",
+                                p.text(),
+                                p.text()
+                            ))
+                    };
                     self.report(d);
                 }
             }
@@ -1213,11 +1225,47 @@ impl Lowerer {
                 apps.push(app);
             }
         }
+        // `default`: once per policy, one policy per org (Okta has one default policy).
+        let mut default = None;
+        for &span in &policy.default {
+            let marker = self.loc(span);
+            if let Some(first) = default {
+                let d = Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    marker,
+                    format!("policy `{}` is marked `default` twice", policy.name.text),
+                )
+                .with_label("second `default`")
+                .with_related(first, "first marked here")
+                .with_help("remove one of them");
+                self.report(d);
+                continue;
+            }
+            if let Some((_, other)) = self.model.default_policy() {
+                let (other_name, other_loc) =
+                    (other.name.clone(), other.default.unwrap_or(other.loc));
+                let d = Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    marker,
+                    format!(
+                        "policies `{other_name}` and `{}` are both marked `default`",
+                        policy.name.text
+                    ),
+                )
+                .with_label("second default policy")
+                .with_related(other_loc, format!("`{other_name}` is the default here"))
+                .with_help("an org has one default app sign-on policy: remove one `default`");
+                self.report(d);
+                continue;
+            }
+            default = Some(marker);
+        }
         let rules = self.rules(&policy.rules, RuleContext::App, &policy.name.text);
         self.model.policies.push(Policy {
             name: policy.name.text.clone(),
             loc,
             apps,
+            default,
             rules,
         });
     }
@@ -1316,10 +1364,10 @@ impl Lowerer {
                     out.methods = match m {
                         ast::MethodsSetting::Any => MethodFilter::Any,
                         ast::MethodsSetting::Only(list) => {
-                            MethodFilter::Only(self.method_list(list, true))
+                            MethodFilter::Only(self.method_list(list, true, "a method filter"))
                         }
                         ast::MethodsSetting::Except(list) => {
-                            MethodFilter::Except(self.method_list(list, true))
+                            MethodFilter::Except(self.method_list(list, true, "a method filter"))
                         }
                     }
                 }
@@ -1485,7 +1533,12 @@ impl Lowerer {
                     self.report(d);
                     return None;
                 }
-                Requirement::Chain(chains.iter().map(|c| self.method_list(c, false)).collect())
+                Requirement::Chain(
+                    chains
+                        .iter()
+                        .map(|c| self.method_list(c, false, "a method chain"))
+                        .collect(),
+                )
             }
         };
         Some(lowered)
@@ -1570,7 +1623,13 @@ impl Lowerer {
                     });
                     let with = with
                         .as_ref()
-                        .map(|w| self.method_list(w, false))
+                        .map(|w| {
+                            self.method_list(
+                                w,
+                                false,
+                                "a test's `with` (the methods the challenge must offer)",
+                            )
+                        })
                         .unwrap_or_default();
                     out.expect = Some(Expectation {
                         decision,
@@ -1654,6 +1713,17 @@ impl Lowerer {
                 })
                 .collect();
             if candidates.contains(&by.name) {
+                continue;
+            }
+            // A rule that did not parse, or any rule of a policy that did not: its syntax
+            // error is the one to fix, not a follow-on here.
+            let rule = by.name.rsplit('.').next().unwrap_or(&by.name);
+            let broken_rule = self
+                .unparsed_names
+                .contains(&("rule".to_owned(), rule.to_owned()));
+            let broken_policy = app.and_then(|a| self.model.policy_of_app(a)).is_none()
+                && self.unparsed_names.iter().any(|(k, _)| k == "policy");
+            if broken_rule || broken_policy {
                 continue;
             }
             let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();

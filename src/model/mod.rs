@@ -81,13 +81,23 @@ impl Model {
             .map(|(n, i)| (IdpId(n as u32), i))
     }
 
-    /// The app sign-on policy an app is assigned to.
+    /// The app sign-on policy an app uses: the policy that lists it, else the policy marked
+    /// `default`. Evaluation (through the graph's tables) and the checker both ask this.
     pub fn policy_of_app(&self, app: AppId) -> Option<(PolicyId, &Policy)> {
         self.policies
             .iter()
             .enumerate()
             .find(|(_, p)| p.apps.contains(&app))
+            .or_else(|| self.default_policy())
             .map(|(n, p)| (PolicyId(n as u32), p))
+    }
+
+    /// The policy marked `default`, if one is.
+    pub fn default_policy(&self) -> Option<(usize, &Policy)> {
+        self.policies
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.default.is_some())
     }
 
     /// The features the org turns on; none without an `org`.
@@ -393,6 +403,9 @@ pub struct Policy {
     pub name: String,
     pub loc: Loc,
     pub apps: Vec<AppId>,
+    /// Marked `default`: the policy of every app no policy lists (Okta gives every app a
+    /// policy, new apps the org's default one). Where the marker is.
+    pub default: Option<Loc>,
     pub rules: Vec<Rule>,
 }
 

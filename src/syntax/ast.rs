@@ -223,6 +223,8 @@ pub struct SessionPolicy {
 pub struct Policy {
     pub name: Ident,
     pub apps: Vec<Spanned<List>>,
+    /// `default` markers (one is right): apps no policy lists use this policy.
+    pub default: Vec<Span>,
     pub rules: Vec<Rule>,
     pub span: Span,
 }

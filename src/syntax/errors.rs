@@ -57,6 +57,48 @@ pub(super) fn from_pest(
             }
             None => diagnostic.help = Some("separate list values with `,`".to_owned()),
         }
+    } else if found.kind == FoundKind::Punct
+        && matches!(found.text, "=" | ":")
+        && expects(describe(Rule::kw_in))
+    {
+        // `when group = admins`: a condition names its values with `in [..]`.
+        let subject = previous_word(text, pos).unwrap_or("group");
+        let after = found.span.end as usize;
+        let rest = text.get(after..).unwrap_or("");
+        let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        let (end, replacement) = if rest.trim_start_matches([' ', '\t']).starts_with('[') {
+            (after, "in".to_owned())
+        } else {
+            match value_at(text, after + blanks) {
+                Some(value) => (after + blanks + value.len(), format!("in [{value}]")),
+                None => (after, "in [".to_owned()),
+            }
+        };
+        let written = match replacement.as_str() {
+            "in" => format!("{subject} in [..]"),
+            "in [" => format!("{subject} in [..]"),
+            r => format!("{subject} {r}"),
+        };
+        diagnostic.help = Some(format!(
+            "a condition lists the values it matches: write `{written}` (`not in [..]` for the opposite)"
+        ));
+        if replacement != "in [" {
+            // `zone:[office]` needs the blanks that `:` did not.
+            let start = found.span.start as usize;
+            let blank = |c: Option<char>| c.is_none_or(char::is_whitespace);
+            let before = text.get(..start).and_then(|t| t.chars().next_back());
+            let next = text.get(end..).and_then(|t| t.chars().next());
+            let padded = format!(
+                "{}{replacement}{}",
+                if blank(before) { "" } else { " " },
+                if blank(next) { "" } else { " " }
+            );
+            diagnostic.fix = Some(Fix {
+                loc: Loc::new(file, Span::new(start, end)),
+                title: format!("replace with `{replacement}`"),
+                replacement: padded,
+            });
+        }
     } else if found.kind == FoundKind::Punct && matches!(found.text, "=" | ":") {
         let key = previous_word(text, pos).unwrap_or("kind");
         let value = next_word(text, found.span.end as usize).unwrap_or("value");
@@ -87,6 +129,46 @@ pub(super) fn from_pest(
     } else if found.kind == FoundKind::Word && !found.text.is_ascii() {
         diagnostic.help =
             Some("names are made of ASCII letters, digits, `_` and `-`; other characters may appear in strings and comments".to_owned());
+    } else if found.kind == FoundKind::Word
+        && let Some(unit) = duration_unit(found.text)
+        && let Some(number) =
+            previous_word(text, pos).filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
+    {
+        // `reauth 2 hours`: durations are a number and a one-letter unit, `2h`.
+        let written = format!("{number}{unit}");
+        let start = text
+            .get(..pos)
+            .map_or(pos, |t| t.trim_end_matches([' ', '\t']).len())
+            .saturating_sub(number.len());
+        diagnostic.help = Some(format!(
+            "durations are written as a number and a unit letter (`s`, `m`, `h`, `d`): write `{written}`"
+        ));
+        diagnostic.fix = Some(Fix {
+            loc: Loc::new(file, Span::new(start, found.span.end as usize)),
+            title: format!("replace with `{written}`"),
+            replacement: written,
+        });
+    } else if found.kind == FoundKind::Word && found.text == "or" && expects(describe(Rule::kw_and))
+    {
+        diagnostic.help = Some(
+            "the conditions of a rule all hold together, joined with `and`; for one or the other, write two rules with the same requirement, one per condition (a list such as `group in [a, b]` already means either)".to_owned(),
+        );
+    } else if matches!(found.kind, FoundKind::Word | FoundKind::Str)
+        && expects(describe(Rule::lbracket))
+        && previous_word(text, pos).is_some_and(|w| w == "in")
+    {
+        // `group in admins`: the values of a condition are a list.
+        let at = found.span.start as usize;
+        let value = value_at(text, at).unwrap_or(found.text);
+        let end = at + value.len();
+        diagnostic.help = Some(format!(
+            "a condition lists its values in brackets: write `in [{value}]`"
+        ));
+        diagnostic.fix = Some(Fix {
+            loc: Loc::new(file, Span::new(at, end)),
+            title: format!("replace with `[{value}]`"),
+            replacement: format!("[{value}]"),
+        });
     } else if found.kind == FoundKind::Word
         && matches!(found.text, "s" | "m" | "h" | "d")
         && previous_word(text, pos).is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
@@ -151,6 +233,28 @@ fn next_word(text: &str, pos: usize) -> Option<&str> {
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
         .unwrap_or(after.len());
     (len > 0).then(|| &after[..len])
+}
+
+/// The unit letter of a duration written as a word (`hours` → `h`), if it is one.
+fn duration_unit(word: &str) -> Option<char> {
+    match word.to_ascii_lowercase().as_str() {
+        "sec" | "secs" | "second" | "seconds" => Some('s'),
+        "min" | "mins" | "minute" | "minutes" => Some('m'),
+        "hr" | "hrs" | "hour" | "hours" => Some('h'),
+        "day" | "days" => Some('d'),
+        _ => None,
+    }
+}
+
+/// The value starting at `pos`: a word (`admins`, `okta_verify.push`) or a string on one line
+/// (`"partner.example"`).
+fn value_at(text: &str, pos: usize) -> Option<&str> {
+    let rest = text.get(pos..)?;
+    if let Some(inner) = rest.strip_prefix('"') {
+        let close = inner.find(['"', '\n'])?;
+        return (inner.as_bytes().get(close) == Some(&b'"')).then(|| &rest[..close + 2]);
+    }
+    next_word(text, pos)
 }
 
 /// The word just before `pos` (skipping blanks), e.g. the setting keyword before a stray `=`.

@@ -49,6 +49,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_app | Rule::test_app_setting => "`app`",
         Rule::declaration => "`group`, `zone`, `app`",
         Rule::kw_apps | Rule::apps_setting => "`apps`",
+        Rule::kw_default | Rule::default_setting => "`default`",
         Rule::kw_authenticator | Rule::authenticator => "`authenticator`",
         Rule::kw_methods | Rule::authenticator_methods_setting | Rule::rule_methods_setting => {
             "`methods`"

@@ -70,6 +70,7 @@ pub const KEYWORDS: &[&str] = &[
     "expect",
     "by",
     "with",
+    "default",
 ];
 
 /// The keywords that start a top-level item.

@@ -38,11 +38,69 @@ pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
                 lower
                     .diagnostics
                     .push(errors::from_pest(file, text, chunk.clone(), &err));
-                unparsed.extend(split::leading_declaration(chunk_text, chunk.start));
+                // A policy whose broken rules are left out may parse: keep its other rules
+                // (and its apps), and count the broken rules' names as declared.
+                match recover_policy(chunk_text) {
+                    Some((pair_text, broken)) => {
+                        if let Ok(mut pairs) = PolicyParser::parse(Rule::file, &pair_text) {
+                            let items_of_chunk =
+                                pairs.next().into_iter().flat_map(|file| file.into_inner());
+                            for pair in items_of_chunk.filter(|p| is_item(p.as_rule())) {
+                                if let Some(item) = lower.item(pair) {
+                                    items.push(item);
+                                }
+                            }
+                        }
+                        unparsed.extend(broken.into_iter().map(|(name, span)| UnparsedItem {
+                            keyword: "rule".to_owned(),
+                            name: Some(Ident {
+                                text: name,
+                                span: Span::new(chunk.start + span.start, chunk.start + span.end),
+                            }),
+                        }));
+                    }
+                    None => unparsed.extend(split::leading_declaration(chunk_text, chunk.start)),
+                }
             }
         }
     }
     (SourceFileAst { items, unparsed }, lower.diagnostics)
+}
+
+/// A recovered policy's text and the rules left out of it (name, where the name is).
+type Recovered = (String, Vec<(String, std::ops::Range<usize>)>);
+
+/// A policy chunk that does not parse, with each rule block that does not parse on its own
+/// blanked (spaces, line breaks kept, so every position stays put): the text, if it now parses,
+/// and the names (with where they are, in the chunk) of the rules left out.
+fn recover_policy(chunk: &str) -> Option<Recovered> {
+    let blocks = split::rule_blocks(chunk)?;
+    let mut text = chunk.as_bytes().to_vec();
+    let mut broken = Vec::new();
+    for (range, name) in blocks {
+        let block = chunk.get(range.clone())?;
+        let whole = PolicyParser::parse(Rule::rule_block, block)
+            .ok()
+            .and_then(|mut p| p.next())
+            .is_some_and(|p| p.as_span().end() == block.len());
+        if whole {
+            continue;
+        }
+        for b in text.get_mut(range.clone())?.iter_mut() {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        if let Some(name) = name {
+            let at = chunk.get(range.start..)?.find(name)? + range.start;
+            broken.push((name.to_owned(), at..at + name.len()));
+        }
+    }
+    let text = String::from_utf8(text).ok()?;
+    if broken.is_empty() || PolicyParser::parse(Rule::file, &text).is_err() {
+        return None;
+    }
+    Some((text, broken))
 }
 
 pub(super) fn is_item(rule: Rule) -> bool {
@@ -160,12 +218,15 @@ impl Lower {
             Rule::policy => {
                 let name = self.ident(inner.next()?);
                 let mut apps = Vec::new();
+                let mut default = Vec::new();
                 let mut rules = Vec::new();
                 for p in inner {
                     if p.as_rule() == Rule::apps_setting {
                         let span = self.span(&p);
                         let list = self.list(significant(p.into_inner()).next()?)?;
                         apps.push(Spanned { node: list, span });
+                    } else if p.as_rule() == Rule::default_setting {
+                        default.push(self.span(&p));
                     } else {
                         rules.push(self.rule(p)?);
                     }
@@ -173,6 +234,7 @@ impl Lower {
                 Item::Policy(Policy {
                     name,
                     apps,
+                    default,
                     rules,
                     span,
                 })

@@ -140,6 +140,66 @@ pub(super) fn leading_declaration(chunk: &str, offset: usize) -> Option<Unparsed
     Some(UnparsedItem { keyword, name })
 }
 
+/// The `rule NAME { .. }` blocks directly inside a policy chunk (`policy` or `session_policy`),
+/// each with its name: byte ranges in `chunk` from `rule` to its closing `}`. `None` when the
+/// chunk is no policy or a block is never closed (then there is nothing to recover).
+pub(super) fn rule_blocks(chunk: &str) -> Option<Vec<(Range<usize>, Option<&str>)>> {
+    let head = chunk.trim_start();
+    if !(head.starts_with("policy") || head.starts_with("session_policy")) {
+        return None;
+    }
+    let bytes = chunk.as_bytes();
+    let word_at = |i: usize, word: &str| {
+        chunk.get(i..).is_some_and(|rest| rest.starts_with(word))
+            && bytes.get(i + word.len()).is_some_and(|b| !is_name_byte(*b))
+            && (i == 0 || bytes.get(i - 1).is_some_and(|b| !is_name_byte(*b)))
+    };
+    let mut blocks = Vec::new();
+    let (mut depth, mut i, mut in_string, mut open) = (0usize, 0usize, false, None);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' | b'\n' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'#' => {
+                // A comment runs to the end of its line.
+                i = chunk[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'"' => in_string = true,
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 1
+                    && let Some(start) = open.take()
+                {
+                    let name = chunk[start + 4..]
+                        .trim_start()
+                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                        .next()
+                        .filter(|n| !n.is_empty());
+                    blocks.push((start..i + 1, name));
+                }
+            }
+            _ if depth == 1 && open.is_none() && word_at(i, "rule") => open = Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    (depth == 0 && open.is_none()).then_some(blocks)
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! {"diagnostics":[{"code","severity","message","file","line","column","end_line","end_column",
-//!   "labels":[{"file","line","column","message"}],"help"}],"errors":N,"warnings":N,"files":N}
+//!   "labels":[{"file","line","column","message"}],"help"}],"errors":N,"warnings":N,"files":N,
+//!   "infos":N}
 //! ```
 //!
 //! Field order is the order of the struct fields below (serde writes them in declaration order).
@@ -21,6 +22,8 @@ struct Report<'a> {
     errors: usize,
     warnings: usize,
     files: usize,
+    /// Added after `files`: fields are only ever appended.
+    infos: usize,
 }
 
 #[derive(Serialize)]
@@ -52,6 +55,7 @@ fn report<'a>(diagnostics: &'a [Diagnostic], sources: &'a Sources, files: usize)
         errors: counts.errors,
         warnings: counts.warnings,
         files,
+        infos: counts.infos,
     }
 }
 

@@ -54,7 +54,8 @@ pub fn render(
     }
 }
 
-/// The JSON contract as a value (`{"diagnostics":[...],"errors":N,"warnings":N,"files":N}`).
+/// The JSON contract as a value (`{"diagnostics":[...],"errors":N,"warnings":N,"files":N,
+/// "infos":N}`).
 ///
 /// A `serde_json::Value` keeps its keys sorted; [`render`] with [`Format::Json`] writes the
 /// same data with the documented field order.
@@ -69,6 +70,18 @@ pub fn json_report(
 /// A SARIF 2.1.0 log with one run.
 pub fn sarif_report(diagnostics: &[Diagnostic], sources: &Sources) -> serde_json::Value {
     sarif::report(diagnostics, sources)
+}
+
+pub use sarif::{SarifBase, file_uri};
+
+/// [`sarif_report`] with `uri`s relative to the checked folder (`uriBaseId` `SRCROOT`, given
+/// in the run's `originalUriBaseIds`).
+pub fn sarif_report_based(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    base: &SarifBase,
+) -> serde_json::Value {
+    sarif::report_based(diagnostics, sources, Some(base))
 }
 
 /// A span resolved to a file name and start/end positions.

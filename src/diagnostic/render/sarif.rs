@@ -17,8 +17,9 @@ const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// Where policyc lives, from `package.repository` (or `homepage`) in Cargo.toml; SARIF wants an
-/// absolute URI there, so with neither set `informationUri` and `helpUri` are left out and
-/// rules point at `docs/checks.md` in their help text instead.
+/// absolute URI there, so with neither set `informationUri` is left out. `helpUri` is the
+/// published docs/checks.md anchor (`diagnostic::docs::url`), left out when none is known, and
+/// rules point at `docs/checks.md` in their help text too.
 fn project_uri() -> Option<&'static str> {
     [env!("CARGO_PKG_REPOSITORY"), env!("CARGO_PKG_HOMEPAGE")]
         .into_iter()
@@ -26,7 +27,28 @@ fn project_uri() -> Option<&'static str> {
         .find(|uri| uri.starts_with("https://") || uri.starts_with("http://"))
 }
 
+/// Where a run's relative `uri`s start: the checked folder. Files whose names begin with
+/// `prefix` (the folder as the names write it: `policies/`, or `` for the current folder) get
+/// a `uri` relative to it and `uriBaseId` [`SRCROOT`], which the run's `originalUriBaseIds`
+/// maps to `uri`, the folder's absolute `file://` URI (ending in `/`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SarifBase {
+    pub prefix: String,
+    pub uri: String,
+}
+
+/// The `uriBaseId` of the checked folder.
+pub const SRCROOT: &str = "SRCROOT";
+
 pub(super) fn report(diagnostics: &[Diagnostic], sources: &Sources) -> Value {
+    report_based(diagnostics, sources, None)
+}
+
+pub(super) fn report_based(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    base: Option<&SarifBase>,
+) -> Value {
     let codes: Vec<Code> = diagnostics
         .iter()
         .map(|d| d.code)
@@ -43,18 +65,40 @@ pub(super) fn report(diagnostics: &[Diagnostic], sources: &Sources) -> Value {
     }
     let results: Vec<Value> = diagnostics
         .iter()
-        .map(|d| result(d, sources, &codes))
+        .map(|d| result(d, sources, &codes, base))
         .collect();
+    let mut run = json!({
+        "tool": { "driver": driver },
+        // Columns count characters (Unicode scalar values), not UTF-16 units or bytes.
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    });
+    if let (Some(base), Some(map)) = (base, run.as_object_mut()) {
+        map.insert(
+            "originalUriBaseIds".into(),
+            json!({ SRCROOT: { "uri": base.uri } }),
+        );
+    }
     json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": driver },
-            // Columns count characters (Unicode scalar values), not UTF-16 units or bytes.
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [run],
     })
+}
+
+/// A file's `artifactLocation`: relative to the checked folder when it is inside it.
+fn artifact(name: &str, base: Option<&SarifBase>) -> Value {
+    let name = slash_path(name);
+    let inside = base.and_then(|b| {
+        let rest = name.strip_prefix(b.prefix.as_str())?;
+        // An absolute name, or one that climbs out, stays as written.
+        let outside = rest.starts_with('/') || rest.starts_with("../") || rest.contains(':');
+        (!outside).then_some(rest)
+    });
+    match inside {
+        Some(rest) => json!({ "uri": uri_reference(rest), "uriBaseId": SRCROOT }),
+        None => json!({ "uri": uri_reference(&name) }),
+    }
 }
 
 fn rule(code: Code) -> Value {
@@ -65,11 +109,8 @@ fn rule(code: Code) -> Value {
         "help": { "text": format!("see {anchor}") },
         "defaultConfiguration": { "level": level(code.default_severity()) },
     });
-    if let (Some(base), Some(map)) = (project_uri(), rule.as_object_mut()) {
-        map.insert(
-            "helpUri".into(),
-            Value::from(format!("{base}/blob/main/{anchor}")),
-        );
+    if let (Some(url), Some(map)) = (crate::diagnostic::docs::url(code), rule.as_object_mut()) {
+        map.insert("helpUri".into(), Value::from(url));
     }
     rule
 }
@@ -82,7 +123,7 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn result(d: &Diagnostic, sources: &Sources, codes: &[Code]) -> Value {
+fn result(d: &Diagnostic, sources: &Sources, codes: &[Code], base: Option<&SarifBase>) -> Value {
     let mut text = d.message.clone();
     if let Some(help) = &d.help {
         text.push_str("\nhelp: ");
@@ -92,7 +133,7 @@ fn result(d: &Diagnostic, sources: &Sources, codes: &[Code]) -> Value {
         "ruleId": d.code.as_str(),
         "level": level(d.severity),
         "message": { "text": text },
-        "locations": [location(sources, &d.primary, None)],
+        "locations": [location(sources, &d.primary, None, base)],
     });
     let Some(map) = result.as_object_mut() else {
         return result;
@@ -105,7 +146,7 @@ fn result(d: &Diagnostic, sources: &Sources, codes: &[Code]) -> Value {
             .related
             .iter()
             .enumerate()
-            .map(|(i, label)| location(sources, label, Some(i)))
+            .map(|(i, label)| location(sources, label, Some(i), base))
             .collect();
         map.insert("relatedLocations".into(), Value::from(related));
     }
@@ -116,7 +157,7 @@ fn result(d: &Diagnostic, sources: &Sources, codes: &[Code]) -> Value {
             json!([{
                 "description": { "text": fix.title },
                 "artifactChanges": [{
-                    "artifactLocation": { "uri": uri_reference(at.file) },
+                    "artifactLocation": artifact(at.file, base),
                     "replacements": [{
                         "deletedRegion": region(sources, fix.loc),
                         "insertedContent": { "text": fix.replacement },
@@ -128,11 +169,16 @@ fn result(d: &Diagnostic, sources: &Sources, codes: &[Code]) -> Value {
     result
 }
 
-fn location(sources: &Sources, label: &Label, id: Option<usize>) -> Value {
+fn location(
+    sources: &Sources,
+    label: &Label,
+    id: Option<usize>,
+    base: Option<&SarifBase>,
+) -> Value {
     let at = Position::of(sources, label.loc);
     let mut location = json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": uri_reference(at.file) },
+            "artifactLocation": artifact(at.file, base),
             "region": region(sources, label.loc),
         },
     });
@@ -172,6 +218,18 @@ fn uri_reference(name: &str) -> String {
     uri
 }
 
+/// An absolute path as a `file://` URI (`/srv/policies` → `file:///srv/policies`, `C:\\p` →
+/// `file:///C:/p`).
+pub fn file_uri(absolute: &str) -> String {
+    let path = slash_path(absolute);
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    format!("file://{}", uri_reference(&path))
+}
+
 /// Pretty-printed, with a final newline.
 pub(super) fn write(
     diagnostics: &[Diagnostic],
@@ -185,6 +243,32 @@ pub(super) fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_inside_the_checked_folder_are_relative_to_it() {
+        let base = SarifBase {
+            prefix: "policies/".into(),
+            uri: "file:///srv/repo/policies/".into(),
+        };
+        assert_eq!(
+            artifact("policies/apps/a.policy", Some(&base)),
+            json!({ "uri": "apps/a.policy", "uriBaseId": "SRCROOT" })
+        );
+        assert_eq!(
+            artifact("other/b.policy", Some(&base)),
+            json!({ "uri": "other/b.policy" })
+        );
+        let here = SarifBase {
+            prefix: String::new(),
+            uri: "file:///srv/repo/".into(),
+        };
+        assert_eq!(
+            artifact("/etc/c.policy", Some(&here)),
+            json!({ "uri": "/etc/c.policy" })
+        );
+        assert_eq!(file_uri("/srv/my repo"), "file:///srv/my%20repo");
+        assert_eq!(file_uri(r"C:\p"), "file:///C:/p");
+    }
 
     #[test]
     fn file_names_become_uri_references() {

@@ -1,0 +1,174 @@
+//! The JSON contracts have JSON Schemas in `schemas/`, and real output of the real binary is
+//! valid against them: `check`, `eval` (one decision, with and without `--trace`), `what-if`
+//! (every verb), `claims inspect` (the normal form and a refusal) and `test`. Each schema also
+//! rejects a broken document, so validation is not vacuous.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Scratch, policyc};
+use serde_json::Value;
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn validator(name: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("schemas").join(name)).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{name} does not compile: {e}"))
+}
+
+/// Runs policyc in the repository root and parses its stdout as one JSON document.
+fn output(args: &[&str]) -> Value {
+    let out = policyc(args, root());
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn assert_valid(schema: &str, doc: &Value) {
+    let v = validator(schema);
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema}:\n{}\n{doc}", errors.join("\n"));
+}
+
+#[test]
+fn check_output_matches_its_schema() {
+    let clean = output(&["check", "--format", "json", "policies/"]);
+    assert_valid("check.schema.json", &clean);
+    let broken = output(&[
+        "check",
+        "--format",
+        "json",
+        "tests/corpus/check/route-to-inactive-idp",
+    ]);
+    assert!(broken["errors"].as_u64().unwrap() > 0);
+    assert_valid("check.schema.json", &broken);
+    let mut wrong = broken.clone();
+    wrong["diagnostics"][0]["severity"] = "fatal".into();
+    assert!(!validator("check.schema.json").is_valid(&wrong));
+    let mut missing = broken;
+    missing.as_object_mut().unwrap().remove("infos");
+    assert!(!validator("check.schema.json").is_valid(&missing));
+}
+
+#[test]
+fn eval_output_matches_its_schema() {
+    let user = r#"{"groups":["partners"],"domain":"initech.example"}"#;
+    let claims = r#"{"idp":"initech_adfs","amr":["pwd","otp"]}"#;
+    let decision = output(&[
+        "eval",
+        "--app",
+        "slack",
+        "--user",
+        user,
+        "--claims",
+        claims,
+        "--format",
+        "json",
+        "policies/",
+    ]);
+    assert_valid("eval.schema.json", &decision);
+    assert!(decision["claims"].is_object());
+    let local = output(&[
+        "eval",
+        "--app",
+        "slack",
+        "--user",
+        user,
+        "--local",
+        "--trace",
+        "--format",
+        "json",
+        "policies/",
+    ]);
+    assert_valid("eval.schema.json", &local);
+    let mut wrong = local;
+    wrong["decision"] = "maybe".into();
+    assert!(!validator("eval.schema.json").is_valid(&wrong));
+}
+
+#[test]
+fn what_if_output_matches_its_schema() {
+    for args in [
+        ["deactivate", "acme_workforce"],
+        ["delete", "initech_adfs"],
+        ["disable", "third_party_claims_sharing"],
+        ["disable", "okta_to_okta_claims_sharing"],
+    ] {
+        let report = output(&["what-if", args[0], args[1], "--format", "json", "policies/"]);
+        assert_valid("what-if.schema.json", &report);
+    }
+    let report = output(&[
+        "what-if",
+        "deactivate",
+        "acme_workforce",
+        "--format",
+        "json",
+        "policies/",
+    ]);
+    assert!(!report["diagnostics"].as_array().unwrap().is_empty());
+    let mut wrong = report;
+    wrong["failing_tests"][0]["failures"] = serde_json::json!([]);
+    assert!(!validator("what-if.schema.json").is_valid(&wrong));
+}
+
+#[test]
+fn claims_inspect_output_matches_its_schema() {
+    let dir = Scratch::new(
+        "schema-claims",
+        &[
+            (
+                "third.json",
+                r#"{"idp":"globex_entra","amr":["pwd","hwk","PWD"],"auth_time":1720481750}"#,
+            ),
+            (
+                "okta.json",
+                r#"{"idp":"acme_workforce","amr":["password","okta_verify","swk"]}"#,
+            ),
+            ("bad.json", r#"{"idp":"globex_entra","amr":"pwd"}"#),
+        ],
+    );
+    let policies = root().join("policies");
+    let policies = policies.to_str().unwrap();
+    let mut docs = Vec::new();
+    for file in ["third.json", "okta.json", "bad.json"] {
+        let out = policyc(
+            &[
+                "claims", "inspect", "--claims", file, "--format", "json", policies,
+            ],
+            &dir.0,
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_valid("claims-inspect.schema.json", &doc);
+        docs.push(doc);
+    }
+    assert!(docs[0]["why_ignored"].is_object(), "{}", docs[0]);
+    assert!(docs[1]["methods"].is_array(), "{}", docs[1]);
+    assert!(docs[2]["error"]["kind"].is_string(), "{}", docs[2]);
+    let mut wrong = docs.swap_remove(0);
+    wrong["protocol"] = "ldap".into();
+    assert!(!validator("claims-inspect.schema.json").is_valid(&wrong));
+}
+
+#[test]
+fn test_output_matches_its_schema() {
+    let report = output(&["test", "--format", "json", "policies/"]);
+    assert_valid("test.schema.json", &report);
+    assert_eq!(report["failed"], 0);
+    assert!(report["passed"].as_u64().unwrap() > 10);
+    let mut wrong = report;
+    wrong["tests"][0]["actual"]["outcome"] = "maybe".into();
+    assert!(!validator("test.schema.json").is_valid(&wrong));
+}
