@@ -13,36 +13,191 @@ use crate::model::{IdpId, MethodId, Model};
 pub struct Claims {
     pub idp: IdpId,
     /// What the accepted values prove, one per value.
-    pub proofs: Vec<Proof>,
+    pub proofs: Proofs,
     /// The accepted values, as they count (an Okta org's `okta_verify` + `swk` is
-    /// `okta_verify.push`).
-    pub accepted: Vec<String>,
+    /// `okta_verify.push`), one per proof.
+    pub accepted: Names,
     /// Values Okta ignores for this IdP, with why.
     pub ignored: Vec<(String, String)>,
     /// The device's status, when an Okta IdP org sent it (early access device claims).
     pub device: Option<DeviceClaims>,
 }
 
+/// Accepted values are distinct, and an IdP sends either AMR values (16 of them) or an Okta
+/// org's authenticator methods (14): 16 always fit.
+const MAX_ACCEPTED: usize = 16;
+
+/// A short list kept inline, so that reading claims allocates nothing for the values the SP
+/// accepts. Reads as a slice.
+#[derive(Clone, Copy)]
+pub struct Inline<T: Copy, const N: usize> {
+    items: [T; N],
+    len: u8,
+}
+
+/// The proofs of one sign-in's claims.
+pub type Proofs = Inline<Proof, MAX_ACCEPTED>;
+/// The accepted values of one sign-in's claims.
+pub type Names = Inline<&'static str, MAX_ACCEPTED>;
+
+impl<T: Copy, const N: usize> Inline<T, N> {
+    fn filled_with(item: T) -> Self {
+        Inline {
+            items: [item; N],
+            len: 0,
+        }
+    }
+
+    /// Adds `item`; false (and nothing added) when full.
+    pub fn push(&mut self, item: T) -> bool {
+        match self.items.get_mut(self.len as usize) {
+            Some(slot) => {
+                *slot = item;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<T> {
+        self.as_ref().to_vec()
+    }
+}
+
+impl Proofs {
+    pub fn new() -> Proofs {
+        Inline::filled_with(Proof::local(MethodId(0)))
+    }
+}
+
+impl Names {
+    pub fn new() -> Names {
+        Inline::filled_with("")
+    }
+}
+
+impl Default for Proofs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Copy, const N: usize> AsRef<[T]> for Inline<T, N> {
+    fn as_ref(&self) -> &[T] {
+        self.items.get(..self.len as usize).unwrap_or(&[])
+    }
+}
+
+impl<T: Copy, const N: usize> std::ops::Deref for Inline<T, N> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.as_ref()
+    }
+}
+
+impl<T: Copy, const N: usize> std::ops::DerefMut for Inline<T, N> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.items.get_mut(..self.len as usize).unwrap_or(&mut [])
+    }
+}
+
+impl<'a, T: Copy, const N: usize> IntoIterator for &'a Inline<T, N> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_ref().iter()
+    }
+}
+
+impl<'a, T: Copy, const N: usize> IntoIterator for &'a mut Inline<T, N> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        std::ops::DerefMut::deref_mut(self).iter_mut()
+    }
+}
+
+impl<T: Copy + std::fmt::Debug, const N: usize> std::fmt::Debug for Inline<T, N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_ref()).finish()
+    }
+}
+
+impl<T: Copy + PartialEq, const N: usize> PartialEq for Inline<T, N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_ref() == other.as_ref()
+    }
+}
+
+impl<T: Copy + Eq, const N: usize> Eq for Inline<T, N> {}
+
+impl<const N: usize, const M: usize> PartialEq<[&str; M]> for Inline<&'static str, N> {
+    fn eq(&self, other: &[&str; M]) -> bool {
+        self.as_ref() == other.as_slice()
+    }
+}
+
+impl<const N: usize> PartialEq<Vec<String>> for Inline<&'static str, N> {
+    fn eq(&self, other: &Vec<String>) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b)
+    }
+}
+
 impl Claims {
     /// Reads the raw values an IdP sent (`["pwd", "hwk"]`; Okta IdP orgs send their
     /// authenticators, such as `okta_verify.push` or `okta_verify` + `swk`).
     pub fn from_values(model: &Model, idp: IdpId, values: &[String]) -> Claims {
+        Claims::from_strs(model, idp, values)
+    }
+
+    /// [`Claims::from_values`] over any strings (`&["pwd", "hwk"]`). A third-party IdP's values
+    /// are read without allocating, unless some are ignored (each ignored value is kept with
+    /// why).
+    pub fn from_strs<S: AsRef<str>>(model: &Model, idp: IdpId, values: &[S]) -> Claims {
         let mut claims = Claims {
             idp,
-            proofs: Vec::new(),
-            accepted: Vec::new(),
+            proofs: Proofs::new(),
+            accepted: Names::new(),
             ignored: Vec::new(),
             device: None,
         };
         let Some(config) = model.idp(idp) else {
             return claims;
         };
-        let read = reading::read(config.kind, config.usage, values);
-        for accepted in read.accepted {
-            claims.proofs.push(proof(accepted.meaning));
-            claims.accepted.push(accepted.value);
+        if config.kind.is_okta() {
+            let read = reading::read(config.kind, config.usage, values);
+            for accepted in read.accepted {
+                let name = match accepted.meaning {
+                    Meaning::Amr(e) => e.amr.as_str(),
+                    Meaning::Method(info) => info.static_name(),
+                };
+                claims.push(name, proof(accepted.meaning));
+            }
+            claims.ignored = read.ignored;
+        } else {
+            let (proofs, names, ignored) = (
+                &mut claims.proofs,
+                &mut claims.accepted,
+                &mut claims.ignored,
+            );
+            reading::read_third_party_each(
+                config.usage,
+                values,
+                |e| {
+                    if proofs.push(proof(Meaning::Amr(e))) {
+                        names.push(e.amr.as_str());
+                    }
+                },
+                |value, why| ignored.push((value.to_owned(), why)),
+            );
         }
-        claims.ignored = read.ignored;
         // Biometrics (inherence only) lend their characteristics (user presence and
         // verification) to the possession values they arrive with, and to nothing without one.
         let lent = claims
@@ -60,6 +215,12 @@ impl Claims {
             }
         }
         claims
+    }
+
+    fn push(&mut self, name: &'static str, proof: Proof) {
+        if self.proofs.push(proof) {
+            self.accepted.push(name);
+        }
     }
 
     /// The claims of a verified ID token or a read SAML assertion: its accepted values read

@@ -183,7 +183,7 @@ impl Tracer for Trace {
     }
 }
 
-fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
+fn decide<T: Tracer>(compiled: &Compiled, s: &SignIn, t: &mut T) -> Decision {
     let model = &compiled.model;
     let tables = &compiled.graph.tables;
     let app_name = || {
@@ -347,18 +347,42 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
             }
         }
         let session_ok = session_need.is_none_or(|need| satisfies(s_state, need));
-        let app_ok = if chain {
-            app_need.chains.iter().any(|c| *c != 0 && c & methods == *c)
-        } else {
-            satisfies(a_state, app_need)
-        };
-        session_ok && app_ok
+        session_ok && proof::completes(app_need, chain, a_state, methods)
     };
     if satisfied(&[], 0) {
         t.step(|| "what the user proved satisfies every requirement: allow".to_owned());
         decision.outcome = Outcome::Allow;
         decision.reason = Reason::Satisfied;
         return decision;
+    }
+
+    // One side already met by the claims: the other side's precomputed completion says what
+    // to offer, a lookup (`Tables::completions`; the search below gives the same answer).
+    if !T::ON {
+        let session_met = session_need.is_none_or(|need| satisfies(session_claims, need));
+        let table = if session_met {
+            rule.completion.map(|c| (c, app_claims))
+        } else if proof::completes(app_need, chain, app_claims, 0) {
+            session
+                .and_then(|(_, r)| r.completion)
+                .map(|c| (c, session_claims))
+        } else {
+            None
+        };
+        if let Some((c, state)) = table {
+            let offered = tables
+                .completions
+                .get(c as usize)
+                .map_or(0, |t| t[state as usize]);
+            if offered != 0 {
+                decision.outcome = Outcome::Challenge;
+                decision.challenge = offered;
+                decision.reason = Reason::NeedsLocal;
+            } else {
+                decision.reason = Reason::CannotComplete;
+            }
+            return decision;
+        }
     }
 
     // What local methods could add, grouped into classes of methods that add the same (a
@@ -393,30 +417,23 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
     let ok = |picked: u32| satisfied(classes, picked);
 
     // The fewest local methods that complete it; every way to do so is offered.
-    for k in 1..=n.min(6) as u32 {
-        let mut offered: MethodMask = 0;
-        for picked in combinations(n as u32, k) {
-            if ok(picked) {
-                offered |= classes
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| picked & (1 << i) != 0)
-                    .fold(0, |m, (_, c)| m | c.methods);
-            }
-        }
-        if offered != 0 {
-            t.step(|| {
-                format!(
-                    "{k} more local factor{} needed: challenge with {}",
-                    if k == 1 { "" } else { "s" },
-                    method_names(offered).join(", ")
-                )
-            });
-            decision.outcome = Outcome::Challenge;
-            decision.challenge = offered;
-            decision.reason = Reason::NeedsLocal;
-            return decision;
-        }
+    if let Some((k, picked)) = proof::fewest(n, ok) {
+        let offered = classes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| picked & (1 << i) != 0)
+            .fold(0, |m, (_, c)| m | c.methods);
+        t.step(|| {
+            format!(
+                "{k} more local factor{} needed: challenge with {}",
+                if k == 1 { "" } else { "s" },
+                method_names(offered).join(", ")
+            )
+        });
+        decision.outcome = Outcome::Challenge;
+        decision.challenge = offered;
+        decision.reason = Reason::NeedsLocal;
+        return decision;
     }
     t.step(|| "no combination of the org's usable local methods completes it: deny".to_owned());
     decision.reason = Reason::CannotComplete;
@@ -429,21 +446,6 @@ struct Class {
     methods: MethodMask,
     session: State,
     app: State,
-}
-
-/// Every `k`-subset of `n` items as a bitmask, in increasing order (Gosper's hack).
-fn combinations(n: u32, k: u32) -> impl Iterator<Item = u32> {
-    let first = if k == 0 || k > n {
-        None
-    } else {
-        Some((1u32 << k) - 1)
-    };
-    std::iter::successors(first, move |&x| {
-        let c = x & x.wrapping_neg();
-        let r = x + c;
-        let next = (((r ^ x) >> 2) / c) | r;
-        (next < (1 << n)).then_some(next)
-    })
 }
 
 fn first_match<'t, T: Tracer>(
@@ -463,6 +465,25 @@ fn first_match<'t, T: Tracer>(
         s.user.groups.fold(),
         s.user.zone.map_or(0, |z| 1 << (z.0 % 64)),
     );
+    let tables = &compiled.graph.tables;
+    if !T::ON && prefilters.len() >= rules.len() {
+        // The fast path: scan the small prefilter array alone, and look at a rule's conditions
+        // only where its prefilter lets it through.
+        let prefilters = &prefilters[..rules.len()];
+        let mut i = 0;
+        while let Some(skip) = prefilters
+            .get(i..)
+            .and_then(|p| p.iter().position(|p| p.may_apply(groups, zones)))
+        {
+            i += skip;
+            let rule = rules.get(i)?;
+            if rule.conditions.iter().all(|c| holds(c, s, tables)) {
+                return Some((offset + i, rule));
+            }
+            i += 1;
+        }
+        return None;
+    }
     for (i, rule) in rules.iter().enumerate() {
         if !T::ON
             && prefilters
@@ -471,7 +492,6 @@ fn first_match<'t, T: Tracer>(
         {
             continue;
         }
-        let tables = &compiled.graph.tables;
         match rule.conditions.iter().position(|c| !holds(c, s, tables)) {
             None => {
                 t.step(|| {

@@ -330,8 +330,33 @@ impl Amr {
     }
 
     /// Reads an AMR value exactly as it travels (RFC 8176 values are lowercase).
+    /// A match on the bytes (a length switch, then a compare): evaluation reads claims with it on
+    /// every sign-in, so it neither allocates nor walks the table.
     pub fn parse(s: &str) -> Option<Amr> {
-        Self::ALL.into_iter().find(|a| a.as_str() == s)
+        Some(match s.as_bytes() {
+            b"pwd" => Self::Pwd,
+            b"kba" => Self::Kba,
+            b"sms" => Self::Sms,
+            b"tel" => Self::Tel,
+            b"otp" => Self::Otp,
+            b"swk" => Self::Swk,
+            b"sc" => Self::Sc,
+            b"pop" => Self::Pop,
+            b"hwk" => Self::Hwk,
+            b"phr" => Self::Phr,
+            b"face" => Self::Face,
+            b"fpt" => Self::Fpt,
+            b"iris" => Self::Iris,
+            b"retina" => Self::Retina,
+            b"vbm" => Self::Vbm,
+            b"mfa" => Self::Mfa,
+            _ => return None,
+        })
+    }
+
+    /// A dense index (`Amr::ALL[a.index()] == a`), for bitsets of values.
+    pub fn index(self) -> usize {
+        self as usize
     }
 
     pub fn is_biometric(self) -> bool {
@@ -495,6 +520,11 @@ impl MethodInfo {
         }
     }
 
+    /// [`MethodInfo::name`] without allocating.
+    pub fn static_name(&self) -> &'static str {
+        METHOD_NAMES.get(self.index()).copied().unwrap_or("?")
+    }
+
     /// Index into [`CATALOGUE`]: a stable dense id for bitsets.
     pub fn index(&self) -> usize {
         CATALOGUE
@@ -613,6 +643,25 @@ pub static CATALOGUE: [MethodInfo; 14] = [
     method(K::IdpFactor, None, POSSESSION, NONE, Characteristics::EMPTY),
 ];
 
+/// [`CATALOGUE`]'s names (`kind.method`, or `kind`), in its order (a test checks them against
+/// [`MethodInfo::name`]).
+static METHOD_NAMES: [&str; 14] = [
+    "password",
+    "security_question",
+    "email",
+    "phone.sms",
+    "phone.voice",
+    "okta_verify.push",
+    "okta_verify.totp",
+    "okta_verify.fastpass",
+    "webauthn",
+    "google_authenticator",
+    "yubikey_otp",
+    "smart_card",
+    "custom_otp",
+    "idp_factor",
+];
+
 /// Looks up `kind` or `kind.method` as written in a policy.
 pub fn lookup_method(kind: AuthenticatorKind, method: Option<&str>) -> Option<&'static MethodInfo> {
     match method {
@@ -636,8 +685,16 @@ mod tests {
             assert!(kind.methods().next().is_some(), "{kind} has no method");
             assert_eq!(AuthenticatorKind::parse(kind.as_str()), Some(kind));
         }
-        for amr in Amr::ALL {
+        for (i, amr) in Amr::ALL.into_iter().enumerate() {
             assert_eq!(Amr::parse(amr.as_str()), Some(amr));
+            assert_eq!(amr.index(), i);
+            assert_eq!(Amr::parse(&amr.as_str().to_uppercase()), None);
+        }
+        for bad in ["", "pw", "pwdd", "hw", "retin", "MFA", "mfa "] {
+            assert_eq!(Amr::parse(bad), None, "{bad:?}");
+        }
+        for info in &CATALOGUE {
+            assert_eq!(info.static_name(), info.name());
         }
     }
 
