@@ -91,6 +91,21 @@ pub enum Reason {
     NoAmrClaims,
     /// Nothing the user has can complete the requirement (no usable local method).
     CannotComplete,
+    /// What the user proved does not satisfy the rule, and what would complete it was not
+    /// worked out ([`EvalOptions::allow_only`]).
+    NotSatisfied,
+}
+
+/// How to evaluate, beyond the sign-in itself ([`evaluate_with`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Local methods the user already verified in this sign-in (`method_bit` of each, such as a
+    /// password the embedding app checked itself): they count toward the rules as a challenge
+    /// with them would, and are never asked for again.
+    pub verified: MethodMask,
+    /// Say only whether the sign-in is allowed: a refusal is `Outcome::Deny` with
+    /// `Reason::NotSatisfied`, and no challenge is worked out.
+    pub allow_only: bool,
 }
 
 /// How the IdP's claims were treated.
@@ -128,9 +143,39 @@ pub struct Explained {
     pub trace: Vec<String>,
 }
 
+impl Decision {
+    /// The app rule that decided, as written (its `name`, its conditions, ...).
+    pub fn rule_of<'c>(&self, compiled: &'c Compiled) -> Option<&'c crate::model::Rule> {
+        rule_at(compiled, self.rule?)
+    }
+
+    /// The position of the app rule that decided in its policy (0 for the first rule).
+    pub fn rule_position(&self, compiled: &Compiled) -> Option<usize> {
+        let table = compiled.graph.tables.rules.get(self.rule?)?;
+        Some(table.index as usize)
+    }
+}
+
 /// Decides one sign-in. Reads the compiled tables only; allocates nothing.
 pub fn evaluate(compiled: &Compiled, sign_in: &SignIn) -> Decision {
-    decide(compiled, sign_in, &mut NoTrace)
+    decide(compiled, sign_in, &EvalOptions::default(), &mut NoTrace)
+}
+
+/// [`evaluate`] with options: local methods already verified, or an allow-or-not answer.
+pub fn evaluate_with(compiled: &Compiled, sign_in: &SignIn, options: &EvalOptions) -> Decision {
+    decide(compiled, sign_in, options, &mut NoTrace)
+}
+
+/// [`explain`] with options.
+pub fn explain_with(compiled: &Compiled, sign_in: &SignIn, options: &EvalOptions) -> Explained {
+    let mut trace = Trace(Vec::new());
+    let decision = decide(compiled, sign_in, options, &mut trace);
+    let reasons = reasons(compiled, sign_in, &decision);
+    Explained {
+        decision,
+        reasons,
+        trace: trace.0,
+    }
 }
 
 /// Decides one sign-in and says why in a few lines, without the step-by-step trace: the fast
@@ -146,14 +191,7 @@ pub fn explain_briefly(compiled: &Compiled, sign_in: &SignIn) -> Explained {
 
 /// Decides one sign-in and says why, step by step.
 pub fn explain(compiled: &Compiled, sign_in: &SignIn) -> Explained {
-    let mut trace = Trace(Vec::new());
-    let decision = decide(compiled, sign_in, &mut trace);
-    let reasons = reasons(compiled, sign_in, &decision);
-    Explained {
-        decision,
-        reasons,
-        trace: trace.0,
-    }
+    explain_with(compiled, sign_in, &EvalOptions::default())
 }
 
 /// Records steps of a decision; the closures run only when tracing, so [`evaluate`] pays
@@ -183,7 +221,12 @@ impl Tracer for Trace {
     }
 }
 
-fn decide<T: Tracer>(compiled: &Compiled, s: &SignIn, t: &mut T) -> Decision {
+fn decide<T: Tracer>(
+    compiled: &Compiled,
+    s: &SignIn,
+    options: &EvalOptions,
+    t: &mut T,
+) -> Decision {
     let model = &compiled.model;
     let tables = &compiled.graph.tables;
     let app_name = || {
@@ -330,15 +373,27 @@ fn decide<T: Tracer>(compiled: &Compiled, s: &SignIn, t: &mut T) -> Decision {
         Some(need) => claims_state(compiled, claims, need, false, t),
         None => (0, false),
     };
-    let (app_claims, app_used) = claims_state(compiled, claims, app_need, true, t);
+    let (mut app_claims, app_used) = claims_state(compiled, claims, app_need, true, t);
     if let Some(c) = &mut decision.claims {
         c.used = app_used || session_used;
+    }
+    // Methods verified locally count as a challenge with them would.
+    let verified = options.verified & tables.local;
+    let mut session_claims = session_claims;
+    if verified != 0 {
+        let adds =
+            |r: &RuleTable| methods_of(verified).fold(0, |s, m| s | r.local[m.0 as usize % 16]);
+        app_claims |= adds(rule);
+        if session_need.is_some() {
+            session_claims |= session.map_or(0, |(_, r)| adds(r));
+        }
+        t.step(|| format!("verified locally: {}", method_names(verified).join(", ")));
     }
 
     let chain = app_need.requirement == ReqKind::Chain;
     // The requirement is met by what the claims proved plus the picked classes (a bitmask).
     let satisfied = |classes: &[Class], picked: u32| {
-        let (mut s_state, mut a_state, mut methods) = (session_claims, app_claims, 0);
+        let (mut s_state, mut a_state, mut methods) = (session_claims, app_claims, verified);
         for (i, class) in classes.iter().enumerate() {
             if picked & (1 << i) != 0 {
                 s_state |= class.session;
@@ -356,13 +411,20 @@ fn decide<T: Tracer>(compiled: &Compiled, s: &SignIn, t: &mut T) -> Decision {
         return decision;
     }
 
+    if options.allow_only {
+        t.step(|| "what the user proved does not satisfy it: not allowed".to_owned());
+        decision.reason = Reason::NotSatisfied;
+        return decision;
+    }
+
     // One side already met by the claims: the other side's precomputed completion says what
-    // to offer, a lookup (`Tables::completions`; the search below gives the same answer).
-    if !T::ON {
+    // to offer, a lookup (`Tables::completions`; the search below gives the same answer). A
+    // chain's table assumes no method verified yet.
+    if !T::ON && (verified == 0 || !chain) {
         let session_met = session_need.is_none_or(|need| satisfies(session_claims, need));
         let table = if session_met {
             rule.completion.map(|c| (c, app_claims))
-        } else if proof::completes(app_need, chain, app_claims, 0) {
+        } else if proof::completes(app_need, chain, app_claims, verified) {
             session
                 .and_then(|(_, r)| r.completion)
                 .map(|c| (c, session_claims))
@@ -707,6 +769,7 @@ fn reasons(compiled: &Compiled, s: &SignIn, d: &Decision) -> Vec<String> {
         Reason::CannotComplete => format!(
             "{rule} cannot be completed: no usable local authenticator provides what is missing"
         ),
+        Reason::NotSatisfied => format!("{rule} is not satisfied by what the user proved"),
     };
     vec![line]
 }
