@@ -155,7 +155,7 @@ fn idps(shape: &Shape) -> String {
             ),
             1 => writeln!(
                 text,
-                "idp {name} {{\n  kind okta_saml\n  engine classic\n  issuer \"http://www.okta.com/exk{i:04}\"\n  trust_claims true\n  asserts [pwd, otp, mfa]\n}}\n"
+                "idp {name} {{\n  kind okta_saml\n  engine classic\n  issuer \"http://www.okta.com/exk{i:04}\"\n  trust_claims true\n  asserts [pwd, okta_verify, otp]\n}}\n"
             ),
             2 => writeln!(
                 text,
