@@ -4,7 +4,7 @@
 
 use crate::claims::{DeviceClaims, TrustedClaims};
 use crate::graph::proof::Proof;
-use crate::model::catalogue::{Amr, Characteristics};
+use crate::model::catalogue::{Amr, CATALOGUE, Characteristics, FactorSet};
 use crate::model::reading::{self, Meaning};
 use crate::model::{IdpId, MethodId, Model};
 
@@ -37,8 +37,91 @@ pub struct Inline<T: Copy, const N: usize> {
 
 /// The proofs of one sign-in's claims.
 pub type Proofs = Inline<Proof, MAX_ACCEPTED>;
-/// The accepted values of one sign-in's claims.
-pub type Names = Inline<&'static str, MAX_ACCEPTED>;
+
+/// The accepted values of one sign-in's claims, as they count: AMR values and Okta method names,
+/// kept as one-byte codes (an `Amr` index, or 16 + a catalogue index) so that claims stay small
+/// and cost nothing to build. Iterates as `&'static str`.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Names {
+    codes: [u8; MAX_ACCEPTED],
+    len: u8,
+}
+
+impl Names {
+    pub fn new() -> Names {
+        Names::default()
+    }
+
+    fn push(&mut self, code: u8) {
+        if let Some(slot) = self.codes.get_mut(self.len as usize) {
+            *slot = code;
+            self.len += 1;
+        }
+    }
+
+    fn name(code: &u8) -> &'static str {
+        match Amr::ALL.get(*code as usize) {
+            Some(amr) => amr.as_str(),
+            None => CATALOGUE
+                .get((*code as usize).wrapping_sub(Amr::ALL.len()))
+                .map_or("?", |m| m.static_name()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<&'static str> {
+        self.codes.get(..self.len())?.get(i).map(Names::name)
+    }
+
+    pub fn iter(&self) -> NamesIter<'_> {
+        self.codes
+            .get(..self.len())
+            .unwrap_or(&[])
+            .iter()
+            .map(Names::name as fn(&u8) -> &'static str)
+    }
+
+    /// The names joined with `sep` (`"pwd, hwk"`).
+    pub fn join(&self, sep: &str) -> String {
+        self.iter().collect::<Vec<_>>().join(sep)
+    }
+}
+
+/// The names of a [`Names`], in order.
+pub type NamesIter<'a> = std::iter::Map<std::slice::Iter<'a, u8>, fn(&u8) -> &'static str>;
+
+impl<'a> IntoIterator for &'a Names {
+    type Item = &'static str;
+    type IntoIter = NamesIter<'a>;
+    fn into_iter(self) -> NamesIter<'a> {
+        self.iter()
+    }
+}
+
+impl std::fmt::Debug for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<const M: usize> PartialEq<[&str; M]> for Names {
+    fn eq(&self, other: &[&str; M]) -> bool {
+        self.len() == M && self.iter().zip(other).all(|(a, b)| a == *b)
+    }
+}
+
+impl PartialEq<Vec<String>> for Names {
+    fn eq(&self, other: &Vec<String>) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b)
+    }
+}
 
 impl<T: Copy, const N: usize> Inline<T, N> {
     fn filled_with(item: T) -> Self {
@@ -67,23 +150,21 @@ impl<T: Copy, const N: usize> Inline<T, N> {
 
 impl Proofs {
     pub fn new() -> Proofs {
-        Inline::filled_with(Proof::local(MethodId(0)))
+        Inline::filled_with(NO_PROOF)
     }
 }
 
-impl Names {
-    pub fn new() -> Names {
-        Inline::filled_with("")
-    }
-}
+/// What fills the unused slots of [`Proofs`].
+const NO_PROOF: Proof = Proof {
+    factors: FactorSet::EMPTY,
+    characteristics: Characteristics::EMPTY,
+    password: false,
+    mfa: false,
+    method: None,
+    amr: None,
+};
 
 impl Default for Proofs {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Default for Names {
     fn default() -> Self {
         Self::new()
     }
@@ -138,18 +219,6 @@ impl<T: Copy + PartialEq, const N: usize> PartialEq for Inline<T, N> {
 
 impl<T: Copy + Eq, const N: usize> Eq for Inline<T, N> {}
 
-impl<const N: usize, const M: usize> PartialEq<[&str; M]> for Inline<&'static str, N> {
-    fn eq(&self, other: &[&str; M]) -> bool {
-        self.as_ref() == other.as_slice()
-    }
-}
-
-impl<const N: usize> PartialEq<Vec<String>> for Inline<&'static str, N> {
-    fn eq(&self, other: &Vec<String>) -> bool {
-        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b)
-    }
-}
-
 impl Claims {
     /// Reads the raw values an IdP sent (`["pwd", "hwk"]`; Okta IdP orgs send their
     /// authenticators, such as `okta_verify.push` or `okta_verify` + `swk`).
@@ -174,11 +243,11 @@ impl Claims {
         if config.kind.is_okta() {
             let read = reading::read(config.kind, config.usage, values);
             for accepted in read.accepted {
-                let name = match accepted.meaning {
-                    Meaning::Amr(e) => e.amr.as_str(),
-                    Meaning::Method(info) => info.static_name(),
+                let code = match accepted.meaning {
+                    Meaning::Amr(e) => e.amr.index(),
+                    Meaning::Method(info) => Amr::ALL.len() + info.index(),
                 };
-                claims.push(name, proof(accepted.meaning));
+                claims.push(code as u8, proof(accepted.meaning));
             }
             claims.ignored = read.ignored;
         } else {
@@ -192,7 +261,7 @@ impl Claims {
                 values,
                 |e| {
                     if proofs.push(proof(Meaning::Amr(e))) {
-                        names.push(e.amr.as_str());
+                        names.push(e.amr.index() as u8);
                     }
                 },
                 |value, why| ignored.push((value.to_owned(), why)),
@@ -217,9 +286,9 @@ impl Claims {
         claims
     }
 
-    fn push(&mut self, name: &'static str, proof: Proof) {
+    fn push(&mut self, code: u8, proof: Proof) {
         if self.proofs.push(proof) {
-            self.accepted.push(name);
+            self.accepted.push(code);
         }
     }
 

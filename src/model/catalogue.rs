@@ -330,26 +330,57 @@ impl Amr {
     }
 
     /// Reads an AMR value exactly as it travels (RFC 8176 values are lowercase).
-    /// A match on the bytes (a length switch, then a compare): evaluation reads claims with it on
-    /// every sign-in, so it neither allocates nor walks the table.
+    /// A match on the bytes: a switch on the length, then on the value's bytes as one integer.
+    /// Evaluation reads claims with it on every sign-in, so it neither allocates nor walks the
+    /// table (a test checks it against `as_str` for every value).
     pub fn parse(s: &str) -> Option<Amr> {
-        Some(match s.as_bytes() {
-            b"pwd" => Self::Pwd,
-            b"kba" => Self::Kba,
-            b"sms" => Self::Sms,
-            b"tel" => Self::Tel,
-            b"otp" => Self::Otp,
-            b"swk" => Self::Swk,
-            b"sc" => Self::Sc,
-            b"pop" => Self::Pop,
-            b"hwk" => Self::Hwk,
-            b"phr" => Self::Phr,
-            b"face" => Self::Face,
-            b"fpt" => Self::Fpt,
-            b"iris" => Self::Iris,
-            b"retina" => Self::Retina,
-            b"vbm" => Self::Vbm,
-            b"mfa" => Self::Mfa,
+        // The bytes (at most 6) with the length in the top byte, so `pwd` and `pwd\0` differ.
+        const fn word(b: &[u8]) -> u64 {
+            let mut w = (b.len() as u64) << 56;
+            let mut i = 0;
+            while i < b.len() && i < 7 {
+                w |= (b[i] as u64) << (8 * i);
+                i += 1;
+            }
+            w
+        }
+        const PWD: u64 = word(b"pwd");
+        const KBA: u64 = word(b"kba");
+        const SMS: u64 = word(b"sms");
+        const TEL: u64 = word(b"tel");
+        const OTP: u64 = word(b"otp");
+        const SWK: u64 = word(b"swk");
+        const SC: u64 = word(b"sc");
+        const POP: u64 = word(b"pop");
+        const HWK: u64 = word(b"hwk");
+        const PHR: u64 = word(b"phr");
+        const FACE: u64 = word(b"face");
+        const FPT: u64 = word(b"fpt");
+        const IRIS: u64 = word(b"iris");
+        const RETINA: u64 = word(b"retina");
+        const VBM: u64 = word(b"vbm");
+        const MFA: u64 = word(b"mfa");
+        let b = s.as_bytes();
+        if !(2..=6).contains(&b.len()) {
+            return None;
+        }
+        Some(match word(b) {
+            PWD => Self::Pwd,
+            KBA => Self::Kba,
+            SMS => Self::Sms,
+            TEL => Self::Tel,
+            OTP => Self::Otp,
+            SWK => Self::Swk,
+            SC => Self::Sc,
+            POP => Self::Pop,
+            HWK => Self::Hwk,
+            PHR => Self::Phr,
+            FACE => Self::Face,
+            FPT => Self::Fpt,
+            IRIS => Self::Iris,
+            RETINA => Self::Retina,
+            VBM => Self::Vbm,
+            MFA => Self::Mfa,
             _ => return None,
         })
     }
@@ -690,7 +721,18 @@ mod tests {
             assert_eq!(amr.index(), i);
             assert_eq!(Amr::parse(&amr.as_str().to_uppercase()), None);
         }
-        for bad in ["", "pw", "pwdd", "hw", "retin", "MFA", "mfa "] {
+        for bad in [
+            "",
+            "pw",
+            "pwdd",
+            "hw",
+            "retin",
+            "MFA",
+            "mfa ",
+            "pwd\0",
+            "sc\0",
+            "retina\0\0",
+        ] {
             assert_eq!(Amr::parse(bad), None, "{bad:?}");
         }
         for info in &CATALOGUE {

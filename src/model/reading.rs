@@ -174,6 +174,9 @@ pub fn read_third_party_each<S: AsRef<str>>(
         }
     }
     for value in values {
+        if dropped == 0 {
+            break;
+        }
         if let Some(amr) = Amr::parse(value.as_ref()) {
             let bit = 1 << amr.index();
             if dropped & bit != 0 {
