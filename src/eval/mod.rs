@@ -16,8 +16,8 @@ pub use claims::Claims;
 use crate::Compiled;
 use crate::graph::proof::{self, IDP, State, satisfies};
 use crate::graph::tables::{
-    Action, Bits, Cond, MethodMask, Need, ReqKind, RuleTable, Tables, method_bit, methods_of,
-    platform_bit, risk_bit,
+    Action, Bits, Cond, MethodMask, Need, ReqKind, RuleTable, SCAN_ANY, Tables, method_bit,
+    methods_of, platform_bit, risk_bit,
 };
 use crate::model::catalogue::FactorType;
 use crate::model::{AppId, DeviceState, IdpId, Platform, PolicyId, Risk, ZoneId};
@@ -528,14 +528,21 @@ fn first_match<'t, T: Tracer>(
         s.user.zone.map_or(0, |z| 1 << (z.0 % 64)),
     );
     let tables = &compiled.graph.tables;
-    if !T::ON && prefilters.len() >= rules.len() {
-        // The fast path: scan the small prefilter array alone, and look at a rule's conditions
-        // only where its prefilter lets it through.
-        let prefilters = &prefilters[..rules.len()];
+    let scans = tables
+        .scans
+        .get(offset..)
+        .and_then(|s| s.get(..rules.len()));
+    if let (false, Some(scans)) = (T::ON, scans) {
+        // The fast path: scan the small array of prefilters alone (two ANDs a rule), and look
+        // at a rule's conditions only where its prefilter lets it through.
+        let keys = (
+            s.user.groups.fold63() | SCAN_ANY,
+            s.user.zone.map_or(0, |z| 1 << (z.0 % 63)) | SCAN_ANY,
+        );
         let mut i = 0;
-        while let Some(skip) = prefilters
+        while let Some(skip) = scans
             .get(i..)
-            .and_then(|p| p.iter().position(|p| p.may_apply(groups, zones)))
+            .and_then(|p| p.iter().position(|p| p.may_apply(keys.0, keys.1)))
         {
             i += skip;
             let rule = rules.get(i)?;

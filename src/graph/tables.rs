@@ -70,6 +70,75 @@ impl Bits {
     pub fn fold(&self) -> u64 {
         self.high.iter().fold(self.low, |acc, w| acc | w)
     }
+
+    /// Bit `id % 63` for every member: like [`Bits::fold`], leaving bit 63 free ([`Scan`]).
+    pub fn fold63(&self) -> u64 {
+        if self.high.is_empty() {
+            return (self.low & !SCAN_ANY) | u64::from(self.low & SCAN_ANY != 0);
+        }
+        let mut mask = 0;
+        for (w, word) in std::iter::once(self.low)
+            .chain(self.high.iter().copied())
+            .enumerate()
+        {
+            let mut word = word;
+            while word != 0 {
+                let bit = word.trailing_zeros() as u64;
+                mask |= 1 << ((w as u64 * 64 + bit) % 63);
+                word &= word - 1;
+            }
+        }
+        mask
+    }
+}
+
+/// Bit 63 of a [`Scan`] mask: set in every user key, and alone in a rule without that condition.
+pub const SCAN_ANY: u64 = 1 << 63;
+
+/// A rule's [`Prefilter`] in the form a scan tests with two ANDs and no branch: each mask is
+/// the condition's `Bits::fold63`, or [`SCAN_ANY`] without one; a user's keys are their folds
+/// with `SCAN_ANY` set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scan {
+    pub groups: u64,
+    pub zones: u64,
+}
+
+impl Scan {
+    fn of(conditions: &[Cond]) -> Scan {
+        let mut scan = Scan {
+            groups: SCAN_ANY,
+            zones: SCAN_ANY,
+        };
+        // As `Prefilter::of`: the first positive `group in` and `zone in` only.
+        let (mut group_seen, mut zone_seen) = (false, false);
+        for c in conditions {
+            match c {
+                Cond::Groups {
+                    negated: false,
+                    set,
+                } if !group_seen => {
+                    group_seen = true;
+                    scan.groups = set.fold63();
+                }
+                Cond::Zones {
+                    negated: false,
+                    set,
+                } if !zone_seen => {
+                    zone_seen = true;
+                    scan.zones = set.fold63();
+                }
+                _ => {}
+            }
+        }
+        scan
+    }
+
+    /// False only when the rule certainly does not apply to a user with these keys.
+    #[inline(always)]
+    pub fn may_apply(self, user_groups: u64, user_zones: u64) -> bool {
+        (self.groups & user_groups != 0) & (self.zones & user_zones != 0)
+    }
 }
 
 /// As the words of the set (`Bits([5])`, `Bits([0, 1])`, `Bits([])` when empty).
@@ -232,6 +301,8 @@ pub struct Tables {
     pub rules: Vec<RuleTable>,
     /// `rules[i]`'s prefilter, kept apart so that a scan touches one small array.
     pub prefilters: Vec<Prefilter>,
+    /// `rules[i]`'s prefilter as evaluation's scan reads it.
+    pub scans: Vec<Scan>,
     /// The session rules: `rules[session]`, in order across session policies.
     pub session: Range<usize>,
     /// Per app policy, its rules in `rules`.
@@ -332,6 +403,7 @@ impl Tables {
             }
             let conditions: Vec<Cond> = rule.conditions.iter().map(compile_condition).collect();
             tables.prefilters.push(Prefilter::of(&conditions));
+            tables.scans.push(Scan::of(&conditions));
             tables.rules.push(RuleTable {
                 owner,
                 index,
@@ -517,4 +589,41 @@ fn compile_action(rule: &Rule) -> Action {
         },
         chains,
     })
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    #[test]
+    fn fold63_keeps_bit_63_free_and_agrees_with_membership() {
+        for ids in [
+            vec![],
+            vec![0],
+            vec![62],
+            vec![63],
+            vec![64, 126],
+            vec![5, 63, 200, 1000],
+        ] {
+            let bits = Bits::from_ids(ids.iter().copied());
+            let expected = ids.iter().fold(0u64, |m, id| m | 1 << (id % 63));
+            assert_eq!(bits.fold63(), expected, "{ids:?}");
+            assert_eq!(bits.fold63() & SCAN_ANY, 0);
+            for id in &ids {
+                assert!(bits.contains(*id));
+                assert!(bits.intersects(&Bits::from_ids([*id])));
+            }
+            assert_eq!(format!("{:?}", Bits::default()), "Bits([])");
+        }
+        // A rule without a group condition passes every user, even one in no group.
+        let any = Scan::of(&[]);
+        assert!(any.may_apply(SCAN_ANY, SCAN_ANY));
+        let g = Scan::of(&[Cond::Groups {
+            negated: false,
+            set: Bits::from_ids([70]),
+        }]);
+        assert!(g.may_apply(Bits::from_ids([70]).fold63() | SCAN_ANY, SCAN_ANY));
+        assert!(!g.may_apply(Bits::from_ids([71]).fold63() | SCAN_ANY, SCAN_ANY));
+        assert!(!g.may_apply(SCAN_ANY, SCAN_ANY));
+    }
 }
