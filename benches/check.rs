@@ -181,6 +181,32 @@ fn one_file(c: &mut Criterion) {
         )
     });
     group.finish();
+
+    // Rendering those 9,979 diagnostics of one 1 MB file, per format (`io::sink`: no IO cost).
+    // The human renderer should cost about what JSON does (linear in file size plus output).
+    let mut group = c.benchmark_group("render_10k_diagnostics_1mb_file");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(diagnostics.len() as u64));
+    use policyc::diagnostic::render::{Format, RenderOptions, render};
+    for (name, format) in [
+        ("json", Format::Json),
+        ("sarif", Format::Sarif),
+        ("github", Format::Github),
+        ("human", Format::Human),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                render(
+                    format,
+                    black_box(&diagnostics),
+                    &compiled.sources,
+                    &RenderOptions::default(),
+                    &mut std::io::sink(),
+                )
+            })
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench, guard, one_file);
