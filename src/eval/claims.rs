@@ -142,10 +142,6 @@ impl<T: Copy, const N: usize> Inline<T, N> {
             None => false,
         }
     }
-
-    pub fn to_vec(&self) -> Vec<T> {
-        self.as_ref().to_vec()
-    }
 }
 
 impl Proofs {
