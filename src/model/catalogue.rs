@@ -333,6 +333,7 @@ impl Amr {
     /// A match on the bytes: a switch on the length, then on the value's bytes as one integer.
     /// Evaluation reads claims with it on every sign-in, so it neither allocates nor walks the
     /// table (a test checks it against `as_str` for every value).
+    #[inline]
     pub fn parse(s: &str) -> Option<Amr> {
         // The bytes (at most 6) with the length in the top byte, so `pwd` and `pwd\0` differ.
         const fn word(b: &[u8]) -> u64 {
@@ -399,6 +400,7 @@ impl Amr {
 
     /// What this value proves from a third-party IdP. Okta publishes one table for OIDC and SAML
     /// alike, so the protocol is not an argument: the two cannot drift apart.
+    #[inline]
     pub const fn evidence(self) -> AmrEvidence {
         use Characteristic::*;
         use FactorType::*;
