@@ -124,5 +124,100 @@ fn guard(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, guard);
+/// The sign-on workload's shape in one file: 10,000 rules (about 1 MB) over 20 groups and 5
+/// zones, so only 21 rules can ever decide and 9,979 are shadowed. Parse throughput of one file,
+/// compile, the checker alone (its output, 9,979 `shadowed-rule` warnings, is the bulk of its
+/// work) and the whole compile + check.
+fn one_file(c: &mut Criterion) {
+    let text = generate::signon(10_000);
+    let sources = || {
+        let mut s = policyc::source::Sources::new();
+        s.add(policyc::source::SourceFile::new(
+            "signon.policy",
+            text.as_str(),
+        ));
+        s
+    };
+    let compiled = policyc::compile(sources());
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "{:?}",
+        &compiled.diagnostics[..1]
+    );
+    let options = policyc::check::CheckOptions::default();
+    let diagnostics = policyc::check(&compiled, &options);
+    let shadowed = diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "shadowed-rule")
+        .count();
+    assert_eq!(shadowed, 10_000 - 21);
+    eprintln!(
+        "one file: {} bytes, {} diagnostics",
+        text.len(),
+        diagnostics.len()
+    );
+
+    let mut group = c.benchmark_group("one_file_10k_rules");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("parse", |b| {
+        b.iter(|| policyc::syntax::parse(FileId(0), black_box(&text)))
+    });
+    group.bench_function("compile", |b| {
+        b.iter_batched(
+            sources,
+            |s| policyc::compile(black_box(s)),
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("checker_only", |b| {
+        b.iter(|| policyc::check(black_box(&compiled), &options))
+    });
+    // `shadowed-rule` alone: 9,979 warnings over 21 distinct lists of conditions, so its cost
+    // should follow its output (rules x distinct lists), not rules squared.
+    let cx = policyc::check::Context::new(&compiled, &options);
+    let shadowed_rule = policyc::check::CHECKS
+        .iter()
+        .find(|c| c.codes.contains(&policyc::diagnostic::Code::ShadowedRule))
+        .expect("a registered check");
+    group.bench_function("shadowed_rule_only", |b| {
+        b.iter(|| (shadowed_rule.run)(black_box(&cx)))
+    });
+    group.bench_function("compile_and_check", |b| {
+        b.iter_batched(
+            sources,
+            |s| policyc::check(&policyc::compile(black_box(s)), &options),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+
+    // Rendering those 9,979 diagnostics of one 1 MB file, per format (`io::sink`: no IO cost).
+    // The human renderer should cost about what JSON does (linear in file size plus output).
+    let mut group = c.benchmark_group("render_10k_diagnostics_1mb_file");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(diagnostics.len() as u64));
+    use policyc::diagnostic::render::{Format, RenderOptions, render};
+    for (name, format) in [
+        ("json", Format::Json),
+        ("sarif", Format::Sarif),
+        ("github", Format::Github),
+        ("human", Format::Human),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                render(
+                    format,
+                    black_box(&diagnostics),
+                    &compiled.sources,
+                    &RenderOptions::default(),
+                    &mut std::io::sink(),
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, guard, one_file);
 criterion_main!(benches);

@@ -17,6 +17,7 @@
 
 pub mod check;
 pub mod claims;
+#[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
 pub mod diagnostic;
@@ -49,24 +50,49 @@ pub struct Compiled {
 /// Parses every file of a policy set and resolves them together into one model. Never fails:
 /// a broken item is reported and left out, and the rest still compiles.
 pub fn compile(sources: Sources) -> Compiled {
+    compile_timed(sources).0
+}
+
+/// How long each phase of [`compile_timed`] took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Parsing every file (on several threads for a large set).
+    pub parse: std::time::Duration,
+    /// Resolving the files together into the model, and sorting the diagnostics.
+    pub lower: std::time::Duration,
+    /// Building the rule graph and the tables evaluation reads.
+    pub graph: std::time::Duration,
+}
+
+/// [`compile`], with the time each phase took.
+pub fn compile_timed(sources: Sources) -> (Compiled, Timings) {
+    let start = std::time::Instant::now();
     let mut diagnostics = Vec::new();
     let mut asts = Vec::with_capacity(sources.len());
     for (ast, errors) in parse_all(&sources) {
         diagnostics.extend(errors);
         asts.push(ast);
     }
+    let parsed = std::time::Instant::now();
     let files: Vec<_> = sources.iter().map(|(id, _)| id).zip(asts.iter()).collect();
     let (model, errors) = model::lower(&files);
     diagnostics.extend(errors);
     diagnostic::sort(&mut diagnostics);
+    let lowered = std::time::Instant::now();
     let graph = graph::RuleGraph::build(&model);
-    Compiled {
+    let timings = Timings {
+        parse: parsed - start,
+        lower: lowered - parsed,
+        graph: lowered.elapsed(),
+    };
+    let compiled = Compiled {
         sources,
         asts,
         model,
         graph,
         diagnostics,
-    }
+    };
+    (compiled, timings)
 }
 
 /// Below this much text, parsing on one thread is faster than starting others.

@@ -155,7 +155,7 @@ fn idps(shape: &Shape) -> String {
             ),
             1 => writeln!(
                 text,
-                "idp {name} {{\n  kind okta_saml\n  engine classic\n  issuer \"http://www.okta.com/exk{i:04}\"\n  trust_claims true\n  asserts [pwd, otp, mfa]\n}}\n"
+                "idp {name} {{\n  kind okta_saml\n  engine classic\n  issuer \"http://www.okta.com/exk{i:04}\"\n  trust_claims true\n  asserts [pwd, okta_verify, otp]\n}}\n"
             ),
             2 => writeln!(
                 text,
@@ -249,4 +249,81 @@ fn app_policy(text: &mut String, shape: &Shape, p: usize) {
     text.push_str(
         "  # Everyone else.\n  rule everyone {\n    require password + 1 factor_type\n    methods except [phone.sms, phone.voice]\n    reauth 12h\n  }\n}\n\n",
     );
+}
+
+/// The AMR values a third-party IdP of the sign-on workload asserts (the OIDC AMR table).
+pub const SIGNON_AMR: [&str; 13] = [
+    "pwd", "kba", "sms", "tel", "otp", "swk", "hwk", "sc", "pop", "phr", "face", "fpt", "mfa",
+];
+/// Groups and zones of the sign-on workload.
+pub const SIGNON_GROUPS: usize = 20;
+pub const SIGNON_ZONES: usize = 5;
+
+/// One rule of the sign-on workload: rule `i` applies to group `g{i % 20}` in zone
+/// `zone{i % 5}` (the last rule is a catch-all), and asks for 1 factor type when `i % 3 == 0`,
+/// else 2, with a phishing-resistant possession factor when `i % 4 == 1` and a hardware-protected
+/// one when `i % 7 == 3`. As 5 divides 20, rule `i` has the same condition as rule `i - 20`:
+/// only rules 0..20 and the catch-all can decide, and every later rule is shadowed.
+#[derive(Clone, Copy, Debug)]
+pub struct SignonRule {
+    /// `None` for the catch-all.
+    pub group_zone: Option<(usize, usize)>,
+    pub factors: u8,
+    pub phishing_resistant: bool,
+    pub hardware_protected: bool,
+}
+
+pub fn signon_rules(n: usize) -> Vec<SignonRule> {
+    (0..n)
+        .map(|i| SignonRule {
+            group_zone: (i + 1 < n).then_some((i % SIGNON_GROUPS, i % SIGNON_ZONES)),
+            factors: if i % 3 == 0 { 1 } else { 2 },
+            phishing_resistant: i % 4 == 1,
+            hardware_protected: i % 7 == 3,
+        })
+        .collect()
+}
+
+/// The sign-on workload as one `.policy` file: one org with 4 local authenticators, one trusted
+/// third-party OIDC IdP, 20 groups, 5 zones, one app and one app sign-on policy of `n` rules
+/// (`n = 10_000` is about 1 MB).
+pub fn signon(n: usize) -> String {
+    let mut s = String::with_capacity(n * 130 + 2048);
+    s.push_str(
+        "org bench {\n  engine identity\n  features [third_party_claims_sharing]\n}\n\napp portal\n\n\
+         authenticator password\nauthenticator okta_verify { methods [push, totp, fastpass] }\n\
+         authenticator webauthn\nauthenticator phone { methods [sms] }\n\n",
+    );
+    let _ = writeln!(
+        s,
+        "idp partner {{\n  kind oidc\n  trust_claims true\n  asserts [{}]\n}}\n",
+        SIGNON_AMR.join(", ")
+    );
+    for g in 0..SIGNON_GROUPS {
+        let _ = writeln!(s, "group g{g}");
+    }
+    for z in 0..SIGNON_ZONES {
+        let _ = writeln!(s, "zone zone{z}");
+    }
+    s.push_str("\npolicy signon {\n  apps [portal]\n");
+    for (i, r) in signon_rules(n).iter().enumerate() {
+        let _ = writeln!(s, "  rule r{i} {{");
+        if let Some((g, z)) = r.group_zone {
+            let _ = writeln!(s, "    when group in [g{g}] and zone in [zone{z}]");
+        }
+        s.push_str(if r.factors == 1 {
+            "    require 1 factor_type\n"
+        } else {
+            "    require 2 factor_types\n"
+        });
+        match (r.phishing_resistant, r.hardware_protected) {
+            (true, true) => s.push_str("    possession [phishing_resistant, hardware_protected]\n"),
+            (true, false) => s.push_str("    possession [phishing_resistant]\n"),
+            (false, true) => s.push_str("    possession [hardware_protected]\n"),
+            (false, false) => {}
+        }
+        s.push_str("  }\n");
+    }
+    s.push_str("}\n");
+    s
 }

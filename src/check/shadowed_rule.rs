@@ -45,9 +45,23 @@ fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
             .iter()
             .position(|(o, _)| !same_list(*o, owner))
             .map_or(cx.rules.len(), |n| start + n);
-        for j in start + 1..end {
+        // The first rule of each distinct list of conditions, in order: a later rule with the
+        // same conditions covers exactly what its first does, and comes after it, so only these
+        // need trying. With few distinct conditions the check costs rules × distinct lists.
+        let mut firsts: Vec<usize> = Vec::new();
+        for j in start..end {
             let later = cx.rules[j].1;
-            let Some(i) = (start..j).find(|&i| covers(cx.rules[i].1, later)) else {
+            let covering = firsts
+                .iter()
+                .copied()
+                .find(|&i| covers(cx.rules[i].1, later));
+            if !firsts
+                .iter()
+                .any(|&i| same_conditions(cx.rules[i].1, later))
+            {
+                firsts.push(j);
+            }
+            let Some(i) = covering else {
                 continue;
             };
             let earlier = cx.rules[i].1;
@@ -114,6 +128,15 @@ fn covers(earlier: &Rule, later: &Rule) -> bool {
     earlier.conditions.iter().all(|c| {
         always_holds(&c.test) || later.conditions.iter().any(|l| implies(&l.test, &c.test))
     })
+}
+
+/// Whether two rules have the same conditions, in the same order.
+fn same_conditions(a: &Rule, b: &Rule) -> bool {
+    a.conditions.len() == b.conditions.len()
+        && a.conditions
+            .iter()
+            .zip(&b.conditions)
+            .all(|(x, y)| x.test == y.test)
 }
 
 /// `not in []` holds for everyone.

@@ -36,7 +36,7 @@ impl Source {
             .unwrap_or_default();
         Source {
             idp,
-            proofs: Claims::from_values(model, idp, &values).proofs,
+            proofs: Claims::from_values(model, idp, &values).proofs.to_vec(),
         }
     }
 }

@@ -113,6 +113,17 @@ pub fn app_by_name(model: &Model, name: &str) -> Result<AppId, InputError> {
     declared(&model.apps, name, "app").map(AppId)
 }
 
+/// The group of that name, or an error with a did-you-mean. Look names up once, when loading,
+/// and build each sign-in's `User::groups` from the ids.
+pub fn group_by_name(model: &Model, name: &str) -> Result<crate::model::GroupId, InputError> {
+    declared(&model.groups, name, "group").map(crate::model::GroupId)
+}
+
+/// The zone of that name, or an error with a did-you-mean.
+pub fn zone_by_name(model: &Model, name: &str) -> Result<crate::model::ZoneId, InputError> {
+    declared(&model.zones, name, "zone").map(crate::model::ZoneId)
+}
+
 /// The IdP of that name, or an error with a did-you-mean.
 pub fn idp_by_name(model: &Model, name: &str) -> Result<IdpId, InputError> {
     model.idp_named(name).map(|(id, _)| id).ok_or_else(|| {

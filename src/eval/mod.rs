@@ -16,8 +16,8 @@ pub use claims::Claims;
 use crate::Compiled;
 use crate::graph::proof::{self, IDP, State, satisfies};
 use crate::graph::tables::{
-    Action, Bits, Cond, MethodMask, Need, ReqKind, RuleTable, Tables, method_bit, methods_of,
-    platform_bit, risk_bit,
+    Action, Bits, Cond, MethodMask, Need, ReqKind, RuleTable, SCAN_ANY, Tables, method_bit,
+    methods_of, platform_bit, risk_bit,
 };
 use crate::model::catalogue::FactorType;
 use crate::model::{AppId, DeviceState, IdpId, Platform, PolicyId, Risk, ZoneId};
@@ -91,6 +91,21 @@ pub enum Reason {
     NoAmrClaims,
     /// Nothing the user has can complete the requirement (no usable local method).
     CannotComplete,
+    /// What the user proved does not satisfy the rule, and what would complete it was not
+    /// worked out ([`EvalOptions::allow_only`]).
+    NotSatisfied,
+}
+
+/// How to evaluate, beyond the sign-in itself ([`evaluate_with`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Local methods the user already verified in this sign-in (`method_bit` of each, such as a
+    /// password the embedding app checked itself): they count toward the rules as a challenge
+    /// with them would, and are never asked for again.
+    pub verified: MethodMask,
+    /// Say only whether the sign-in is allowed: a refusal is `Outcome::Deny` with
+    /// `Reason::NotSatisfied`, and no challenge is worked out.
+    pub allow_only: bool,
 }
 
 /// How the IdP's claims were treated.
@@ -128,9 +143,39 @@ pub struct Explained {
     pub trace: Vec<String>,
 }
 
+impl Decision {
+    /// The app rule that decided, as written (its `name`, its conditions, ...).
+    pub fn rule_of<'c>(&self, compiled: &'c Compiled) -> Option<&'c crate::model::Rule> {
+        rule_at(compiled, self.rule?)
+    }
+
+    /// The position of the app rule that decided in its policy (0 for the first rule).
+    pub fn rule_position(&self, compiled: &Compiled) -> Option<usize> {
+        let table = compiled.graph.tables.rules.get(self.rule?)?;
+        Some(table.index as usize)
+    }
+}
+
 /// Decides one sign-in. Reads the compiled tables only; allocates nothing.
 pub fn evaluate(compiled: &Compiled, sign_in: &SignIn) -> Decision {
-    decide(compiled, sign_in, &mut NoTrace)
+    decide(compiled, sign_in, &EvalOptions::default(), &mut NoTrace)
+}
+
+/// [`evaluate`] with options: local methods already verified, or an allow-or-not answer.
+pub fn evaluate_with(compiled: &Compiled, sign_in: &SignIn, options: &EvalOptions) -> Decision {
+    decide(compiled, sign_in, options, &mut NoTrace)
+}
+
+/// [`explain`] with options.
+pub fn explain_with(compiled: &Compiled, sign_in: &SignIn, options: &EvalOptions) -> Explained {
+    let mut trace = Trace(Vec::new());
+    let decision = decide(compiled, sign_in, options, &mut trace);
+    let reasons = reasons(compiled, sign_in, &decision);
+    Explained {
+        decision,
+        reasons,
+        trace: trace.0,
+    }
 }
 
 /// Decides one sign-in and says why in a few lines, without the step-by-step trace: the fast
@@ -146,14 +191,7 @@ pub fn explain_briefly(compiled: &Compiled, sign_in: &SignIn) -> Explained {
 
 /// Decides one sign-in and says why, step by step.
 pub fn explain(compiled: &Compiled, sign_in: &SignIn) -> Explained {
-    let mut trace = Trace(Vec::new());
-    let decision = decide(compiled, sign_in, &mut trace);
-    let reasons = reasons(compiled, sign_in, &decision);
-    Explained {
-        decision,
-        reasons,
-        trace: trace.0,
-    }
+    explain_with(compiled, sign_in, &EvalOptions::default())
 }
 
 /// Records steps of a decision; the closures run only when tracing, so [`evaluate`] pays
@@ -183,7 +221,12 @@ impl Tracer for Trace {
     }
 }
 
-fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
+fn decide<T: Tracer>(
+    compiled: &Compiled,
+    s: &SignIn,
+    options: &EvalOptions,
+    t: &mut T,
+) -> Decision {
     let model = &compiled.model;
     let tables = &compiled.graph.tables;
     let app_name = || {
@@ -342,15 +385,27 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
         Some(need) => claims_state(compiled, claims, need, false, t),
         None => (0, false),
     };
-    let (app_claims, app_used) = claims_state(compiled, claims, app_need, true, t);
+    let (mut app_claims, app_used) = claims_state(compiled, claims, app_need, true, t);
     if let Some(c) = &mut decision.claims {
         c.used = app_used || session_used;
+    }
+    // Methods verified locally count as a challenge with them would.
+    let verified = options.verified & tables.local;
+    let mut session_claims = session_claims;
+    if verified != 0 {
+        let adds =
+            |r: &RuleTable| methods_of(verified).fold(0, |s, m| s | r.local[m.0 as usize % 16]);
+        app_claims |= adds(rule);
+        if session_need.is_some() {
+            session_claims |= session.map_or(0, |(_, r)| adds(r));
+        }
+        t.step(|| format!("verified locally: {}", method_names(verified).join(", ")));
     }
 
     let chain = app_need.requirement == ReqKind::Chain;
     // The requirement is met by what the claims proved plus the picked classes (a bitmask).
     let satisfied = |classes: &[Class], picked: u32| {
-        let (mut s_state, mut a_state, mut methods) = (session_claims, app_claims, 0);
+        let (mut s_state, mut a_state, mut methods) = (session_claims, app_claims, verified);
         for (i, class) in classes.iter().enumerate() {
             if picked & (1 << i) != 0 {
                 s_state |= class.session;
@@ -359,18 +414,49 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
             }
         }
         let session_ok = session_need.is_none_or(|need| satisfies(s_state, need));
-        let app_ok = if chain {
-            app_need.chains.iter().any(|c| *c != 0 && c & methods == *c)
-        } else {
-            satisfies(a_state, app_need)
-        };
-        session_ok && app_ok
+        session_ok && proof::completes(app_need, chain, a_state, methods)
     };
     if satisfied(&[], 0) {
         t.step(|| "what the user proved satisfies every requirement: allow".to_owned());
         decision.outcome = Outcome::Allow;
         decision.reason = Reason::Satisfied;
         return decision;
+    }
+
+    if options.allow_only {
+        t.step(|| "what the user proved does not satisfy it: not allowed".to_owned());
+        decision.reason = Reason::NotSatisfied;
+        return decision;
+    }
+
+    // One side already met by the claims: the other side's precomputed completion says what
+    // to offer, a lookup (`Tables::completions`; the search below gives the same answer). A
+    // chain's table assumes no method verified yet.
+    if !T::ON && (verified == 0 || !chain) {
+        let session_met = session_need.is_none_or(|need| satisfies(session_claims, need));
+        let table = if session_met {
+            rule.completion.map(|c| (c, app_claims))
+        } else if proof::completes(app_need, chain, app_claims, verified) {
+            session
+                .and_then(|(_, r)| r.completion)
+                .map(|c| (c, session_claims))
+        } else {
+            None
+        };
+        if let Some((c, state)) = table {
+            let offered = tables
+                .completions
+                .get(c as usize)
+                .map_or(0, |t| t[state as usize]);
+            if offered != 0 {
+                decision.outcome = Outcome::Challenge;
+                decision.challenge = offered;
+                decision.reason = Reason::NeedsLocal;
+            } else {
+                decision.reason = Reason::CannotComplete;
+            }
+            return decision;
+        }
     }
 
     // What local methods could add, grouped into classes of methods that add the same (a
@@ -405,30 +491,23 @@ fn decide(compiled: &Compiled, s: &SignIn, t: &mut impl Tracer) -> Decision {
     let ok = |picked: u32| satisfied(classes, picked);
 
     // The fewest local methods that complete it; every way to do so is offered.
-    for k in 1..=n.min(6) as u32 {
-        let mut offered: MethodMask = 0;
-        for picked in combinations(n as u32, k) {
-            if ok(picked) {
-                offered |= classes
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| picked & (1 << i) != 0)
-                    .fold(0, |m, (_, c)| m | c.methods);
-            }
-        }
-        if offered != 0 {
-            t.step(|| {
-                format!(
-                    "{k} more local factor{} needed: challenge with {}",
-                    if k == 1 { "" } else { "s" },
-                    method_names(offered).join(", ")
-                )
-            });
-            decision.outcome = Outcome::Challenge;
-            decision.challenge = offered;
-            decision.reason = Reason::NeedsLocal;
-            return decision;
-        }
+    if let Some((k, picked)) = proof::fewest(n, ok) {
+        let offered = classes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| picked & (1 << i) != 0)
+            .fold(0, |m, (_, c)| m | c.methods);
+        t.step(|| {
+            format!(
+                "{k} more local factor{} needed: challenge with {}",
+                if k == 1 { "" } else { "s" },
+                method_names(offered).join(", ")
+            )
+        });
+        decision.outcome = Outcome::Challenge;
+        decision.challenge = offered;
+        decision.reason = Reason::NeedsLocal;
+        return decision;
     }
     t.step(|| "no combination of the org's usable local methods completes it: deny".to_owned());
     decision.reason = Reason::CannotComplete;
@@ -491,21 +570,6 @@ struct Class {
     app: State,
 }
 
-/// Every `k`-subset of `n` items as a bitmask, in increasing order (Gosper's hack).
-fn combinations(n: u32, k: u32) -> impl Iterator<Item = u32> {
-    let first = if k == 0 || k > n {
-        None
-    } else {
-        Some((1u32 << k) - 1)
-    };
-    std::iter::successors(first, move |&x| {
-        let c = x & x.wrapping_neg();
-        let r = x + c;
-        let next = (((r ^ x) >> 2) / c) | r;
-        (next < (1 << n)).then_some(next)
-    })
-}
-
 fn first_match<'t, T: Tracer>(
     compiled: &Compiled,
     rules: &'t [RuleTable],
@@ -523,6 +587,32 @@ fn first_match<'t, T: Tracer>(
         s.user.groups.fold(),
         s.user.zone.map_or(0, |z| 1 << (z.0 % 64)),
     );
+    let tables = &compiled.graph.tables;
+    let scans = tables
+        .scans
+        .get(offset..)
+        .and_then(|s| s.get(..rules.len()));
+    if let (false, Some(scans)) = (T::ON, scans) {
+        // The fast path: scan the small array of prefilters alone (two ANDs a rule), and look
+        // at a rule's conditions only where its prefilter lets it through.
+        let keys = (
+            s.user.groups.fold63() | SCAN_ANY,
+            s.user.zone.map_or(0, |z| 1 << (z.0 % 63)) | SCAN_ANY,
+        );
+        let mut i = 0;
+        while let Some(skip) = scans
+            .get(i..)
+            .and_then(|p| p.iter().position(|p| p.may_apply(keys.0, keys.1)))
+        {
+            i += skip;
+            let rule = rules.get(i)?;
+            if rule.conditions.iter().all(|c| holds(c, s, tables)) {
+                return Some((offset + i, rule));
+            }
+            i += 1;
+        }
+        return None;
+    }
     for (i, rule) in rules.iter().enumerate() {
         if !T::ON
             && prefilters
@@ -531,7 +621,6 @@ fn first_match<'t, T: Tracer>(
         {
             continue;
         }
-        let tables = &compiled.graph.tables;
         match rule.conditions.iter().position(|c| !holds(c, s, tables)) {
             None => {
                 t.step(|| {
@@ -771,6 +860,7 @@ fn reasons(compiled: &Compiled, s: &SignIn, d: &Decision) -> Vec<String> {
         Reason::CannotComplete => format!(
             "{rule} cannot be completed: no usable local authenticator provides what is missing"
         ),
+        Reason::NotSatisfied => format!("{rule} is not satisfied by what the user proved"),
     };
     let mut lines = vec![line];
     // Routing is only reached once the app has a policy; a route to an inactive IdP already

@@ -69,7 +69,9 @@ impl DecisionJson {
                         .map_or_else(|| "?".to_owned(), |i| i.name.clone()),
                     trusted: c.trusted,
                     used: c.used,
-                    amr: claims.map(|c| c.accepted.clone()).unwrap_or_default(),
+                    amr: claims
+                        .map(|c| c.accepted.iter().map(|a| (*a).to_owned()).collect())
+                        .unwrap_or_default(),
                     ignored: claims
                         .map(|c| c.ignored.iter().map(|(v, _)| v.clone()).collect())
                         .unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! What a sign-in proves, as bits: claims from an IdP and local methods both become [`Proof`]s,
 //! and a set of proofs folds into one `u8` [`State`] that requirements test.
 
-use super::tables::{Filter, IdpTable, Need, ReqKind, Tables};
+use super::tables::{Filter, IdpTable, MethodMask, Need, ReqKind, Tables};
 use crate::model::MethodId;
 use crate::model::catalogue::{
     Amr, AuthenticatorKind, Characteristic, Characteristics, FactorSet, FactorType,
@@ -263,6 +263,47 @@ pub fn satisfies(state: State, need: &Need) -> bool {
         ReqKind::Chain => false,
     };
     met && (!need.constrained || state & COMPLIANT_POSSESSION != 0)
+}
+
+/// Whether what the user proved (`state`) and the local methods used (`methods`) complete
+/// `need`: a method chain by its methods, anything else by the state.
+pub fn completes(need: &Need, chain: bool, state: State, methods: MethodMask) -> bool {
+    if chain {
+        need.chains.iter().any(|c| *c != 0 && c & methods == *c)
+    } else {
+        satisfies(state, need)
+    }
+}
+
+/// The fewest of `n` classes (at most 6) that complete a requirement: for the smallest `k` such
+/// that some `k` classes make `ok` hold, `k` and the union (a bitmask of class indices) of every
+/// such choice. `None` when no choice of at most 6 does. Requirements are monotone, so these
+/// are the choices to offer.
+pub fn fewest(n: usize, ok: impl Fn(u32) -> bool) -> Option<(u32, u32)> {
+    for k in 1..=n.min(6) as u32 {
+        let union = combinations(n as u32, k)
+            .filter(|&picked| ok(picked))
+            .fold(0, |acc, picked| acc | picked);
+        if union != 0 {
+            return Some((k, union));
+        }
+    }
+    None
+}
+
+/// Every `k`-subset of `n` items as a bitmask, in increasing order (Gosper's hack).
+fn combinations(n: u32, k: u32) -> impl Iterator<Item = u32> {
+    let first = if k == 0 || k > n {
+        None
+    } else {
+        Some((1u32 << k) - 1)
+    };
+    std::iter::successors(first, move |&x| {
+        let c = x & x.wrapping_neg();
+        let r = x + c;
+        let next = (((r ^ x) >> 2) / c) | r;
+        (next < (1 << n)).then_some(next)
+    })
 }
 
 /// The requirement in words, for traces and diagnostics.

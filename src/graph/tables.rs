@@ -2,7 +2,7 @@
 //! methods as one `u16` mask, IdPs as flags. Evaluation reads only these, so a decision is a
 //! handful of bit operations and allocates nothing.
 
-use super::proof::{Proof, State};
+use super::proof::{self, Proof, State};
 use crate::model::catalogue::{AuthenticatorKind, Characteristic, Characteristics, IdpKind};
 use crate::model::*;
 use std::ops::Range;
@@ -19,9 +19,15 @@ pub fn methods_of(mask: MethodMask) -> impl Iterator<Item = MethodId> {
     MethodId::all().filter(move |m| mask & method_bit(*m) != 0)
 }
 
-/// A growable bitset over dense ids (groups, zones, apps).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Bits(Vec<u64>);
+/// A growable bitset over dense ids (groups, zones, apps). The first word is inline, so a set of
+/// ids below 64 (most orgs' groups and zones) is built without allocating.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Bits {
+    /// Ids 0..64.
+    low: u64,
+    /// Word `i` holds ids `64 * (i + 1)..`; never ends in a zero word.
+    high: Vec<u64>,
+}
 
 impl Bits {
     pub fn from_ids(ids: impl IntoIterator<Item = u32>) -> Bits {
@@ -33,27 +39,119 @@ impl Bits {
     }
 
     pub fn insert(&mut self, id: u32) {
-        let (word, bit) = ((id / 64) as usize, id % 64);
-        if self.0.len() <= word {
-            self.0.resize(word + 1, 0);
+        if id < 64 {
+            self.low |= 1 << id;
+            return;
         }
-        self.0[word] |= 1 << bit;
+        let (word, bit) = ((id / 64 - 1) as usize, id % 64);
+        if self.high.len() <= word {
+            self.high.resize(word + 1, 0);
+        }
+        if let Some(w) = self.high.get_mut(word) {
+            *w |= 1 << bit;
+        }
     }
 
     pub fn contains(&self, id: u32) -> bool {
-        self.0
-            .get((id / 64) as usize)
+        if id < 64 {
+            return self.low & (1 << id) != 0;
+        }
+        self.high
+            .get((id / 64 - 1) as usize)
             .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
     pub fn intersects(&self, other: &Bits) -> bool {
-        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
+        self.low & other.low != 0 || self.high.iter().zip(&other.high).any(|(a, b)| a & b != 0)
     }
 
     /// All words OR-ed together: bit `id % 64` for every member. Two sets whose folds do not
     /// intersect cannot intersect.
     pub fn fold(&self) -> u64 {
-        self.0.iter().fold(0, |acc, w| acc | w)
+        self.high.iter().fold(self.low, |acc, w| acc | w)
+    }
+
+    /// Bit `id % 63` for every member: like [`Bits::fold`], leaving bit 63 free ([`Scan`]).
+    pub fn fold63(&self) -> u64 {
+        if self.high.is_empty() {
+            return (self.low & !SCAN_ANY) | u64::from(self.low & SCAN_ANY != 0);
+        }
+        let mut mask = 0;
+        for (w, word) in std::iter::once(self.low)
+            .chain(self.high.iter().copied())
+            .enumerate()
+        {
+            let mut word = word;
+            while word != 0 {
+                let bit = word.trailing_zeros() as u64;
+                mask |= 1 << ((w as u64 * 64 + bit) % 63);
+                word &= word - 1;
+            }
+        }
+        mask
+    }
+}
+
+/// Bit 63 of a [`Scan`] mask: set in every user key, and alone in a rule without that condition.
+pub const SCAN_ANY: u64 = 1 << 63;
+
+/// A rule's [`Prefilter`] in the form a scan tests with two ANDs and no branch: each mask is
+/// the condition's `Bits::fold63`, or [`SCAN_ANY`] without one; a user's keys are their folds
+/// with `SCAN_ANY` set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scan {
+    pub groups: u64,
+    pub zones: u64,
+}
+
+impl Scan {
+    fn of(conditions: &[Cond]) -> Scan {
+        let mut scan = Scan {
+            groups: SCAN_ANY,
+            zones: SCAN_ANY,
+        };
+        // As `Prefilter::of`: the first positive `group in` and `zone in` only.
+        let (mut group_seen, mut zone_seen) = (false, false);
+        for c in conditions {
+            match c {
+                Cond::Groups {
+                    negated: false,
+                    set,
+                } if !group_seen => {
+                    group_seen = true;
+                    scan.groups = set.fold63();
+                }
+                Cond::Zones {
+                    negated: false,
+                    set,
+                } if !zone_seen => {
+                    zone_seen = true;
+                    scan.zones = set.fold63();
+                }
+                _ => {}
+            }
+        }
+        scan
+    }
+
+    /// False only when the rule certainly does not apply to a user with these keys.
+    #[inline(always)]
+    pub fn may_apply(self, user_groups: u64, user_zones: u64) -> bool {
+        (self.groups & user_groups != 0) & (self.zones & user_zones != 0)
+    }
+}
+
+/// As the words of the set (`Bits([5])`, `Bits([0, 1])`, `Bits([])` when empty).
+impl std::fmt::Debug for Bits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let words: Vec<u64> = if self.low == 0 && self.high.is_empty() {
+            Vec::new()
+        } else {
+            std::iter::once(self.low)
+                .chain(self.high.iter().copied())
+                .collect()
+        };
+        f.debug_tuple("Bits").field(&words).finish()
     }
 }
 
@@ -169,7 +267,17 @@ pub struct RuleTable {
     /// cannot challenge with or the rule's `methods` setting excludes. Precomputed so that a
     /// challenge is found without touching the catalogue.
     pub local: [State; 16],
+    /// Its entry in [`Tables::completions`]; `None` for a deny rule (or past the table cap).
+    pub completion: Option<u32>,
 }
+
+/// What completes a requirement, by what the claims proved: entry `state` is every local method
+/// of the fewest that complete it from `state` (0: none can). Only entries for states that do
+/// not already meet the requirement are read.
+pub type Completion = [MethodMask; 256];
+
+/// Distinct completions kept at most (each is 512 bytes); rules past it search at decision time.
+const MAX_COMPLETIONS: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteTable {
@@ -193,6 +301,8 @@ pub struct Tables {
     pub rules: Vec<RuleTable>,
     /// `rules[i]`'s prefilter, kept apart so that a scan touches one small array.
     pub prefilters: Vec<Prefilter>,
+    /// `rules[i]`'s prefilter as evaluation's scan reads it.
+    pub scans: Vec<Scan>,
     /// The session rules: `rules[session]`, in order across session policies.
     pub session: Range<usize>,
     /// Per app policy, its rules in `rules`.
@@ -204,6 +314,9 @@ pub struct Tables {
     /// Local methods a user can be challenged with: active authenticator, enrollment allowed,
     /// method turned on (the security question only when used for MFA).
     pub local: MethodMask,
+    /// Per distinct requirement (with what each local method adds to it), what completes it:
+    /// a refused sign-in's challenge is a lookup (`RuleTable::completion`).
+    pub completions: Vec<Completion>,
     /// The SP org runs the Classic Engine.
     pub classic_sp: bool,
     /// The security question is used for MFA, which stops third-party SAML claims from
@@ -294,16 +407,47 @@ impl Tables {
             }
             let conditions: Vec<Cond> = rule.conditions.iter().map(compile_condition).collect();
             tables.prefilters.push(Prefilter::of(&conditions));
+            tables.scans.push(Scan::of(&conditions));
             tables.rules.push(RuleTable {
                 owner,
                 index,
                 conditions,
                 action,
                 local,
+                completion: None,
             });
             index += 1;
         }
+        tables.build_completions();
         tables
+    }
+
+    /// Fills `completions`, one per distinct (requirement, what the local methods add to it).
+    fn build_completions(&mut self) {
+        let mut seen: std::collections::HashMap<(Need, bool, [State; 16]), u32> =
+            std::collections::HashMap::new();
+        let mut completions = Vec::new();
+        for rule in &mut self.rules {
+            let Action::Require(need) = &rule.action else {
+                continue;
+            };
+            // A method chain is completed by methods, and only an app rule's (a session rule's
+            // requirement is met by state, as `evaluate` reads it).
+            let chain =
+                matches!(rule.owner, RuleOwner::App(_)) && need.requirement == ReqKind::Chain;
+            let key = (need.clone(), chain, rule.local);
+            rule.completion = match seen.get(&key) {
+                Some(&c) => Some(c),
+                None if completions.len() < MAX_COMPLETIONS => {
+                    let c = completions.len() as u32;
+                    completions.push(completion(&key.0, chain, &rule.local, self.local));
+                    seen.insert(key, c);
+                    Some(c)
+                }
+                None => None,
+            };
+        }
+        self.completions = completions;
     }
 
     pub fn session_rules(&self) -> &[RuleTable] {
@@ -316,6 +460,46 @@ impl Tables {
             .and_then(|r| self.rules.get(r.clone()))
             .unwrap_or(&[])
     }
+}
+
+/// What completes `need` from each state: the local methods (`available`) grouped by what they
+/// add (`local`), each method its own group for a chain, and the fewest groups searched, as
+/// `evaluate` would at decision time.
+fn completion(need: &Need, chain: bool, local: &[State; 16], available: MethodMask) -> Completion {
+    let mut classes: Vec<(State, MethodMask)> = Vec::new();
+    for m in methods_of(available) {
+        let add = local.get(m.0 as usize % 16).copied().unwrap_or(0);
+        if let Some((_, methods)) = classes.iter_mut().find(|(a, _)| !chain && *a == add) {
+            *methods |= method_bit(m);
+        } else if classes.len() < 16 {
+            classes.push((add, method_bit(m)));
+        }
+    }
+    let mut table = [0; 256];
+    for (state, slot) in table.iter_mut().enumerate() {
+        let state = state as State;
+        if proof::completes(need, chain, state, 0) {
+            continue;
+        }
+        let ok = |picked: u32| {
+            let (mut s, mut methods) = (state, 0);
+            for (i, (add, ms)) in classes.iter().enumerate() {
+                if picked & (1 << i) != 0 {
+                    s |= add;
+                    methods |= ms;
+                }
+            }
+            proof::completes(need, chain, s, methods)
+        };
+        if let Some((_, picked)) = proof::fewest(classes.len(), ok) {
+            *slot = classes
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| picked & (1 << i) != 0)
+                .fold(0, |m, (_, (_, ms))| m | ms);
+        }
+    }
+    table
 }
 
 fn compile_condition(c: &Condition) -> Cond {
@@ -409,4 +593,41 @@ fn compile_action(rule: &Rule) -> Action {
         },
         chains,
     })
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    #[test]
+    fn fold63_keeps_bit_63_free_and_agrees_with_membership() {
+        for ids in [
+            vec![],
+            vec![0],
+            vec![62],
+            vec![63],
+            vec![64, 126],
+            vec![5, 63, 200, 1000],
+        ] {
+            let bits = Bits::from_ids(ids.iter().copied());
+            let expected = ids.iter().fold(0u64, |m, id| m | 1 << (id % 63));
+            assert_eq!(bits.fold63(), expected, "{ids:?}");
+            assert_eq!(bits.fold63() & SCAN_ANY, 0);
+            for id in &ids {
+                assert!(bits.contains(*id));
+                assert!(bits.intersects(&Bits::from_ids([*id])));
+            }
+            assert_eq!(format!("{:?}", Bits::default()), "Bits([])");
+        }
+        // A rule without a group condition passes every user, even one in no group.
+        let any = Scan::of(&[]);
+        assert!(any.may_apply(SCAN_ANY, SCAN_ANY));
+        let g = Scan::of(&[Cond::Groups {
+            negated: false,
+            set: Bits::from_ids([70]),
+        }]);
+        assert!(g.may_apply(Bits::from_ids([70]).fold63() | SCAN_ANY, SCAN_ANY));
+        assert!(!g.may_apply(Bits::from_ids([71]).fold63() | SCAN_ANY, SCAN_ANY));
+        assert!(!g.may_apply(SCAN_ANY, SCAN_ANY));
+    }
 }

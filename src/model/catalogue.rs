@@ -330,8 +330,65 @@ impl Amr {
     }
 
     /// Reads an AMR value exactly as it travels (RFC 8176 values are lowercase).
+    /// A match on the bytes: a switch on the length, then on the value's bytes as one integer.
+    /// Evaluation reads claims with it on every sign-in, so it neither allocates nor walks the
+    /// table (a test checks it against `as_str` for every value).
+    #[inline]
     pub fn parse(s: &str) -> Option<Amr> {
-        Self::ALL.into_iter().find(|a| a.as_str() == s)
+        // The bytes (at most 6) with the length in the top byte, so `pwd` and `pwd\0` differ.
+        const fn word(b: &[u8]) -> u64 {
+            let mut w = (b.len() as u64) << 56;
+            let mut i = 0;
+            while i < b.len() && i < 7 {
+                w |= (b[i] as u64) << (8 * i);
+                i += 1;
+            }
+            w
+        }
+        const PWD: u64 = word(b"pwd");
+        const KBA: u64 = word(b"kba");
+        const SMS: u64 = word(b"sms");
+        const TEL: u64 = word(b"tel");
+        const OTP: u64 = word(b"otp");
+        const SWK: u64 = word(b"swk");
+        const SC: u64 = word(b"sc");
+        const POP: u64 = word(b"pop");
+        const HWK: u64 = word(b"hwk");
+        const PHR: u64 = word(b"phr");
+        const FACE: u64 = word(b"face");
+        const FPT: u64 = word(b"fpt");
+        const IRIS: u64 = word(b"iris");
+        const RETINA: u64 = word(b"retina");
+        const VBM: u64 = word(b"vbm");
+        const MFA: u64 = word(b"mfa");
+        let b = s.as_bytes();
+        if !(2..=6).contains(&b.len()) {
+            return None;
+        }
+        Some(match word(b) {
+            PWD => Self::Pwd,
+            KBA => Self::Kba,
+            SMS => Self::Sms,
+            TEL => Self::Tel,
+            OTP => Self::Otp,
+            SWK => Self::Swk,
+            SC => Self::Sc,
+            POP => Self::Pop,
+            HWK => Self::Hwk,
+            PHR => Self::Phr,
+            FACE => Self::Face,
+            FPT => Self::Fpt,
+            IRIS => Self::Iris,
+            RETINA => Self::Retina,
+            VBM => Self::Vbm,
+            MFA => Self::Mfa,
+            _ => return None,
+        })
+    }
+
+    /// A dense index (`Amr::ALL[a.index()] == a`), for bitsets of values.
+    pub fn index(self) -> usize {
+        self as usize
     }
 
     pub fn is_biometric(self) -> bool {
@@ -343,6 +400,7 @@ impl Amr {
 
     /// What this value proves from a third-party IdP. Okta publishes one table for OIDC and SAML
     /// alike, so the protocol is not an argument: the two cannot drift apart.
+    #[inline]
     pub const fn evidence(self) -> AmrEvidence {
         use Characteristic::*;
         use FactorType::*;
@@ -495,6 +553,11 @@ impl MethodInfo {
         }
     }
 
+    /// [`MethodInfo::name`] without allocating.
+    pub fn static_name(&self) -> &'static str {
+        METHOD_NAMES.get(self.index()).copied().unwrap_or("?")
+    }
+
     /// Index into [`CATALOGUE`]: a stable dense id for bitsets.
     pub fn index(&self) -> usize {
         CATALOGUE
@@ -613,6 +676,25 @@ pub static CATALOGUE: [MethodInfo; 14] = [
     method(K::IdpFactor, None, POSSESSION, NONE, Characteristics::EMPTY),
 ];
 
+/// [`CATALOGUE`]'s names (`kind.method`, or `kind`), in its order (a test checks them against
+/// [`MethodInfo::name`]).
+static METHOD_NAMES: [&str; 14] = [
+    "password",
+    "security_question",
+    "email",
+    "phone.sms",
+    "phone.voice",
+    "okta_verify.push",
+    "okta_verify.totp",
+    "okta_verify.fastpass",
+    "webauthn",
+    "google_authenticator",
+    "yubikey_otp",
+    "smart_card",
+    "custom_otp",
+    "idp_factor",
+];
+
 /// Looks up `kind` or `kind.method` as written in a policy.
 pub fn lookup_method(kind: AuthenticatorKind, method: Option<&str>) -> Option<&'static MethodInfo> {
     match method {
@@ -636,8 +718,27 @@ mod tests {
             assert!(kind.methods().next().is_some(), "{kind} has no method");
             assert_eq!(AuthenticatorKind::parse(kind.as_str()), Some(kind));
         }
-        for amr in Amr::ALL {
+        for (i, amr) in Amr::ALL.into_iter().enumerate() {
             assert_eq!(Amr::parse(amr.as_str()), Some(amr));
+            assert_eq!(amr.index(), i);
+            assert_eq!(Amr::parse(&amr.as_str().to_uppercase()), None);
+        }
+        for bad in [
+            "",
+            "pw",
+            "pwdd",
+            "hw",
+            "retin",
+            "MFA",
+            "mfa ",
+            "pwd\0",
+            "sc\0",
+            "retina\0\0",
+        ] {
+            assert_eq!(Amr::parse(bad), None, "{bad:?}");
+        }
+        for info in &CATALOGUE {
+            assert_eq!(info.static_name(), info.name());
         }
     }
 

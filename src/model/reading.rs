@@ -101,25 +101,90 @@ impl Reading {
     }
 }
 
+const FACTOR_ONLY: &str = "a factor-only IdP does not forward knowledge factors (`pwd`, `kba`, the password, the security question)";
+
 /// Reads the values an IdP of `kind` used for `usage` sent.
 pub fn read<S: AsRef<str>>(kind: IdpKind, usage: Usage, values: &[S]) -> Reading {
-    let mut reading = if kind.is_okta() {
-        read_okta(values)
-    } else {
-        read_third_party(values)
-    };
+    if !kind.is_okta() {
+        let (mut accepted, mut ignored) = (Vec::new(), Vec::new());
+        read_third_party_each(
+            usage,
+            values,
+            |e| {
+                let value = e.amr.as_str();
+                accepted.push(Accepted {
+                    value: value.to_owned(),
+                    from: vec![value.to_owned()],
+                    meaning: Meaning::Amr(e),
+                })
+            },
+            |value, why| ignored.push((value.to_owned(), why)),
+        );
+        return Reading {
+            accepted,
+            ignored,
+            custom: Vec::new(),
+        };
+    }
+    let mut reading = read_okta(values);
     if usage == Usage::FactorOnly {
         let (kept, dropped): (Vec<Accepted>, Vec<Accepted>) =
             reading.accepted.into_iter().partition(|a| !is_knowledge(a));
         reading.accepted = kept;
         for a in dropped {
-            reading.ignore(
-                &a.value,
-                "a factor-only IdP does not forward knowledge factors (`pwd`, `kba`, the password, the security question)",
-            );
+            reading.ignore(&a.value, FACTOR_ONLY);
         }
     }
     reading
+}
+
+/// A third-party IdP's values, read one by one without allocating for those it accepts (what
+/// evaluation does on every sign-in); [`read`] collects exactly this. `accept` gets each accepted
+/// value's row of the AMR table, once, in arrival order; `ignore` gets each ignored value once
+/// with why: first the values the SP does not read, in arrival order, then the knowledge values
+/// a factor-only IdP does not forward.
+pub fn read_third_party_each<S: AsRef<str>>(
+    usage: Usage,
+    values: &[S],
+    mut accept: impl FnMut(AmrEvidence),
+    mut ignore: impl FnMut(&str, String),
+) {
+    let knowledge = |amr: Amr| usage == Usage::FactorOnly && matches!(amr, Amr::Pwd | Amr::Kba);
+    // Bit `Amr::index()`: values already read (each counts once).
+    let (mut seen, mut dropped) = (0u32, 0u32);
+    for (i, value) in values.iter().enumerate() {
+        let value = value.as_ref();
+        match Amr::parse(value) {
+            Some(amr) => {
+                let bit = 1 << amr.index();
+                if seen & bit == 0 {
+                    seen |= bit;
+                    if knowledge(amr) {
+                        dropped |= bit;
+                    } else {
+                        accept(amr.evidence());
+                    }
+                }
+            }
+            None => {
+                if !values[..i].iter().any(|v| v.as_ref() == value) {
+                    ignore(value, third_party_reason(value));
+                }
+            }
+        }
+    }
+    for value in values {
+        if dropped == 0 {
+            break;
+        }
+        if let Some(amr) = Amr::parse(value.as_ref()) {
+            let bit = 1 << amr.index();
+            if dropped & bit != 0 {
+                dropped &= !bit;
+                ignore(amr.as_str(), FACTOR_ONLY.to_owned());
+            }
+        }
+    }
 }
 
 fn is_knowledge(a: &Accepted) -> bool {
@@ -130,22 +195,6 @@ fn is_knowledge(a: &Accepted) -> bool {
             AuthenticatorKind::Password | AuthenticatorKind::SecurityQuestion
         ),
     }
-}
-
-fn read_third_party<S: AsRef<str>>(values: &[S]) -> Reading {
-    let mut reading = Reading::default();
-    for value in values {
-        let value = value.as_ref();
-        match Amr::parse(value) {
-            Some(amr) => reading.accept(
-                value.to_owned(),
-                vec![value.to_owned()],
-                Meaning::Amr(amr.evidence()),
-            ),
-            None => reading.ignore(value, third_party_reason(value)),
-        }
-    }
-    reading
 }
 
 fn third_party_reason(value: &str) -> String {

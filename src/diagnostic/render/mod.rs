@@ -15,7 +15,8 @@ use crate::source::{LineCol, Loc, SourceFile, Sources};
 use std::io;
 
 /// The output formats of `policyc check --format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// Graphical reports with source snippets, for people.
     #[default]
