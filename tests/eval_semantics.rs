@@ -82,7 +82,8 @@ struct Got {
     ignored: Vec<String>,
 }
 
-fn run(case: Case) -> Got {
+/// The case's org, compiled clean, and its one sign-in.
+fn sign_in(case: &Case) -> (policyc::Compiled, SignIn) {
     let text = ORG
         .replace("{sp_engine}", case.sp_engine)
         .replace("{idp_engine}", case.idp_engine)
@@ -113,6 +114,11 @@ fn run(case: Case) -> Got {
         user: User::default(),
         claims,
     };
+    (compiled, sign_in)
+}
+
+fn run(case: Case) -> Got {
+    let (compiled, sign_in) = self::sign_in(&case);
     let ignored = sign_in
         .claims
         .as_ref()
@@ -1068,30 +1074,7 @@ fn device_claims_from_an_okta_org_decide_device_conditions() {
 
 /// `run`'s case, explained: the decision and its reasons.
 fn explained(case: Case) -> policyc::eval::Explained {
-    let text = ORG
-        .replace("{sp_engine}", case.sp_engine)
-        .replace("{idp_engine}", case.idp_engine)
-        .replace("{features}", case.features)
-        .replace("{trust}", case.trust)
-        .replace("{status}", case.status)
-        .replace("{sq}", case.sq)
-        .replace("{extra}", case.extra)
-        .replace("{session}", case.session)
-        .replace("{rule}", case.rule);
-    let mut sources = Sources::new();
-    sources.add(SourceFile::new("case.policy", text));
-    let compiled = policyc::compile(sources);
-    assert_eq!(compiled.diagnostics, vec![], "the case must compile clean");
-    let claims = case.idp.map(|name| {
-        let (id, _) = compiled.model.idp_named(name).unwrap();
-        let values: Vec<String> = case.claims.iter().map(|v| v.to_string()).collect();
-        Claims::from_values(&compiled.model, id, &values)
-    });
-    let sign_in = SignIn {
-        app: policyc::model::AppId(0),
-        user: User::default(),
-        claims,
-    };
+    let (compiled, sign_in) = sign_in(&case);
     let e = explain(&compiled, &sign_in);
     assert_eq!(policyc::evaluate(&compiled, &sign_in), e.decision);
     e
