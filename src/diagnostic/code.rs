@@ -89,6 +89,9 @@ codes! {
     AmbiguousPriority = "ambiguous-priority", Error;
     /// A rule that only IdPs no routing rule sends its users to can satisfy.
     UnreachableIdp = "unreachable-idp", Info;
+    /// `policyc import okta`: an Okta field or object policyc does not model, written as a
+    /// comment (a rule it changes the meaning of is imported `status inactive`).
+    ImportUnsupported = "import-unsupported", Warning;
 }
 
 impl Code {
