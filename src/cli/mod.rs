@@ -6,6 +6,7 @@ pub mod claims;
 pub mod eval;
 pub mod fmt;
 pub mod graph;
+pub mod import;
 pub mod load;
 pub mod lsp;
 pub mod test;
@@ -60,6 +61,9 @@ pub enum Command {
     Lsp(lsp::LspArgs),
     #[command(name = "what-if")]
     WhatIf(what_if::WhatIfArgs),
+    /// Import an Okta org's Management API JSON into `.policy` files.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Watch(args) => watch::run(&args),
         Command::Lsp(args) => lsp::run(&args),
         Command::WhatIf(args) => what_if::run(&args),
+        Command::Import(command) => import::run(&command),
     })
 }
 

@@ -1081,3 +1081,31 @@ fn duration_text(secs: u64) -> String {
         format!("{secs}s")
     }
 }
+
+/// The `asserts` already written in a policy set, by IdP name (empty placeholders left out), so
+/// that a re-import keeps what the admin wrote.
+pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<String>> {
+    use crate::syntax::ast::{IdpSetting, Item, Value as V};
+    let mut out = BTreeMap::new();
+    for ast in &compiled.asts {
+        for item in &ast.items {
+            let Item::Idp(idp) = item else { continue };
+            for s in &idp.settings {
+                if let IdpSetting::Asserts(list) = &s.node
+                    && !list.values.is_empty()
+                {
+                    let values = list
+                        .values
+                        .iter()
+                        .filter_map(|v| match v {
+                            V::Path(p) => Some(p.text()),
+                            V::Str(_) => None,
+                        })
+                        .collect();
+                    out.insert(idp.name.text.clone(), values);
+                }
+            }
+        }
+    }
+    out
+}
