@@ -392,7 +392,7 @@ impl Importer {
             && ms > 0
         {
             // Okta counts milliseconds; policyc durations are whole seconds.
-            let _ = writeln!(body, "max_clock_skew {}s", ms.div_ceil(1000));
+            let _ = writeln!(body, "max_clock_skew {}", duration_text(ms.div_ceil(1000)));
         }
         if str_of(obj, "status") == Some("INACTIVE") {
             body.push_str("status inactive\n");
@@ -536,7 +536,21 @@ impl Importer {
             return (out, notes, lost);
         };
         let at = format!("{file}/conditions");
-        for (k, v) in map {
+        // A fixed order, so that the output does not depend on the JSON's key order.
+        const ORDER: &[&str] = &[
+            "people",
+            "network",
+            "riskScore",
+            "risk",
+            "platform",
+            "device",
+            "userIdentifier",
+            "app",
+        ];
+        let mut keys: Vec<&String> = map.keys().collect();
+        keys.sort_by_key(|k| ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()));
+        for k in keys {
+            let Some(v) = map.get(k) else { continue };
             if is_empty(v) {
                 continue;
             }
