@@ -4,6 +4,7 @@
 pub mod check;
 pub mod claims;
 pub mod eval;
+pub mod export;
 pub mod fmt;
 pub mod graph;
 pub mod import;
@@ -64,6 +65,9 @@ pub enum Command {
     /// Import an Okta org's Management API JSON into `.policy` files.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Export a policy set as Okta Management API bodies.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +101,7 @@ pub fn main() -> ExitCode {
         Command::Lsp(args) => lsp::run(&args),
         Command::WhatIf(args) => what_if::run(&args),
         Command::Import(command) => import::run(&command),
+        Command::Export(command) => export::run(&command),
     })
 }
 

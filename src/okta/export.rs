@@ -223,9 +223,9 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
                     );
                 }
                 ConditionTest::App { negated, apps } if route => {
-                    let ids: Vec<String> = apps
+                    let ids: Vec<Value> = apps
                         .iter()
-                        .map(|a| ids_or_names(&m.apps, a.index()))
+                        .map(|a| json!({"type": "APP", "id": ids_or_names(&m.apps, a.index())}))
                         .collect();
                     out.entry("app").or_insert(json!({}))
                         [if *negated { "exclude" } else { "include" }] = json!(ids);

@@ -657,7 +657,23 @@ impl Importer {
                         out.push(format!("domain in [{}]", domains.join(", ")));
                     }
                 }
-                "app" if route => self.members(&mut out, "app", v, &self.app_names.clone()),
+                "app" if route => {
+                    let by_type = ["include", "exclude"].iter().any(|k| {
+                        v.get(*k).and_then(Value::as_array).is_some_and(|a| {
+                            a.iter().any(|x| str_of(x, "type") == Some("APP_TYPE"))
+                        })
+                    });
+                    if by_type {
+                        notes += &self.unsupported(
+                            object,
+                            p,
+                            "app conditions by app type are not modelled".into(),
+                        );
+                        lost = true;
+                    } else {
+                        self.members(&mut out, "app", v, &self.app_names.clone());
+                    }
+                }
                 _ => {
                     notes +=
                         &self.unsupported(object, p, format!("condition `{k}` is not modelled"));
@@ -682,7 +698,8 @@ impl Importer {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(Value::as_str)
+                // Ids, or objects with an `id` (`{"type": "APP", "id": ..}` in IdP routing).
+                .filter_map(|v| v.as_str().or_else(|| str_of(v, "id")))
                 .map(|id| {
                     names
                         .get(id)
