@@ -77,6 +77,7 @@ fn run_okta(args: &ImportOktaArgs) -> Result<Vec<Issue>, String> {
     let mut options = ImportOptions {
         features: args.features.clone(),
         asserts: BTreeMap::new(),
+        deactivate: Vec::new(),
     };
     if args.out.is_dir() {
         let sources = load::load(std::slice::from_ref(&args.out)).map_err(|e| e.0)?;

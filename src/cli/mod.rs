@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod claims;
+pub mod diff;
 pub mod eval;
 pub mod export;
 pub mod fmt;
@@ -68,6 +69,7 @@ pub enum Command {
     /// Export a policy set as Okta Management API bodies.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    Diff(diff::DiffArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::WhatIf(args) => what_if::run(&args),
         Command::Import(command) => import::run(&command),
         Command::Export(command) => export::run(&command),
+        Command::Diff(args) => diff::run(&args),
     })
 }
 

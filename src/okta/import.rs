@@ -20,6 +20,9 @@ pub struct ImportOptions {
     pub features: Vec<String>,
     /// What each IdP can assert, by policyc name or Okta id (`--asserts FILE`).
     pub asserts: BTreeMap<String, Vec<String>>,
+    /// IdPs (by policyc name) to write `status inactive` whatever the org says: the
+    /// deactivations the files plan, for `check --org`.
+    pub deactivate: Vec<String>,
 }
 
 /// One thing import could not map, or must tell the admin.
@@ -396,6 +399,8 @@ impl Importer {
         }
         if str_of(obj, "status") == Some("INACTIVE") {
             body.push_str("status inactive\n");
+        } else if options.deactivate.contains(&name) {
+            body.push_str("status inactive  # planned in the policy files\n");
         }
         let known = options
             .asserts

@@ -4,6 +4,7 @@
 //! their text (`OrgFiles`), read and written by the CLI. `import` turns it into `.policy` text
 //! printed by `fmt`, so the output is canonical.
 
+pub mod diff;
 pub mod export;
 pub mod import;
 mod names;
