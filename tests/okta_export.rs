@@ -110,3 +110,97 @@ fn export_okta_writes_the_folder_import_reads() {
     assert_eq!(o.status.code(), Some(1));
     assert!(!s.0.join("org").exists());
 }
+
+#[test]
+fn terraform_configuration_has_the_providers_shape_with_references() {
+    let s = Scratch::new("export_tf", &[("set/every_field.policy", SET)]);
+    let o = policyc(&["export", "terraform", "set", "-o", "main.tf.json"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let config: Value = serde_json::from_str(&s.read("main.tf.json")).unwrap();
+    // No literal Okta ids anywhere: every reference is an interpolation.
+    let text = s.read("main.tf.json");
+    for id in ["0oacorp", "00gadmins", "nzooffice", "rstwiki", "0pradmins"] {
+        assert!(!text.contains(id), "literal id {id} in {text}");
+    }
+    assert_eq!(
+        config["terraform"]["required_providers"]["okta"],
+        json!({"source": "okta/okta", "version": "~> 4.8"})
+    );
+    assert_eq!(
+        config["resource"]["okta_app_signon_policy_rule"]["wiki_admins"],
+        json!({
+            "policy_id": "${okta_app_signon_policy.wiki.id}",
+            "name": "admins",
+            "priority": 1,
+            "status": "ACTIVE",
+            "groups_included": ["${data.okta_group.admins.id}"],
+            "risk_score": "HIGH",
+            "device_is_registered": true,
+            "device_is_managed": true,
+            "access": "DENY"
+        })
+    );
+    let rest = &config["resource"]["okta_app_signon_policy_rule"]["wiki_rest"];
+    assert_eq!(rest["factor_mode"], "2FA");
+    assert_eq!(
+        rest["constraints"],
+        json!([r#"{"knowledge":{"required":true,"types":["password"]}}"#])
+    );
+    assert_eq!(rest["re_authentication_frequency"], "PT43200S");
+    assert_eq!(
+        rest["depends_on"],
+        json!(["okta_app_signon_policy_rule.wiki_chains"])
+    );
+    assert_eq!(
+        config["resource"]["okta_app_signon_policy_rule"]["wiki_chains"]["status"],
+        "INACTIVE"
+    );
+    assert_eq!(
+        config["resource"]["okta_idp_oidc"]["corp"],
+        json!({
+            "name": "corp",
+            "status": "ACTIVE",
+            "max_clock_skew": 120000,
+            "trust_claims": true,
+            "issuer_url": "https://corp.okta.com",
+            "client_id": "client1",
+            "client_secret": "${var.idp_corp_client_secret}"
+        })
+    );
+    assert_eq!(
+        config["variable"]["idp_corp_client_secret"]["sensitive"],
+        true
+    );
+    assert_eq!(
+        config["resource"]["okta_policy_rule_idp_discovery"]["partners"]["idp_providers"],
+        json!([{"id": "${okta_idp_oidc.corp.id}", "type": "OIDC"}])
+    );
+    assert_eq!(
+        config["resource"]["okta_policy_rule_signon"]["default_office"],
+        json!({
+            "policy_id": "${okta_policy_signon.default.id}",
+            "name": "office",
+            "priority": 1,
+            "status": "ACTIVE",
+            "groups_excluded": ["${data.okta_group.admins.id}"],
+            "network_connection": "ZONE",
+            "network_includes": ["${data.okta_network_zone.office.id}"],
+            "access": "ALLOW",
+            "primary_factor": "PASSWORD_IDP_ANY_FACTOR"
+        })
+    );
+    let kinds: Vec<&String> = config["resource"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        kinds,
+        [
+            "okta_app_signon_policy",
+            "okta_app_signon_policy_rule",
+            "okta_authenticator",
+            "okta_idp_oidc",
+            "okta_idp_saml",
+            "okta_policy_rule_idp_discovery",
+            "okta_policy_rule_signon",
+            "okta_policy_signon"
+        ]
+    );
+}

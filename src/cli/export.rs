@@ -9,6 +9,27 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Subcommand)]
 pub enum ExportCommand {
     Okta(ExportOktaArgs),
+    Terraform(ExportTerraformArgs),
+}
+
+/// Write a policy set as Terraform JSON configuration for the Okta provider (`okta/okta`
+/// `~> 4.8`): `okta_idp_oidc`, `okta_idp_saml`, `okta_authenticator`, `okta_app_signon_policy`
+/// and `okta_app_signon_policy_rule` (`constraints` as JSON strings, `priority`),
+/// `okta_policy_signon`, `okta_policy_rule_signon` and `okta_policy_rule_idp_discovery`.
+///
+/// Resources refer to each other (`${okta_idp_oidc.corp.id}`), not by literal ids; groups,
+/// zones, apps and the IdP discovery policy are `data` sources looked up by name. Secrets (an
+/// OIDC IdP's client secret) and what the API needs but policyc does not model (a SAML IdP's
+/// SSO URL and key id) are Terraform variables. Deploying is Terraform's job: `terraform plan`.
+///
+/// Exit codes: 0 written, 1 the set has errors, 2 could not run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportTerraformArgs {
+    /// Policy files or folders (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// The file to write, e.g. `main.tf.json`.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// Write a policy set as Okta Management API bodies, in the folder layout `policyc import okta`
@@ -32,8 +53,11 @@ pub struct ExportOktaArgs {
 }
 
 pub fn run(command: &ExportCommand) -> u8 {
-    let ExportCommand::Okta(args) = command;
-    let sources = match load::load(&args.paths) {
+    let (paths, out) = match command {
+        ExportCommand::Okta(args) => (&args.paths, &args.out),
+        ExportCommand::Terraform(args) => (&args.paths, &args.out),
+    };
+    let sources = match load::load(paths) {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
@@ -59,10 +83,25 @@ pub fn run(command: &ExportCommand) -> u8 {
         eprintln!("error: the policy set has errors; nothing exported");
         return EXIT_FAILED;
     }
+    if let ExportCommand::Terraform(_) = command {
+        let config = crate::okta::terraform::export(&compiled);
+        let mut text = serde_json::to_string_pretty(&config).unwrap_or_default();
+        text.push('\n');
+        return match write_file(out, &text) {
+            Ok(()) => {
+                eprintln!("wrote `{}`", out.display());
+                EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_CANNOT_RUN
+            }
+        };
+    }
     let files = crate::okta::export::export(&compiled);
-    match super::import::write_folder(&args.out, &files) {
+    match super::import::write_folder(out, &files) {
         Ok(()) => {
-            eprintln!("wrote {} files to `{}`", files.len(), args.out.display());
+            eprintln!("wrote {} files to `{}`", files.len(), out.display());
             EXIT_OK
         }
         Err(e) => {
@@ -70,4 +109,35 @@ pub fn run(command: &ExportCommand) -> u8 {
             EXIT_CANNOT_RUN
         }
     }
+}
+
+/// Writes a new or existing regular file atomically (`load::write_atomically` for an existing
+/// one; a new one through a temporary file renamed into place).
+fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        return load::write_atomically(path, text);
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.policyc-{}.tmp", std::process::id()));
+    let result = (|| {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        format!("cannot write `{}`: {e}", path.display())
+    })
 }

@@ -44,7 +44,7 @@ fn status(s: Status) -> &'static str {
 }
 
 /// Okta authenticator `key` for a policyc kind (the inverse of import's table).
-fn authenticator_key(kind: &str) -> &'static str {
+pub(crate) fn authenticator_key(kind: &str) -> &'static str {
     match kind {
         "password" => "okta_password",
         "security_question" => "security_question",
@@ -239,26 +239,7 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
         let sign_on = match &r.action {
             Action::Deny(_) => json!({"access": "DENY"}),
             Action::Require(Requirement::Chain(chains), _) => {
-                let chains: Vec<Value> = chains
-                    .iter()
-                    .map(|steps| {
-                        let mut next: Option<Value> = None;
-                        for step in steps.iter().rev() {
-                            let info = step.info();
-                            let method = match (info.kind.as_str(), info.method) {
-                                ("okta_verify", Some("fastpass")) => "signed_nonce".to_owned(),
-                                (_, Some(m)) => m.to_owned(),
-                                (k, None) => k.to_owned(),
-                            };
-                            let mut node = json!({"authenticationMethods": [{"key": authenticator_key(info.kind.as_str()), "method": method}]});
-                            if let Some(n) = next.take() {
-                                node["next"] = json!([n]);
-                            }
-                            next = Some(node);
-                        }
-                        next.unwrap_or(Value::Null)
-                    })
-                    .collect();
+                let chains: Vec<Value> = chains.iter().map(|steps| chain_json(steps)).collect();
                 json!({"access": "ALLOW", "verificationMethod": {"type": "AUTH_METHOD_CHAIN", "chains": chains}})
             }
             Action::Require(req, _) => {
@@ -406,6 +387,27 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
         files.insert(name.to_owned(), pretty(&Value::Array(list)));
     }
     files
+}
+
+/// One authentication method chain as the API writes it: each step's method, then `next`.
+pub(crate) fn chain_json(steps: &[crate::model::MethodId]) -> Value {
+    let mut next: Option<Value> = None;
+    for step in steps.iter().rev() {
+        let info = step.info();
+        let method = match (info.kind.as_str(), info.method) {
+            ("okta_verify", Some("fastpass")) => "signed_nonce".to_owned(),
+            (_, Some(m)) => m.to_owned(),
+            (k, None) => k.to_owned(),
+        };
+        let mut node = json!({"authenticationMethods": [
+            {"key": authenticator_key(info.kind.as_str()), "method": method}
+        ]});
+        if let Some(n) = next.take() {
+            node["next"] = json!([n]);
+        }
+        next = Some(node);
+    }
+    next.unwrap_or(Value::Null)
 }
 
 fn word<T: PartialEq>(table: &[(&'static str, T)], v: &T) -> &'static str {

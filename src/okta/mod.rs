@@ -8,6 +8,7 @@ pub mod diff;
 pub mod export;
 pub mod import;
 mod names;
+pub mod terraform;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
