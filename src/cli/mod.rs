@@ -11,6 +11,7 @@ pub mod graph;
 pub mod import;
 pub mod load;
 pub mod lsp;
+pub mod pull;
 pub mod test;
 pub mod watch;
 pub mod what_if;
@@ -70,6 +71,7 @@ pub enum Command {
     #[command(subcommand)]
     Export(export::ExportCommand),
     Diff(diff::DiffArgs),
+    Pull(pull::PullArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Import(command) => import::run(&command),
         Command::Export(command) => export::run(&command),
         Command::Diff(args) => diff::run(&args),
+        Command::Pull(args) => pull::run(&args),
     })
 }
 
