@@ -270,26 +270,29 @@ impl Importer {
 
     fn group(&mut self, file: &str, obj: &Value, items: &mut Items) {
         let id = str_of(obj, "id").unwrap_or_default();
+        let tag = okta_tag(id);
         let display = obj
             .pointer("/profile/name")
             .and_then(Value::as_str)
             .unwrap_or(id);
-        let name = Namer::name_in(&mut self.group_names, id, display, "group");
-        let _ = writeln!(items.declarations, "group {name}  # okta: {id}");
+        let name = Namer::name_in(&mut self.group_names, &key(id, display), display, "group");
+        let _ = writeln!(items.declarations, "group {name}{tag}");
         let _ = file;
     }
 
     fn zone(&mut self, _file: &str, obj: &Value, items: &mut Items) {
         let id = str_of(obj, "id").unwrap_or_default();
+        let tag = okta_tag(id);
         let display = str_of(obj, "name").unwrap_or(id);
-        let name = Namer::name_in(&mut self.zone_names, id, display, "zone");
-        let _ = writeln!(items.declarations, "zone {name}  # okta: {id}");
+        let name = Namer::name_in(&mut self.zone_names, &key(id, display), display, "zone");
+        let _ = writeln!(items.declarations, "zone {name}{tag}");
     }
 
     fn app(&mut self, _file: &str, obj: &Value, items: &mut Items) {
         let id = str_of(obj, "id").unwrap_or_default();
+        let tag = okta_tag(id);
         let display = str_of(obj, "label").or(str_of(obj, "name")).unwrap_or(id);
-        let name = Namer::name_in(&mut self.app_names, id, display, "app");
+        let name = Namer::name_in(&mut self.app_names, &key(id, display), display, "app");
         if let Some(policy) = obj
             .pointer("/_links/accessPolicy/href")
             .and_then(Value::as_str)
@@ -300,11 +303,12 @@ impl Importer {
                 .or_default()
                 .push(name.clone());
         }
-        let _ = writeln!(items.declarations, "app {name}  # okta: {id}");
+        let _ = writeln!(items.declarations, "app {name}{tag}");
     }
 
     fn authenticator(&mut self, file: &str, obj: &Value, items: &mut Items) {
         let id = str_of(obj, "id").unwrap_or_default();
+        let tag = okta_tag(id);
         let key = str_of(obj, "key").unwrap_or_default();
         let object = format!("authenticator {id}");
         let Some(kind) = authenticator_kind(key) else {
@@ -331,12 +335,13 @@ impl Importer {
         );
         let _ = write!(
             items.authenticators,
-            "{comments}authenticator {kind} {{  # okta: {id}\n{body}}}\n"
+            "{comments}authenticator {kind} {{{tag}\n{body}}}\n"
         );
     }
 
     fn idp(&mut self, file: &str, obj: &Value, options: &ImportOptions, items: &mut Items) {
         let id = str_of(obj, "id").unwrap_or_default().to_owned();
+        let tag = okta_tag(&id);
         let display = str_of(obj, "name").unwrap_or(&id).to_owned();
         let object = format!("idp {display} ({id})");
         let ty = str_of(obj, "type").unwrap_or_default();
@@ -356,7 +361,8 @@ impl Importer {
                 return;
             }
         };
-        if self.idp_names.contains_key(&id) {
+        let id_key = key(&id, &display);
+        if self.idp_names.contains_key(&id_key) {
             let c = self.unsupported(
                 &object,
                 format!("{file}/id"),
@@ -365,7 +371,7 @@ impl Importer {
             items.idps.push_str(&c);
             return;
         }
-        let name = Namer::name_in(&mut self.idp_names, &id, &display, "idp");
+        let name = Namer::name_in(&mut self.idp_names, &id_key, &display, "idp");
         let mut body = format!("kind {kind}\n");
         let (issuer, audience) = if kind == "saml" {
             (
@@ -456,10 +462,7 @@ impl Importer {
             obj,
             &["type", "name", "status", "protocol", "policy"],
         );
-        let _ = write!(
-            items.idps,
-            "{comments}idp {name} {{  # okta: {id}\n{body}}}\n"
-        );
+        let _ = write!(items.idps, "{comments}idp {name} {{{tag}\n{body}}}\n");
     }
 
     fn policy(
@@ -472,6 +475,7 @@ impl Importer {
         items: &mut Items,
     ) {
         let id = str_of(policy, "id").unwrap_or_default().to_owned();
+        let tag = okta_tag(&id);
         let display = str_of(policy, "name").unwrap_or(&id).to_owned();
         let object = format!("policy {display} ({id})");
         let comments = self.leftovers(
@@ -504,7 +508,7 @@ impl Importer {
                 }
                 let _ = write!(
                     items.policies,
-                    "{comments}session_policy {name} {{  # okta: {id}\n{body}}}\n"
+                    "{comments}session_policy {name} {{{tag}\n{body}}}\n"
                 );
             }
             _ => {
@@ -520,7 +524,7 @@ impl Importer {
                 }
                 let _ = write!(
                     items.policies,
-                    "{comments}policy {name} {{  # okta: {id}\n{body}}}\n"
+                    "{comments}policy {name} {{{tag}\n{body}}}\n"
                 );
             }
         }
@@ -720,6 +724,7 @@ impl Importer {
 
     fn route(&mut self, file: &str, rule: &Value) -> String {
         let id = str_of(rule, "id").unwrap_or_default().to_owned();
+        let tag = okta_tag(&id);
         let display = str_of(rule, "name").unwrap_or(&id).to_owned();
         let object = format!("routing rule {display} ({id})");
         let (conds, mut notes, lost) = self.conditions(
@@ -760,13 +765,12 @@ impl Importer {
         } else {
             format!("when {}\n", conds.join(" and "))
         };
-        format!(
-            "{notes}route {name} {{  # okta: {id}\n{when}to {target}\npriority {priority}\n}}\n"
-        )
+        format!("{notes}route {name} {{{tag}\n{when}to {target}\npriority {priority}\n}}\n")
     }
 
     fn rule(&mut self, session: bool, file: &str, rule: &Value, namer: &mut Namer) -> String {
         let id = str_of(rule, "id").unwrap_or_default().to_owned();
+        let tag = okta_tag(&id);
         let display = str_of(rule, "name").unwrap_or(&id).to_owned();
         let name = namer.name(&display, "rule");
         let object = format!("rule {display} ({id})");
@@ -806,7 +810,7 @@ impl Importer {
         } else if str_of(rule, "status") == Some("INACTIVE") {
             body.push_str("status inactive\n");
         }
-        format!("{notes}rule {name} {{  # okta: {id}\n{body}}}\n")
+        format!("{notes}rule {name} {{{tag}\n{body}}}\n")
     }
 
     fn session_action(&mut self, object: &str, file: &str, rule: &Value) -> (String, String, bool) {
@@ -1038,6 +1042,26 @@ impl Namer {
 
 fn sanitize(s: &str) -> String {
     Namer::default().name(s, "item")
+}
+
+/// The comment keeping an object's Okta id; none for an object without one (or with the
+/// placeholder `export` gives objects Okta has not created yet).
+fn okta_tag(id: &str) -> String {
+    if id.is_empty() || id.starts_with("policyc-") {
+        String::new()
+    } else {
+        format!("  # okta: {id}")
+    }
+}
+
+/// How references name an object: its id, or for one without (an export of objects Okta has
+/// not created yet) `policyc-<name>`, as `export` writes references to it.
+fn key(id: &str, display: &str) -> String {
+    if id.is_empty() {
+        format!("policyc-{display}")
+    } else {
+        id.to_owned()
+    }
 }
 
 /// Okta authenticator `key` → policyc authenticator kind.
