@@ -154,15 +154,11 @@ fn arb_set() -> impl Strategy<Value = String> {
                     s += &format!("    when {w}\n");
                 }
                 s += &format!("    {action}\n");
-                if action != "deny" && action != "require password" {
-                    if let Some(p) = possession {
-                        s += &format!("    {p}\n");
-                    }
+                if let Some(p) = possession.filter(|_| action != "deny" && action != "require password") {
+                    s += &format!("    {p}\n");
                 }
-                if action != "deny" {
-                    if let Some(r) = reauth {
-                        s += &format!("    {r}\n");
-                    }
+                if let Some(r) = reauth.filter(|_| action != "deny") {
+                    s += &format!("    {r}\n");
                 }
                 if inactive {
                     s += "    status inactive\n";
