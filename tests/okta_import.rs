@@ -162,3 +162,44 @@ policy wiki {  # okta: rstwiki\n  apps [wiki]\n  rule admins {  # okta: 0pradmin
     assert!(again.issues.is_empty(), "{:?}", again.issues);
     assert_eq!(meaning(&again.files["org.policy"]), meaning(&text));
 }
+
+#[test]
+fn the_asserts_placeholder_warning_names_the_rules_that_depend_on_it() {
+    let mut files = OrgFiles::new();
+    files.insert(
+        "idps.json".to_owned(),
+        r#"[{"id": "0oa1", "type": "OKTA_INTEGRATION", "name": "Corp", "status": "ACTIVE",
+             "protocol": {"type": "OIDC", "issuer": {"url": "https://corp.okta.com"}},
+             "policy": {"trustClaims": true}}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "authenticators.json".to_owned(),
+        r#"[{"id": "aut1", "key": "okta_password", "status": "ACTIVE"}]"#.to_owned(),
+    );
+    files.insert(
+        "policies-ACCESS_POLICY.json".to_owned(),
+        r#"[{"id": "rst1", "type": "ACCESS_POLICY", "name": "Wiki", "priority": 1}]"#.to_owned(),
+    );
+    files.insert(
+        "rules/rst1.json".to_owned(),
+        r#"[{"id": "0pr1", "name": "Admins", "priority": 1, "type": "ACCESS_POLICY",
+             "actions": {"appSignOn": {"access": "ALLOW", "verificationMethod": {"type": "ASSURANCE",
+               "factorMode": "2FA", "constraints": [{"possession": {"hardwareProtection": "REQUIRED"}}]}}}},
+            {"id": "0pr2", "name": "Everyone", "priority": 2, "type": "ACCESS_POLICY",
+             "actions": {"appSignOn": {"access": "ALLOW", "verificationMethod": {"type": "ASSURANCE",
+               "factorMode": "1FA", "constraints": [{"knowledge": {"types": ["password"]}}]}}}}]"#
+            .to_owned(),
+    );
+    let out = import(&files, &ImportOptions::default()).unwrap();
+    let messages: Vec<&str> = out.issues.iter().map(|i| i.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "IdP `corp` trusts claims, but what it can assert is not in the API: `asserts []` is a \
+          placeholder, and every rule its claims could satisfy is judged as if it asserted \
+          nothing until you fill it in; rules that only trusted claims can satisfy: rule \
+          `admins` of policy `wiki`"
+        ]
+    );
+}

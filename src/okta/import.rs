@@ -133,9 +133,11 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
         }
     }
     let text = crate::fmt::format(&out).map_err(|e| ImportError::Format(e.to_string()))?;
+    let mut issues = cx.issues;
+    name_dependent_rules(&text, &mut issues);
     let mut imported = Imported {
         files: BTreeMap::new(),
-        issues: cx.issues,
+        issues,
     };
     imported.files.insert("org.policy".to_owned(), text);
     Ok(imported)
@@ -1042,6 +1044,36 @@ impl Namer {
 
 fn sanitize(s: &str) -> String {
     Namer::default().name(s, "item")
+}
+
+/// Adds to each `asserts []` placeholder warning the rules whose satisfiability depends on it:
+/// those that only trusted claims can satisfy (neither the local authenticators nor a bare IdP
+/// sign-in), judged on the imported set itself.
+fn name_dependent_rules(text: &str, issues: &mut [Issue]) {
+    let placeholders = |i: &Issue| i.pointer.ends_with("/policy/trustClaims");
+    if !issues.iter().any(placeholders) {
+        return;
+    }
+    let mut sources = crate::source::Sources::new();
+    sources.add(crate::source::SourceFile::new("org.policy", text));
+    let compiled = crate::compile(sources);
+    let options = crate::check::CheckOptions::default();
+    let cx = crate::check::Context::new(&compiled, &options);
+    let rules: Vec<String> = (0..cx.rules.len())
+        .filter(|r| cx.support.requires_claims(*r))
+        .map(|r| cx.rule_title(r))
+        .collect();
+    let note = if rules.is_empty() {
+        " (no imported rule needs trusted claims today)".to_owned()
+    } else {
+        format!(
+            "; rules that only trusted claims can satisfy: {}",
+            rules.join(", ")
+        )
+    };
+    for i in issues.iter_mut().filter(|i| placeholders(i)) {
+        i.message.push_str(&note);
+    }
 }
 
 /// The comment keeping an object's Okta id; none for an object without one (or with the
