@@ -634,6 +634,15 @@ mod tests {
             "and"
         );
         assert!(labels("policy p { rule r { |").contains(&"require".to_owned()));
+        assert!(labels("policy p { rule r { |").contains(&"status".to_owned()));
+        assert_eq!(
+            labels("policy p { rule r { require password status |"),
+            ["active", "inactive"]
+        );
+        assert_eq!(
+            labels("session_policy s { rule r { deny status in| }"),
+            ["active", "inactive"]
+        );
         assert!(labels("session_policy p { rule r { require |").contains(&"mfa".to_owned()));
         assert_eq!(labels("session_policy p { |"), ["priority", "rule"]);
         assert_eq!(

@@ -67,7 +67,7 @@ pub enum Command {
     /// Import an Okta org's Management API JSON into `.policy` files.
     #[command(subcommand)]
     Import(import::ImportCommand),
-    /// Export a policy set as Okta Management API bodies.
+    /// Export a policy set as Okta Management API bodies or Terraform configuration.
     #[command(subcommand)]
     Export(export::ExportCommand),
     Diff(diff::DiffArgs),
