@@ -203,3 +203,30 @@ fn the_asserts_placeholder_warning_names_the_rules_that_depend_on_it() {
         ]
     );
 }
+
+#[test]
+fn hostile_ids_and_names_cannot_inject_text() {
+    let mut files = OrgFiles::new();
+    files.insert(
+        "groups.json".to_owned(),
+        r#"[{"id": "x\nidp z { kind oidc }", "profile": {"name": "a\nidp y { kind oidc }"}}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "idps.json".to_owned(),
+        r#"[{"id": "0oa1", "type": "OIDC", "name": "n", "protocol": {"issuer": {"url": "\"\n}\nidp w {"}}}]"#
+            .to_owned(),
+    );
+    let out = import(&files, &ImportOptions::default()).unwrap();
+    let c = compile(&out.files["org.policy"]);
+    assert!(
+        c.diagnostics.is_empty(),
+        "{}\n{:?}",
+        out.files["org.policy"],
+        c.diagnostics
+    );
+    let idps: Vec<&str> = c.model.idps.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(idps, ["n"]);
+    assert_eq!(c.model.groups[0].name, "a_idp_y_kind_oidc");
+    assert_eq!(c.model.idps[0].issuer.as_deref(), Some("\"}idp w {"));
+}

@@ -1079,7 +1079,12 @@ fn name_dependent_rules(text: &str, issues: &mut [Issue]) {
 /// The comment keeping an object's Okta id; none for an object without one (or with the
 /// placeholder `export` gives objects Okta has not created yet).
 fn okta_tag(id: &str) -> String {
-    if id.is_empty() || id.starts_with("policyc-") {
+    // An id is letters, digits, `_` and `-`; anything else is not written (it could end the
+    // comment and inject text).
+    let valid = id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if id.is_empty() || id.starts_with("policyc-") || !valid || id.len() > 64 {
         String::new()
     } else {
         format!("  # okta: {id}")
