@@ -48,6 +48,7 @@ fn the_real_examples_import_into_a_set_that_compiles() {
     assert_eq!(
         pointers,
         [
+            "authenticators.json#/0/settings/tokenLifetimeInMinutes",
             "idps.json#/0/type",
             "idps.page-2.json#/0/type",
             "idps.page-2.json#/1/type",

@@ -329,11 +329,18 @@ impl Importer {
         if obj.pointer("/settings/allowedFor").and_then(Value::as_str) == Some("recovery") {
             body.push_str("used_for recovery\n");
         }
-        let comments = self.leftovers(
+        let settings = obj.get("settings").cloned().unwrap_or(Value::Null);
+        let mut comments = self.leftovers(
+            &object,
+            &format!("{file}/settings"),
+            &settings,
+            &["allowedFor"],
+        );
+        comments += &self.leftovers(
             &object,
             file,
             obj,
-            &["key", "type", "name", "status", "settings", "provider"],
+            &["key", "type", "name", "status", "settings"],
         );
         let _ = write!(
             items.authenticators,
