@@ -25,6 +25,7 @@ pub mod eval;
 pub mod fmt;
 pub mod graph;
 pub mod model;
+pub mod okta;
 pub mod source;
 pub mod suggest;
 pub mod syntax;

@@ -35,7 +35,15 @@ const IDP_SETTINGS: &[&str] = &[
     "asserts",
 ];
 const ROUTE_SETTINGS: &[&str] = &["when", "to", "priority"];
-const RULE_SETTINGS: &[&str] = &["when", "require", "deny", "possession", "methods", "reauth"];
+const RULE_SETTINGS: &[&str] = &[
+    "when",
+    "require",
+    "deny",
+    "possession",
+    "methods",
+    "reauth",
+    "status",
+];
 const TEST_SETTINGS: &[&str] = &["app", "user", "claims", "expect"];
 const USER_FIELDS: &[&str] = &["groups", "zone", "risk", "platform", "domain", "device"];
 const RULE_SUBJECTS: &[&str] = &["group", "zone", "risk", "platform", "domain", "device"];
@@ -451,7 +459,9 @@ fn block_candidates(
     let value = match (block, last) {
         (Block::Org | Block::Idp, Some("engine")) => Some(values(ENGINES)),
         (Block::Idp, Some("kind")) => Some(values(&IdpKind::ALL.map(|k| k.as_str()))),
-        (Block::Idp | Block::Authenticator(_), Some("status")) => Some(values(STATUSES)),
+        (Block::Idp | Block::Authenticator(_) | Block::Rule { .. }, Some("status")) => {
+            Some(values(STATUSES))
+        }
         (Block::Idp, Some("trust_claims" | "map_amr_claims")) => Some(values(BOOLEANS)),
         (Block::Idp, Some("usage")) => Some(values(USAGES)),
         (
@@ -624,6 +634,15 @@ mod tests {
             "and"
         );
         assert!(labels("policy p { rule r { |").contains(&"require".to_owned()));
+        assert!(labels("policy p { rule r { |").contains(&"status".to_owned()));
+        assert_eq!(
+            labels("policy p { rule r { require password status |"),
+            ["active", "inactive"]
+        );
+        assert_eq!(
+            labels("session_policy s { rule r { deny status in| }"),
+            ["active", "inactive"]
+        );
         assert!(labels("session_policy p { rule r { require |").contains(&"mfa".to_owned()));
         assert_eq!(labels("session_policy p { |"), ["priority", "rule"]);
         assert_eq!(

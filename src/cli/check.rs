@@ -32,8 +32,15 @@ pub struct CheckArgs {
     /// Compare with the policy set at this git revision (e.g. `main`): an IdP that trusted
     /// claims there and is deleted (or no longer trusts claims) here is refused like a
     /// deactivation when a rule needs it.
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", conflicts_with = "org")]
     pub base: Option<String>,
+    /// Check the org as it is instead of the files: the org folder (what `policyc pull` writes)
+    /// is imported and checked, with the IdP deactivations the files plan (`status inactive`
+    /// there, active in the org) applied, so each is judged on the org's real rules. `asserts`
+    /// and features come from the files (the API does not hold them). Diagnostics point into
+    /// the imported org text (`ORG_DIR/org.policy`, not written to disk).
+    #[arg(long, value_name = "ORG_DIR")]
+    pub org: Option<PathBuf>,
     /// Colour the human output: `auto` colours a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -54,10 +61,20 @@ pub fn run(args: &CheckArgs) -> u8 {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
-    let compiled = crate::compile(sources);
-    let base = match &args.base {
-        None => None,
-        Some(rev) => match load::sources_at_rev(rev, &args.paths) {
+    let mut compiled = crate::compile(sources);
+    let base = match (&args.base, &args.org) {
+        (_, Some(dir)) => match org_sets(&compiled, dir) {
+            Ok((planned, base)) => {
+                compiled = planned;
+                Some(std::sync::Arc::new(base))
+            }
+            Err(err) => {
+                eprintln!("error: cannot read the org at `{}`: {err}", dir.display());
+                return super::EXIT_CANNOT_RUN;
+            }
+        },
+        (None, None) => None,
+        (Some(rev), None) => match load::sources_at_rev(rev, &args.paths) {
             Ok(sources) => Some(std::sync::Arc::new(crate::check::Base {
                 name: rev.clone(),
                 compiled: crate::compile(sources),
@@ -134,6 +151,56 @@ fn sarif_base(paths: &[PathBuf]) -> Option<render::SarifBase> {
         prefix,
         uri: format!("{}/", uri.trim_end_matches('/')),
     })
+}
+
+/// `check --org`: the org folder imported (with the files' `asserts` and features) twice: as it
+/// is, the base, and with the deactivations the files plan (IdPs `status inactive` in the files,
+/// active in the org). The second is what gets checked, so the guard judges each planned
+/// deactivation on the org's real rules.
+fn org_sets(
+    ours: &crate::Compiled,
+    dir: &std::path::Path,
+) -> Result<(crate::Compiled, crate::check::Base), String> {
+    let files = super::import::read_org(dir)?;
+    let features = ours.model.org.as_ref().map_or_else(Vec::new, |o| {
+        crate::model::values::FEATURES
+            .iter()
+            .filter(|(_, f)| o.features.has(*f))
+            .map(|(w, _)| (*w).to_owned())
+            .collect()
+    });
+    let mut options = crate::okta::import::ImportOptions {
+        features,
+        asserts: crate::okta::import::asserts_written(ours),
+        deactivate: Vec::new(),
+    };
+    let compile = |options: &crate::okta::import::ImportOptions| {
+        let imported = crate::okta::import::import(&files, options).map_err(|e| e.to_string())?;
+        let mut sources = crate::source::Sources::new();
+        for (name, text) in imported.files {
+            sources.add(crate::source::SourceFile::new(
+                format!("{}/{name}", dir.display()),
+                text,
+            ));
+        }
+        Ok::<_, String>(crate::compile(sources))
+    };
+    let base = compile(&options)?;
+    options.deactivate = ours
+        .model
+        .idps
+        .iter()
+        .filter(|i| i.status == crate::model::Status::Inactive)
+        .map(|i| i.name.clone())
+        .collect();
+    let planned = compile(&options)?;
+    Ok((
+        planned,
+        crate::check::Base {
+            name: "the org".to_owned(),
+            compiled: base,
+        },
+    ))
 }
 
 /// The summary line ending a check: `checked 12 files, 0 errors, 2 warnings, 1 info in 4 ms`.

@@ -4,13 +4,17 @@
 pub mod check;
 pub mod claims;
 pub mod conventions;
+pub mod diff;
 pub mod eval;
 pub mod explain;
+pub mod export;
 pub mod fmt;
 pub mod graph;
+pub mod import;
 pub mod init;
 pub mod load;
 pub mod lsp;
+pub mod pull;
 pub mod test;
 pub mod watch;
 pub mod what_if;
@@ -67,6 +71,14 @@ pub enum Command {
     Completions(conventions::CompletionsArgs),
     Man(conventions::ManArgs),
     Init(init::InitArgs),
+    /// Import an Okta org's Management API JSON into `.policy` files.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Export a policy set as Okta Management API bodies or Terraform configuration.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    Diff(diff::DiffArgs),
+    Pull(pull::PullArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +115,10 @@ pub fn main() -> ExitCode {
         Command::Completions(args) => conventions::completions(&args),
         Command::Man(args) => conventions::man(&args),
         Command::Init(args) => init::run(&args),
+        Command::Import(command) => import::run(&command),
+        Command::Export(command) => export::run(&command),
+        Command::Diff(args) => diff::run(&args),
+        Command::Pull(args) => pull::run(&args),
     })
 }
 

@@ -95,6 +95,9 @@ codes! {
     UnusedAllow = "unused-allow", Warning;
     /// A `# policyc:` comment that is not a valid allow (unknown code, no reason).
     InvalidAllow = "invalid-allow", Warning;
+    /// `policyc import okta`: an Okta field or object policyc does not model, written as a
+    /// comment (a rule it changes the meaning of is imported `status inactive`).
+    ImportUnsupported = "import-unsupported", Warning;
 }
 
 impl Code {

@@ -57,6 +57,9 @@ pub(super) fn graph(model: &Model) -> (DiGraph<Node, Edge>, Vec<NodeIndex>) {
         let node = b.g.add_node(Node::SessionPolicy(p as u32));
         let owner = RuleOwner::Session(p as u32);
         for (r, rule) in policy.rules.iter().enumerate() {
+            if rule.status != Status::Active {
+                continue;
+            }
             let rule_node = b.rule(owner, r as u32, rule);
             b.edge(node, rule_node, Edge::Requires);
             rule_nodes.push(rule_node);
@@ -70,6 +73,9 @@ pub(super) fn graph(model: &Model) -> (DiGraph<Node, Edge>, Vec<NodeIndex>) {
         }
         let owner = RuleOwner::App(PolicyId(p as u32));
         for (r, rule) in policy.rules.iter().enumerate() {
+            if rule.status != Status::Active {
+                continue;
+            }
             let rule_node = b.rule(owner, r as u32, rule);
             b.edge(node, rule_node, Edge::Requires);
             rule_nodes.push(rule_node);

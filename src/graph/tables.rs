@@ -377,14 +377,9 @@ impl Tables {
                 }
             }
         }
-        let mut current: Option<RuleOwner> = None;
-        let mut index = 0;
         tables.policy_rules = vec![0..0; model.policies.len()];
-        for (owner, rule) in model.rules() {
-            if current != Some(owner) {
-                current = Some(owner);
-                index = 0;
-            }
+        for (owner, index, rule) in model.indexed_rules() {
+            let index = index as u32;
             let at = tables.rules.len();
             match owner {
                 RuleOwner::Session(_) => tables.session.end = at + 1,
@@ -416,7 +411,6 @@ impl Tables {
                 local,
                 completion: None,
             });
-            index += 1;
         }
         tables.build_completions();
         tables

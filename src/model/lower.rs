@@ -1307,6 +1307,8 @@ impl Lowerer {
             methods: MethodFilter::Any,
             methods_loc: None,
             reauth: None,
+            status: Status::Active,
+            status_loc: None,
         };
         let mut action: Option<(Option<Action>, Span)> = None;
         for setting in &rule.settings {
@@ -1318,6 +1320,7 @@ impl Lowerer {
                 S::Possession(_) => "possession",
                 S::Methods(_) => "methods",
                 S::Reauth(_) => "reauth",
+                S::Status(_) => "status",
             };
             if !self.first_time(&mut seen, key, setting.span, &block) {
                 continue;
@@ -1380,6 +1383,10 @@ impl Lowerer {
                             .map(Reauth::AfterSecs),
                     };
                     out.reauth = value.map(|v| (v, self.loc(setting.span)));
+                }
+                S::Status(s) => {
+                    out.status = self.choice(s, "status", STATUSES).unwrap_or_default();
+                    out.status_loc = Some(self.loc(setting.span));
                 }
             }
         }

@@ -113,8 +113,16 @@ impl Model {
         }
     }
 
-    /// Every rule, session rules first, with the policy it belongs to.
+    /// Every active rule, session rules first, with the policy it belongs to. An inactive rule
+    /// (`status inactive`) is never tried, so no later stage sees it: the graph, evaluation and
+    /// the checker all read this.
     pub fn rules(&self) -> impl Iterator<Item = (RuleOwner, &Rule)> {
+        self.indexed_rules().map(|(owner, _, rule)| (owner, rule))
+    }
+
+    /// `rules()` with each rule's position in its policy (inactive rules counted), the index
+    /// `Model::rule` takes.
+    pub fn indexed_rules(&self) -> impl Iterator<Item = (RuleOwner, usize, &Rule)> {
         let session = self
             .session_policies
             .iter()
@@ -122,15 +130,19 @@ impl Model {
             .flat_map(|(p, sp)| {
                 sp.rules
                     .iter()
-                    .map(move |r| (RuleOwner::Session(p as u32), r))
+                    .enumerate()
+                    .map(move |(i, r)| (RuleOwner::Session(p as u32), i, r))
             });
         let app = self.policies.iter().enumerate().flat_map(|(p, policy)| {
             policy
                 .rules
                 .iter()
-                .map(move |r| (RuleOwner::App(PolicyId(p as u32)), r))
+                .enumerate()
+                .map(move |(i, r)| (RuleOwner::App(PolicyId(p as u32)), i, r))
         });
-        session.chain(app)
+        session
+            .chain(app)
+            .filter(|(_, _, r)| r.status == Status::Active)
     }
 }
 
@@ -421,6 +433,9 @@ pub struct Rule {
     /// The `methods` setting, if written.
     pub methods_loc: Option<Loc>,
     pub reauth: Option<(Reauth, Loc)>,
+    /// `status inactive`: Okta keeps the rule but never tries it.
+    pub status: Status,
+    pub status_loc: Option<Loc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -244,6 +244,8 @@ pub enum RuleSetting {
     Possession(List),
     Methods(MethodsSetting),
     Reauth(Reauth),
+    /// `status active|inactive`: an inactive rule is never tried.
+    Status(Ident),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

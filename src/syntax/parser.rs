@@ -367,6 +367,9 @@ impl Lower {
         let node = match pair.as_rule() {
             Rule::when_setting => RuleSetting::When(self.conditions(pair)?),
             Rule::deny_setting => RuleSetting::Deny,
+            Rule::status_setting => {
+                RuleSetting::Status(self.ident(significant(pair.into_inner()).next()?))
+            }
             Rule::require_setting => {
                 let requirement = significant(pair.into_inner()).next()?;
                 RuleSetting::Require(self.requirement(requirement.into_inner().next()?)?)

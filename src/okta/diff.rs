@@ -1,0 +1,251 @@
+//! Drift: the policy files against a pulled org, semantically.
+//!
+//! Both sides are brought to one normal form, the API bodies `export` writes (the org through
+//! `import` first, so only what policyc models is compared), and then compared object by
+//! object, by name, ids aside: IdPs, authenticators, groups, zones, apps, policies, their rules
+//! (order included) and routes.
+
+use super::OrgFiles;
+use super::import::{ImportError, ImportOptions, import};
+use crate::Compiled;
+use crate::source::{SourceFile, Sources};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One difference. "added" means in the files and not in the org; "removed" the reverse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// `idp`, `authenticator`, `group`, `zone`, `app`, `policy`, `session_policy`, `rule`,
+    /// `route`.
+    pub kind: &'static str,
+    /// The object's name; a rule's is `policy.rule`.
+    pub name: String,
+    /// `added`, `removed`, `changed` or `moved` (a rule at another position).
+    pub change: &'static str,
+    /// For `changed`: the JSON pointers (in the API body) that differ. For `moved`: the
+    /// positions, `from N to M` (files, org), 1-based.
+    pub fields: Vec<String>,
+}
+
+/// Compares the files (`ours`) with the org folder. The org is imported with `ours`' features
+/// and `asserts`, which the API does not hold, so they never count as drift.
+pub fn diff(ours: &Compiled, org: &OrgFiles) -> Result<Vec<Change>, ImportError> {
+    let options = ImportOptions {
+        features: ours
+            .model
+            .org
+            .as_ref()
+            .map(|o| {
+                crate::model::values::FEATURES
+                    .iter()
+                    .filter(|(_, f)| o.features.has(*f))
+                    .map(|(w, _)| (*w).to_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        asserts: super::import::asserts_written(ours),
+        deactivate: Vec::new(),
+    };
+    let imported = import(org, &options)?;
+    let mut sources = Sources::new();
+    for (name, text) in &imported.files {
+        sources.add(SourceFile::new(name.clone(), text.clone()));
+    }
+    let theirs = crate::compile(sources);
+    Ok(compare(
+        &normal(&super::export::export(ours)),
+        &normal(&super::export::export(&theirs)),
+    ))
+}
+
+/// kind → name → (position, body without ids).
+type Normal = BTreeMap<&'static str, BTreeMap<String, (usize, Value)>>;
+
+fn list(files: &OrgFiles, name: &str) -> Vec<Value> {
+    files
+        .get(name)
+        .and_then(|t| serde_json::from_str::<Vec<Value>>(t).ok())
+        .unwrap_or_default()
+}
+
+fn strip_ids(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.remove("id");
+            map.remove("_links");
+            map.values_mut().for_each(strip_ids);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_ids),
+        _ => {}
+    }
+}
+
+fn label(v: &Value) -> String {
+    v.get("name")
+        .or_else(|| v.get("label"))
+        .or_else(|| v.pointer("/profile/name"))
+        .or_else(|| v.get("key"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn normal(files: &OrgFiles) -> Normal {
+    let mut out: Normal = BTreeMap::new();
+    fn add(out: &mut Normal, kind: &'static str, name: String, pos: usize, mut body: Value) {
+        strip_ids(&mut body);
+        out.entry(kind).or_default().insert(name, (pos, body));
+    }
+    for (file, kind) in [
+        ("idps.json", "idp"),
+        ("authenticators.json", "authenticator"),
+        ("groups.json", "group"),
+        ("zones.json", "zone"),
+        ("apps.json", "app"),
+    ] {
+        for (i, v) in list(files, file).into_iter().enumerate() {
+            add(&mut out, kind, label(&v), i, v);
+        }
+    }
+    // Which policy an app uses is compared through the policy's app list, by name.
+    let policy_names: BTreeMap<String, String> = ["policies-ACCESS_POLICY.json"]
+        .iter()
+        .flat_map(|f| list(files, f))
+        .filter_map(|p| Some((p.get("id")?.as_str()?.to_owned(), label(&p))))
+        .collect();
+    if let Some(apps) = out.get_mut("app") {
+        for (name, (_, body)) in apps.iter_mut() {
+            let policy = list(files, "apps.json")
+                .into_iter()
+                .find(|a| label(a) == *name)
+                .and_then(|a| {
+                    let href = a.pointer("/_links/accessPolicy/href")?.as_str()?.to_owned();
+                    policy_names.get(href.rsplit('/').next()?).cloned()
+                });
+            body["policy"] = policy.map_or(Value::Null, Value::String);
+        }
+    }
+    for (file, kind) in [
+        ("policies-ACCESS_POLICY.json", "policy"),
+        ("policies-OKTA_SIGN_ON.json", "session_policy"),
+        ("policies-IDP_DISCOVERY.json", ""),
+    ] {
+        for (i, p) in list(files, file).into_iter().enumerate() {
+            let pname = label(&p);
+            let id = p.get("id").and_then(Value::as_str).unwrap_or_default();
+            let rules = list(files, &format!("rules/{id}.json"));
+            if kind.is_empty() {
+                for (j, r) in rules.into_iter().enumerate() {
+                    add(&mut out, "route", label(&r), j, r);
+                }
+                continue;
+            }
+            add(&mut out, kind, pname.clone(), i, p);
+            for (j, r) in rules.into_iter().enumerate() {
+                let mut r = r;
+                // The position is compared as a move, not as a changed field.
+                if let Value::Object(m) = &mut r {
+                    m.remove("priority");
+                }
+                add(&mut out, "rule", format!("{pname}.{}", label(&r)), j, r);
+            }
+        }
+    }
+    out
+}
+
+/// JSON pointers where `a` and `b` differ.
+fn differences(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let null = Value::Null;
+                differences(
+                    x.get(k).unwrap_or(&null),
+                    y.get(k).unwrap_or(&null),
+                    &format!("{at}/{}", super::pointer_segment(k)),
+                    out,
+                );
+            }
+        }
+        _ if a != b => out.push(if at.is_empty() {
+            "/".to_owned()
+        } else {
+            at.to_owned()
+        }),
+        _ => {}
+    }
+}
+
+fn compare(ours: &Normal, theirs: &Normal) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let empty = BTreeMap::new();
+    let kinds: std::collections::BTreeSet<&'static str> =
+        ours.keys().chain(theirs.keys()).copied().collect();
+    for kind in kinds {
+        let a = ours.get(kind).unwrap_or(&empty);
+        let b = theirs.get(kind).unwrap_or(&empty);
+        for (name, (pos, body)) in a {
+            match b.get(name) {
+                None => changes.push(Change {
+                    kind,
+                    name: name.clone(),
+                    change: "added",
+                    fields: Vec::new(),
+                }),
+                Some((their_pos, their_body)) => {
+                    let mut fields = Vec::new();
+                    differences(body, their_body, "", &mut fields);
+                    if !fields.is_empty() {
+                        changes.push(Change {
+                            kind,
+                            name: name.clone(),
+                            change: "changed",
+                            fields,
+                        });
+                    }
+                    if kind == "rule" && pos != their_pos {
+                        changes.push(Change {
+                            kind,
+                            name: name.clone(),
+                            change: "moved",
+                            fields: vec![format!("from {} to {}", pos + 1, their_pos + 1)],
+                        });
+                    }
+                }
+            }
+        }
+        for name in b.keys().filter(|n| !a.contains_key(*n)) {
+            changes.push(Change {
+                kind,
+                name: name.clone(),
+                change: "removed",
+                fields: Vec::new(),
+            });
+        }
+    }
+    changes
+}
+
+/// The changes in words, one a line: `~ rule wiki.admins: /actions/appSignOn/access`.
+pub fn render_human(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for c in changes {
+        let sign = match c.change {
+            "added" => "+",
+            "removed" => "-",
+            "moved" => ">",
+            _ => "~",
+        };
+        let what = match c.change {
+            "added" => "in the files, not in the org".to_owned(),
+            "removed" => "in the org, not in the files".to_owned(),
+            "moved" => format!("moved: {} (files, org)", c.fields.join(", ")),
+            _ => format!("differs at {}", c.fields.join(", ")),
+        };
+        out.push_str(&format!("{sign} {} {}: {what}\n", c.kind, c.name));
+    }
+    out
+}

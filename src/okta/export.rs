@@ -1,0 +1,421 @@
+//! Model → Management API bodies, in the folder layout `import` reads (docs/okta-api.md).
+//!
+//! Each object keeps the Okta id written in its `# okta: ID` comment; an object without one
+//! gets no `id` (Okta assigns it on create), and its policy's rules file is named after a
+//! stable placeholder, `policyc-<name>`. Rule and policy `priority` is always explicit.
+
+use super::OrgFiles;
+use crate::Compiled;
+use crate::model::catalogue::IdpKind;
+use crate::model::values::{PLATFORMS, RISKS};
+use crate::model::{
+    Action, ConditionTest, DeviceState, PossessionConstraint, Reauth, Requirement, Rule, Status,
+    UsedFor,
+};
+use crate::source::Loc;
+use serde_json::{Value, json};
+
+/// The Okta id written on the line of `loc` as `# okta: ID`.
+fn okta_id(compiled: &Compiled, loc: Loc) -> Option<String> {
+    let file = compiled.sources.get(loc.file)?;
+    let start = (loc.span.start as usize).min(file.text.len());
+    let line_end = file.text[start..]
+        .find('\n')
+        .map_or(file.text.len(), |n| start + n);
+    let line = file.text.get(start..line_end)?;
+    let id = line.split("# okta: ").nth(1)?.split_whitespace().next()?;
+    id.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        .then(|| id.to_owned())
+}
+
+fn with_id(id: Option<String>, mut body: Value) -> Value {
+    if let (Some(id), Value::Object(map)) = (id, &mut body) {
+        map.insert("id".to_owned(), Value::String(id));
+    }
+    body
+}
+
+fn status(s: Status) -> &'static str {
+    match s {
+        Status::Active => "ACTIVE",
+        Status::Inactive => "INACTIVE",
+    }
+}
+
+/// Okta authenticator `key` for a policyc kind (the inverse of import's table).
+pub(crate) fn authenticator_key(kind: &str) -> &'static str {
+    match kind {
+        "password" => "okta_password",
+        "security_question" => "security_question",
+        "email" => "okta_email",
+        "phone" => "phone_number",
+        "okta_verify" => "okta_verify",
+        "webauthn" => "webauthn",
+        "google_authenticator" => "google_otp",
+        "yubikey_otp" => "yubikey_token",
+        "smart_card" => "smart_card_idp",
+        "custom_otp" => "custom_otp",
+        _ => "external_idp",
+    }
+}
+
+fn iso(secs: u64) -> String {
+    if secs == 0 {
+        "PT0S".to_owned()
+    } else {
+        format!("PT{secs}S")
+    }
+}
+
+/// Exports the compiled set. The set should compile cleanly: names that did not resolve are
+/// absent from the model, so they are absent here.
+pub fn export(compiled: &Compiled) -> OrgFiles {
+    let m = &compiled.model;
+    let mut files = OrgFiles::new();
+    let id = |loc: Loc| okta_id(compiled, loc);
+    let ids_or_names = |named: &[crate::model::Named], i: usize| {
+        named
+            .get(i)
+            .map(|n| id(n.loc).unwrap_or_else(|| format!("policyc-{}", n.name)))
+            .unwrap_or_default()
+    };
+    let groups: Vec<Value> = m
+        .groups
+        .iter()
+        .map(|g| {
+            with_id(
+                id(g.loc),
+                json!({"type": "OKTA_GROUP", "profile": {"name": g.name}}),
+            )
+        })
+        .collect();
+    let zones: Vec<Value> = m
+        .zones
+        .iter()
+        .map(|z| with_id(id(z.loc), json!({"type": "IP", "name": z.name})))
+        .collect();
+    let policy_id =
+        |p: &crate::model::Policy| id(p.loc).unwrap_or_else(|| format!("policyc-{}", p.name));
+    let apps: Vec<Value> = m
+        .apps
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let mut body = json!({"label": a.name});
+            if let Some(p) = m
+                .policies
+                .iter()
+                .find(|p| p.apps.iter().any(|x| x.index() == i))
+            {
+                body["_links"] =
+                    json!({"accessPolicy": {"href": format!("/api/v1/policies/{}", policy_id(p))}});
+            }
+            with_id(id(a.loc), body)
+        })
+        .collect();
+    let authenticators: Vec<Value> = m
+        .authenticators
+        .iter()
+        .map(|a| {
+            let kind = a.kind.as_str();
+            let mut body =
+                json!({"key": authenticator_key(kind), "name": kind, "status": status(a.status)});
+            // Only the security question's use matters to policyc (docs/language.md).
+            if a.kind.as_str() == "security_question" {
+                let allowed = if a.used_for == UsedFor::Recovery {
+                    "recovery"
+                } else {
+                    "any"
+                };
+                body["settings"] = json!({"allowedFor": allowed});
+            }
+            with_id(id(a.loc), body)
+        })
+        .collect();
+    let idps: Vec<Value> = m
+        .idps
+        .iter()
+        .map(|idp| {
+            let saml = matches!(idp.kind, IdpKind::Saml | IdpKind::OktaSaml);
+            let ty = match idp.kind {
+                IdpKind::OktaOidc => "OKTA_INTEGRATION",
+                IdpKind::Oidc => "OIDC",
+                IdpKind::Saml | IdpKind::OktaSaml => "SAML2",
+            };
+            let protocol = if saml {
+                json!({"type": "SAML2", "credentials": {"trust": {"issuer": idp.issuer, "audience": idp.audience}}})
+            } else {
+                json!({"type": "OIDC", "issuer": {"url": idp.issuer}, "credentials": {"client": {"client_id": idp.audience}}})
+            };
+            let mut policy = json!({"trustClaims": idp.trust_claims, "maxClockSkew": idp.max_clock_skew_secs * 1000});
+            if let Some((map, _)) = idp.map_amr_claims {
+                policy["mapAMRClaims"] = json!(map);
+            }
+            with_id(
+                id(idp.loc),
+                json!({"type": ty, "name": idp.name, "status": status(idp.status), "protocol": protocol, "policy": policy}),
+            )
+        })
+        .collect();
+    let conditions = |conds: &[crate::model::Condition], route: bool| -> Value {
+        let mut out = serde_json::Map::new();
+        for c in conds {
+            match &c.test {
+                ConditionTest::Group { negated, groups } => {
+                    let ids: Vec<String> = groups
+                        .iter()
+                        .map(|g| ids_or_names(&m.groups, g.index()))
+                        .collect();
+                    out.entry("people").or_insert(json!({"groups": {}}))["groups"]
+                        [if *negated { "exclude" } else { "include" }] = json!(ids);
+                }
+                ConditionTest::Zone { negated, zones } => {
+                    let ids: Vec<String> = zones
+                        .iter()
+                        .map(|z| ids_or_names(&m.zones, z.index()))
+                        .collect();
+                    let net = out
+                        .entry("network")
+                        .or_insert(json!({"connection": "ZONE"}));
+                    net[if *negated { "exclude" } else { "include" }] = json!(ids);
+                }
+                ConditionTest::Risk { levels, .. } => {
+                    if let [one] = levels.as_slice() {
+                        out.insert(
+                            "riskScore".into(),
+                            json!({"level": word(RISKS, one).to_ascii_uppercase()}),
+                        );
+                    }
+                }
+                ConditionTest::Platform { platforms, .. } => {
+                    let inc: Vec<Value> = platforms
+                        .iter()
+                        .map(|p| {
+                            let os = word(PLATFORMS, p).to_ascii_uppercase();
+                            let ty = if matches!(os.as_str(), "IOS" | "ANDROID") {
+                                "MOBILE"
+                            } else {
+                                "DESKTOP"
+                            };
+                            json!({"type": ty, "os": {"type": os}})
+                        })
+                        .collect();
+                    out.insert("platform".into(), json!({"include": inc, "exclude": []}));
+                }
+                ConditionTest::Device(DeviceState::Registered) => {
+                    out.insert("device".into(), json!({"registered": true}));
+                }
+                ConditionTest::Device(DeviceState::Managed) => {
+                    out.insert(
+                        "device".into(),
+                        json!({"registered": true, "managed": true}),
+                    );
+                }
+                ConditionTest::Domain { domains, .. } if route => {
+                    let pats: Vec<Value> = domains
+                        .iter()
+                        .map(|d| json!({"matchType": "SUFFIX", "value": d}))
+                        .collect();
+                    out.insert(
+                        "userIdentifier".into(),
+                        json!({"type": "IDENTIFIER", "patterns": pats}),
+                    );
+                }
+                ConditionTest::App { negated, apps } if route => {
+                    let ids: Vec<Value> = apps
+                        .iter()
+                        .map(|a| json!({"type": "APP", "id": ids_or_names(&m.apps, a.index())}))
+                        .collect();
+                    out.entry("app").or_insert(json!({}))
+                        [if *negated { "exclude" } else { "include" }] = json!(ids);
+                }
+                _ => {}
+            }
+        }
+        Value::Object(out)
+    };
+    let app_rule = |r: &Rule, priority: usize| -> Value {
+        let sign_on = match &r.action {
+            Action::Deny(_) => json!({"access": "DENY"}),
+            Action::Require(Requirement::Chain(chains), _) => {
+                let chains: Vec<Value> = chains.iter().map(|steps| chain_json(steps)).collect();
+                json!({"access": "ALLOW", "verificationMethod": {"type": "AUTH_METHOD_CHAIN", "chains": chains}})
+            }
+            Action::Require(req, _) => {
+                let (mode, knowledge) = match req {
+                    Requirement::Password => ("1FA", true),
+                    Requirement::PasswordPlusFactor => ("2FA", true),
+                    Requirement::TwoFactorTypes => ("2FA", false),
+                    _ => ("1FA", false),
+                };
+                let mut constraints = Vec::new();
+                if knowledge {
+                    constraints
+                        .push(json!({"knowledge": {"required": true, "types": ["password"]}}));
+                }
+                if !r.possession.is_empty() {
+                    let mut p = serde_json::Map::new();
+                    for (c, _) in &r.possession {
+                        let (k, v) = match c {
+                            PossessionConstraint::PhishingResistant => {
+                                ("phishingResistant", json!("REQUIRED"))
+                            }
+                            PossessionConstraint::HardwareProtected => {
+                                ("hardwareProtection", json!("REQUIRED"))
+                            }
+                            PossessionConstraint::DeviceBound => ("deviceBound", json!("REQUIRED")),
+                            PossessionConstraint::UserPresence => {
+                                ("userPresence", json!("REQUIRED"))
+                            }
+                            PossessionConstraint::UserVerification => {
+                                ("userVerification", json!("REQUIRED"))
+                            }
+                            PossessionConstraint::ExcludePhoneEmail => (
+                                "excludedAuthenticationMethods",
+                                json!([{"key": "phone_number"}, {"key": "okta_email"}]),
+                            ),
+                        };
+                        p.insert(k.to_owned(), v);
+                    }
+                    constraints.push(json!({"possession": p}));
+                }
+                let mut vm =
+                    json!({"type": "ASSURANCE", "factorMode": mode, "constraints": constraints});
+                match r.reauth.as_ref().map(|(x, _)| x) {
+                    Some(Reauth::EverySignIn) => vm["reauthenticateIn"] = json!("PT0S"),
+                    Some(Reauth::AfterSecs(s)) => vm["reauthenticateIn"] = json!(iso(*s)),
+                    Some(Reauth::Never) | None => {}
+                }
+                json!({"access": "ALLOW", "verificationMethod": vm})
+            }
+        };
+        with_id(
+            id(r.loc),
+            json!({"type": "ACCESS_POLICY", "name": r.name, "status": status(r.status), "priority": priority,
+                   "conditions": conditions(&r.conditions, false), "actions": {"appSignOn": sign_on}}),
+        )
+    };
+    let session_rule = |r: &Rule, priority: usize| -> Value {
+        let signon = match &r.action {
+            Action::Deny(_) => json!({"access": "DENY"}),
+            Action::Require(Requirement::Mfa, _) => {
+                json!({"access": "ALLOW", "requireFactor": true})
+            }
+            Action::Require(Requirement::AnyFactor, _) => {
+                json!({"access": "ALLOW", "requireFactor": false, "primaryFactor": "PASSWORD_IDP_ANY_FACTOR"})
+            }
+            Action::Require(_, _) => {
+                json!({"access": "ALLOW", "requireFactor": false, "primaryFactor": "PASSWORD_IDP"})
+            }
+        };
+        with_id(
+            id(r.loc),
+            json!({"type": "SIGN_ON", "name": r.name, "status": status(r.status), "priority": priority,
+                   "conditions": conditions(&r.conditions, false), "actions": {"signon": signon}}),
+        )
+    };
+    let mut access = Vec::new();
+    for (i, p) in m.policies.iter().enumerate() {
+        let pid = policy_id(p);
+        access.push(json!({"id": pid, "type": "ACCESS_POLICY", "name": p.name, "status": "ACTIVE", "priority": i + 1}));
+        let rules: Vec<Value> = p
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(j, r)| app_rule(r, j + 1))
+            .collect();
+        files.insert(format!("rules/{pid}.json"), pretty(&Value::Array(rules)));
+    }
+    let mut sign_on = Vec::new();
+    for (i, p) in m.session_policies.iter().enumerate() {
+        let pid = id(p.loc).unwrap_or_else(|| format!("policyc-{}", p.name));
+        let priority = p.priority.map_or(i as u64 + 1, |(n, _)| u64::from(n));
+        sign_on.push(json!({"id": pid, "type": "OKTA_SIGN_ON", "name": p.name, "status": "ACTIVE", "priority": priority}));
+        let rules: Vec<Value> = p
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(j, r)| session_rule(r, j + 1))
+            .collect();
+        files.insert(format!("rules/{pid}.json"), pretty(&Value::Array(rules)));
+    }
+    if !m.routes.is_empty() {
+        let pid = "policyc-idp-discovery".to_owned();
+        let rules: Vec<Value> = m
+            .routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let priority = r.priority.map_or(i as u64 + 1, |(n, _)| u64::from(n));
+                let providers: Vec<Value> = r
+                    .to
+                    .iter()
+                    .filter_map(|(idp, _)| m.idps.get(idp.index()))
+                    .map(|idp| {
+                        let ty = match idp.kind {
+                            IdpKind::OktaOidc => "OKTA_INTEGRATION",
+                            IdpKind::Oidc => "OIDC",
+                            _ => "SAML2",
+                        };
+                        json!({"type": ty, "id": id(idp.loc).unwrap_or_else(|| format!("policyc-{}", idp.name))})
+                    })
+                    .collect();
+                with_id(
+                    id(r.loc),
+                    json!({"type": "IDP_DISCOVERY", "name": r.name, "status": "ACTIVE", "priority": priority,
+                           "conditions": conditions(&r.conditions, true),
+                           "actions": {"idp": {"providers": providers, "idpSelectionType": "SPECIFIC"}}}),
+                )
+            })
+            .collect();
+        files.insert(
+            "policies-IDP_DISCOVERY.json".to_owned(),
+            pretty(&json!([{"id": pid, "type": "IDP_DISCOVERY", "name": "IdP discovery", "status": "ACTIVE", "priority": 1}])),
+        );
+        files.insert(format!("rules/{pid}.json"), pretty(&Value::Array(rules)));
+    }
+    for (name, list) in [
+        ("groups.json", groups),
+        ("zones.json", zones),
+        ("apps.json", apps),
+        ("authenticators.json", authenticators),
+        ("idps.json", idps),
+        ("policies-ACCESS_POLICY.json", access),
+        ("policies-OKTA_SIGN_ON.json", sign_on),
+    ] {
+        files.insert(name.to_owned(), pretty(&Value::Array(list)));
+    }
+    files
+}
+
+/// One authentication method chain as the API writes it: each step's method, then `next`.
+pub(crate) fn chain_json(steps: &[crate::model::MethodId]) -> Value {
+    let mut next: Option<Value> = None;
+    for step in steps.iter().rev() {
+        let info = step.info();
+        let method = match (info.kind.as_str(), info.method) {
+            ("okta_verify", Some("fastpass")) => "signed_nonce".to_owned(),
+            (_, Some(m)) => m.to_owned(),
+            (k, None) => k.to_owned(),
+        };
+        let mut node = json!({"authenticationMethods": [
+            {"key": authenticator_key(info.kind.as_str()), "method": method}
+        ]});
+        if let Some(n) = next.take() {
+            node["next"] = json!([n]);
+        }
+        next = Some(node);
+    }
+    next.unwrap_or(Value::Null)
+}
+
+fn word<T: PartialEq>(table: &[(&'static str, T)], v: &T) -> &'static str {
+    table.iter().find(|(_, x)| x == v).map_or("", |(w, _)| w)
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}

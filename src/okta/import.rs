@@ -1,0 +1,1215 @@
+//! Management API JSON → `.policy` text (docs/okta-api.md has the field mapping).
+//!
+//! Every field is either mapped, ignored on purpose (metadata such as `created`, `_links`, or a
+//! secret, which is never written) or reported as `import-unsupported` with the file and the
+//! JSON pointer of the field, and written as a comment. A rule whose meaning cannot be kept is
+//! written `status inactive`, never as something more permissive.
+
+use super::names::Namer;
+use super::{MAX_DEPTH, MAX_FILE_BYTES, OrgFiles, depth, endpoint_files, pointer_segment};
+use crate::diagnostic::{Code, Severity};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// What the API does not say, from the admin.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The org's claims-sharing feature flags (`--features`), written in `org { features [..] }`.
+    pub features: Vec<String>,
+    /// What each IdP can assert, by policyc name or Okta id (`--asserts FILE`).
+    pub asserts: BTreeMap<String, Vec<String>>,
+    /// IdPs (by policyc name) to write `status inactive` whatever the org says: the
+    /// deactivations the files plan, for `check --org`.
+    pub deactivate: Vec<String>,
+}
+
+/// One thing import could not map, or must tell the admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    pub code: Code,
+    pub severity: Severity,
+    /// The object, as `file#/pointer` of the object and its display name.
+    pub object: String,
+    /// `file#/json/pointer` of the field.
+    pub pointer: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    /// The policy set: file name → formatted text.
+    pub files: BTreeMap<String, String>,
+    pub issues: Vec<Issue>,
+}
+
+/// Why import could not run at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    Json { file: String, reason: String },
+    Shape { file: String, reason: String },
+    Format(String),
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportError::Json { file, reason } => write!(f, "{file}: not JSON: {reason}"),
+            ImportError::Shape { file, reason } => write!(f, "{file}: {reason}"),
+            ImportError::Format(e) => write!(f, "the imported text does not format (a bug): {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// Fields that are metadata, never policy: read by nobody, reported by nobody.
+const METADATA: &[&str] = &[
+    "id",
+    "created",
+    "lastUpdated",
+    "_links",
+    "_embedded",
+    "system",
+];
+
+/// Imports an org folder into one `org.policy` file.
+pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, ImportError> {
+    let mut cx = Importer {
+        issues: Vec::new(),
+        group_names: BTreeMap::new(),
+        zone_names: BTreeMap::new(),
+        app_names: BTreeMap::new(),
+        idp_names: BTreeMap::new(),
+        app_policy: BTreeMap::new(),
+    };
+    let mut out =
+        String::from("# Imported from the Okta Management API by `policyc import okta`.\n");
+    let features = if options.features.is_empty() {
+        String::new()
+    } else {
+        format!(" features [{}]", options.features.join(", "))
+    };
+    let _ = writeln!(out, "org imported {{ engine identity{features} }}\n");
+    let mut items = Items::default();
+    for (file, obj) in list(files, "groups")? {
+        cx.group(&file, &obj, &mut items);
+    }
+    for (file, obj) in list(files, "zones")? {
+        cx.zone(&file, &obj, &mut items);
+    }
+    for (file, obj) in list(files, "apps")? {
+        cx.app(&file, &obj, &mut items);
+    }
+    for (file, obj) in list(files, "authenticators")? {
+        cx.authenticator(&file, &obj, &mut items);
+    }
+    for (file, obj) in list(files, "idps")? {
+        cx.idp(&file, &obj, options, &mut items);
+    }
+    let mut policy_namer = Namer::default();
+    for kind in ["OKTA_SIGN_ON", "ACCESS_POLICY", "IDP_DISCOVERY"] {
+        let mut policies = list(files, &format!("policies-{kind}"))?;
+        policies.sort_by_key(|(_, p)| p.get("priority").and_then(Value::as_u64).unwrap_or(0));
+        for (file, policy) in policies {
+            let id = str_of(&policy, "id").unwrap_or_default().to_owned();
+            let rules_file = format!("rules/{id}");
+            let mut rules = list(files, &rules_file)?;
+            rules.sort_by_key(|(_, r)| r.get("priority").and_then(Value::as_u64).unwrap_or(0));
+            cx.policy(kind, &file, &policy, &rules, &mut policy_namer, &mut items);
+        }
+    }
+    for part in [
+        &items.declarations,
+        &items.authenticators,
+        &items.idps,
+        &items.routes,
+        &items.policies,
+    ] {
+        if !part.is_empty() {
+            out.push_str(part);
+            out.push('\n');
+        }
+    }
+    let text = crate::fmt::format(&out).map_err(|e| ImportError::Format(e.to_string()))?;
+    let mut issues = cx.issues;
+    name_dependent_rules(&text, &mut issues);
+    let mut imported = Imported {
+        files: BTreeMap::new(),
+        issues,
+    };
+    imported.files.insert("org.policy".to_owned(), text);
+    Ok(imported)
+}
+
+#[derive(Default)]
+struct Items {
+    declarations: String,
+    authenticators: String,
+    idps: String,
+    routes: String,
+    policies: String,
+}
+
+struct Importer {
+    issues: Vec<Issue>,
+    /// Okta id → policyc name.
+    group_names: BTreeMap<String, String>,
+    zone_names: BTreeMap<String, String>,
+    app_names: BTreeMap<String, String>,
+    idp_names: BTreeMap<String, String>,
+    /// Access policy id → the apps it is assigned to (from each app's `_links.accessPolicy`).
+    app_policy: BTreeMap<String, Vec<String>>,
+}
+
+/// Reads one endpoint's list across its pages: `(file#/index, object)`.
+fn list(files: &OrgFiles, name: &str) -> Result<Vec<(String, Value)>, ImportError> {
+    let mut out = Vec::new();
+    for (file, text) in endpoint_files(files, name) {
+        if text.len() > MAX_FILE_BYTES {
+            return Err(ImportError::Shape {
+                file: file.to_owned(),
+                reason: format!("larger than {MAX_FILE_BYTES} bytes"),
+            });
+        }
+        let value: Value = serde_json::from_str(text).map_err(|e| ImportError::Json {
+            file: file.to_owned(),
+            reason: e.to_string(),
+        })?;
+        if depth(&value) > MAX_DEPTH {
+            return Err(ImportError::Shape {
+                file: file.to_owned(),
+                reason: format!("nested deeper than {MAX_DEPTH} levels"),
+            });
+        }
+        let Value::Array(items) = value else {
+            return Err(ImportError::Shape {
+                file: file.to_owned(),
+                reason: "expected a JSON array, as the list endpoint returns".to_owned(),
+            });
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            if !item.is_object() {
+                return Err(ImportError::Shape {
+                    file: file.to_owned(),
+                    reason: format!("item {i} is not an object"),
+                });
+            }
+            out.push((format!("{file}#/{i}"), item));
+        }
+    }
+    Ok(out)
+}
+
+fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// A value that says nothing: absent, null, empty, `false`-like defaults are decided by callers.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.values().all(is_empty),
+        Value::String(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// A comment line, never breaking out of the comment.
+fn comment(text: &str) -> String {
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    format!("# {line}\n")
+}
+
+/// A string literal.
+fn quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl Importer {
+    fn unsupported(&mut self, object: &str, pointer: String, message: String) -> String {
+        let c = comment(&format!("not imported: {message} ({pointer})"));
+        self.issues.push(Issue {
+            code: Code::ImportUnsupported,
+            severity: Code::ImportUnsupported.default_severity(),
+            object: object.to_owned(),
+            pointer,
+            message,
+        });
+        c
+    }
+
+    /// Reports every field of `obj` not in `known` (nor metadata) that says something.
+    fn leftovers(&mut self, object: &str, at: &str, obj: &Value, known: &[&str]) -> String {
+        let mut out = String::new();
+        if let Value::Object(map) = obj {
+            for (k, v) in map {
+                if known.contains(&k.as_str()) || METADATA.contains(&k.as_str()) || is_empty(v) {
+                    continue;
+                }
+                let pointer = format!("{at}/{}", pointer_segment(k));
+                out += &self.unsupported(object, pointer, format!("`{k}` is not modelled"));
+            }
+        }
+        out
+    }
+
+    fn group(&mut self, file: &str, obj: &Value, items: &mut Items) {
+        let id = str_of(obj, "id").unwrap_or_default();
+        let tag = okta_tag(id);
+        let display = obj
+            .pointer("/profile/name")
+            .and_then(Value::as_str)
+            .unwrap_or(id);
+        let name = Namer::name_in(&mut self.group_names, &key(id, display), display, "group");
+        let _ = writeln!(items.declarations, "group {name}{tag}");
+        let _ = file;
+    }
+
+    fn zone(&mut self, _file: &str, obj: &Value, items: &mut Items) {
+        let id = str_of(obj, "id").unwrap_or_default();
+        let tag = okta_tag(id);
+        let display = str_of(obj, "name").unwrap_or(id);
+        let name = Namer::name_in(&mut self.zone_names, &key(id, display), display, "zone");
+        let _ = writeln!(items.declarations, "zone {name}{tag}");
+    }
+
+    fn app(&mut self, _file: &str, obj: &Value, items: &mut Items) {
+        let id = str_of(obj, "id").unwrap_or_default();
+        let tag = okta_tag(id);
+        let display = str_of(obj, "label").or(str_of(obj, "name")).unwrap_or(id);
+        let name = Namer::name_in(&mut self.app_names, &key(id, display), display, "app");
+        if let Some(policy) = obj
+            .pointer("/_links/accessPolicy/href")
+            .and_then(Value::as_str)
+            .and_then(|h| h.rsplit('/').next())
+        {
+            self.app_policy
+                .entry(policy.to_owned())
+                .or_default()
+                .push(name.clone());
+        }
+        let _ = writeln!(items.declarations, "app {name}{tag}");
+    }
+
+    fn authenticator(&mut self, file: &str, obj: &Value, items: &mut Items) {
+        let id = str_of(obj, "id").unwrap_or_default();
+        let tag = okta_tag(id);
+        let key = str_of(obj, "key").unwrap_or_default();
+        let object = format!("authenticator {id}");
+        let Some(kind) = authenticator_kind(key) else {
+            let c = self.unsupported(
+                &object,
+                format!("{file}/key"),
+                format!("authenticator key `{key}` has no policyc kind"),
+            );
+            items.authenticators.push_str(&c);
+            return;
+        };
+        let mut body = String::new();
+        if str_of(obj, "status") == Some("INACTIVE") {
+            body.push_str("status inactive\n");
+        }
+        if obj.pointer("/settings/allowedFor").and_then(Value::as_str) == Some("recovery") {
+            body.push_str("used_for recovery\n");
+        }
+        let settings = obj.get("settings").cloned().unwrap_or(Value::Null);
+        let mut comments = self.leftovers(
+            &object,
+            &format!("{file}/settings"),
+            &settings,
+            &["allowedFor"],
+        );
+        comments += &self.leftovers(
+            &object,
+            file,
+            obj,
+            &["key", "type", "name", "status", "settings"],
+        );
+        let _ = write!(
+            items.authenticators,
+            "{comments}authenticator {kind} {{{tag}\n{body}}}\n"
+        );
+    }
+
+    fn idp(&mut self, file: &str, obj: &Value, options: &ImportOptions, items: &mut Items) {
+        let id = str_of(obj, "id").unwrap_or_default().to_owned();
+        let tag = okta_tag(&id);
+        let display = str_of(obj, "name").unwrap_or(&id).to_owned();
+        let object = format!("idp {display} ({id})");
+        let ty = str_of(obj, "type").unwrap_or_default();
+        let kind = match ty {
+            "OKTA_INTEGRATION" => "okta_oidc",
+            "OIDC" => "oidc",
+            "SAML2" => "saml",
+            other => {
+                let c = self.unsupported(
+                    &object,
+                    format!("{file}/type"),
+                    format!(
+                        "IdP type `{other}` is a social or smart-card IdP policyc does not model"
+                    ),
+                );
+                items.idps.push_str(&c);
+                return;
+            }
+        };
+        let id_key = key(&id, &display);
+        if self.idp_names.contains_key(&id_key) {
+            let c = self.unsupported(
+                &object,
+                format!("{file}/id"),
+                "an IdP with this id was already read: this copy is left out".to_owned(),
+            );
+            items.idps.push_str(&c);
+            return;
+        }
+        let name = Namer::name_in(&mut self.idp_names, &id_key, &display, "idp");
+        let mut body = format!("kind {kind}\n");
+        let (issuer, audience) = if kind == "saml" {
+            (
+                obj.pointer("/protocol/credentials/trust/issuer"),
+                obj.pointer("/protocol/credentials/trust/audience"),
+            )
+        } else {
+            (
+                obj.pointer("/protocol/issuer/url"),
+                obj.pointer("/protocol/credentials/client/client_id"),
+            )
+        };
+        if let Some(v) = issuer.and_then(Value::as_str) {
+            let _ = writeln!(body, "issuer {}", quoted(v));
+        }
+        if let Some(v) = audience.and_then(Value::as_str) {
+            let _ = writeln!(body, "audience {}", quoted(v));
+        }
+        let trust = obj.pointer("/policy/trustClaims").and_then(Value::as_bool) == Some(true);
+        if trust {
+            body.push_str("trust_claims true\n");
+        }
+        if obj.pointer("/policy/mapAMRClaims").and_then(Value::as_bool) == Some(true) {
+            body.push_str("map_amr_claims true\n");
+        }
+        if let Some(ms) = obj.pointer("/policy/maxClockSkew").and_then(Value::as_u64)
+            && ms > 0
+        {
+            // Okta counts milliseconds; policyc durations are whole seconds.
+            let _ = writeln!(body, "max_clock_skew {}", duration_text(ms.div_ceil(1000)));
+        }
+        if str_of(obj, "status") == Some("INACTIVE") {
+            body.push_str("status inactive\n");
+        } else if options.deactivate.contains(&name) {
+            body.push_str("status inactive  # planned in the policy files\n");
+        }
+        let known = options
+            .asserts
+            .get(&name)
+            .or_else(|| options.asserts.get(&id));
+        match known {
+            Some(values) => {
+                let _ = writeln!(body, "asserts [{}]", values.join(", "));
+            }
+            None if trust => {
+                body.push_str(
+                    "# asserts: unknown (not in the API); fill it in, or import with --asserts FILE\nasserts []\n",
+                );
+                self.issues.push(Issue {
+                    code: Code::ImportUnsupported,
+                    severity: Severity::Warning,
+                    object: object.clone(),
+                    pointer: format!("{file}/policy/trustClaims"),
+                    message: format!(
+                        "IdP `{name}` trusts claims, but what it can assert is not in the API: \
+                         `asserts []` is a placeholder, and every rule its claims could satisfy \
+                         is judged as if it asserted nothing until you fill it in"
+                    ),
+                });
+            }
+            None => {}
+        }
+        if obj
+            .pointer("/protocol/credentials/client/client_secret")
+            .is_some()
+        {
+            body.push_str("# client_secret: not written (a secret)\n");
+        }
+        let policy = obj.get("policy").cloned().unwrap_or(Value::Null);
+        let mut comments = self.leftovers(
+            &object,
+            &format!("{file}/policy"),
+            &policy,
+            // Provisioning, account linking and subject matching decide who the user is, not how
+            // they authenticated: outside policyc's model by design, not reported.
+            &[
+                "trustClaims",
+                "mapAMRClaims",
+                "maxClockSkew",
+                "provisioning",
+                "accountLink",
+                "subject",
+            ],
+        );
+        comments += &self.leftovers(
+            &object,
+            file,
+            obj,
+            &["type", "name", "status", "protocol", "policy"],
+        );
+        let _ = write!(items.idps, "{comments}idp {name} {{{tag}\n{body}}}\n");
+    }
+
+    fn policy(
+        &mut self,
+        kind: &str,
+        file: &str,
+        policy: &Value,
+        rules: &[(String, Value)],
+        namer: &mut Namer,
+        items: &mut Items,
+    ) {
+        let id = str_of(policy, "id").unwrap_or_default().to_owned();
+        let tag = okta_tag(&id);
+        let display = str_of(policy, "name").unwrap_or(&id).to_owned();
+        let object = format!("policy {display} ({id})");
+        let comments = self.leftovers(
+            &object,
+            file,
+            policy,
+            &[
+                "type",
+                "name",
+                "status",
+                "priority",
+                "description",
+                "conditions",
+            ],
+        );
+        match kind {
+            "IDP_DISCOVERY" => {
+                for (rfile, rule) in rules {
+                    let route = self.route(rfile, rule);
+                    items.routes.push_str(&route);
+                }
+            }
+            "OKTA_SIGN_ON" => {
+                let name = namer.name(&display, "session");
+                let priority = policy.get("priority").and_then(Value::as_u64).unwrap_or(1);
+                let mut body = format!("priority {priority}\n");
+                let mut rule_namer = Namer::default();
+                for (rfile, rule) in rules {
+                    body += &self.rule(true, rfile, rule, &mut rule_namer);
+                }
+                let _ = write!(
+                    items.policies,
+                    "{comments}session_policy {name} {{{tag}\n{body}}}\n"
+                );
+            }
+            _ => {
+                let name = namer.name(&display, "policy");
+                let apps = self.app_policy.get(&id).cloned().unwrap_or_default();
+                let mut body = String::new();
+                if !apps.is_empty() {
+                    let _ = writeln!(body, "apps [{}]", apps.join(", "));
+                }
+                let mut rule_namer = Namer::default();
+                for (rfile, rule) in rules {
+                    body += &self.rule(false, rfile, rule, &mut rule_namer);
+                }
+                let _ = write!(
+                    items.policies,
+                    "{comments}policy {name} {{{tag}\n{body}}}\n"
+                );
+            }
+        }
+    }
+
+    /// The `when` conditions of a rule or route; `Err` with the comments when one cannot be kept.
+    fn conditions(
+        &mut self,
+        object: &str,
+        file: &str,
+        conditions: &Value,
+        route: bool,
+    ) -> (Vec<String>, String, bool) {
+        let mut out = Vec::new();
+        let mut notes = String::new();
+        let mut lost = false;
+        let Value::Object(map) = conditions else {
+            return (out, notes, lost);
+        };
+        let at = format!("{file}/conditions");
+        // A fixed order, so that the output does not depend on the JSON's key order.
+        const ORDER: &[&str] = &[
+            "people",
+            "network",
+            "riskScore",
+            "risk",
+            "platform",
+            "device",
+            "userIdentifier",
+            "app",
+        ];
+        let mut keys: Vec<&String> = map.keys().collect();
+        keys.sort_by_key(|k| ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()));
+        for k in keys {
+            let Some(v) = map.get(k) else { continue };
+            if is_empty(v) {
+                continue;
+            }
+            let p = format!("{at}/{}", pointer_segment(k));
+            match k.as_str() {
+                // "Any identity provider" and "any authentication type" say nothing.
+                "identityProvider" if str_of(v, "provider") == Some("ANY") => {}
+                "authContext" if str_of(v, "authType") == Some("ANY") => {}
+                "people" => {
+                    if let Some(g) = v.get("groups") {
+                        self.members(&mut out, "group", g, &self.group_names.clone());
+                    }
+                    if v.get("users").is_some_and(|u| !is_empty(u)) {
+                        notes += &self.unsupported(
+                            object,
+                            format!("{p}/users"),
+                            "user conditions are not modelled".into(),
+                        );
+                        lost = true;
+                    }
+                }
+                "network" => match str_of(v, "connection") {
+                    Some("ANYWHERE") | None => {}
+                    Some("ZONE") => {
+                        self.members(&mut out, "zone", v, &self.zone_names.clone());
+                    }
+                    Some(other) => {
+                        notes += &self.unsupported(
+                            object,
+                            format!("{p}/connection"),
+                            format!("network connection `{other}` is not modelled"),
+                        );
+                        lost = true;
+                    }
+                },
+                "riskScore" | "risk" if !route => match str_of(v, "level") {
+                    Some("ANY") | None => {}
+                    Some(level) => out.push(format!("risk in [{}]", level.to_ascii_lowercase())),
+                },
+                "platform" => {
+                    let mut names = Vec::new();
+                    for p in v
+                        .get("include")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(os) = p.pointer("/os/type").and_then(Value::as_str) {
+                            names.push(os.to_ascii_lowercase());
+                        }
+                    }
+                    let excluded = v.get("exclude").is_some_and(|e| !is_empty(e));
+                    if route || excluded {
+                        notes += &self.unsupported(
+                            object,
+                            p,
+                            "platform conditions here are not modelled".into(),
+                        );
+                        lost = true;
+                    } else if !names.is_empty() {
+                        out.push(format!("platform in [{}]", names.join(", ")));
+                    }
+                }
+                "device" if !route => {
+                    let registered = v.get("registered").and_then(Value::as_bool) == Some(true);
+                    let managed = v.get("managed").and_then(Value::as_bool) == Some(true);
+                    if managed {
+                        out.push("device managed".into());
+                    } else if registered {
+                        out.push("device registered".into());
+                    }
+                    if v.get("assurance").is_some_and(|a| !is_empty(a)) {
+                        notes += &self.unsupported(
+                            object,
+                            format!("{p}/assurance"),
+                            "device assurance is not modelled".into(),
+                        );
+                        lost = true;
+                    }
+                }
+                "userIdentifier" if route => {
+                    let mut domains = Vec::new();
+                    for pat in v
+                        .get("patterns")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        match (str_of(pat, "matchType"), str_of(pat, "value")) {
+                            (Some("SUFFIX"), Some(d)) => {
+                                domains.push(quoted(d.trim_start_matches('@')))
+                            }
+                            _ => {
+                                notes += &self.unsupported(
+                                    object,
+                                    format!("{p}/patterns"),
+                                    "only SUFFIX user identifier patterns are modelled".into(),
+                                );
+                                lost = true;
+                            }
+                        }
+                    }
+                    if !domains.is_empty() {
+                        out.push(format!("domain in [{}]", domains.join(", ")));
+                    }
+                }
+                "app" if route => {
+                    let by_type = ["include", "exclude"].iter().any(|k| {
+                        v.get(*k).and_then(Value::as_array).is_some_and(|a| {
+                            a.iter().any(|x| str_of(x, "type") == Some("APP_TYPE"))
+                        })
+                    });
+                    if by_type {
+                        notes += &self.unsupported(
+                            object,
+                            p,
+                            "app conditions by app type are not modelled".into(),
+                        );
+                        lost = true;
+                    } else {
+                        self.members(&mut out, "app", v, &self.app_names.clone());
+                    }
+                }
+                _ => {
+                    notes +=
+                        &self.unsupported(object, p, format!("condition `{k}` is not modelled"));
+                    lost = true;
+                }
+            }
+        }
+        (out, notes, lost)
+    }
+
+    /// `include`/`exclude` id lists → `SUBJECT in [..]` / `SUBJECT not in [..]`.
+    fn members(
+        &mut self,
+        out: &mut Vec<String>,
+        subject: &str,
+        v: &Value,
+        names: &BTreeMap<String, String>,
+    ) {
+        for (key, op) in [("include", "in"), ("exclude", "not in")] {
+            let ids: Vec<String> = v
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                // Ids, or objects with an `id` (`{"type": "APP", "id": ..}` in IdP routing).
+                .filter_map(|v| v.as_str().or_else(|| str_of(v, "id")))
+                .map(|id| {
+                    names
+                        .get(id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("unknown_{}", sanitize(id)))
+                })
+                .collect();
+            if !ids.is_empty() {
+                out.push(format!("{subject} {op} [{}]", ids.join(", ")));
+            }
+        }
+    }
+
+    fn route(&mut self, file: &str, rule: &Value) -> String {
+        let id = str_of(rule, "id").unwrap_or_default().to_owned();
+        let tag = okta_tag(&id);
+        let display = str_of(rule, "name").unwrap_or(&id).to_owned();
+        let object = format!("routing rule {display} ({id})");
+        let (conds, mut notes, lost) = self.conditions(
+            &object,
+            file,
+            rule.get("conditions").unwrap_or(&Value::Null),
+            true,
+        );
+        let providers = rule
+            .pointer("/actions/idp/providers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let target = match providers.as_slice() {
+            [one] => str_of(one, "id")
+                .and_then(|i| self.idp_names.get(i))
+                .cloned(),
+            _ => None,
+        };
+        let Some(target) = target.filter(|_| !lost) else {
+            // A route to Okta itself, to several IdPs, or with conditions lost cannot be written
+            // as a route: leaving it out sends those users to the next route or to Okta.
+            notes += &self.unsupported(
+                &object,
+                format!("{file}/actions/idp/providers"),
+                "routing rule not imported: it routes to Okta, to several or unknown IdPs, or its conditions are not modelled".into(),
+            );
+            return notes;
+        };
+        let name = sanitize(&display);
+        let priority = rule
+            .get("priority")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .max(1);
+        let when = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("when {}\n", conds.join(" and "))
+        };
+        format!("{notes}route {name} {{{tag}\n{when}to {target}\npriority {priority}\n}}\n")
+    }
+
+    fn rule(&mut self, session: bool, file: &str, rule: &Value, namer: &mut Namer) -> String {
+        let id = str_of(rule, "id").unwrap_or_default().to_owned();
+        let tag = okta_tag(&id);
+        let display = str_of(rule, "name").unwrap_or(&id).to_owned();
+        let name = namer.name(&display, "rule");
+        let object = format!("rule {display} ({id})");
+        let (conds, mut notes, mut lost) = self.conditions(
+            &object,
+            file,
+            rule.get("conditions").unwrap_or(&Value::Null),
+            false,
+        );
+        let (action, more, action_lost) = if session {
+            self.session_action(&object, file, rule)
+        } else {
+            self.app_action(&object, file, rule)
+        };
+        notes += &more;
+        lost |= action_lost;
+        notes += &self.leftovers(
+            &object,
+            file,
+            rule,
+            &[
+                "type",
+                "name",
+                "status",
+                "priority",
+                "conditions",
+                "actions",
+            ],
+        );
+        let mut body = String::new();
+        if !conds.is_empty() {
+            let _ = writeln!(body, "when {}", conds.join(" and "));
+        }
+        body += &action;
+        if lost {
+            body.push_str("status inactive  # imported disabled: see the notes above\n");
+        } else if str_of(rule, "status") == Some("INACTIVE") {
+            body.push_str("status inactive\n");
+        }
+        format!("{notes}rule {name} {{{tag}\n{body}}}\n")
+    }
+
+    fn session_action(&mut self, object: &str, file: &str, rule: &Value) -> (String, String, bool) {
+        let signon = rule
+            .pointer("/actions/signon")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let at = format!("{file}/actions/signon");
+        if str_of(&signon, "access") == Some("DENY") {
+            return ("deny\n".into(), String::new(), false);
+        }
+        let mut notes = String::new();
+        let require = if signon.get("requireFactor").and_then(Value::as_bool) == Some(true) {
+            "require mfa\n"
+        } else if str_of(&signon, "primaryFactor") == Some("PASSWORD_IDP_ANY_FACTOR") {
+            "require any_factor\n"
+        } else {
+            "require password\n"
+        };
+        // Session lifetimes and prompt modes do not change what proves a sign-in.
+        notes += &self.leftovers(
+            object,
+            &at,
+            &signon,
+            &[
+                "access",
+                "requireFactor",
+                "primaryFactor",
+                "factorPromptMode",
+                "factorLifetime",
+                "session",
+                "rememberDeviceByDefault",
+            ],
+        );
+        (require.into(), notes, false)
+    }
+
+    fn app_action(&mut self, object: &str, file: &str, rule: &Value) -> (String, String, bool) {
+        let sign_on = rule
+            .pointer("/actions/appSignOn")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let at = format!("{file}/actions/appSignOn");
+        if str_of(&sign_on, "access") == Some("DENY") {
+            return ("deny\n".into(), String::new(), false);
+        }
+        let vm = sign_on
+            .get("verificationMethod")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let vat = format!("{at}/verificationMethod");
+        let mut notes = String::new();
+        let mut out = String::new();
+        match str_of(&vm, "type") {
+            Some("AUTH_METHOD_CHAIN") => {
+                let mut chains = Vec::new();
+                let mut ok = true;
+                for chain in vm
+                    .get("chains")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let mut steps = Vec::new();
+                    let mut node = Some(chain.clone());
+                    while let Some(n) = node {
+                        let methods = n
+                            .get("authenticationMethods")
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default();
+                        match methods.as_slice() {
+                            [m] => match method_name(
+                                str_of(m, "key").unwrap_or_default(),
+                                str_of(m, "method").unwrap_or_default(),
+                            ) {
+                                Some(name) => steps.push(name),
+                                None => ok = false,
+                            },
+                            _ => ok = false,
+                        }
+                        node = n.get("next").and_then(Value::as_array).and_then(|a| {
+                            match a.as_slice() {
+                                [one] => Some(one.clone()),
+                                [] => None,
+                                _ => {
+                                    ok = false;
+                                    None
+                                }
+                            }
+                        });
+                    }
+                    chains.push(format!("[{}]", steps.join(", ")));
+                }
+                if !ok || chains.is_empty() {
+                    notes += &self.unsupported(object, format!("{vat}/chains"), "a chain step with several or unknown methods, or branching, is not modelled".into());
+                    return ("deny\n".into(), notes, true);
+                }
+                let _ = writeln!(out, "require chain [{}]", chains.join(", "));
+            }
+            Some("ASSURANCE") | None => {
+                let constraints: Vec<Value> = match vm.get("constraints") {
+                    Some(Value::Array(a)) => a.clone(),
+                    Some(o @ Value::Object(_)) => vec![o.clone()],
+                    _ => Vec::new(),
+                };
+                let knowledge = constraints.iter().any(|c| {
+                    c.pointer("/knowledge/required").and_then(Value::as_bool) == Some(true)
+                        || c.pointer("/knowledge/types").is_some_and(|t| !is_empty(t))
+                });
+                let requirement = match (str_of(&vm, "factorMode"), knowledge) {
+                    (Some("2FA"), true) => "password + 1 factor_type",
+                    (Some("2FA"), false) => "2 factor_types",
+                    (_, true) => "password",
+                    (_, false) => "1 factor_type",
+                };
+                let _ = writeln!(out, "require {requirement}");
+                let mut possession = Vec::new();
+                let mut lost = false;
+                for (i, c) in constraints.iter().enumerate() {
+                    let Some(p) = c.get("possession") else {
+                        continue;
+                    };
+                    let pat = format!("{vat}/constraints/{i}/possession");
+                    for (field, word) in [
+                        ("phishingResistant", "phishing_resistant"),
+                        ("hardwareProtection", "hardware_protected"),
+                        ("deviceBound", "device_bound"),
+                        ("userPresence", "user_presence"),
+                        ("userVerification", "user_verification"),
+                    ] {
+                        if str_of(p, field) == Some("REQUIRED") && !possession.contains(&word) {
+                            possession.push(word);
+                        }
+                    }
+                    let excluded: Vec<&str> = p
+                        .get("excludedAuthenticationMethods")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|m| str_of(m, "key"))
+                        .collect();
+                    if !excluded.is_empty() {
+                        if excluded
+                            .iter()
+                            .all(|k| matches!(*k, "phone_number" | "okta_email"))
+                        {
+                            possession.push("exclude_phone_email");
+                        } else {
+                            notes += &self.unsupported(
+                                object,
+                                format!("{pat}/excludedAuthenticationMethods"),
+                                "excluding methods other than phone and email is not modelled"
+                                    .into(),
+                            );
+                            lost = true;
+                        }
+                    }
+                    notes += &self.leftovers(
+                        object,
+                        &pat,
+                        p,
+                        &[
+                            "phishingResistant",
+                            "hardwareProtection",
+                            "deviceBound",
+                            "userPresence",
+                            "userVerification",
+                            "excludedAuthenticationMethods",
+                            "required",
+                            "types",
+                            "methods",
+                            "reauthenticateIn",
+                        ],
+                    );
+                }
+                if !possession.is_empty() {
+                    let _ = writeln!(out, "possession [{}]", possession.join(", "));
+                }
+                if let Some(r) = str_of(&vm, "reauthenticateIn") {
+                    match iso_duration(r) {
+                        Some(0) => out.push_str("reauth every_sign_in\n"),
+                        Some(secs) => {
+                            let _ = writeln!(out, "reauth {}", duration_text(secs));
+                        }
+                        None => {
+                            notes += &self.unsupported(
+                                object,
+                                format!("{vat}/reauthenticateIn"),
+                                format!("duration `{r}` is not read"),
+                            );
+                        }
+                    }
+                }
+                if lost {
+                    return (out, notes, true);
+                }
+            }
+            Some(other) => {
+                notes += &self.unsupported(
+                    object,
+                    format!("{vat}/type"),
+                    format!("verification method `{other}` is not modelled"),
+                );
+                return ("deny\n".into(), notes, true);
+            }
+        }
+        (out, notes, false)
+    }
+}
+
+impl Namer {
+    /// Names the object with Okta id `id` and records the mapping.
+    fn name_in(
+        map: &mut BTreeMap<String, String>,
+        id: &str,
+        display: &str,
+        fallback: &str,
+    ) -> String {
+        let mut namer = Namer::default();
+        for taken in map.values() {
+            namer.reserve(taken);
+        }
+        let name = namer.name(display, fallback);
+        map.insert(id.to_owned(), name.clone());
+        name
+    }
+}
+
+fn sanitize(s: &str) -> String {
+    Namer::default().name(s, "item")
+}
+
+/// Adds to each `asserts []` placeholder warning the rules whose satisfiability depends on it:
+/// those that only trusted claims can satisfy (neither the local authenticators nor a bare IdP
+/// sign-in), judged on the imported set itself.
+fn name_dependent_rules(text: &str, issues: &mut [Issue]) {
+    let placeholders = |i: &Issue| i.pointer.ends_with("/policy/trustClaims");
+    if !issues.iter().any(placeholders) {
+        return;
+    }
+    let mut sources = crate::source::Sources::new();
+    sources.add(crate::source::SourceFile::new("org.policy", text));
+    let compiled = crate::compile(sources);
+    let options = crate::check::CheckOptions::default();
+    let cx = crate::check::Context::new(&compiled, &options);
+    let rules: Vec<String> = (0..cx.rules.len())
+        .filter(|r| cx.support.requires_claims(*r))
+        .map(|r| cx.rule_title(r))
+        .collect();
+    let note = if rules.is_empty() {
+        " (no imported rule needs trusted claims today)".to_owned()
+    } else {
+        format!(
+            "; rules that only trusted claims can satisfy: {}",
+            rules.join(", ")
+        )
+    };
+    for i in issues.iter_mut().filter(|i| placeholders(i)) {
+        i.message.push_str(&note);
+    }
+}
+
+/// The comment keeping an object's Okta id; none for an object without one (or with the
+/// placeholder `export` gives objects Okta has not created yet).
+fn okta_tag(id: &str) -> String {
+    // An id is letters, digits, `_` and `-`; anything else is not written (it could end the
+    // comment and inject text).
+    let valid = id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if id.is_empty() || id.starts_with("policyc-") || !valid || id.len() > 64 {
+        String::new()
+    } else {
+        format!("  # okta: {id}")
+    }
+}
+
+/// How references name an object: its id, or for one without (an export of objects Okta has
+/// not created yet) `policyc-<name>`, as `export` writes references to it.
+fn key(id: &str, display: &str) -> String {
+    if id.is_empty() {
+        format!("policyc-{display}")
+    } else {
+        id.to_owned()
+    }
+}
+
+/// Okta authenticator `key` → policyc authenticator kind.
+pub fn authenticator_kind(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "okta_password" => "password",
+        "security_question" => "security_question",
+        "okta_email" => "email",
+        "phone_number" => "phone",
+        "okta_verify" => "okta_verify",
+        "webauthn" => "webauthn",
+        "google_otp" => "google_authenticator",
+        "yubikey_token" => "yubikey_otp",
+        "smart_card_idp" => "smart_card",
+        "custom_otp" => "custom_otp",
+        "external_idp" => "idp_factor",
+        _ => return None,
+    })
+}
+
+/// An authentication method chain step (`key`, `method`) → `kind.method` as policyc writes it.
+fn method_name(key: &str, method: &str) -> Option<String> {
+    let kind = authenticator_kind(key)?;
+    let m = match (kind, method) {
+        ("okta_verify", "signed_nonce") => "fastpass",
+        ("okta_verify", "push") => "push",
+        ("okta_verify", "totp") => "totp",
+        ("phone", "sms") => "sms",
+        ("phone", "voice") => "voice",
+        (_, _) => return Some(kind.to_owned()),
+    };
+    Some(format!("{kind}.{m}"))
+}
+
+/// `PT12H`, `PT30M`, `P1D`, `PT0S` → seconds.
+fn iso_duration(s: &str) -> Option<u64> {
+    let rest = s.strip_prefix('P')?;
+    let (days, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, t),
+        None => (rest, ""),
+    };
+    let mut secs: u64 = 0;
+    let mut num = String::new();
+    for (part, units) in [(days, "D"), (time, "HMS")] {
+        for c in part.chars() {
+            if c.is_ascii_digit() {
+                num.push(c);
+                continue;
+            }
+            let n: u64 = num.parse().ok()?;
+            num.clear();
+            let mult = match (units, c) {
+                ("D", 'D') => 86_400,
+                ("HMS", 'H') => 3_600,
+                ("HMS", 'M') => 60,
+                ("HMS", 'S') => 1,
+                _ => return None,
+            };
+            secs = secs.checked_add(n.checked_mul(mult)?)?;
+        }
+        if !num.is_empty() {
+            return None;
+        }
+    }
+    Some(secs)
+}
+
+/// Seconds → the shortest exact policyc duration.
+fn duration_text(secs: u64) -> String {
+    if secs.is_multiple_of(86_400) {
+        format!("{}d", secs / 86_400)
+    } else if secs.is_multiple_of(3_600) {
+        format!("{}h", secs / 3_600)
+    } else if secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// The `asserts` already written in a policy set, by IdP name (empty placeholders left out), so
+/// that a re-import keeps what the admin wrote.
+pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<String>> {
+    use crate::syntax::ast::{IdpSetting, Item, Value as V};
+    let mut out = BTreeMap::new();
+    for ast in &compiled.asts {
+        for item in &ast.items {
+            let Item::Idp(idp) = item else { continue };
+            for s in &idp.settings {
+                if let IdpSetting::Asserts(list) = &s.node
+                    && !list.values.is_empty()
+                {
+                    let values = list
+                        .values
+                        .iter()
+                        .filter_map(|v| match v {
+                            V::Path(p) => Some(p.text()),
+                            V::Str(_) => None,
+                        })
+                        .collect();
+                    out.insert(idp.name.text.clone(), values);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,56 @@
+//! The real org: Okta Management API JSON in and out (docs/okta-api.md).
+//!
+//! Library only, no IO: a folder of API responses is a map from its relative file names to
+//! their text (`OrgFiles`), read and written by the CLI. `import` turns it into `.policy` text
+//! printed by `fmt`, so the output is canonical.
+
+pub mod diff;
+pub mod export;
+pub mod import;
+mod names;
+pub mod terraform;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A folder of Management API responses: relative path (`idps.json`, `rules/<id>.json`) to
+/// JSON text.
+pub type OrgFiles = BTreeMap<String, String>;
+
+/// The largest JSON file import reads (an org export is a few MB at most).
+pub const MAX_FILE_BYTES: usize = 64 << 20;
+/// The deepest JSON nesting import reads (`serde_json` refuses past 128 anyway).
+pub const MAX_DEPTH: usize = 64;
+
+/// One endpoint's list, joined across the files pagination split it into: `NAME.json`, then
+/// `NAME.page-2.json`, `NAME.page-3.json`, ... in page order.
+pub fn endpoint_files<'a>(files: &'a OrgFiles, name: &str) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(u32, &str, &str)> = Vec::new();
+    for (path, text) in files {
+        if path == &format!("{name}.json") {
+            out.push((1, path, text));
+        } else if let Some(page) = path
+            .strip_prefix(&format!("{name}.page-"))
+            .and_then(|r| r.strip_suffix(".json"))
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            out.push((page, path, text));
+        }
+    }
+    out.sort_by_key(|(page, _, _)| *page);
+    out.into_iter().map(|(_, p, t)| (p, t)).collect()
+}
+
+/// How deep a JSON value nests.
+pub(crate) fn depth(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A JSON pointer segment (RFC 6901 escaping).
+pub(crate) fn pointer_segment(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}

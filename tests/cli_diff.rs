@@ -1,0 +1,130 @@
+//! Drift: `policyc diff POLICIES ORG_DIR` and `policyc check --org ORG_DIR` on the real binary,
+//! against org folders written by `export okta` and then edited as the org would be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Scratch, policyc, stderr, stdout};
+use serde_json::Value;
+
+const SET: &str = include_str!("fixtures/okta-api/every_field.policy");
+
+fn edit(s: &Scratch, file: &str, f: impl FnOnce(&mut Vec<Value>)) {
+    let mut v: Vec<Value> = serde_json::from_str(&s.read(file)).unwrap();
+    f(&mut v);
+    s.write(file, &serde_json::to_string_pretty(&v).unwrap());
+}
+
+#[test]
+fn an_org_that_matches_the_files_has_no_drift() {
+    let s = Scratch::new("diff_same", &[("set/every_field.policy", SET)]);
+    assert_eq!(
+        policyc(&["export", "okta", "set", "-o", "org"], &s.0)
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = policyc(&["diff", "set", "org"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn every_kind_of_drift_is_reported_in_human_and_json() {
+    let s = Scratch::new("diff_drift", &[("set/every_field.policy", SET)]);
+    assert_eq!(
+        policyc(&["export", "okta", "set", "-o", "org"], &s.0)
+            .status
+            .code(),
+        Some(0)
+    );
+    // In the org: the corp IdP stopped trusting claims, the partner IdP is gone, the wiki rules
+    // `mobile` and `admins` swapped places, `rest` now denies, and a route was added by hand.
+    edit(&s, "org/idps.json", |v| {
+        v[0]["policy"]["trustClaims"] = Value::Bool(false);
+        v.remove(1);
+    });
+    edit(&s, "org/rules/rstwiki.json", |v| {
+        v[0]["priority"] = 2.into();
+        v[1]["priority"] = 1.into();
+        v[3]["actions"]["appSignOn"] = serde_json::json!({"access": "DENY"});
+    });
+    edit(&s, "org/rules/policyc-idp-discovery.json", |v| {
+        let mut extra = v[0].clone();
+        extra["name"] = Value::String("Contractors".into());
+        extra["id"] = Value::String("0prcontractors".into());
+        v.push(extra);
+    });
+    let o = policyc(&["diff", "set", "org"], &s.0);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "~ idp corp: differs at /policy/trustClaims\n\
+         + idp partner: in the files, not in the org\n\
+         - route contractors: in the org, not in the files\n\
+         > rule wiki.admins: moved: from 1 to 2 (files, org)\n\
+         > rule wiki.mobile: moved: from 2 to 1 (files, org)\n\
+         ~ rule wiki.rest: differs at /actions/appSignOn/access, /actions/appSignOn/verificationMethod\n"
+    );
+    let o = policyc(&["diff", "set", "org", "--format", "json"], &s.0);
+    let json: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json[0]["kind"], "idp");
+    assert_eq!(json[0]["change"], "changed");
+    assert_eq!(json[0]["fields"][0], "/policy/trustClaims");
+    assert_eq!(json.as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn check_against_the_org_judges_a_planned_deactivation_on_the_orgs_rules() {
+    let org = "org acme {\n  features [okta_to_okta_claims_sharing]\n}\napp wiki\nauthenticator password\n";
+    let idps =
+        "idp corp {\n  kind okta_oidc\n  trust_claims true\n  asserts [password, webauthn]\n}\n";
+    let rules = "policy p {\n  apps [wiki]\n  rule admins {\n    require 2 factor_types\n    possession [hardware_protected]\n  }\n}\n";
+    let s = Scratch::new(
+        "check_org",
+        &[
+            ("set/org.policy", org),
+            ("set/idps.policy", idps),
+            ("set/apps.policy", rules),
+        ],
+    );
+    // The org has the rule that needs corp's claims.
+    assert_eq!(
+        policyc(&["export", "okta", "set", "-o", "okta"], &s.0)
+            .status
+            .code(),
+        Some(0)
+    );
+    // The files are stale (their rule needs nothing from corp) and plan corp's deactivation.
+    s.write(
+        "set/apps.policy",
+        "policy p {\n  apps [wiki]\n  rule everyone { require password }\n}\n",
+    );
+    s.write(
+        "set/idps.policy",
+        &idps.replace("  asserts", "  status inactive\n  asserts"),
+    );
+    let files_only = policyc(&["check", "set"], &s.0);
+    assert_eq!(files_only.status.code(), Some(0), "{}", stdout(&files_only));
+    let o = policyc(&["check", "set", "--org", "okta", "--format", "json"], &s.0);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let messages: Vec<String> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{}: {}",
+                d["code"].as_str().unwrap(),
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        ["deactivation-refused: deactivating IdP `corp` leaves 1 rule unsatisfiable"]
+    );
+    let o = policyc(&["check", "set", "--org", "nowhere"], &s.0);
+    assert_eq!(o.status.code(), Some(2));
+}
