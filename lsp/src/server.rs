@@ -571,74 +571,6 @@ impl<'a> Server<'a> {
                 self.shutdown = true;
                 ok(())
             }
-            req::HoverRequest::METHOD => {
-                let p = params::<req::HoverRequest>(r)?;
-                let doc = p.text_document_position_params;
-                let Some((a, file)) = self.analysis(&doc.text_document.uri) else {
-                    return ok(());
-                };
-                let offset = a.offset(file, doc.position);
-                ok(hover::hover(&a, file, offset))
-            }
-            req::GotoDefinition::METHOD => {
-                let p = params::<req::GotoDefinition>(r)?;
-                let doc = p.text_document_position_params;
-                let Some((a, file)) = self.analysis(&doc.text_document.uri) else {
-                    return ok(());
-                };
-                let offset = a.offset(file, doc.position);
-                if let Some(file) = navigation::path_definition(&a, file, offset) {
-                    return ok(vec![file]);
-                }
-                let locations = features::definition(&a, file, offset);
-                if locations.is_empty() {
-                    ok(())
-                } else {
-                    ok(locations)
-                }
-            }
-            req::Completion::METHOD => {
-                let p = params::<req::Completion>(r)?;
-                let doc = p.text_document_position;
-                let Some((a, file)) = self.analysis(&doc.text_document.uri) else {
-                    return ok(());
-                };
-                let (Some(f), text) = (a.file(file), a.text(file)) else {
-                    return ok(());
-                };
-                ok(completion::complete(
-                    text,
-                    &f.index,
-                    doc.position,
-                    &a.compiled.model,
-                ))
-            }
-            req::DocumentSymbolRequest::METHOD => {
-                let p = params::<req::DocumentSymbolRequest>(r)?;
-                let Some((a, file)) = self.analysis(&p.text_document.uri) else {
-                    return ok(());
-                };
-                ok(features::document_symbols(&a, file))
-            }
-            req::CodeActionRequest::METHOD => {
-                let p = params::<req::CodeActionRequest>(r)?;
-                let Some((a, file)) = self.analysis(&p.text_document.uri) else {
-                    return ok(());
-                };
-                let (start, end) = match a.file(file) {
-                    Some(f) => f.index.byte_range(a.text(file), p.range),
-                    None => (0, 0),
-                };
-                let span = policyc::source::Span::new(start, end);
-                let mut actions = features::code_actions(&a, file, span);
-                actions.extend(code_lens::mark_inactive(
-                    &a,
-                    file,
-                    span,
-                    self.settings.okta_compat,
-                ));
-                ok(actions)
-            }
             req::Formatting::METHOD => {
                 let p = params::<req::Formatting>(r)?;
                 let Some(doc) = self.ws.doc(&p.text_document.uri) else {
@@ -765,6 +697,89 @@ impl<'a> Server<'a> {
             )
         }
         Ok(match r.method.as_str() {
+            req::HoverRequest::METHOD => {
+                let p: lsp_types::HoverParams = params(r)?;
+                let doc = p.text_document_position_params;
+                at(
+                    &self.ws,
+                    doc.text_document.uri,
+                    doc.position,
+                    |a, file, offset| reply(hover::hover(a, file, offset)),
+                )
+            }
+            req::GotoDefinition::METHOD => {
+                let p: lsp_types::GotoDefinitionParams = params(r)?;
+                let doc = p.text_document_position_params;
+                at(
+                    &self.ws,
+                    doc.text_document.uri,
+                    doc.position,
+                    |a, file, offset| {
+                        if let Some(file) = navigation::path_definition(a, file, offset) {
+                            return reply(vec![file]);
+                        }
+                        let locations = features::definition(a, file, offset);
+                        if locations.is_empty() {
+                            reply(())
+                        } else {
+                            reply(locations)
+                        }
+                    },
+                )
+            }
+            req::Completion::METHOD => {
+                let p: lsp_types::CompletionParams = params(r)?;
+                let doc = p.text_document_position;
+                at(
+                    &self.ws,
+                    doc.text_document.uri,
+                    doc.position,
+                    move |a, file, _| match a.file(file) {
+                        Some(f) => reply(completion::complete(
+                            a.text(file),
+                            &f.index,
+                            doc.position,
+                            &a.compiled.model,
+                        )),
+                        None => reply(()),
+                    },
+                )
+            }
+            req::DocumentSymbolRequest::METHOD => {
+                let p: lsp_types::DocumentSymbolParams = params(r)?;
+                let uri = p.text_document.uri;
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| match file_in(a, &uri) {
+                        Some((a, file)) => reply(features::document_symbols(a, file)),
+                        None => reply(()),
+                    }),
+                )
+            }
+            req::CodeActionRequest::METHOD => {
+                let p: lsp_types::CodeActionParams = params(r)?;
+                let uri = p.text_document.uri;
+                let range = p.range;
+                let okta_compat = self.settings.okta_compat;
+                (
+                    one(&uri, &self.ws),
+                    Box::new(move |a, _| {
+                        let Some((a, file)) = file_in(a, &uri) else {
+                            return reply(());
+                        };
+                        let (start, end) = match a.file(file) {
+                            Some(f) => f.index.byte_range(a.text(file), range),
+                            None => (0, 0),
+                        };
+                        let span = policyc::source::Span::new(start, end);
+                        let mut actions = features::code_actions(a, file, span);
+                        // What-if runs check and the tests of the edited set: never on the
+                        // main loop.
+                        actions.extend(code_lens::mark_inactive(a, file, span, okta_compat));
+                        reply(actions)
+                    }),
+                )
+            }
             req::PrepareRenameRequest::METHOD => {
                 let p: lsp_types::TextDocumentPositionParams = params(r)?;
                 at(
@@ -1104,7 +1119,8 @@ impl<'a> Server<'a> {
     }
 }
 
-/// Requests answered on the request thread.
+/// Requests answered on the request thread: every one that reads an analysis (which may have
+/// to be built: a check of the whole set), so the main loop never waits on one.
 fn is_long(r: &Request) -> bool {
     let method = r.method.as_str();
     let what_if = method == req::ExecuteCommand::METHOD
@@ -1112,7 +1128,12 @@ fn is_long(r: &Request) -> bool {
     what_if
         || matches!(
             method,
-            req::PrepareRenameRequest::METHOD
+            req::HoverRequest::METHOD
+                | req::GotoDefinition::METHOD
+                | req::Completion::METHOD
+                | req::DocumentSymbolRequest::METHOD
+                | req::CodeActionRequest::METHOD
+                | req::PrepareRenameRequest::METHOD
                 | req::Rename::METHOD
                 | req::References::METHOD
                 | req::DocumentHighlightRequest::METHOD
