@@ -255,30 +255,7 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
                         .push(json!({"knowledge": {"required": true, "types": ["password"]}}));
                 }
                 if !r.possession.is_empty() {
-                    let mut p = serde_json::Map::new();
-                    for (c, _) in &r.possession {
-                        let (k, v) = match c {
-                            PossessionConstraint::PhishingResistant => {
-                                ("phishingResistant", json!("REQUIRED"))
-                            }
-                            PossessionConstraint::HardwareProtected => {
-                                ("hardwareProtection", json!("REQUIRED"))
-                            }
-                            PossessionConstraint::DeviceBound => ("deviceBound", json!("REQUIRED")),
-                            PossessionConstraint::UserPresence => {
-                                ("userPresence", json!("REQUIRED"))
-                            }
-                            PossessionConstraint::UserVerification => {
-                                ("userVerification", json!("REQUIRED"))
-                            }
-                            PossessionConstraint::ExcludePhoneEmail => (
-                                "excludedAuthenticationMethods",
-                                json!([{"key": "phone_number"}, {"key": "okta_email"}]),
-                            ),
-                        };
-                        p.insert(k.to_owned(), v);
-                    }
-                    constraints.push(json!({"possession": p}));
+                    constraints.push(possession_constraint(&r.possession));
                 }
                 let mut vm =
                     json!({"type": "ASSURANCE", "factorMode": mode, "constraints": constraints});
@@ -418,4 +395,27 @@ fn pretty(v: &Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// A rule's possession constraints as the Management API's `possession` constraint object
+/// (shared with the Terraform export, whose provider takes the same object as a JSON string).
+pub(super) fn possession_constraint(
+    possession: &[(PossessionConstraint, crate::source::Loc)],
+) -> Value {
+    let mut p = serde_json::Map::new();
+    for (c, _) in possession {
+        let (k, v) = match c {
+            PossessionConstraint::PhishingResistant => ("phishingResistant", json!("REQUIRED")),
+            PossessionConstraint::HardwareProtected => ("hardwareProtection", json!("REQUIRED")),
+            PossessionConstraint::DeviceBound => ("deviceBound", json!("REQUIRED")),
+            PossessionConstraint::UserPresence => ("userPresence", json!("REQUIRED")),
+            PossessionConstraint::UserVerification => ("userVerification", json!("REQUIRED")),
+            PossessionConstraint::ExcludePhoneEmail => (
+                "excludedAuthenticationMethods",
+                json!([{"key": "phone_number"}, {"key": "okta_email"}]),
+            ),
+        };
+        p.insert(k.to_owned(), v);
+    }
+    json!({ "possession": p })
 }

@@ -6,9 +6,7 @@
 use crate::Compiled;
 use crate::model::catalogue::IdpKind;
 use crate::model::values::{PLATFORMS, RISKS};
-use crate::model::{
-    Action, ConditionTest, DeviceState, PossessionConstraint, Reauth, Requirement, Rule, Status,
-};
+use crate::model::{Action, ConditionTest, DeviceState, Reauth, Requirement, Rule, Status};
 use serde_json::{Map, Value, json};
 
 /// The provider version whose resource schemas the output follows.
@@ -219,32 +217,8 @@ pub fn export(compiled: &Compiled) -> Value {
                         );
                     }
                     if !r.possession.is_empty() {
-                        let mut p = Map::new();
-                        for (c, _) in &r.possession {
-                            let (k, v) = match c {
-                                PossessionConstraint::PhishingResistant => {
-                                    ("phishingResistant", json!("REQUIRED"))
-                                }
-                                PossessionConstraint::HardwareProtected => {
-                                    ("hardwareProtection", json!("REQUIRED"))
-                                }
-                                PossessionConstraint::DeviceBound => {
-                                    ("deviceBound", json!("REQUIRED"))
-                                }
-                                PossessionConstraint::UserPresence => {
-                                    ("userPresence", json!("REQUIRED"))
-                                }
-                                PossessionConstraint::UserVerification => {
-                                    ("userVerification", json!("REQUIRED"))
-                                }
-                                PossessionConstraint::ExcludePhoneEmail => (
-                                    "excludedAuthenticationMethods",
-                                    json!([{"key": "phone_number"}, {"key": "okta_email"}]),
-                                ),
-                            };
-                            p.insert(k.to_owned(), v);
-                        }
-                        constraints.push(json!({"possession": p}).to_string());
+                        constraints
+                            .push(super::export::possession_constraint(&r.possession).to_string());
                     }
                     if !constraints.is_empty() {
                         body["constraints"] = json!(constraints);
