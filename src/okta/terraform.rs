@@ -60,6 +60,16 @@ pub fn export(compiled: &Compiled) -> Value {
     }
     let group_ref = |i: usize| format!("${{data.okta_group.{}.id}}", tf(&m.groups[i].name));
     let zone_ref = |i: usize| format!("${{data.okta_network_zone.{}.id}}", tf(&m.zones[i].name));
+    // A zone condition reads the same in sign-on rules and routing rules.
+    let zone_condition = |body: &mut Value, negated: bool, zones: &[crate::model::ZoneId]| {
+        let ids: Vec<String> = zones.iter().map(|z| zone_ref(z.index())).collect();
+        body["network_connection"] = json!("ZONE");
+        body[if negated {
+            "network_excludes"
+        } else {
+            "network_includes"
+        }] = json!(ids);
+    };
     let idp_ref = |i: usize| {
         let idp = &m.idps[i];
         let ty = match idp.kind {
@@ -131,15 +141,7 @@ pub fn export(compiled: &Compiled) -> Value {
                         "groups_included"
                     }] = json!(ids);
                 }
-                ConditionTest::Zone { negated, zones } => {
-                    let ids: Vec<String> = zones.iter().map(|z| zone_ref(z.index())).collect();
-                    body["network_connection"] = json!("ZONE");
-                    body[if *negated {
-                        "network_excludes"
-                    } else {
-                        "network_includes"
-                    }] = json!(ids);
-                }
+                ConditionTest::Zone { negated, zones } => zone_condition(body, *negated, zones),
                 ConditionTest::Risk { levels, .. } => {
                     if let [one] = levels.as_slice() {
                         body["risk_score"] = json!(word(RISKS, one).to_ascii_uppercase());
@@ -330,13 +332,7 @@ pub fn export(compiled: &Compiled) -> Value {
                     }] = json!(list);
                 }
                 ConditionTest::Zone { negated, zones } => {
-                    let ids: Vec<String> = zones.iter().map(|z| zone_ref(z.index())).collect();
-                    body["network_connection"] = json!("ZONE");
-                    body[if *negated {
-                        "network_excludes"
-                    } else {
-                        "network_includes"
-                    }] = json!(ids);
+                    zone_condition(&mut body, *negated, zones)
                 }
                 _ => {}
             }
