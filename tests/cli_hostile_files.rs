@@ -434,3 +434,23 @@ fn fmt_keeps_a_byte_order_mark() {
         "\u{feff}org acme {\n  engine identity\n}\n"
     );
 }
+
+#[test]
+fn a_plain_file_outside_a_policy_given_by_name_is_not_called_a_link() {
+    let dir = Dir::new("byname");
+    dir.write(
+        "set/idp.policy",
+        "idp entra {\n  kind saml\n  issuer \"https://sts.example/\"\n  certificate \"entra.pem\"\n  trust_claims on\n}\n",
+    );
+    dir.write("set/entra.pem", "not read\n");
+    dir.write("set/doc.xml", "<Assertion/>\n");
+    let set = dir.path("set");
+    let args = ["claims", "inspect", "--saml", "doc.xml", "idp.policy"];
+    let out = policyc(&args, &set);
+    assert_refused(
+        &out,
+        "error: `entra.pem` is outside the given paths; policyc reads only files under the paths \
+         it is given: give the folder that holds it",
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("link to"));
+}

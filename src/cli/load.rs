@@ -119,10 +119,21 @@ impl Roots {
         if !self.follow_links {
             let inside = real_path(&file, path).is_some_and(|real| self.contains(&real));
             if !inside {
-                return Err(format!(
-                    "`{shown}` is a link to a file outside the given paths; policyc reads only \
-                     files under the paths it is given (pass `--follow-links` to read it anyway)"
-                ));
+                // Say which it is: a link leading out, or a plain file that is simply not under
+                // the paths given (a `certificate` next to a single policy file given by name).
+                let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+                return Err(if is_link {
+                    format!(
+                        "`{shown}` is a link to a file outside the given paths; policyc reads only \
+                         files under the paths it is given (pass `--follow-links` to read it anyway)"
+                    )
+                } else {
+                    format!(
+                        "`{shown}` is outside the given paths; policyc reads only files under the \
+                         paths it is given: give the folder that holds it (e.g. `.` rather than one \
+                         `.policy` file), or pass `--follow-links`"
+                    )
+                });
             }
         }
         let mut bytes = Vec::new();
