@@ -40,6 +40,8 @@ const GOOGLE_NOW: u64 = 1_452_012_939; // 2016-01-05T16:55:39Z
 const ONELOGIN_NOW: u64 = 1_452_016_392; // 2016-01-05T17:53:12Z
 const PHP_SAML_NOW: u64 = 1_405_558_979; // 2014-07-17T01:02:59Z
 const SECUREWORKS_NOW: u64 = 1_492_780_371; // 2017-04-21T13:12:51Z
+const ENTRA_NOW: u64 = 1_492_964_400; // 2017-04-23T16:20:00Z
+const ENTRA_MARCH_NOW: u64 = 1_490_025_300; // 2017-03-20T15:55:00Z
 
 const ADFS: &str = "http://login.example.com/issuer";
 const GOOGLE: &str = "https://accounts.google.com/o/saml2?idpid=C02dfl1r1";
@@ -48,6 +50,8 @@ const NGROK_SP: &str = "https://29ee6d2e.ngrok.io/saml/metadata";
 const PHP_SAML: &str = "http://idp.example.com/metadata.php";
 const PHP_SP: &str = "http://sp.example.com/demo1/metadata.php";
 const SECUREWORKS: &str = "https://idp.secureworks.com/SAML2";
+const ENTRA: &str = "https://sts.windows.net/add29489-7269-41f4-8841-b63c95564420/";
+const ENTRA_SP: &str = "spn:fe78e0b4-6fe7-47e6-812c-fb75cee266a4";
 const SECUREWORKS_SP: &str = "https://preview.docrocket-ross.test.octolabs.io/saml/metadata";
 
 fn cases() -> Vec<Case> {
@@ -67,6 +71,7 @@ fn cases() -> Vec<Case> {
     let onelogin = (ONELOGIN, NGROK_SP, ONELOGIN_NOW);
     let php = (PHP_SAML, PHP_SP, PHP_SAML_NOW);
     let secureworks = (SECUREWORKS, SECUREWORKS_SP, SECUREWORKS_NOW);
+    let entra_pem = "azure-identitymodel/entra-accesscontrol.pem";
     let onelogin_md = "crewjam-saml/TestSPCanHandleOneloginResponse_IDPMetadata";
     let php_md = "crewjam-saml/TestServiceProviderCanHandleSignedAssertionsResponse_IDPMetadata";
     vec![
@@ -104,6 +109,41 @@ fn cases() -> Vec<Case> {
             adfs,
             false,
             Err("weak-algorithm"),
+        ),
+        // Microsoft's identity model tests, Entra ID (Azure AD) assertions: valid there.
+        case(
+            "azure-identitymodel: ReferenceXml.Saml2Valid (Entra ID)",
+            "azure-identitymodel/Saml2Valid.xml",
+            Pem(entra_pem),
+            (ENTRA, ENTRA_SP, ENTRA_NOW),
+            false,
+            Ok("RrX3SPSxDw6z4KHaKB2V_mnv0G-LbRZdYvo1RQa1L7s"),
+        ),
+        case(
+            "azure-identitymodel: ReferenceXml.Saml2TokenValidSigned (Entra ID)",
+            "azure-identitymodel/Saml2TokenValidSigned.xml",
+            Pem(entra_pem),
+            (ENTRA, ENTRA_SP, ENTRA_MARCH_NOW),
+            false,
+            Ok("RrX3SPSxDw6z4KHaKB2V_mnv0G-LbRZdYvo1RQa1L7s"),
+        ),
+        // Read an hour after its `NotOnOrAfter`: refused on time, signature or not.
+        case(
+            "azure-identitymodel: ReferenceXml.Saml2Valid, read after it expired",
+            "azure-identitymodel/Saml2Valid.xml",
+            Pem(entra_pem),
+            (ENTRA, ENTRA_SP, ENTRA_NOW + 7_200),
+            false,
+            Err("expired"),
+        ),
+        // Another audience: this SP is not the one the token was issued for.
+        case(
+            "azure-identitymodel: ReferenceXml.Saml2Valid, for another SP",
+            "azure-identitymodel/Saml2Valid.xml",
+            Pem(entra_pem),
+            (ENTRA, "spn:00000000-0000-0000-0000-000000000000", ENTRA_NOW),
+            false,
+            Err("audience"),
         ),
         // crewjam/saml, real responses.
         case(
@@ -340,4 +380,30 @@ fn injected_comments_in_a_real_response() {
     );
     let refused = read(&case, cve.as_bytes()).unwrap_err();
     assert!(refused.starts_with("signature: "), "{refused}");
+}
+
+/// Entra ID's real assertion with one attribute value changed after signing: the digest no
+/// longer matches, so it is refused `signature`. Checked against another key, the untouched
+/// one is refused `unknown-key` (its embedded certificate is not among the IdP's).
+#[test]
+fn a_tampered_entra_id_assertion_is_refused() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name.contains("Saml2Valid (Entra ID)"))
+        .unwrap();
+    let xml = std::fs::read_to_string(real(case.document)).unwrap();
+    let tampered = xml.replacen(
+        "User1@Cyrano.onmicrosoft.com",
+        "admin@Cyrano.onmicrosoft.com",
+        1,
+    );
+    assert_ne!(tampered, xml);
+    let got = read(&case, tampered.as_bytes()).unwrap_err();
+    assert!(got.starts_with("signature: "), "{got}");
+    let other = Case {
+        keys: Keys::Pem("../keys/other-rsa2048.pem"),
+        ..case
+    };
+    let got = read(&other, xml.as_bytes()).unwrap_err();
+    assert!(got.starts_with("unknown-key: "), "{got}");
 }
