@@ -40,6 +40,7 @@ const GOOGLE_NOW: u64 = 1_452_012_939; // 2016-01-05T16:55:39Z
 const ONELOGIN_NOW: u64 = 1_452_016_392; // 2016-01-05T17:53:12Z
 const PHP_SAML_NOW: u64 = 1_405_558_979; // 2014-07-17T01:02:59Z
 const SECUREWORKS_NOW: u64 = 1_492_780_371; // 2017-04-21T13:12:51Z
+const OKTA_NOW: u64 = 1_598_982_720; // 2020-09-01T17:52:00Z
 const ENTRA_NOW: u64 = 1_492_964_400; // 2017-04-23T16:20:00Z
 const ENTRA_MARCH_NOW: u64 = 1_490_025_300; // 2017-03-20T15:55:00Z
 
@@ -50,6 +51,8 @@ const NGROK_SP: &str = "https://29ee6d2e.ngrok.io/saml/metadata";
 const PHP_SAML: &str = "http://idp.example.com/metadata.php";
 const PHP_SP: &str = "http://sp.example.com/demo1/metadata.php";
 const SECUREWORKS: &str = "https://idp.secureworks.com/SAML2";
+const OKTA: &str = "http://www.okta.com/exkrfkzzb7NyB3UeP0h7";
+const OKTA_SP: &str = "https://dev.sudo.wtf:8443/v1/teams/asa";
 const ENTRA: &str = "https://sts.windows.net/add29489-7269-41f4-8841-b63c95564420/";
 const ENTRA_SP: &str = "spn:fe78e0b4-6fe7-47e6-812c-fb75cee266a4";
 const SECUREWORKS_SP: &str = "https://preview.docrocket-ross.test.octolabs.io/saml/metadata";
@@ -109,6 +112,31 @@ fn cases() -> Vec<Case> {
             adfs,
             false,
             Err("weak-algorithm"),
+        ),
+        // goxmldsig, a real Okta response: valid there, and two attacks on it refused there.
+        case(
+            "goxmldsig: TestValidateWithValid (Okta)",
+            "goxmldsig/validExample.xml",
+            Pem("goxmldsig/validateCert.pem"),
+            (OKTA, OKTA_SP, OKTA_NOW),
+            false,
+            Ok("phoebe.yu@okta.com"),
+        ),
+        case(
+            "goxmldsig: TestValidateWithModified (Okta, NameID changed after signing)",
+            "goxmldsig/modifiedToBeTodd.xml",
+            Pem("goxmldsig/validateCert.pem"),
+            (OKTA, OKTA_SP, OKTA_NOW),
+            false,
+            Err("signature"),
+        ),
+        case(
+            "goxmldsig: TestValidateWithModifiedAndSignatureEdited (CVE-2020-15216)",
+            "goxmldsig/spoofedAsTodd.xml",
+            Pem("goxmldsig/validateCert.pem"),
+            (OKTA, OKTA_SP, OKTA_NOW),
+            false,
+            Err("malformed"),
         ),
         // Microsoft's identity model tests, Entra ID (Azure AD) assertions: valid there.
         case(
