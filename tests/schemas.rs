@@ -80,7 +80,10 @@ fn eval_output_matches_its_schema() {
         "policies/",
     ]);
     assert_valid("eval.schema.json", &decision);
-    assert!(decision["claims"].is_object());
+    assert_eq!(decision["claims"]["signature"], "not-applicable");
+    let mut unknown = decision.clone();
+    unknown["claims"]["signature"] = "probably".into();
+    assert!(!validator("eval.schema.json").is_valid(&unknown));
     let local = output(&[
         "eval",
         "--app",
@@ -157,6 +160,7 @@ fn claims_inspect_output_matches_its_schema() {
     assert!(docs[0]["why_ignored"].is_object(), "{}", docs[0]);
     assert!(docs[1]["methods"].is_array(), "{}", docs[1]);
     assert!(docs[2]["error"]["kind"].is_string(), "{}", docs[2]);
+    assert_eq!(docs[0]["signature"], "not-applicable");
     let mut wrong = docs.swap_remove(0);
     wrong["protocol"] = "ldap".into();
     assert!(!validator("claims-inspect.schema.json").is_valid(&wrong));
