@@ -17,6 +17,8 @@
 
 pub mod check;
 pub mod claims;
+#[doc = "`policyc.toml`, the file that marks a policy set's root."]
+pub mod config;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
