@@ -197,7 +197,6 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
         Loc::new(file, span),
         format!("invalid policyc.toml: {message}"),
     )
-    .with_label("here")
     .with_help(help)
 }
 
