@@ -207,7 +207,10 @@ mod tests {
     fn err(text: &str) -> (String, String, String) {
         let d = parse(FileId(0), text).unwrap_err();
         assert_eq!(d.code, Code::InvalidConfig);
-        let under = text.get(d.primary.loc.span.range()).unwrap_or("").to_owned();
+        let under = text
+            .get(d.primary.loc.span.range())
+            .unwrap_or("")
+            .to_owned();
         (d.message, under, d.help.unwrap_or_default())
     }
 
@@ -252,7 +255,10 @@ mod tests {
     fn bad_syntax_points_at_the_place() {
         let d = parse(FileId(0), "allow = [\"shadowed-rule\"\ndeny = []\n").unwrap_err();
         assert_eq!(d.code, Code::InvalidConfig);
-        let file = crate::source::SourceFile::new("policyc.toml", "allow = [\"shadowed-rule\"\ndeny = []\n");
+        let file = crate::source::SourceFile::new(
+            "policyc.toml",
+            "allow = [\"shadowed-rule\"\ndeny = []\n",
+        );
         let at = file.line_col(d.primary.loc.span.start);
         assert_eq!((at.line, at.column), (2, 1), "{}", d.message);
     }
@@ -280,7 +286,10 @@ mod tests {
             "`allow`: `syntax` errors cannot be allowed or downgraded"
         );
         let (message, under, _) = err("deny-warnings = \"yes\"");
-        assert!(message.starts_with("invalid policyc.toml: invalid type"), "{message}");
+        assert!(
+            message.starts_with("invalid policyc.toml: invalid type"),
+            "{message}"
+        );
         assert_eq!(under, "\"yes\"");
     }
 

@@ -17,11 +17,11 @@
 
 pub mod check;
 pub mod claims;
-#[doc = "`policyc.toml`, the file that marks a policy set's root."]
-pub mod config;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
+#[doc = "`policyc.toml`, the file that marks a policy set's root."]
+pub mod config;
 pub mod diagnostic;
 pub mod eval;
 pub mod fmt;

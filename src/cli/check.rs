@@ -205,7 +205,10 @@ fn format_name(format: Format) -> &'static str {
 /// `prod/, staging/ and the files outside them`.
 fn set_names(sets: &[load::PolicySet]) -> String {
     sets.iter()
-        .map(|s| s.name().unwrap_or_else(|| "the files no policyc.toml claims".to_owned()))
+        .map(|s| {
+            s.name()
+                .unwrap_or_else(|| "the files no policyc.toml claims".to_owned())
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -221,7 +224,10 @@ fn set_at_rev(
 ) -> crate::source::Sources {
     let mut out = crate::source::Sources::new();
     for (_, file) in sources.iter() {
-        let name = file.name.strip_prefix(&format!("{rev}:")).unwrap_or(&file.name);
+        let name = file
+            .name
+            .strip_prefix(&format!("{rev}:"))
+            .unwrap_or(&file.name);
         let path = std::path::Path::new(name);
         let nearest = roots
             .iter()

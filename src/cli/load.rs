@@ -349,9 +349,7 @@ impl PolicySet {
 
     /// `prod/policyc.toml`.
     pub fn config_path(&self) -> Option<PathBuf> {
-        self.root
-            .as_ref()
-            .map(|r| r.join(crate::config::FILE_NAME))
+        self.root.as_ref().map(|r| r.join(crate::config::FILE_NAME))
     }
 }
 
@@ -388,7 +386,10 @@ pub fn load_sets(paths: &[PathBuf]) -> Result<Vec<PolicySet>, LoadError> {
             .iter()
             .filter(|f| {
                 let dir = root.as_deref().unwrap_or(Path::new(""));
-                f.explicit || f.path.strip_prefix(dir).is_ok_and(|rel| config.includes(rel))
+                f.explicit
+                    || f.path
+                        .strip_prefix(dir)
+                        .is_ok_and(|rel| config.includes(rel))
             })
             .map(|f| &f.path)
             .collect();
@@ -438,7 +439,9 @@ fn read_config(dir: &Path) -> Result<crate::config::Config, LoadError> {
                 format!("`paths` names `{}`, which does not exist", p.display()),
             )
             .with_label(format!("no such file or folder in `{}`", set_name(dir)))
-            .with_help("name a file or folder under the folder of policyc.toml, or remove the entry")),
+            .with_help(
+                "name a file or folder under the folder of policyc.toml, or remove the entry",
+            )),
             None => Ok(config),
         }
     });
