@@ -139,38 +139,77 @@ pub fn run(args: &CheckArgs) -> u8 {
             diagnostics,
         });
     }
-    let written = write_report(args, format, &checked);
+    let mut stdout = std::io::stdout().lock();
+    let written = write_report(
+        &args.paths,
+        format,
+        use_color(args.color),
+        &checked,
+        &mut stdout,
+    )
+    .and_then(|()| stdout.flush());
     if let Err(err) = written {
         eprintln!("error: cannot write the report: {err}");
         return super::EXIT_CANNOT_RUN;
     }
+    let (files, counts, failed) = totals(&checked);
+    eprintln!("{}", summary(files, counts, started.elapsed()));
+    if failed { EXIT_FAILED } else { EXIT_OK }
+}
+
+/// Files and counts over every set, and whether any set fails (errors, or warnings where they
+/// are denied).
+pub(super) fn totals(checked: &[Checked]) -> (usize, Counts, bool) {
     let files = checked.iter().map(|c| c.compiled.sources.len()).sum();
     let mut counts = Counts::default();
     let mut failed = false;
-    for c in &checked {
+    for c in checked {
         let of_set = Counts::of(&c.diagnostics);
         counts.errors += of_set.errors;
         counts.warnings += of_set.warnings;
         counts.infos += of_set.infos;
         failed |= of_set.errors > 0 || (c.deny_warnings && of_set.warnings > 0);
     }
-    eprintln!("{}", summary(files, counts, started.elapsed()));
-    if failed { EXIT_FAILED } else { EXIT_OK }
+    (files, counts, failed)
 }
 
 /// One policy set, checked.
-struct Checked {
+pub(super) struct Checked {
     /// `prod/`; `None` for the files no `policyc.toml` claims.
-    name: Option<String>,
-    config: Option<PathBuf>,
-    deny_warnings: bool,
-    compiled: crate::Compiled,
-    diagnostics: Vec<crate::diagnostic::Diagnostic>,
+    pub name: Option<String>,
+    pub config: Option<PathBuf>,
+    pub deny_warnings: bool,
+    pub compiled: crate::Compiled,
+    pub diagnostics: Vec<crate::diagnostic::Diagnostic>,
+}
+
+impl Checked {
+    /// Compiles and checks `set` with its `policyc.toml`'s levels, then `levels` (the flags').
+    pub(super) fn plain(set: load::PolicySet, levels: &crate::check::allow::Levels) -> Checked {
+        let (name, config) = (set.name(), set.config_path());
+        let deny_warnings = set.config.deny_warnings;
+        let options = crate::check::CheckOptions {
+            levels: set.config.levels.clone().then(levels),
+            ..Default::default()
+        };
+        let compiled = crate::compile(set.sources);
+        let diagnostics = crate::check(&compiled, &options);
+        Checked {
+            name,
+            config,
+            deny_warnings,
+            compiled,
+            diagnostics,
+        }
+    }
 }
 
 /// `--format`, else the format the sets' `policyc.toml` files name (they must agree: one run
 /// writes one report), else `human`.
-fn output_format(flag: Option<Format>, sets: &[load::PolicySet]) -> Result<Format, String> {
+pub(super) fn output_format(
+    flag: Option<Format>,
+    sets: &[load::PolicySet],
+) -> Result<Format, String> {
     if let Some(format) = flag {
         return Ok(format);
     }
@@ -248,19 +287,23 @@ fn set_at_rev(
 
 /// Writes every set's diagnostics in `format`: human output says which set each part is (when
 /// any set has a `policyc.toml`); JSON and SARIF are one report over every set's files.
-fn write_report(args: &CheckArgs, format: Format, checked: &[Checked]) -> std::io::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    let color = use_color(args.color);
+pub(super) fn write_report(
+    paths: &[PathBuf],
+    format: Format,
+    color: bool,
+    checked: &[Checked],
+    stdout: &mut dyn Write,
+) -> std::io::Result<()> {
     let configured = checked.iter().any(|c| c.name.is_some());
     match (format, checked) {
         // One set: as before `policyc.toml` existed.
-        (_, [one]) if !configured => write_one(args, format, one, color, &mut stdout)?,
+        (_, [one]) if !configured => write_one(paths, format, one, color, stdout)?,
         (Format::Human | Format::Github, _) => {
             for c in checked {
                 if format == Format::Human {
-                    write_header(&mut stdout, c)?;
+                    write_header(stdout, c)?;
                 }
-                write_one(args, format, c, color, &mut stdout)?;
+                write_one(paths, format, c, color, stdout)?;
             }
         }
         (Format::Json | Format::Sarif, _) => {
@@ -280,13 +323,13 @@ fn write_report(args: &CheckArgs, format: Format, checked: &[Checked]) -> std::i
                         })
                     })
                     .collect();
-                render::json_sets(&diagnostics, &sources, &set_of_file, &sets, &mut stdout)?;
+                render::json_sets(&diagnostics, &sources, &set_of_file, &sets, stdout)?;
             } else {
-                write_sarif(args, &diagnostics, &sources, &mut stdout)?;
+                write_sarif(paths, &diagnostics, &sources, stdout)?;
             }
         }
     }
-    stdout.flush()
+    Ok(())
 }
 
 fn write_header(out: &mut dyn Write, c: &Checked) -> std::io::Result<()> {
@@ -312,14 +355,14 @@ fn write_header(out: &mut dyn Write, c: &Checked) -> std::io::Result<()> {
 }
 
 fn write_one(
-    args: &CheckArgs,
+    paths: &[PathBuf],
     format: Format,
     c: &Checked,
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     if format == Format::Sarif {
-        return write_sarif(args, &c.diagnostics, &c.compiled.sources, out);
+        return write_sarif(paths, &c.diagnostics, &c.compiled.sources, out);
     }
     let options = RenderOptions {
         color,
@@ -329,12 +372,12 @@ fn write_one(
 }
 
 fn write_sarif(
-    args: &CheckArgs,
+    paths: &[PathBuf],
     diagnostics: &[crate::diagnostic::Diagnostic],
     sources: &crate::source::Sources,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    match sarif_base(&args.paths) {
+    match sarif_base(paths) {
         // SARIF `uri`s are relative to the checked folder, which the log names once.
         Some(base) => {
             let log = render::sarif_report_based(diagnostics, sources, &base);
