@@ -312,12 +312,24 @@ fn read_sources<'a>(
 /// command line (the workspace folder in an editor). The search never goes above `top`, so a
 /// command reads no `policyc.toml` outside the paths it was given.
 pub fn config_folder(file: &Path, top: &Path) -> Option<PathBuf> {
+    config_folder_where(file, top, |dir| {
+        fs::symlink_metadata(dir.join(crate::config::FILE_NAME)).is_ok()
+    })
+}
+
+/// [`config_folder`] with what "holds a `policyc.toml`" means given by the caller: the disk for
+/// the CLI, the files the language server knows (read from disk or watched) for it.
+pub fn config_folder_where(
+    file: &Path,
+    top: &Path,
+    holds_config: impl Fn(&Path) -> bool,
+) -> Option<PathBuf> {
     let mut dir = file.parent();
     while let Some(d) = dir {
         if !d.starts_with(top) {
             return None;
         }
-        if fs::symlink_metadata(d.join(crate::config::FILE_NAME)).is_ok() {
+        if holds_config(d) {
             return Some(d.to_path_buf());
         }
         if d == top {
