@@ -366,3 +366,18 @@ fn test_runs_each_sets_tests_against_that_set() {
         stderr(&out)
     );
 }
+
+#[test]
+fn check_help_teaches_policyc_toml() {
+    let dir = Scratch::new("help", &[]);
+    let help = stdout(&policyc(&["check", "--help"], &dir.0));
+    assert!(
+        help.contains("A folder holding a `policyc.toml` is the root of a policy set of its own"),
+        "{help}"
+    );
+    assert!(
+        help.contains("Overrides a `policyc.toml`'s `format`"),
+        "{help}"
+    );
+    assert!(help.contains("`deny-warnings = true`"), "{help}");
+}

@@ -28,6 +28,9 @@ pub enum TestFormat {
 ///
 /// Exit 0 when every test passes, 1 when one fails, 2 when the tests could not run (the policy
 /// set cannot be loaded or has errors).
+///
+/// A folder holding a `policyc.toml` is a policy set of its own: each set's tests run against
+/// that set alone (docs/configuration.md).
 #[derive(Debug, Clone, clap::Args)]
 pub struct TestArgs {
     /// Files or folders of the policy set (default: the current folder).

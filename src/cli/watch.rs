@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 /// Runs a full `policyc check` at start and after every change to a `.policy` file under PATHS
 /// (a burst of saves gives one re-check). On a terminal the screen is cleared and redrawn; each
 /// run ends with the summary line. Ctrl-C stops it.
+///
+/// Policy sets and their `policyc.toml` settings are found as `policyc check` finds them; a
+/// change to a `policyc.toml` re-checks too.
 #[derive(Debug, Clone, clap::Args)]
 pub struct WatchArgs {
     /// Files or folders to watch (default: the current folder).
