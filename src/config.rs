@@ -68,11 +68,13 @@ struct Raw {
 /// Reads the text of a `policyc.toml` (file `file` of the caller's sources). Every problem is an
 /// `invalid-config` error that says what was expected and how to fix it; the first one found is
 /// returned.
-pub fn parse(file: FileId, text: &str) -> Result<Config, Diagnostic> {
+pub fn parse(file: FileId, text: &str) -> Result<Config, Box<Diagnostic>> {
     let error = |span: Span, message: String, label: &str, help: String| {
-        Diagnostic::new(Code::InvalidConfig, Loc::new(file, span), message)
-            .with_label(label.to_owned())
-            .with_help(help)
+        Box::new(
+            Diagnostic::new(Code::InvalidConfig, Loc::new(file, span), message)
+                .with_label(label.to_owned())
+                .with_help(help),
+        )
     };
     if text.len() as u64 > MAX_BYTES {
         return Err(error(
@@ -82,7 +84,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Config, Diagnostic> {
             "a policyc.toml holds a few settings; keep it short".to_owned(),
         ));
     }
-    let raw: Raw = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    let raw: Raw = toml::from_str(text).map_err(|e| Box::new(toml_error(file, text, &e)))?;
     let span_of = |s: &toml::Spanned<String>| Span::new(s.span().start, s.span().end);
     let mut config = Config {
         deny_warnings: raw.deny_warnings,
@@ -202,6 +204,7 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn err(text: &str) -> (String, String, String) {

@@ -38,7 +38,7 @@ pub struct Snapshot {
     /// Bumped by the workspace on every change; stale results are recognised by it.
     pub generation: u64,
     /// The set's `policyc.toml`, if it has one.
-    pub config: Option<SetConfig>,
+    pub config: Option<Box<SetConfig>>,
 }
 
 /// A set's `policyc.toml`: its levels apply to the set's check (before the server's own
@@ -49,7 +49,7 @@ pub struct SetConfig {
     pub text: String,
     /// The settings, or why they cannot be used (an `invalid-config` diagnostic in `text`,
     /// `FileId(0)`); the set is then checked without them.
-    pub parsed: Result<policyc::config::Config, Diagnostic>,
+    pub parsed: Result<policyc::config::Config, Box<Diagnostic>>,
 }
 
 impl SetConfig {
@@ -64,11 +64,11 @@ impl SetConfig {
             Err(why) => SetConfig {
                 uri,
                 text: String::new(),
-                parsed: Err(Diagnostic::new(
+                parsed: Err(Box::new(Diagnostic::new(
                     policyc::diagnostic::Code::InvalidConfig,
                     Loc::new(FileId(0), policyc::source::Span::new(0, 0)),
                     why,
-                )),
+                ))),
             },
         }
     }
@@ -123,7 +123,7 @@ pub struct Analysis {
     /// Files left out, with why.
     pub refused: Vec<SnapshotFile>,
     /// The set's `policyc.toml`, if it has one.
-    pub config: Option<SetConfig>,
+    pub config: Option<Box<SetConfig>>,
     index: OnceLock<Index>,
     support: OnceLock<Support>,
 }

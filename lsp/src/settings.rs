@@ -109,6 +109,7 @@ fn levels(lists: &[(Level, &Value)], current: &Levels) -> Levels {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
 

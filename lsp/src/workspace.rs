@@ -385,11 +385,11 @@ impl Workspace {
     }
 
     /// The `policyc.toml` of the set rooted at `dir`, read and parsed, if it has one.
-    fn config_of(&self, dir: &Path) -> Option<SetConfig> {
+    fn config_of(&self, dir: &Path) -> Option<Box<SetConfig>> {
         let file = self.configs.get(dir)?;
         let path = dir.join(policyc::config::FILE_NAME);
         let uri = uri::from_path(&path)?;
-        Some(SetConfig::new(uri, file.text.clone()))
+        Some(Box::new(SetConfig::new(uri, file.text.clone())))
     }
 
     fn doc_file(&self, key: &DocKey, doc: &Document) -> SnapshotFile {

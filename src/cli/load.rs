@@ -439,13 +439,14 @@ fn read_config(dir: &Path) -> Result<crate::config::Config, LoadError> {
     let mut sources = Sources::new();
     let file = sources.add(SourceFile::new(path.to_string_lossy().into_owned(), text));
     let text = sources.get(file).map_or("", |f| f.text.as_str());
-    let result = crate::config::parse(file, text).and_then(|config| {
-        match config
+    let result =
+        crate::config::parse(file, text).and_then(|config| {
+            match config
             .paths
             .iter()
             .find(|(p, _)| fs::symlink_metadata(folder.join(p)).is_err())
         {
-            Some((p, span)) => Err(crate::diagnostic::Diagnostic::new(
+            Some((p, span)) => Err(Box::new(crate::diagnostic::Diagnostic::new(
                 crate::diagnostic::Code::InvalidConfig,
                 crate::source::Loc::new(file, *span),
                 format!("`paths` names `{}`, which does not exist", p.display()),
@@ -453,10 +454,10 @@ fn read_config(dir: &Path) -> Result<crate::config::Config, LoadError> {
             .with_label(format!("no such file or folder in `{}`", set_name(dir)))
             .with_help(
                 "name a file or folder under the folder of policyc.toml, or remove the entry",
-            )),
+            ))),
             None => Ok(config),
         }
-    });
+        });
     result.map_err(|d| LoadError(config_error(&d, &sources)))
 }
 
