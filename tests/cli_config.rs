@@ -296,6 +296,21 @@ fn a_bad_policyc_toml_is_an_error_with_file_line_and_column() {
         "{}",
         stderr(&out)
     );
+    // A link out of the folder: refused unread (its target is never printed).
+    #[cfg(unix)]
+    {
+        std::fs::remove_dir(dir.0.join("prod/policyc.toml")).unwrap();
+        std::os::unix::fs::symlink("/proc/self/environ", dir.0.join("prod/policyc.toml"))
+            .unwrap();
+        let out = policyc(&["check"], &dir.0);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            stderr(&out),
+            "error: `prod/policyc.toml` is a link to a file outside the given paths; policyc \
+             reads only files under the paths it is given (pass `--follow-links` to read it \
+             anyway)\n"
+        );
+    }
 }
 
 #[test]
@@ -380,4 +395,79 @@ fn check_help_teaches_policyc_toml() {
         "{help}"
     );
     assert!(help.contains("`deny-warnings = true`"), "{help}");
+}
+
+/// `--base` compares each set with the same set at the revision: prod's deleted IdP is guarded
+/// in prod, and staging (which still has its own `corp`) is not touched.
+#[test]
+fn base_revision_compares_each_set_with_itself() {
+    let idps =
+        "idp corp {\n  kind okta_oidc\n  trust_claims true\n  asserts [password, webauthn]\n}\n";
+    let rules = "policy p {\n  apps [wiki]\n  rule admins {\n    require 2 factor_types\n    possession [hardware_protected]\n  }\n}\n";
+    let org = "org acme {\n  features [okta_to_okta_claims_sharing]\n}\napp wiki\nauthenticator password\n";
+    let mut files = Vec::new();
+    for set in ["prod", "staging"] {
+        files.push((format!("{set}/policyc.toml"), String::new()));
+        files.push((format!("{set}/org.policy"), org.to_owned()));
+        files.push((format!("{set}/idps.policy"), idps.to_owned()));
+        files.push((format!("{set}/apps.policy"), rules.to_owned()));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = Scratch::new("base", &files);
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&dir.0)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    std::fs::remove_file(dir.0.join("prod/idps.policy")).unwrap();
+    let out = policyc(&["check", "--base", "HEAD", "--format", "json"], &dir.0);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    let found: Vec<(&str, &str, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["file"].as_str().unwrap(),
+                d["set"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("deactivation-refused", "prod/apps.policy", "prod/")]
+    );
+    assert_eq!(
+        v["diagnostics"][0]["message"],
+        "deleting IdP `corp` (declared at `HEAD`) leaves 1 rule unsatisfiable"
+    );
+    // `--org` reads one org: with two sets, name one.
+    let org_dir = dir.0.join("org");
+    std::fs::create_dir(&org_dir).unwrap();
+    let out = policyc(&["check", "--org", "org", "prod", "staging"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: `--org` checks one policy set, and 2 are under the paths given (prod/, \
+         staging/); name one set's folder\n"
+    );
 }
