@@ -300,8 +300,7 @@ fn a_bad_policyc_toml_is_an_error_with_file_line_and_column() {
     #[cfg(unix)]
     {
         std::fs::remove_dir(dir.0.join("prod/policyc.toml")).unwrap();
-        std::os::unix::fs::symlink("/proc/self/environ", dir.0.join("prod/policyc.toml"))
-            .unwrap();
+        std::os::unix::fs::symlink("/proc/self/environ", dir.0.join("prod/policyc.toml")).unwrap();
         let out = policyc(&["check"], &dir.0);
         assert_eq!(out.status.code(), Some(2));
         assert_eq!(
