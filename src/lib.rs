@@ -20,6 +20,8 @@ pub mod claims;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
+#[doc = "`policyc.toml`, the file that marks a policy set's root."]
+pub mod config;
 pub mod diagnostic;
 pub mod eval;
 pub mod fmt;

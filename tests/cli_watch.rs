@@ -175,3 +175,55 @@ fn a_missing_path_cannot_be_watched() {
         "{stderr}"
     );
 }
+
+/// Two policy sets, each with a `policyc.toml`: a run checks each on its own (a group declared
+/// in prod is unknown in staging), and a change to a `policyc.toml` is a change too.
+#[test]
+fn each_policy_set_is_checked_apart_and_policyc_toml_changes_recheck() {
+    let dir = Scratch::new("sets");
+    let uses = "policy p {\n  apps [wiki]\n  rule r {\n    when group in [contractors]\n    require password\n  }\n}\n";
+    let org = "org acme {\n  engine identity\n}\napp wiki\nauthenticator password\n";
+    for set in ["prod", "staging"] {
+        std::fs::create_dir(dir.0.join(set)).unwrap();
+        std::fs::write(dir.0.join(set).join("policyc.toml"), "").unwrap();
+        std::fs::write(dir.0.join(set).join("org.policy"), org).unwrap();
+        std::fs::write(dir.0.join(set).join("p.policy"), uses).unwrap();
+    }
+    std::fs::write(dir.0.join("prod/groups.policy"), "group contractors\n").unwrap();
+    let mut watch = Watch::start(&dir.0, &["--format", "json"]);
+    // prod: nothing wrong; staging: `contractors` is not declared there.
+    watch.summary("checked 5 files, 1 error, 0 warnings");
+    let report = watch.seen.iter().find(|l| l.starts_with('{')).cloned();
+    let report = match report {
+        Some(r) => r,
+        None => {
+            assert!(watch.saw("{\"diagnostics\""), "{}", watch.seen.join("\n"));
+            watch
+                .seen
+                .iter()
+                .find(|l| l.starts_with('{'))
+                .cloned()
+                .unwrap()
+        }
+    };
+    let value: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(value["diagnostics"][0]["set"], "staging/");
+    assert_eq!(value["diagnostics"][0]["code"], "unknown-reference");
+
+    // staging's policyc.toml now makes its unknown reference a warning.
+    std::fs::write(
+        dir.0.join("staging/policyc.toml"),
+        "warn = [\"unknown-reference\"]\n",
+    )
+    .unwrap();
+    watch.summary("checked 5 files, 0 errors, 1 warning");
+    // A bad policyc.toml is reported, and the watch waits for a fix.
+    std::fs::write(dir.0.join("prod/policyc.toml"), "alow = []\n").unwrap();
+    assert!(
+        watch.saw("error: prod/policyc.toml:1:1: invalid policyc.toml: unknown field `alow`"),
+        "{}",
+        watch.seen.join("\n")
+    );
+    std::fs::write(dir.0.join("prod/policyc.toml"), "").unwrap();
+    watch.summary("checked 5 files, 0 errors, 1 warning");
+}

@@ -52,8 +52,10 @@ fn examples(docs: &str) -> Vec<Example> {
         }
         // `import-unsupported` fires on an org's API JSON, not on a policy: its examples are
         // `okta-idps` blocks, the `idps.json` of an org folder, run through `okta::import`.
+        // `invalid-config` is about a `policyc.toml`: its examples are `policyc-toml` blocks.
         let Some(info) = line
-            .strip_prefix("```policy")
+            .strip_prefix("```policyc-toml")
+            .or_else(|| line.strip_prefix("```policy"))
             .or_else(|| line.strip_prefix("```okta-idps"))
         else {
             continue;
@@ -106,6 +108,12 @@ fn codes(example: &Example) -> Vec<(Code, String)> {
             .into_iter()
             .map(|i| (i.code, i.message))
             .collect();
+    }
+    if example.section == Some(Code::InvalidConfig) {
+        return match policyc::config::parse(policyc::source::FileId(0), &example.text) {
+            Ok(_) => Vec::new(),
+            Err(d) => vec![(d.code, d.message)],
+        };
     }
     let mut sources = Sources::new();
     sources.add(SourceFile::new("example.policy", example.text.clone()));
@@ -226,8 +234,12 @@ fn every_code_is_exercised_by_the_corpus() {
             }
         }
     }
-    // `import-unsupported` is about API JSON: tests/okta_import.rs exercises it.
-    for code in Code::ALL.iter().filter(|c| **c != Code::ImportUnsupported) {
+    // `import-unsupported` is about API JSON: tests/okta_import.rs exercises it;
+    // `invalid-config` is about `policyc.toml`: tests/cli_config.rs and src/config.rs do.
+    for code in Code::ALL
+        .iter()
+        .filter(|c| !matches!(c, Code::ImportUnsupported | Code::InvalidConfig))
+    {
         assert!(
             expected.contains(code.as_str()),
             "no fixture under tests/corpus expects `{code}`"

@@ -176,3 +176,41 @@ fn test_output_matches_its_schema() {
     wrong["tests"][0]["actual"]["outcome"] = "maybe".into();
     assert!(!validator("test.schema.json").is_valid(&wrong));
 }
+
+/// `check` and `test` over two policy sets with a `policyc.toml` each: the added `set` and
+/// `sets` fields are in the schemas.
+#[test]
+fn policy_set_fields_match_the_schemas() {
+    let org = "org acme {\n  engine identity\n}\ngroup admins\napp wiki\nauthenticator password\n";
+    let policy = "policy p {\n  apps [wiki]\n  rule r {\n    when group in [admin]\n    require password\n  }\n}\n";
+    let test = "test \"wiki\" {\n  app wiki\n  expect challenge with [password]\n}\n";
+    let fixed = policy.replace("[admin]", "[admins]");
+    let dir = Scratch::new(
+        "schema-sets",
+        &[
+            ("prod/policyc.toml", ""),
+            ("prod/org.policy", org),
+            ("prod/p.policy", policy),
+            ("staging/policyc.toml", "deny-warnings = true\n"),
+            ("staging/org.policy", org),
+            ("staging/p.policy", &fixed),
+            ("staging/t.policy", test),
+        ],
+    );
+    let check = policyc(&["check", "--format", "json"], &dir.0);
+    let check: Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(check["diagnostics"][0]["set"], "prod/");
+    assert_eq!(check["sets"].as_array().unwrap().len(), 2);
+    assert_valid("check.schema.json", &check);
+    let mut wrong = check;
+    wrong["sets"][0]["files"] = "two".into();
+    assert!(!validator("check.schema.json").is_valid(&wrong));
+
+    let tests = policyc(&["test", "--format", "json", "staging"], &dir.0);
+    let tests: Value = serde_json::from_slice(&tests.stdout).unwrap();
+    assert_eq!(tests["tests"][0]["set"], "staging/");
+    assert_valid("test.schema.json", &tests);
+    let mut wrong = tests;
+    wrong["tests"][0]["set"] = 1.into();
+    assert!(!validator("test.schema.json").is_valid(&wrong));
+}

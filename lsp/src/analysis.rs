@@ -37,6 +37,63 @@ pub struct Snapshot {
     pub files: Vec<SnapshotFile>,
     /// Bumped by the workspace on every change; stale results are recognised by it.
     pub generation: u64,
+    /// The set's `policyc.toml`, if it has one.
+    pub config: Option<Box<SetConfig>>,
+}
+
+/// A set's `policyc.toml`: its levels apply to the set's check (before the server's own
+/// settings), and a problem with it is published on the file.
+#[derive(Debug, Clone)]
+pub struct SetConfig {
+    pub uri: Uri,
+    pub text: String,
+    /// The settings, or why they cannot be used (an `invalid-config` diagnostic in `text`,
+    /// `FileId(0)`); the set is then checked without them.
+    pub parsed: Result<policyc::config::Config, Box<Diagnostic>>,
+}
+
+impl SetConfig {
+    /// Parses the file's text, or says why it could not be read (`Err`).
+    pub fn new(uri: Uri, text: Result<String, String>) -> SetConfig {
+        match text {
+            Ok(text) => SetConfig {
+                parsed: policyc::config::parse(FileId(0), &text),
+                uri,
+                text,
+            },
+            Err(why) => SetConfig {
+                uri,
+                text: String::new(),
+                parsed: Err(Box::new(Diagnostic::new(
+                    policyc::diagnostic::Code::InvalidConfig,
+                    Loc::new(FileId(0), policyc::source::Span::new(0, 0)),
+                    why,
+                ))),
+            },
+        }
+    }
+
+    /// Its diagnostics in protocol form: none, or the one that says what is wrong.
+    fn publishable(&self) -> FileDiagnostics {
+        let index = LineIndex::new(&self.text);
+        let locate = |loc: Loc| {
+            Some(Location {
+                uri: self.uri.clone(),
+                range: index.range(&self.text, loc.span.start as usize, loc.span.end as usize),
+            })
+        };
+        FileDiagnostics {
+            uri: self.uri.clone(),
+            version: None,
+            diagnostics: self
+                .parsed
+                .as_ref()
+                .err()
+                .map(|d| to_lsp_diagnostic(d, locate))
+                .into_iter()
+                .collect(),
+        }
+    }
 }
 
 /// A compiled file, addressed by its `FileId`.
@@ -65,6 +122,8 @@ pub struct Analysis {
     pub files: Vec<AnalyzedFile>,
     /// Files left out, with why.
     pub refused: Vec<SnapshotFile>,
+    /// The set's `policyc.toml`, if it has one.
+    pub config: Option<Box<SetConfig>>,
     index: OnceLock<Index>,
     support: OnceLock<Support>,
 }
@@ -96,6 +155,19 @@ impl Analysis {
             sources.add(SourceFile::new(f.name, f.text));
         }
         let compiled = policyc::compile(sources);
+        // The set's `policyc.toml` levels first, then the server's own: as the CLI's flags win
+        // over the file.
+        let configured;
+        let options = match snapshot.config.as_ref().map(|c| &c.parsed) {
+            Some(Ok(config)) => {
+                configured = CheckOptions {
+                    levels: config.levels.clone().then(&options.levels),
+                    ..options.clone()
+                };
+                &configured
+            }
+            _ => options,
+        };
         // The check builds the satisfiability engine anyway: keep it for hover.
         let (diagnostics, built) = policyc::check::check_with_support(&compiled, options);
         let support = built.map_or_else(OnceLock::new, OnceLock::from);
@@ -105,6 +177,7 @@ impl Analysis {
             diagnostics,
             files,
             refused,
+            config: snapshot.config,
             index: OnceLock::new(),
             support,
         }
@@ -184,6 +257,9 @@ impl Analysis {
             if let Some(file) = out.get_mut(d.primary.loc.file.0 as usize) {
                 file.diagnostics.push(lsp);
             }
+        }
+        if let Some(config) = &self.config {
+            out.push(config.publishable());
         }
         for f in &self.refused {
             out.push(FileDiagnostics {

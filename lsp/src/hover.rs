@@ -460,6 +460,7 @@ mod tests {
                 refused: None,
             }],
             generation: 1,
+            config: None,
         });
         idp_hover(name, &analysis).unwrap()
     }
@@ -493,6 +494,7 @@ mod tests {
                 refused: None,
             }],
             generation: 0,
+            config: None,
         };
         let analysis = Analysis::new(snapshot);
         let offset = text.find(at).unwrap();

@@ -438,11 +438,13 @@ impl<'a> Server<'a> {
                 });
             }
         }
-        // Files that left a set (deleted, closed outside the folder) are cleared.
+        // Files that left a set (deleted, closed outside the folder) are cleared, unless another
+        // set published them just now (a `policyc.toml` created above them moved them).
         for (set, uris) in std::mem::take(&mut self.published) {
             let still = now.get(&set);
             for uri in uris {
-                if still.is_none_or(|s| !s.contains(&uri)) {
+                let elsewhere = now.values().any(|s| s.contains(&uri));
+                if still.is_none_or(|s| !s.contains(&uri)) && !elsewhere {
                     self.notify::<notif::PublishDiagnostics>(PublishDiagnosticsParams {
                         uri,
                         diagnostics: Vec::new(),
@@ -1080,8 +1082,9 @@ impl<'a> Server<'a> {
                     let added = paths(p.event.added);
                     let removed = paths(p.event.removed);
                     if self.ws.change_folders(added, &removed) {
+                        let sets = self.ws.sets();
                         self.cache.retain(|set, _| match set {
-                            SetId::Folder(root) => self.ws.roots.contains(root),
+                            SetId::Folder(_) => sets.contains(set),
                             SetId::Lone(_) => true,
                         });
                         if self.poll.is_none() && !self.watch_dynamically {
@@ -1101,10 +1104,16 @@ impl<'a> Server<'a> {
             return;
         }
         let options = DidChangeWatchedFilesRegistrationOptions {
-            watchers: vec![FileSystemWatcher {
-                glob_pattern: GlobPattern::String("**/*.policy".to_owned()),
-                kind: None,
-            }],
+            watchers: vec![
+                FileSystemWatcher {
+                    glob_pattern: GlobPattern::String("**/*.policy".to_owned()),
+                    kind: None,
+                },
+                FileSystemWatcher {
+                    glob_pattern: GlobPattern::String("**/policyc.toml".to_owned()),
+                    kind: None,
+                },
+            ],
         };
         let Ok(options) = serde_json::to_value(options) else {
             return;

@@ -3,6 +3,8 @@
 //! and values of the wrong type are ignored (and logged), never fatal.
 
 use policyc::check::CheckOptions;
+use policyc::check::allow::{Level, Levels};
+use policyc::diagnostic::Code;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +16,9 @@ pub struct Settings {
     pub inlay_hints: bool,
     /// `whatIfLenses`: the `deactivate?` and `switch off?` code lenses.
     pub what_if_lenses: bool,
+    /// `allow`, `warn`, `deny`: lists of codes, as `policyc check --allow` and its kin; applied
+    /// after a set's `policyc.toml` (so they win, as the flags do).
+    pub levels: Levels,
 }
 
 impl Default for Settings {
@@ -22,6 +27,7 @@ impl Default for Settings {
             okta_compat: false,
             inlay_hints: true,
             what_if_lenses: true,
+            levels: Levels::default(),
         }
     }
 }
@@ -34,8 +40,18 @@ impl Settings {
             return false;
         };
         let before = self.clone();
+        let mut lists: Vec<(Level, &Value)> = Vec::new();
         for (key, v) in map {
             let slot = match key.as_str() {
+                "allow" | "warn" | "deny" => {
+                    let level = match key.as_str() {
+                        "allow" => Level::Allow,
+                        "warn" => Level::Warn,
+                        _ => Level::Deny,
+                    };
+                    lists.push((level, v));
+                    continue;
+                }
                 "oktaCompat" => &mut self.okta_compat,
                 "inlayHints" => &mut self.inlay_hints,
                 "whatIfLenses" => &mut self.what_if_lenses,
@@ -49,19 +65,51 @@ impl Settings {
                 None => eprintln!("policyc-lsp: ignoring setting `{key}`: expected true or false"),
             }
         }
+        if !lists.is_empty() {
+            self.levels = levels(&lists, &self.levels);
+        }
         *self != before
     }
 
     pub fn check_options(&self) -> CheckOptions {
         CheckOptions {
             okta_compat: self.okta_compat,
+            levels: self.levels.clone(),
             ..CheckOptions::default()
         }
     }
 }
 
+/// The levels the `allow`, `warn` and `deny` lists given set, in that order (as the CLI's flags);
+/// a list that is not a list of known codes is ignored (and logged), keeping `current`.
+fn levels(lists: &[(Level, &Value)], current: &Levels) -> Levels {
+    let mut out = Levels::default();
+    for level in [Level::Allow, Level::Warn, Level::Deny] {
+        for (_, v) in lists.iter().filter(|(l, _)| *l == level) {
+            let Some(items) = v.as_array() else {
+                eprintln!("policyc-lsp: ignoring a level setting: expected a list of codes");
+                return current.clone();
+            };
+            for item in items {
+                let code = item.as_str().and_then(Code::parse);
+                match code.map(|c| out.set(c, level)) {
+                    Some(Ok(())) => {}
+                    _ => {
+                        eprintln!(
+                            "policyc-lsp: ignoring the level settings: `{item}` is not a code that can be set"
+                        );
+                        return current.clone();
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
 
@@ -74,5 +122,23 @@ mod tests {
         assert!(!s.what_if_lenses);
         assert!(!s.update(&json!({ "whatIfLenses": false })));
         assert!(!s.update(&json!(null)));
+    }
+
+    #[test]
+    fn reads_allow_warn_and_deny_lists_of_codes() {
+        let mut s = Settings::default();
+        assert!(s.update(&json!({ "allow": ["shadowed-rule"], "deny": ["unreachable-idp"] })));
+        let mut want = Levels::default();
+        want.set(Code::ShadowedRule, Level::Allow).unwrap();
+        want.set(Code::UnreachableIdp, Level::Deny).unwrap();
+        assert_eq!(s.check_options().levels, want);
+        // A list with something that is not a code is ignored whole.
+        assert!(!s.update(&json!({ "allow": ["shadowed-rul"] })));
+        assert!(!s.update(&json!({ "allow": "shadowed-rule" })));
+        assert!(!s.update(&json!({ "deny": ["syntax", 3] })));
+        assert_eq!(s.levels, want);
+        // An empty list clears.
+        assert!(s.update(&json!({ "allow": [], "deny": [] })));
+        assert_eq!(s.levels, Levels::default());
     }
 }

@@ -2,11 +2,13 @@
 //! and the `.policy` files of the workspace folders read from disk. Changed only on the main
 //! thread; checks and requests work on [`Snapshot`]s of it.
 //!
-//! Each workspace folder is a policy set of its own, found as `policyc check FOLDER` finds it
-//! (the same folder walk): a file belongs to the innermost folder holding it. (A `policyc.toml`
-//! marker for several sets in one folder does not exist yet.)
+//! Policy sets are found as `policyc check FOLDER` finds them (the same folder walk, and the one
+//! definition, `policyc::cli::load::config_folder_where`): a file belongs to the set of the
+//! nearest folder above it that holds a `policyc.toml`, up to its workspace folder (the
+//! innermost one holding it), else to the workspace folder's own set. A set's `policyc.toml`
+//! says which of its files belong to it (`paths`; an open document always does) and its levels.
 
-use crate::analysis::{Snapshot, SnapshotFile, refusal};
+use crate::analysis::{SetConfig, Snapshot, SnapshotFile, refusal};
 use crate::line_index::LineIndex;
 use crate::uri;
 use lsp_types::{TextDocumentContentChangeEvent, Uri};
@@ -41,8 +43,8 @@ impl DocKey {
     }
 }
 
-/// Which policy set a file belongs to: a workspace folder's, or its own (a file outside every
-/// folder is checked alone).
+/// Which policy set a file belongs to: a folder's (a workspace folder, or a folder under it that
+/// holds a `policyc.toml`), or its own (a file outside every folder is checked alone).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SetId {
     Folder(PathBuf),
@@ -64,6 +66,8 @@ pub struct Workspace {
     pub roots: Vec<PathBuf>,
     docs: HashMap<DocKey, Document>,
     disk: BTreeMap<PathBuf, DiskFile>,
+    /// The `policyc.toml` files under the workspace folders, by the folder holding each.
+    configs: BTreeMap<PathBuf, DiskFile>,
     /// Bumped on every change.
     pub generation: u64,
 }
@@ -177,12 +181,25 @@ impl Workspace {
     /// Re-reads every `.policy` file under the root; true when anything changed.
     pub fn rescan(&mut self) -> bool {
         let mut found = Vec::new();
+        let mut configs = Vec::new();
         for root in &self.roots {
-            walk(root, &mut found, 0);
+            walk(root, &mut found, &mut configs, 0);
         }
         found.sort();
         found.dedup();
+        configs.sort();
+        configs.dedup();
         let mut changed = false;
+        let keep: std::collections::BTreeSet<PathBuf> = configs
+            .iter()
+            .filter_map(|c| c.parent().map(Path::to_path_buf))
+            .collect();
+        let before = self.configs.len();
+        self.configs.retain(|dir, _| keep.contains(dir));
+        changed |= self.configs.len() != before;
+        for c in &configs {
+            changed |= self.refresh(c);
+        }
         let keep: std::collections::BTreeSet<&PathBuf> = found.iter().collect();
         let before = self.disk.len();
         self.disk.retain(|p, _| keep.contains(p));
@@ -198,6 +215,12 @@ impl Workspace {
 
     /// Re-reads one file (created, changed or deleted on disk); true when anything changed.
     pub fn refresh(&mut self, path: &Path) -> bool {
+        if path
+            .file_name()
+            .is_some_and(|n| n == policyc::config::FILE_NAME)
+        {
+            return self.refresh_config(path);
+        }
         let under_root = self.folder_of(path).is_some();
         let is_policy = path.extension().is_some_and(|e| e == "policy");
         let meta = fs::metadata(path).ok().filter(|m| m.is_file());
@@ -222,25 +245,70 @@ impl Workspace {
         changed
     }
 
+    /// Re-reads a `policyc.toml` (created, changed or deleted); true when anything changed.
+    fn refresh_config(&mut self, path: &Path) -> bool {
+        let Some(dir) = path.parent().map(Path::to_path_buf) else {
+            return false;
+        };
+        let meta = fs::symlink_metadata(path).ok();
+        let changed = match meta {
+            Some(meta) if self.folder_of(path).is_some() => {
+                let stamp = (meta.len(), meta.modified().ok());
+                if self.configs.get(&dir).is_some_and(|f| f.stamp == stamp) {
+                    false
+                } else {
+                    // Read as the CLI reads it: a regular file under its folder, capped.
+                    let text = Roots::with(std::slice::from_ref(&dir), false)
+                        .read_text(path, policyc::config::MAX_BYTES)
+                        .map_err(|why| {
+                            why.replace(
+                                &format!("`{}`", path.display()),
+                                &format!("`{}`", self.name_of(path)),
+                            )
+                        });
+                    self.configs.insert(dir, DiskFile { text, stamp });
+                    true
+                }
+            }
+            _ => self.configs.remove(&dir).is_some(),
+        };
+        if changed {
+            self.generation += 1;
+        }
+        changed
+    }
+
     pub fn set_of(&self, uri: &Uri) -> SetId {
         let key = DocKey::of(uri);
         match &key {
-            DocKey::Path(p) => match self.folder_of(p) {
-                Some(root) => SetId::Folder(root.clone()),
+            DocKey::Path(p) => match self.set_of_path(p) {
+                Some(set) => set,
                 None => SetId::Lone(key),
             },
             DocKey::Other(_) => SetId::Lone(key),
         }
     }
 
+    /// The set of a file under a workspace folder: the policy set definition the CLI uses,
+    /// over the `policyc.toml` files this workspace knows.
     fn set_of_path(&self, path: &Path) -> Option<SetId> {
-        self.folder_of(path).map(|r| SetId::Folder(r.clone()))
+        let folder = self.folder_of(path)?;
+        let root = policyc::cli::load::config_folder_where(path, folder, |dir| {
+            self.configs.contains_key(dir)
+        });
+        Some(SetId::Folder(root.unwrap_or_else(|| folder.clone())))
     }
 
-    /// Every policy set there is to check: each workspace folder's and each open file outside
-    /// them.
+    /// Every policy set there is to check: each workspace folder's, each folder's under them
+    /// that holds a `policyc.toml`, and each open file outside them.
     pub fn sets(&self) -> Vec<SetId> {
         let mut sets: Vec<SetId> = self.roots.iter().cloned().map(SetId::Folder).collect();
+        for dir in self.configs.keys() {
+            let set = SetId::Folder(dir.clone());
+            if !sets.contains(&set) {
+                sets.push(set);
+            }
+        }
         let mut lone: Vec<SetId> = self
             .docs
             .values()
@@ -264,10 +332,19 @@ impl Workspace {
     /// The text of every file of a set, open documents over disk contents.
     pub fn snapshot(&self, set: &SetId) -> Snapshot {
         let mut files: BTreeMap<DocKey, SnapshotFile> = BTreeMap::new();
+        let mut config = None;
         match set {
-            SetId::Folder(_) => {
+            SetId::Folder(dir) => {
+                config = self.config_of(dir);
+                let parsed = config.as_ref().and_then(|c| c.parsed.as_ref().ok());
                 for (path, f) in &self.disk {
                     if self.set_of_path(path).as_ref() != Some(set) {
+                        continue;
+                    }
+                    // The set's `paths`: a file left out is not checked (unless it is open).
+                    let included = parsed
+                        .is_none_or(|c| path.strip_prefix(dir).is_ok_and(|rel| c.includes(rel)));
+                    if !included && !self.docs.contains_key(&DocKey::Path(path.clone())) {
                         continue;
                     }
                     let Some(uri) = uri::from_path(path) else {
@@ -303,7 +380,16 @@ impl Workspace {
         Snapshot {
             files: files.into_values().collect(),
             generation: self.generation,
+            config,
         }
+    }
+
+    /// The `policyc.toml` of the set rooted at `dir`, read and parsed, if it has one.
+    fn config_of(&self, dir: &Path) -> Option<Box<SetConfig>> {
+        let file = self.configs.get(dir)?;
+        let path = dir.join(policyc::config::FILE_NAME);
+        let uri = uri::from_path(&path)?;
+        Some(Box::new(SetConfig::new(uri, file.text.clone())))
     }
 
     fn doc_file(&self, key: &DocKey, doc: &Document) -> SnapshotFile {
@@ -326,9 +412,9 @@ impl Workspace {
     }
 }
 
-/// `.policy` files under `dir`, as the CLI finds them: hidden folders, `target` and
-/// `node_modules` skipped, symlinked folders not followed.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+/// `.policy` files (and `policyc.toml` files) under `dir`, as the CLI finds them: hidden
+/// folders, `target` and `node_modules` skipped, symlinked folders not followed.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, configs: &mut Vec<PathBuf>, depth: usize) {
     if depth > 64 {
         return;
     }
@@ -344,10 +430,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
         };
         if meta.is_dir() {
             if !policyc::cli::load::skips_folder(&name) {
-                walk(&path, out, depth + 1);
+                walk(&path, out, configs, depth + 1);
             }
         } else if name.ends_with(".policy") {
             out.push(path);
+        } else if name == policyc::config::FILE_NAME {
+            configs.push(path);
         }
     }
 }

@@ -39,6 +39,13 @@ impl Levels {
         Ok(())
     }
 
+    /// These levels followed by `later`'s, which win for a code both set (a `policyc.toml`'s,
+    /// then the command line's).
+    pub fn then(mut self, later: &Levels) -> Levels {
+        self.0.extend(later.0.iter().copied());
+        self
+    }
+
     fn of(&self, code: Code) -> Option<Level> {
         self.0
             .iter()

@@ -9,20 +9,27 @@ use std::time::Instant;
 
 /// Parse, resolve and statically check a policy set.
 ///
-/// Reads every `.policy` file under PATHS (default: the current folder, recursively) as one
-/// policy set and reports every problem found. Exit 0 when there are no errors (warnings
-/// allowed), 1 when there are errors, 2 when it could not run.
+/// Reads every `.policy` file under PATHS (default: the current folder, recursively) and
+/// reports every problem found. Exit 0 when there are no errors (warnings allowed), 1 when
+/// there are errors, 2 when it could not run.
+///
+/// A folder holding a `policyc.toml` is the root of a policy set of its own: its files are
+/// checked together, apart from every other set, with its settings (`paths`, `allow`, `warn`,
+/// `deny`, `deny-warnings`, `format`; flags on the command line win). Files no `policyc.toml`
+/// claims are one set, the folder given. So `policyc check .` over `prod/policyc.toml` and
+/// `staging/policyc.toml` checks prod and staging each on its own. See docs/configuration.md.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {
     /// Files or folders to check (default: the current folder). Folders are searched
     /// recursively, skipping hidden folders (`.git`, `.staging`), `target` and `node_modules`;
     /// name such a folder here to check it (`policyc check .staging/`).
     pub paths: Vec<PathBuf>,
-    /// Output format: `human` for people, `json` for scripts, `sarif` for code scanning,
-    /// `github` for GitHub Actions annotations.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Fail (exit 1) on warnings too: for strict CI.
+    /// Output format: `human` (the default) for people, `json` for scripts, `sarif` for code
+    /// scanning, `github` for GitHub Actions annotations. Overrides a `policyc.toml`'s `format`.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Fail (exit 1) on warnings too: for strict CI. A `policyc.toml` can ask for this with
+    /// `deny-warnings = true`.
     #[arg(long)]
     pub deny_warnings: bool,
     /// Refuse an IdP deactivation by Okta's coarser rule (another active trusted IdP exists or
@@ -57,75 +64,369 @@ pub fn run(args: &CheckArgs) -> u8 {
             return super::EXIT_CANNOT_RUN;
         }
     };
-    let sources = match load::load(&args.paths) {
-        Ok(sources) => sources,
+    let sets = match load::load_sets(&args.paths) {
+        Ok(sets) => sets,
         Err(err) => return err.report(),
     };
-    let mut compiled = crate::compile(sources);
-    let base = match (&args.base, &args.org) {
-        (_, Some(dir)) => match org_sets(&compiled, dir) {
-            Ok((planned, base)) => {
-                compiled = planned;
-                Some(std::sync::Arc::new(base))
-            }
-            Err(err) => {
-                eprintln!("error: cannot read the org at `{}`: {err}", dir.display());
-                return super::EXIT_CANNOT_RUN;
-            }
-        },
-        (None, None) => None,
-        (Some(rev), None) => match load::sources_at_rev(rev, &args.paths) {
-            Ok(sources) => Some(std::sync::Arc::new(crate::check::Base {
-                name: rev.clone(),
-                compiled: crate::compile(sources),
-            })),
+    let format = match output_format(args.format, &sets) {
+        Ok(format) => format,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return super::EXIT_CANNOT_RUN;
+        }
+    };
+    if sets.len() > 1 && args.org.is_some() {
+        eprintln!(
+            "error: `--org` checks one policy set, and {} are under the paths given ({}); name \
+             one set's folder",
+            sets.len(),
+            set_names(&sets)
+        );
+        return super::EXIT_CANNOT_RUN;
+    }
+    let at_rev = match &args.base {
+        Some(rev) if args.org.is_none() => match load::sources_at_rev(rev, &args.paths) {
+            Ok(sources) => Some((rev, sources)),
             Err(err) => {
                 eprintln!("error: cannot read the policy set at `{rev}`: {err}");
                 return super::EXIT_CANNOT_RUN;
             }
         },
+        _ => None,
     };
-    let options = crate::check::CheckOptions {
-        okta_compat: args.okta_compat,
-        base,
-        files: load::certificate_files(&compiled, &load::Roots::new(&args.paths)),
-        now: None,
-        levels,
-    };
-    let diagnostics = crate::check(&compiled, &options);
-    let files = compiled.sources.len();
-    let counts = Counts::of(&diagnostics);
-    let options = RenderOptions {
-        color: use_color(args.color),
-        files_checked: files,
-    };
+    let roots: Vec<PathBuf> = sets.iter().filter_map(|s| s.root.clone()).collect();
+    let mut checked = Vec::with_capacity(sets.len());
+    for set in sets {
+        let (name, config) = (set.name(), set.config_path());
+        let mut compiled = crate::compile(set.sources);
+        let base = match (&at_rev, &args.org) {
+            (_, Some(dir)) => match org_sets(&compiled, dir) {
+                Ok((planned, base)) => {
+                    compiled = planned;
+                    Some(std::sync::Arc::new(base))
+                }
+                Err(err) => {
+                    eprintln!("error: cannot read the org at `{}`: {err}", dir.display());
+                    return super::EXIT_CANNOT_RUN;
+                }
+            },
+            (None, None) => None,
+            (Some((rev, sources)), None) => Some(std::sync::Arc::new(crate::check::Base {
+                name: (*rev).clone(),
+                compiled: crate::compile(set_at_rev(
+                    sources,
+                    rev,
+                    set.root.as_deref(),
+                    &set.config,
+                    &roots,
+                )),
+            })),
+        };
+        let options = crate::check::CheckOptions {
+            okta_compat: args.okta_compat,
+            base,
+            files: load::certificate_files(&compiled, &load::Roots::new(&args.paths)),
+            now: None,
+            // The file's levels, then the flags': a flag wins for a code both name.
+            levels: set.config.levels.clone().then(&levels),
+        };
+        let diagnostics = crate::check(&compiled, &options);
+        checked.push(Checked {
+            name,
+            config,
+            deny_warnings: args.deny_warnings || set.config.deny_warnings,
+            compiled,
+            diagnostics,
+        });
+    }
     let mut stdout = std::io::stdout().lock();
-    let written = match (args.format, sarif_base(&args.paths)) {
-        // SARIF `uri`s are relative to the checked folder, which the log names once.
-        (Format::Sarif, Some(base)) => {
-            let log = render::sarif_report_based(&diagnostics, &compiled.sources, &base);
-            serde_json::to_writer_pretty(&mut stdout, &log)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(stdout))
-        }
-        _ => render::render(
-            args.format,
-            &diagnostics,
-            &compiled.sources,
-            &options,
-            &mut stdout,
-        ),
-    };
-    if let Err(err) = written.and_then(|()| stdout.flush()) {
+    let written = write_report(
+        &args.paths,
+        format,
+        use_color(args.color),
+        &checked,
+        &mut stdout,
+    )
+    .and_then(|()| stdout.flush());
+    if let Err(err) = written {
         eprintln!("error: cannot write the report: {err}");
         return super::EXIT_CANNOT_RUN;
     }
+    let (files, counts, failed) = totals(&checked);
     eprintln!("{}", summary(files, counts, started.elapsed()));
-    if counts.errors > 0 || (args.deny_warnings && counts.warnings > 0) {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
+    if failed { EXIT_FAILED } else { EXIT_OK }
+}
+
+/// Files and counts over every set, and whether any set fails (errors, or warnings where they
+/// are denied).
+pub(super) fn totals(checked: &[Checked]) -> (usize, Counts, bool) {
+    let files = checked.iter().map(|c| c.compiled.sources.len()).sum();
+    let mut counts = Counts::default();
+    let mut failed = false;
+    for c in checked {
+        let of_set = Counts::of(&c.diagnostics);
+        counts.errors += of_set.errors;
+        counts.warnings += of_set.warnings;
+        counts.infos += of_set.infos;
+        failed |= of_set.errors > 0 || (c.deny_warnings && of_set.warnings > 0);
     }
+    (files, counts, failed)
+}
+
+/// One policy set, checked.
+pub(super) struct Checked {
+    /// `prod/`; `None` for the files no `policyc.toml` claims.
+    pub name: Option<String>,
+    pub config: Option<PathBuf>,
+    pub deny_warnings: bool,
+    pub compiled: crate::Compiled,
+    pub diagnostics: Vec<crate::diagnostic::Diagnostic>,
+}
+
+impl Checked {
+    /// Compiles and checks `set` with its `policyc.toml`'s levels, then `levels` (the flags').
+    pub(super) fn plain(set: load::PolicySet, levels: &crate::check::allow::Levels) -> Checked {
+        let (name, config) = (set.name(), set.config_path());
+        let deny_warnings = set.config.deny_warnings;
+        let options = crate::check::CheckOptions {
+            levels: set.config.levels.clone().then(levels),
+            ..Default::default()
+        };
+        let compiled = crate::compile(set.sources);
+        let diagnostics = crate::check(&compiled, &options);
+        Checked {
+            name,
+            config,
+            deny_warnings,
+            compiled,
+            diagnostics,
+        }
+    }
+}
+
+/// `--format`, else the format the sets' `policyc.toml` files name (they must agree: one run
+/// writes one report), else `human`.
+pub(super) fn output_format(
+    flag: Option<Format>,
+    sets: &[load::PolicySet],
+) -> Result<Format, String> {
+    if let Some(format) = flag {
+        return Ok(format);
+    }
+    let mut named = sets
+        .iter()
+        .filter_map(|s| Some((s.config.format?, s.config_path()?)));
+    let Some((first, first_file)) = named.next() else {
+        return Ok(Format::Human);
+    };
+    match named.find(|(f, _)| *f != first) {
+        None => Ok(first),
+        Some((other, file)) => Err(format!(
+            "`{}` says `format = \"{}\"` and `{}` says `format = \"{}\"`: one run writes one \
+             report; pass `--format`",
+            first_file.display(),
+            format_name(first),
+            file.display(),
+            format_name(other)
+        )),
+    }
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Human => "human",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Github => "github",
+    }
+}
+
+/// `prod/, staging/ and the files outside them`.
+fn set_names(sets: &[load::PolicySet]) -> String {
+    sets.iter()
+        .map(|s| {
+            s.name()
+                .unwrap_or_else(|| "the files no policyc.toml claims".to_owned())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The files of one set among the policy files at a revision (named `REV:path`): those whose
+/// nearest set folder (among today's) is `root`, and which its `paths` includes.
+fn set_at_rev(
+    sources: &crate::source::Sources,
+    rev: &str,
+    root: Option<&std::path::Path>,
+    config: &crate::config::Config,
+    roots: &[PathBuf],
+) -> crate::source::Sources {
+    let mut out = crate::source::Sources::new();
+    for (_, file) in sources.iter() {
+        let name = file
+            .name
+            .strip_prefix(&format!("{rev}:"))
+            .unwrap_or(&file.name);
+        let path = std::path::Path::new(name);
+        let nearest = roots
+            .iter()
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.components().count());
+        let included = match root {
+            Some(root) => path
+                .strip_prefix(root)
+                .is_ok_and(|rel| config.includes(rel)),
+            None => true,
+        };
+        if nearest.map(PathBuf::as_path) == root && included {
+            out.add(file.clone());
+        }
+    }
+    out
+}
+
+/// Writes every set's diagnostics in `format`: human output says which set each part is (when
+/// any set has a `policyc.toml`); JSON and SARIF are one report over every set's files.
+pub(super) fn write_report(
+    paths: &[PathBuf],
+    format: Format,
+    color: bool,
+    checked: &[Checked],
+    stdout: &mut dyn Write,
+) -> std::io::Result<()> {
+    let configured = checked.iter().any(|c| c.name.is_some());
+    match (format, checked) {
+        // One set: as before `policyc.toml` existed.
+        (_, [one]) if !configured => write_one(paths, format, one, color, stdout)?,
+        (Format::Human | Format::Github, _) => {
+            for c in checked {
+                if format == Format::Human {
+                    write_header(stdout, c)?;
+                }
+                write_one(paths, format, c, color, stdout)?;
+            }
+        }
+        (Format::Json | Format::Sarif, _) => {
+            let (sources, diagnostics, set_of_file) = merged(checked);
+            if format == Format::Json {
+                let sets: Vec<render::SetInfo> = checked
+                    .iter()
+                    .filter_map(|c| {
+                        let counts = Counts::of(&c.diagnostics);
+                        Some(render::SetInfo {
+                            set: c.name.clone()?,
+                            config: c.config.as_ref()?.to_string_lossy().replace('\\', "/"),
+                            files: c.compiled.sources.len(),
+                            errors: counts.errors,
+                            warnings: counts.warnings,
+                            infos: counts.infos,
+                        })
+                    })
+                    .collect();
+                render::json_sets(&diagnostics, &sources, &set_of_file, &sets, stdout)?;
+            } else {
+                write_sarif(paths, &diagnostics, &sources, stdout)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_header(out: &mut dyn Write, c: &Checked) -> std::io::Result<()> {
+    let counts = Counts::of(&c.diagnostics);
+    let files = c.compiled.sources.len();
+    let what = match (&c.name, &c.config) {
+        (Some(name), Some(config)) => {
+            format!("policy set {name} ({})", config.display())
+        }
+        _ => "files outside every policyc.toml set".to_owned(),
+    };
+    writeln!(
+        out,
+        "{what}: {files} {}, {} {}, {} {}, {} {}",
+        plural(files, "file", "files"),
+        counts.errors,
+        plural(counts.errors, "error", "errors"),
+        counts.warnings,
+        plural(counts.warnings, "warning", "warnings"),
+        counts.infos,
+        plural(counts.infos, "info", "infos"),
+    )
+}
+
+fn write_one(
+    paths: &[PathBuf],
+    format: Format,
+    c: &Checked,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if format == Format::Sarif {
+        return write_sarif(paths, &c.diagnostics, &c.compiled.sources, out);
+    }
+    let options = RenderOptions {
+        color,
+        files_checked: c.compiled.sources.len(),
+    };
+    render::render(format, &c.diagnostics, &c.compiled.sources, &options, out)
+}
+
+fn write_sarif(
+    paths: &[PathBuf],
+    diagnostics: &[crate::diagnostic::Diagnostic],
+    sources: &crate::source::Sources,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match sarif_base(paths) {
+        // SARIF `uri`s are relative to the checked folder, which the log names once.
+        Some(base) => {
+            let log = render::sarif_report_based(diagnostics, sources, &base);
+            serde_json::to_writer_pretty(&mut *out, &log).map_err(std::io::Error::from)?;
+            writeln!(out)
+        }
+        None => render::render(
+            Format::Sarif,
+            diagnostics,
+            sources,
+            &RenderOptions::default(),
+            out,
+        ),
+    }
+}
+
+/// Every set's files in one [`Sources`] (in set order) with their diagnostics' file ids moved to
+/// match, and the set of each file.
+fn merged(
+    checked: &[Checked],
+) -> (
+    crate::source::Sources,
+    Vec<crate::diagnostic::Diagnostic>,
+    Vec<Option<String>>,
+) {
+    use crate::source::FileId;
+    let mut sources = crate::source::Sources::new();
+    let mut diagnostics = Vec::new();
+    let mut set_of_file = Vec::new();
+    for c in checked {
+        let offset = u32::try_from(sources.len()).unwrap_or(u32::MAX);
+        for (_, file) in c.compiled.sources.iter() {
+            sources.add(file.clone());
+            set_of_file.push(c.name.clone());
+        }
+        let moved = |id: FileId| FileId(id.0.saturating_add(offset));
+        for d in &c.diagnostics {
+            let mut d = d.clone();
+            d.primary.loc.file = moved(d.primary.loc.file);
+            for label in &mut d.related {
+                label.loc.file = moved(label.loc.file);
+            }
+            if let Some(fix) = &mut d.fix {
+                fix.loc.file = moved(fix.loc.file);
+            }
+            diagnostics.push(d);
+        }
+    }
+    (sources, diagnostics, set_of_file)
 }
 
 /// The checked folder for SARIF: the one folder given, else the current folder (file names are

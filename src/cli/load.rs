@@ -234,16 +234,33 @@ fn kind(meta: &fs::Metadata) -> &'static str {
 }
 
 /// Reads every `.policy` file under `paths` (the current folder when empty), recursively, in a
-/// stable order. A file named explicitly is read whatever its extension. Each file must be a
-/// regular file under `paths` ([`Roots::read`]); every file that is not is reported.
+/// stable order, as one set (`policyc.toml` files play no part: `eval`, `graph`, `what-if`).
+/// A file named explicitly is read whatever its extension. Each file must be a regular file
+/// under `paths` ([`Roots::read`]); every file that is not is reported.
 pub fn load(paths: &[PathBuf]) -> Result<Sources, LoadError> {
+    let found = gather(paths)?;
+    read_sources(&Roots::new(paths), found.iter().map(|f| &f.path))
+}
+
+/// A `.policy` file found under the paths a command was given.
+struct Found {
+    /// As users write it (`prod/a.policy`).
+    path: PathBuf,
+    /// The folder given on the command line it was found under; a file named explicitly: its
+    /// own folder.
+    top: PathBuf,
+    /// Named on the command line: read whatever its extension or a `policyc.toml`'s `paths`.
+    explicit: bool,
+}
+
+fn gather(paths: &[PathBuf]) -> Result<Vec<Found>, LoadError> {
     let default = [PathBuf::from(".")];
     let roots = if paths.is_empty() {
         &default[..]
     } else {
         paths
     };
-    let mut files = BTreeSet::new();
+    let mut found = std::collections::BTreeMap::new();
     for root in roots {
         let meta = fs::metadata(root).map_err(|e| {
             LoadError(format!(
@@ -253,23 +270,40 @@ pub fn load(paths: &[PathBuf]) -> Result<Sources, LoadError> {
             ))
         })?;
         if meta.is_dir() {
-            let before = files.len();
+            let mut files = BTreeSet::new();
             walk(root, &mut files)?;
-            if files.len() == before {
+            if files.is_empty() {
                 return Err(LoadError(format!(
                     "no `.policy` files in `{}`: give the folder that holds your policy set, e.g. `policyc check policies/`",
                     root.display()
                 )));
             }
+            for path in files {
+                found.entry(path).or_insert((clean(root), false));
+            }
         } else {
-            files.insert(root.clone());
+            let top = clean(root.parent().unwrap_or(Path::new("")));
+            found.insert(root.clone(), (top, true));
         }
     }
-    let allowed = Roots::new(roots);
+    Ok(found
+        .into_iter()
+        .map(|(path, (top, explicit))| Found {
+            path,
+            top,
+            explicit,
+        })
+        .collect())
+}
+
+fn read_sources<'a>(
+    allowed: &Roots,
+    files: impl Iterator<Item = &'a PathBuf>,
+) -> Result<Sources, LoadError> {
     let mut sources = Sources::new();
     let mut errors = Vec::new();
     for path in files {
-        match allowed.read_text(&path, MAX_FILE_BYTES) {
+        match allowed.read_text(path, MAX_FILE_BYTES) {
             Ok(text) => {
                 sources.add(SourceFile::new(path.to_string_lossy().into_owned(), text));
             }
@@ -281,6 +315,182 @@ pub fn load(paths: &[PathBuf]) -> Result<Sources, LoadError> {
     } else {
         Err(LoadError(errors.join("\nerror: ")))
     }
+}
+
+/// The policy set a `.policy` file belongs to, the one definition `check`, `watch`, `test` and
+/// the language server share: the nearest folder above `file`, up to and including `top`, that
+/// holds a `policyc.toml` (`Some`); else `None`: the set of `top`, the folder given on the
+/// command line (the workspace folder in an editor). The search never goes above `top`, so a
+/// command reads no `policyc.toml` outside the paths it was given.
+pub fn config_folder(file: &Path, top: &Path) -> Option<PathBuf> {
+    config_folder_where(file, top, |dir| {
+        fs::symlink_metadata(dir.join(crate::config::FILE_NAME)).is_ok()
+    })
+}
+
+/// [`config_folder`] with what "holds a `policyc.toml`" means given by the caller: the disk for
+/// the CLI, the files the language server knows (read from disk or watched) for it.
+pub fn config_folder_where(
+    file: &Path,
+    top: &Path,
+    holds_config: impl Fn(&Path) -> bool,
+) -> Option<PathBuf> {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if !d.starts_with(top) {
+            return None;
+        }
+        if holds_config(d) {
+            return Some(d.to_path_buf());
+        }
+        if d == top {
+            return None;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// One policy set, as `check`, `watch` and `test` take it.
+#[derive(Debug)]
+pub struct PolicySet {
+    /// The folder of its `policyc.toml`, as written (`prod`; empty for the current folder).
+    /// `None`: the files no `policyc.toml` claims, one set together, as they were before
+    /// `policyc.toml` existed.
+    pub root: Option<PathBuf>,
+    /// Its `policyc.toml`, read (the default when `root` is `None`).
+    pub config: crate::config::Config,
+    pub sources: Sources,
+}
+
+impl PolicySet {
+    /// How output names the set: `prod/` (`./` for the current folder); `None` for the files no
+    /// `policyc.toml` claims.
+    pub fn name(&self) -> Option<String> {
+        self.root.as_ref().map(|r| set_name(r))
+    }
+
+    /// `prod/policyc.toml`.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.root.as_ref().map(|r| r.join(crate::config::FILE_NAME))
+    }
+}
+
+/// `prod` → `prod/`, `` → `./`.
+pub fn set_name(root: &Path) -> String {
+    let shown = root.to_string_lossy().replace('\\', "/");
+    match shown.trim_end_matches('/') {
+        "" | "." => "./".to_owned(),
+        s => format!("{s}/"),
+    }
+}
+
+/// Reads the `.policy` files under `paths` as policy sets ([`config_folder`] says which file
+/// belongs to which): each folder holding a `policyc.toml` is a set of its own, with the files
+/// its `paths` lists (all of them by default; a file named on the command line always counts),
+/// and the files no `policyc.toml` claims are one more set. A `policyc.toml` that cannot be read
+/// or is not valid is an error (exit 2) naming its file, line and column.
+pub fn load_sets(paths: &[PathBuf]) -> Result<Vec<PolicySet>, LoadError> {
+    let mut groups: std::collections::BTreeMap<Option<PathBuf>, Vec<Found>> = Default::default();
+    for f in gather(paths)? {
+        groups
+            .entry(config_folder(&f.path, &f.top))
+            .or_default()
+            .push(f);
+    }
+    let allowed = Roots::new(paths);
+    let mut sets = Vec::new();
+    for (root, files) in groups {
+        let config = match &root {
+            Some(dir) => read_config(dir)?,
+            None => crate::config::Config::default(),
+        };
+        let files: Vec<&PathBuf> = files
+            .iter()
+            .filter(|f| {
+                let dir = root.as_deref().unwrap_or(Path::new(""));
+                f.explicit
+                    || f.path
+                        .strip_prefix(dir)
+                        .is_ok_and(|rel| config.includes(rel))
+            })
+            .map(|f| &f.path)
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let sources = read_sources(&allowed, files.into_iter())?;
+        sets.push(PolicySet {
+            root,
+            config,
+            sources,
+        });
+    }
+    if sets.is_empty() {
+        return Err(LoadError(
+            "no `.policy` files left: the `paths` of every `policyc.toml` found leave them all out"
+                .to_owned(),
+        ));
+    }
+    Ok(sets)
+}
+
+/// Reads and parses `DIR/policyc.toml` (a regular file under `DIR`, capped), and checks that
+/// what its `paths` names exists.
+fn read_config(dir: &Path) -> Result<crate::config::Config, LoadError> {
+    let path = dir.join(crate::config::FILE_NAME);
+    let folder = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_path_buf()
+    };
+    let text = Roots::new(std::slice::from_ref(&folder))
+        .read_text(&path, crate::config::MAX_BYTES)
+        .map_err(LoadError)?;
+    let mut sources = Sources::new();
+    let file = sources.add(SourceFile::new(path.to_string_lossy().into_owned(), text));
+    let text = sources.get(file).map_or("", |f| f.text.as_str());
+    let result =
+        crate::config::parse(file, text).and_then(|config| {
+            match config
+            .paths
+            .iter()
+            .find(|(p, _)| fs::symlink_metadata(folder.join(p)).is_err())
+        {
+            Some((p, span)) => Err(Box::new(crate::diagnostic::Diagnostic::new(
+                crate::diagnostic::Code::InvalidConfig,
+                crate::source::Loc::new(file, *span),
+                format!("`paths` names `{}`, which does not exist", p.display()),
+            )
+            .with_label(format!("no such file or folder in `{}`", set_name(dir)))
+            .with_help(
+                "name a file or folder under the folder of policyc.toml, or remove the entry",
+            ))),
+            None => Ok(config),
+        }
+        });
+    result.map_err(|d| LoadError(config_error(&d, &sources)))
+}
+
+/// `prod/policyc.toml:2:1: message` and the help, for an `invalid-config` diagnostic.
+pub fn config_error(d: &crate::diagnostic::Diagnostic, sources: &Sources) -> String {
+    let at = sources
+        .get(d.primary.loc.file)
+        .map(|f| f.line_col(d.primary.loc.span.start));
+    let (line, column) = at.map_or((1, 1), |a| (a.line, a.column));
+    let mut out = format!(
+        "{}:{line}:{column}: {} [{}]",
+        sources.name(d.primary.loc.file),
+        d.message,
+        d.code
+    );
+    if !d.primary.message.is_empty() {
+        out.push_str(&format!("\n  {}", d.primary.message));
+    }
+    if let Some(help) = &d.help {
+        out.push_str(&format!("\n  help: {help}"));
+    }
+    out
 }
 
 fn walk(dir: &Path, files: &mut BTreeSet<PathBuf>) -> Result<(), LoadError> {

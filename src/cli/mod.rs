@@ -230,6 +230,17 @@ pub(crate) fn refuse_errors_in(
     exit_code: u8,
     color: ColorChoice,
 ) -> Result<crate::Compiled, u8> {
+    refuse_errors_in_set(compiled, None, refusal, exit_code, color)
+}
+
+/// [`refuse_errors_in`] for the policy set `set` (`prod/`), named in the message.
+pub(crate) fn refuse_errors_in_set(
+    compiled: crate::Compiled,
+    set: Option<&str>,
+    refusal: &str,
+    exit_code: u8,
+    color: ColorChoice,
+) -> Result<crate::Compiled, u8> {
     use crate::diagnostic::render::{self, Format, RenderOptions};
     let errors: Vec<_> = compiled
         .diagnostics
@@ -253,7 +264,8 @@ pub(crate) fn refuse_errors_in(
         &mut stderr,
     );
     eprintln!(
-        "error: the policy set has {} error{}; {refusal}",
+        "error: the policy set {}has {} error{}; {refusal}",
+        set.map_or_else(String::new, |s| format!("{s} ")),
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     );

@@ -28,6 +28,9 @@ pub enum TestFormat {
 ///
 /// Exit 0 when every test passes, 1 when one fails, 2 when the tests could not run (the policy
 /// set cannot be loaded or has errors).
+///
+/// A folder holding a `policyc.toml` is a policy set of its own: each set's tests run against
+/// that set alone (docs/configuration.md).
 #[derive(Debug, Clone, clap::Args)]
 pub struct TestArgs {
     /// Files or folders of the policy set (default: the current folder).
@@ -49,67 +52,106 @@ pub struct TestArgs {
     pub color: super::ColorChoice,
 }
 
+/// One policy set's tests, run.
+struct SetRun {
+    /// `prod/`, with its `policyc.toml`; `None` for the files no `policyc.toml` claims.
+    name: Option<(String, PathBuf)>,
+    compiled: Compiled,
+    results: Vec<TestResult>,
+}
+
 pub fn run(args: &TestArgs) -> u8 {
-    let sources = match load::load(&args.paths) {
-        Ok(sources) => sources,
+    let sets = match load::load_sets(&args.paths) {
+        Ok(sets) => sets,
         Err(err) => return err.report(),
     };
-    let compiled = match super::refuse_errors_in(
-        crate::compile(sources),
-        "its tests cannot run",
-        EXIT_CANNOT_RUN,
-        args.color,
-    ) {
-        Ok(compiled) => compiled,
-        Err(code) => return code,
-    };
-    let results = if args.run.is_empty() {
-        run_all(&compiled)
-    } else {
-        let titles: Vec<&str> = compiled
-            .model
-            .tests
+    // Each set is compiled and tested on its own; a set with errors is reported and skipped.
+    let mut runs = Vec::with_capacity(sets.len());
+    let mut refused = false;
+    for set in sets {
+        let name = set.name().zip(set.config_path());
+        let compiled = match super::refuse_errors_in_set(
+            crate::compile(set.sources),
+            name.as_ref().map(|(n, _)| n.as_str()),
+            "its tests cannot run",
+            EXIT_CANNOT_RUN,
+            args.color,
+        ) {
+            Ok(compiled) => compiled,
+            Err(_) => {
+                refused = true;
+                continue;
+            }
+        };
+        runs.push(SetRun {
+            name,
+            compiled,
+            results: Vec::new(),
+        });
+    }
+    if runs.is_empty() {
+        return EXIT_CANNOT_RUN;
+    }
+    if let Some(unmatched) = args.run.iter().find(|p| {
+        !runs
             .iter()
-            .map(|t| t.title.as_str())
-            .collect();
-        if let Some(unmatched) = args
-            .run
-            .iter()
-            .find(|p| !titles.iter().any(|t| t.contains(p.as_str())))
-        {
-            eprintln!(
-                "error: no test's title contains `{unmatched}` ({} tests in the set)",
-                titles.len()
-            );
-            return EXIT_CANNOT_RUN;
+            .flat_map(|r| &r.compiled.model.tests)
+            .any(|t| t.title.contains(p.as_str()))
+    }) {
+        let tests: usize = runs.iter().map(|r| r.compiled.model.tests.len()).sum();
+        eprintln!("error: no test's title contains `{unmatched}` ({tests} tests in the set)");
+        return EXIT_CANNOT_RUN;
+    }
+    for run in &mut runs {
+        run.results = if args.run.is_empty() {
+            run_all(&run.compiled)
+        } else {
+            let tests = &run.compiled.model.tests;
+            (0..tests.len())
+                .filter(|&i| args.run.iter().any(|p| tests[i].title.contains(p.as_str())))
+                .map(|i| crate::eval::suite::run(&run.compiled, i))
+                .collect()
+        };
+    }
+    let total: usize = runs.iter().map(|r| r.results.len()).sum();
+    let failed: usize = runs
+        .iter()
+        .map(|r| r.results.iter().filter(|t| !t.passed()).count())
+        .sum();
+    let named = runs.iter().any(|r| r.name.is_some());
+    let mut coverage = String::new();
+    if args.coverage {
+        for run in &runs {
+            if let Some((name, _)) = run.name.as_ref().filter(|_| named) {
+                let _ = writeln!(coverage, "policy set {name}:");
+            }
+            coverage.push_str(&self::coverage(&run.compiled, &run.results));
         }
-        (0..titles.len())
-            .filter(|&i| args.run.iter().any(|p| titles[i].contains(p.as_str())))
-            .map(|i| crate::eval::suite::run(&compiled, i))
-            .collect()
-    };
-    let failed = results.iter().filter(|r| !r.passed()).count();
-    let coverage = args.coverage.then(|| coverage(&compiled, &results));
+    }
     let text = match args.format {
         TestFormat::Human => {
-            let mut text = human(&compiled, &results);
-            if let Some(coverage) = &coverage {
-                text.push_str(coverage);
+            let mut text = String::new();
+            for run in &runs {
+                match &run.name {
+                    Some((name, config)) => {
+                        let _ = writeln!(text, "policy set {name} ({})", config.display());
+                    }
+                    None if named => text.push_str("files outside every policyc.toml set\n"),
+                    None => {}
+                }
+                text.push_str(&human(&run.compiled, &run.results));
             }
-            let _ = writeln!(text, "{} passed, {failed} failed", results.len() - failed);
+            text.push_str(&coverage);
+            let _ = writeln!(text, "{} passed, {failed} failed", total - failed);
             text
         }
         TestFormat::Junit => {
-            if let Some(coverage) = &coverage {
-                eprint!("{coverage}");
-            }
-            junit(&compiled, &results)
+            eprint!("{coverage}");
+            junit(&runs)
         }
         TestFormat::Json => {
-            if let Some(coverage) = &coverage {
-                eprint!("{coverage}");
-            }
-            json(&compiled, &results)
+            eprint!("{coverage}");
+            json(&runs)
         }
     };
     let mut stdout = io::stdout().lock();
@@ -121,10 +163,16 @@ pub fn run(args: &TestArgs) -> u8 {
         eprintln!("error: cannot write the report: {e}");
         return EXIT_CANNOT_RUN;
     }
-    if results.is_empty() {
+    if total == 0 && !refused {
         eprintln!("no `test` blocks in the policy set");
     }
-    if failed > 0 { EXIT_FAILED } else { EXIT_OK }
+    if refused {
+        EXIT_CANNOT_RUN
+    } else if failed > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
 }
 
 /// `file:line` of a test block.
@@ -253,8 +301,26 @@ fn coverage(compiled: &Compiled, results: &[TestResult]) -> String {
 
 /// JUnit XML: one `testsuite` per file, one `testcase` per test block; a failure's message is
 /// what did not match, its body the decision, why and the trace.
-fn junit(compiled: &Compiled, results: &[TestResult]) -> String {
-    let failed = results.iter().filter(|r| !r.passed()).count();
+fn junit(runs: &[SetRun]) -> String {
+    let total: usize = runs.iter().map(|r| r.results.len()).sum();
+    let failed: usize = runs
+        .iter()
+        .map(|r| r.results.iter().filter(|t| !t.passed()).count())
+        .sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"policyc test\" tests=\"{total}\" failures=\"{failed}\" errors=\"0\">"
+    );
+    for run in runs {
+        junit_suites(&run.compiled, &run.results, &mut out);
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// One set's `testsuite`s, one per file.
+fn junit_suites(compiled: &Compiled, results: &[TestResult], out: &mut String) {
     let mut suites: Vec<(String, Vec<&TestResult>)> = Vec::new();
     for r in results {
         let file = compiled
@@ -268,12 +334,6 @@ fn junit(compiled: &Compiled, results: &[TestResult]) -> String {
             None => suites.push((file, vec![r])),
         }
     }
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"policyc test\" tests=\"{}\" failures=\"{failed}\" errors=\"0\">",
-        results.len()
-    );
     for (file, tests) in &suites {
         let suite_failed = tests.iter().filter(|r| !r.passed()).count();
         let _ = writeln!(
@@ -320,15 +380,13 @@ fn junit(compiled: &Compiled, results: &[TestResult]) -> String {
         }
         out.push_str("  </testsuite>\n");
     }
-    out.push_str("</testsuites>\n");
-    out
 }
 
 /// `--format json`: `{"tests":[{"title","file","line","passed","failures":[..],"actual":
 /// {"outcome","rule","session_rule","challenge":[..],"reasons":[..],"trace":[..]}|null}],
 /// "passed":N,"failed":N}`, one line, fields in this order (schemas/test.schema.json). Fields
 /// are only ever added, at the end of their object.
-fn json(compiled: &Compiled, results: &[TestResult]) -> String {
+fn json(runs: &[SetRun]) -> String {
     #[derive(serde::Serialize)]
     struct Report<'a> {
         tests: Vec<JsonTest<'a>>,
@@ -343,6 +401,9 @@ fn json(compiled: &Compiled, results: &[TestResult]) -> String {
         passed: bool,
         failures: &'a [String],
         actual: Option<JsonActual<'a>>,
+        /// The policy set (`prod/`), when the test's file belongs to one with a `policyc.toml`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        set: Option<&'a str>,
     }
     #[derive(serde::Serialize)]
     struct JsonActual<'a> {
@@ -353,9 +414,11 @@ fn json(compiled: &Compiled, results: &[TestResult]) -> String {
         reasons: &'a [String],
         trace: &'a [String],
     }
-    let tests: Vec<JsonTest<'_>> = results
+    let tests: Vec<JsonTest<'_>> = runs
         .iter()
-        .map(|r| {
+        .flat_map(|run| run.results.iter().map(move |r| (run, r)))
+        .map(|(run, r)| {
+            let compiled = &run.compiled;
             let location = location(compiled, r.test);
             let (file, line) = location
                 .rsplit_once(':')
@@ -377,12 +440,13 @@ fn json(compiled: &Compiled, results: &[TestResult]) -> String {
                         trace: &a.trace,
                     }
                 }),
+                set: run.name.as_ref().map(|(n, _)| n.as_str()),
             }
         })
         .collect();
-    let failed = results.iter().filter(|r| !r.passed()).count();
+    let failed = tests.iter().filter(|t| !t.passed).count();
     let report = Report {
-        passed: results.len() - failed,
+        passed: tests.len() - failed,
         failed,
         tests,
     };

@@ -7,8 +7,7 @@
 //! watch on every folder of a build tree.
 
 use super::{ColorChoice, EXIT_CANNOT_RUN, EXIT_OK, load, use_color};
-use crate::diagnostic::Counts;
-use crate::diagnostic::render::{self, Format, RenderOptions};
+use crate::diagnostic::render::Format;
 use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
 use notify::{RecursiveMode, Watcher};
 use std::io::{self, IsTerminal, Write};
@@ -21,13 +20,17 @@ use std::time::{Duration, Instant};
 /// Runs a full `policyc check` at start and after every change to a `.policy` file under PATHS
 /// (a burst of saves gives one re-check). On a terminal the screen is cleared and redrawn; each
 /// run ends with the summary line. Ctrl-C stops it.
+///
+/// Policy sets and their `policyc.toml` settings are found as `policyc check` finds them; a
+/// change to a `policyc.toml` re-checks too.
 #[derive(Debug, Clone, clap::Args)]
 pub struct WatchArgs {
     /// Files or folders to watch (default: the current folder).
     pub paths: Vec<PathBuf>,
-    /// Output format of each run, as for `policyc check`.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format of each run, as for `policyc check` (default `human`, or a
+    /// `policyc.toml`'s `format`).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Colour the human output: `auto` colours a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -51,7 +54,8 @@ pub(crate) struct Config {
     pub paths: Vec<PathBuf>,
     /// The same paths, canonical, to match the events' paths against.
     pub roots: Vec<Root>,
-    pub format: Format,
+    /// `--format`; `None`: the sets' `policyc.toml`, else human.
+    pub format: Option<Format>,
     pub color: bool,
     /// Whether stdout is a terminal: clear and redraw, rather than print a separator.
     pub tty: bool,
@@ -205,34 +209,28 @@ fn check_once(
     } else if again {
         writeln!(log, "{SEPARATOR}")?;
     }
-    let sources = match load::load(&config.paths) {
-        Ok(sources) => sources,
+    // Policy sets as `check` finds them, each checked with its own `policyc.toml`.
+    let sets = load::load_sets(&config.paths).and_then(|sets| {
+        super::check::output_format(config.format, &sets)
+            .map(|format| (sets, format))
+            .map_err(load::LoadError)
+    });
+    let (sets, format) = match sets {
+        Ok(found) => found,
         Err(err) => {
             writeln!(log, "error: {}", err.0)?;
             writeln!(log, "waiting for changes")?;
             return log.flush();
         }
     };
-    let compiled = crate::compile(sources);
-    let options = crate::check::CheckOptions {
-        levels: config.levels.clone(),
-        ..Default::default()
-    };
-    let diagnostics = crate::check(&compiled, &options);
-    let files = compiled.sources.len();
-    let options = RenderOptions {
-        color: config.color,
-        files_checked: files,
-    };
-    render::render(
-        config.format,
-        &diagnostics,
-        &compiled.sources,
-        &options,
-        out,
-    )?;
+    let checked: Vec<super::check::Checked> = sets
+        .into_iter()
+        .map(|set| super::check::Checked::plain(set, &config.levels))
+        .collect();
+    super::check::write_report(&config.paths, format, config.color, &checked, out)?;
     out.flush()?;
-    let summary = super::check::summary(files, Counts::of(&diagnostics), started.elapsed());
+    let (files, counts, _) = super::check::totals(&checked);
+    let summary = super::check::summary(files, counts, started.elapsed());
     writeln!(log, "{summary}")?;
     log.flush()
 }
@@ -269,7 +267,7 @@ impl Config {
             if structural && path.is_dir() && !self.is_file_root(path) {
                 add_folder(path);
                 relevant = true;
-            } else if self.is_file_root(path) || is_policy_file(path) {
+            } else if self.is_file_root(path) || is_policy_file(path) || is_config_file(path) {
                 relevant = true;
             } else if structural && !path.exists() && path.extension().is_none() {
                 // A folder that went away (removed or moved out) may have held policy files.
@@ -309,6 +307,12 @@ impl Root {
 
 fn is_policy_file(path: &Path) -> bool {
     path.extension().is_some_and(|ext| ext == "policy")
+}
+
+/// A `policyc.toml`: creating, changing or removing one changes the sets and their settings.
+fn is_config_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|name| name == crate::config::FILE_NAME)
 }
 
 /// Watches `dir` and every folder under it that `load` would read, each on its own.
@@ -371,7 +375,7 @@ mod tests {
         Config {
             paths: vec![dir.to_path_buf()],
             roots: vec![Root::Folder(dir.to_path_buf())],
-            format: Format::Human,
+            format: None,
             color: false,
             tty: false,
             levels: Default::default(),

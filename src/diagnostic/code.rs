@@ -98,6 +98,9 @@ codes! {
     /// `policyc import okta`: an Okta field or object policyc does not model, written as a
     /// comment (a rule it changes the meaning of is imported `status inactive`).
     ImportUnsupported = "import-unsupported", Warning;
+    /// A `policyc.toml` that is not valid TOML, has an unknown key, or a value that is not
+    /// one of the key's (`check`, `watch`, `test` and the language server refuse to run on it).
+    InvalidConfig = "invalid-config", Error;
 }
 
 impl Code {

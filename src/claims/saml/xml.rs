@@ -169,7 +169,7 @@ pub(super) fn parse_tree(text: &str, limits: &Limits) -> Result<Element, ClaimsE
             Event::GeneralRef(r) => {
                 let ch = match r.resolve_char_ref().map_err(|e| xml_error(&reader, e))? {
                     Some(ch) => ch,
-                    None => match r.as_ref() {
+                    None => match AsRef::<[u8]>::as_ref(&*r) {
                         b"lt" => '<',
                         b"gt" => '>',
                         b"amp" => '&',

@@ -24,6 +24,24 @@ struct Report<'a> {
     files: usize,
     /// Added after `files`: fields are only ever appended.
     infos: usize,
+    /// One entry per policy set with a `policyc.toml`, when the run checked any (absent
+    /// otherwise).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    sets: &'a [SetInfo],
+}
+
+/// One policy set's line in a report over several (`check DIR` where `DIR` holds folders with
+/// a `policyc.toml`): `{"set","config","files","errors","warnings","infos"}`.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct SetInfo {
+    /// The set's folder, `/`-terminated (`prod/`).
+    pub set: String,
+    /// Its `policyc.toml` (`prod/policyc.toml`).
+    pub config: String,
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
 }
 
 #[derive(Serialize)]
@@ -38,6 +56,9 @@ struct JsonDiagnostic<'a> {
     end_column: u32,
     labels: Vec<JsonLabel<'a>>,
     help: Option<&'a str>,
+    /// The policy set (`prod/`), when the file belongs to one with a `policyc.toml`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    set: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -56,7 +77,28 @@ fn report<'a>(diagnostics: &'a [Diagnostic], sources: &'a Sources, files: usize)
         warnings: counts.warnings,
         files,
         infos: counts.infos,
+        sets: &[],
     }
+}
+
+/// [`write`] for several policy sets' diagnostics over one [`Sources`]: `set_of_file` names the
+/// set of each file (by `FileId` index), and `sets` lists the sets.
+pub(super) fn write_sets(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    set_of_file: &[Option<String>],
+    sets: &[SetInfo],
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    let mut report = report(diagnostics, sources, sources.len());
+    report.sets = sets;
+    for (json, d) in report.diagnostics.iter_mut().zip(diagnostics) {
+        json.set = set_of_file
+            .get(d.primary.loc.file.0 as usize)
+            .and_then(|s| s.as_deref());
+    }
+    serde_json::to_writer(&mut *out, &report)?;
+    writeln!(out)
 }
 
 fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a> {
@@ -84,6 +126,7 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a>
             })
             .collect(),
         help: d.help.as_deref(),
+        set: None,
     }
 }
 

@@ -73,7 +73,20 @@ pub fn sarif_report(diagnostics: &[Diagnostic], sources: &Sources) -> serde_json
     sarif::report(diagnostics, sources)
 }
 
+pub use json::SetInfo;
 pub use sarif::{SarifBase, file_uri};
+
+/// The JSON contract for several policy sets' diagnostics, each file's set named
+/// (`set_of_file`, by `FileId` index): every diagnostic gains `"set"` and the report `"sets"`.
+pub fn json_sets(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    set_of_file: &[Option<String>],
+    sets: &[SetInfo],
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    json::write_sets(diagnostics, sources, set_of_file, sets, out)
+}
 
 /// [`sarif_report`] with `uri`s relative to the checked folder (`uriBaseId` `SRCROOT`, given
 /// in the run's `originalUriBaseIds`).
