@@ -12,7 +12,7 @@ use std::path::Path;
 fn org() -> OrgFiles {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/okta-api/org");
     let mut files = OrgFiles::new();
-    for dir in [root.clone(), root.join("rules")] {
+    for dir in [root.clone(), root.join("rules"), root.join("methods")] {
         for e in std::fs::read_dir(&dir).unwrap() {
             let p = e.unwrap().path();
             if p.is_file() {
@@ -49,6 +49,7 @@ fn the_real_examples_import_into_a_set_that_compiles() {
         pointers,
         [
             "authenticators.json#/0/settings/tokenLifetimeInMinutes",
+            "methods/aut1nd8PQhGcQtSxB0g4.json#/0/settings",
             "idps.json#/0/type",
             "idps.page-2.json#/0/type",
             "idps.page-2.json#/1/type",

@@ -9,8 +9,8 @@ use crate::Compiled;
 use crate::model::catalogue::IdpKind;
 use crate::model::values::{PLATFORMS, RISKS};
 use crate::model::{
-    Action, ConditionTest, DeviceState, PossessionConstraint, Reauth, Requirement, Rule, Status,
-    UsedFor,
+    Action, ConditionTest, DeviceState, Enrollment, PossessionConstraint, Reauth, Requirement,
+    Rule, Status, UsedFor,
 };
 use crate::source::Loc;
 use serde_json::{Value, json};
@@ -114,15 +114,19 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
             with_id(id(a.loc), body)
         })
         .collect();
+    let mut enroll = Vec::new();
     let authenticators: Vec<Value> = m
         .authenticators
         .iter()
         .map(|a| {
             let kind = a.kind.as_str();
-            let mut body =
-                json!({"key": authenticator_key(kind), "name": kind, "status": status(a.status)});
+            let key = authenticator_key(kind);
+            // Objects Okta has not created yet are named like policies: `policyc-<kind>`, so
+            // that their methods file has a name.
+            let aid = id(a.loc).unwrap_or_else(|| format!("policyc-{kind}"));
+            let mut body = json!({"id": aid, "key": key, "name": kind, "status": status(a.status)});
             // Only the security question's use matters to policyc (docs/language.md).
-            if a.kind.as_str() == "security_question" {
+            if kind == "security_question" {
                 let allowed = if a.used_for == UsedFor::Recovery {
                     "recovery"
                 } else {
@@ -130,9 +134,43 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
                 };
                 body["settings"] = json!({"allowedFor": allowed});
             }
-            with_id(id(a.loc), body)
+            let methods: Vec<Value> = super::import::method_types(kind)
+                .iter()
+                .map(|(ty, name)| {
+                    let on = a.methods.iter().any(|m| {
+                        let info = m.info();
+                        info.method.unwrap_or(info.kind.as_str()) == *name
+                    });
+                    json!({"type": ty, "status": if on { "ACTIVE" } else { "INACTIVE" }})
+                })
+                .collect();
+            files.insert(
+                format!("methods/{aid}.json"),
+                pretty(&Value::Array(methods)),
+            );
+            let mut setting = json!({"key": key, "enroll": {"self": match a.enrollment {
+                Enrollment::Allowed => "OPTIONAL",
+                Enrollment::Disabled => "NOT_ALLOWED",
+            }}});
+            if a.kind.is_custom() && !aid.starts_with("policyc-") {
+                setting["id"] = json!(aid);
+            }
+            enroll.push(setting);
+            body
         })
         .collect();
+    if !enroll.is_empty() {
+        // One default authenticator enrollment policy: policyc keeps one enrollment setting per
+        // authenticator.
+        files.insert(
+            "policies-MFA_ENROLL.json".to_owned(),
+            pretty(
+                &json!([{"id": "policyc-enrollment", "type": "MFA_ENROLL", "name": "Default Policy",
+                "status": "ACTIVE", "priority": 1, "system": true,
+                "settings": {"type": "AUTHENTICATORS", "authenticators": enroll}}]),
+            ),
+        );
+    }
     let idps: Vec<Value> = m
         .idps
         .iter()

@@ -83,6 +83,7 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
         app_names: BTreeMap::new(),
         idp_names: BTreeMap::new(),
         app_policy: BTreeMap::new(),
+        enrollment: BTreeMap::new(),
     };
     let mut out =
         String::from("# Imported from the Okta Management API by `policyc import okta`.\n");
@@ -102,8 +103,15 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
     for (file, obj) in list(files, "apps")? {
         cx.app(&file, &obj, &mut items);
     }
+    cx.enrollment_policies(files, &mut items)?;
     for (file, obj) in list(files, "authenticators")? {
-        cx.authenticator(&file, &obj, &mut items);
+        let id = str_of(&obj, "id").unwrap_or_default();
+        let methods = if id.is_empty() {
+            Vec::new()
+        } else {
+            list(files, &format!("methods/{id}"))?
+        };
+        cx.authenticator(&file, &obj, &methods, &mut items);
     }
     for (file, obj) in list(files, "idps")? {
         cx.idp(&file, &obj, options, &mut items);
@@ -161,6 +169,9 @@ struct Importer {
     idp_names: BTreeMap<String, String>,
     /// Access policy id → the apps it is assigned to (from each app's `_links.accessPolicy`).
     app_policy: BTreeMap<String, Vec<String>>,
+    /// Authenticator `key` (or `id`, for the custom kinds) → `enroll.self` in the default
+    /// authenticator enrollment policy.
+    enrollment: BTreeMap<String, String>,
 }
 
 /// Reads one endpoint's list across its pages: `(file#/index, object)`.
@@ -308,7 +319,125 @@ impl Importer {
         let _ = writeln!(items.declarations, "app {name}{tag}");
     }
 
-    fn authenticator(&mut self, file: &str, obj: &Value, items: &mut Items) {
+    /// The authenticator enrollment policies (`MFA_ENROLL`): the default one (`system`, or
+    /// else the one tried last) decides each authenticator's `enrollment`; a policy for some
+    /// groups only, and rules that never prompt, are reported (policyc keeps one enrollment
+    /// setting per authenticator).
+    fn enrollment_policies(
+        &mut self,
+        files: &OrgFiles,
+        items: &mut Items,
+    ) -> Result<(), ImportError> {
+        let mut policies = list(files, "policies-MFA_ENROLL")?;
+        policies.sort_by_key(|(_, p)| p.get("priority").and_then(Value::as_u64).unwrap_or(0));
+        let default = policies
+            .iter()
+            .position(|(_, p)| p.get("system").and_then(Value::as_bool) == Some(true))
+            .or(policies.len().checked_sub(1));
+        for (i, (file, policy)) in policies.iter().enumerate() {
+            let id = str_of(policy, "id").unwrap_or_default();
+            let object = format!(
+                "enrollment policy {} ({id})",
+                str_of(policy, "name").unwrap_or_default()
+            );
+            if Some(i) != default {
+                let c = self.unsupported(
+                    &object,
+                    file.clone(),
+                    "an authenticator enrollment policy other than the default is not modelled: \
+                     policyc keeps the default policy's enrollment per authenticator"
+                        .into(),
+                );
+                items.authenticators.push_str(&c);
+                continue;
+            }
+            for (j, a) in policy
+                .pointer("/settings/authenticators")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let at = format!("{file}/settings/authenticators/{j}");
+                let key = str_of(a, "id").or(str_of(a, "key")).unwrap_or_default();
+                if let Some(e) = a.pointer("/enroll/self").and_then(Value::as_str) {
+                    self.enrollment.insert(key.to_owned(), e.to_owned());
+                }
+                let mut notes = self.leftovers(&object, &at, a, &["key", "id", "enroll"]);
+                if let Some(enroll) = a.get("enroll") {
+                    notes += &self.leftovers(&object, &format!("{at}/enroll"), enroll, &["self"]);
+                }
+                items.authenticators.push_str(&notes);
+            }
+            let mut notes = String::new();
+            if let Some(settings) = policy.get("settings") {
+                notes += &self.leftovers(
+                    &object,
+                    &format!("{file}/settings"),
+                    settings,
+                    &["type", "authenticators"],
+                );
+            }
+            // The default policy applies to everyone: its group condition says nothing.
+            notes += &self.leftovers(
+                &object,
+                file,
+                policy,
+                &[
+                    "type",
+                    "name",
+                    "status",
+                    "priority",
+                    "description",
+                    "settings",
+                    "conditions",
+                ],
+            );
+            let rules = list(files, &format!("rules/{id}"))?;
+            for (rfile, rule) in &rules {
+                let rule_object = format!(
+                    "enrollment rule {} ({})",
+                    str_of(rule, "name").unwrap_or_default(),
+                    str_of(rule, "id").unwrap_or_default()
+                );
+                match rule.pointer("/actions/enroll/self").and_then(Value::as_str) {
+                    Some("CHALLENGE" | "LOGIN") | None => {}
+                    Some(other) => {
+                        notes += &self.unsupported(
+                            &rule_object,
+                            format!("{rfile}/actions/enroll/self"),
+                            format!("enrollment `{other}` (never prompting) is not modelled"),
+                        );
+                    }
+                }
+                let conditions = rule.get("conditions").cloned().unwrap_or(Value::Null);
+                let anywhere = |k: &str, v: &Value| {
+                    k == "network" && str_of(v, "connection").is_none_or(|c| c == "ANYWHERE")
+                };
+                if let Value::Object(map) = &conditions {
+                    for (k, v) in map {
+                        if !is_empty(v) && !anywhere(k, v) {
+                            notes += &self.unsupported(
+                                &rule_object,
+                                format!("{rfile}/conditions/{}", pointer_segment(k)),
+                                format!("enrollment rule condition `{k}` is not modelled"),
+                            );
+                        }
+                    }
+                }
+            }
+            items.authenticators.push_str(&notes);
+        }
+        Ok(())
+    }
+
+    fn authenticator(
+        &mut self,
+        file: &str,
+        obj: &Value,
+        methods: &[(String, Value)],
+        items: &mut Items,
+    ) {
         let id = str_of(obj, "id").unwrap_or_default();
         let tag = okta_tag(id);
         let key = str_of(obj, "key").unwrap_or_default();
@@ -323,14 +452,77 @@ impl Importer {
             return;
         };
         let mut body = String::new();
-        if str_of(obj, "status") == Some("INACTIVE") {
+        let mut comments = String::new();
+        let inactive = str_of(obj, "status") == Some("INACTIVE");
+        // The methods endpoint: which of the kind's methods are on.
+        if !methods.is_empty() {
+            let all = method_types(kind);
+            let mut on = Vec::new();
+            for (mfile, m) in methods {
+                let ty = str_of(m, "type").unwrap_or_default();
+                let Some((_, name)) = all.iter().find(|(t, _)| *t == ty) else {
+                    comments += &self.unsupported(
+                        &object,
+                        format!("{mfile}/type"),
+                        format!("method `{ty}` of `{kind}` is not in policyc's catalogue"),
+                    );
+                    continue;
+                };
+                if str_of(m, "status") != Some("INACTIVE") && !on.contains(name) {
+                    on.push(*name);
+                }
+                // Method settings (key protection, user verification, algorithms, ...) refine
+                // what the method proves; policyc takes the catalogue's characteristics.
+                comments += &self.leftovers(&object, mfile, m, &["type", "status"]);
+            }
+            let every = all.iter().all(|(_, n)| on.contains(n));
+            if !every {
+                let listed: Vec<&str> = all
+                    .iter()
+                    .map(|(_, n)| *n)
+                    .filter(|n| on.contains(n))
+                    .collect();
+                let _ = writeln!(body, "methods [{}]", listed.join(", "));
+            }
+        }
+        if inactive {
             body.push_str("status inactive\n");
         }
-        if obj.pointer("/settings/allowedFor").and_then(Value::as_str) == Some("recovery") {
-            body.push_str("used_for recovery\n");
+        // Enrollment: the default enrollment policy's `enroll.self` for this authenticator.
+        let enroll = self
+            .enrollment
+            .get(id)
+            .or_else(|| self.enrollment.get(key))
+            .map(String::as_str);
+        if enroll == Some("NOT_ALLOWED") {
+            body.push_str("enrollment disabled\n");
+        }
+        let allowed = obj.pointer("/settings/allowedFor").and_then(Value::as_str);
+        if kind == "security_question" {
+            match allowed {
+                Some("recovery") => body.push_str("used_for recovery\n"),
+                Some("any" | "sso") => body.push_str("used_for mfa\n"),
+                Some(other) if !inactive => {
+                    comments += &self.unsupported(
+                        &object,
+                        format!("{file}/settings/allowedFor"),
+                        format!("`allowedFor` `{other}` is not modelled"),
+                    );
+                }
+                _ => {}
+            }
+        } else if let Some(other @ ("recovery" | "none")) = allowed
+            && !inactive
+        {
+            // An authenticator for recovery only cannot sign anyone in; policyc would count it.
+            comments += &self.unsupported(
+                &object,
+                format!("{file}/settings/allowedFor"),
+                format!("`allowedFor` `{other}` (not for sign-in) is not modelled"),
+            );
         }
         let settings = obj.get("settings").cloned().unwrap_or(Value::Null);
-        let mut comments = self.leftovers(
+        comments += &self.leftovers(
             &object,
             &format!("{file}/settings"),
             &settings,
@@ -1138,6 +1330,29 @@ fn method_name(key: &str, method: &str) -> Option<String> {
         (_, _) => return Some(kind.to_owned()),
     };
     Some(format!("{kind}.{m}"))
+}
+
+/// A policyc authenticator kind's methods as the methods endpoint names them (`type`), with
+/// the name policyc writes in `methods [..]`. Single-method kinds have one, named as the kind.
+pub fn method_types(kind: &str) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        "password" => &[("password", "password")],
+        "security_question" => &[("security_question", "security_question")],
+        "email" => &[("email", "email")],
+        "phone" => &[("sms", "sms"), ("voice", "voice")],
+        "okta_verify" => &[
+            ("push", "push"),
+            ("totp", "totp"),
+            ("signed_nonce", "fastpass"),
+        ],
+        "webauthn" => &[("webauthn", "webauthn")],
+        "google_authenticator" => &[("otp", "google_authenticator")],
+        "yubikey_otp" => &[("otp", "yubikey_otp")],
+        "smart_card" => &[("cert", "smart_card")],
+        "custom_otp" => &[("otp", "custom_otp")],
+        "idp_factor" => &[("idp", "idp_factor")],
+        _ => &[],
+    }
 }
 
 /// `PT12H`, `PT30M`, `P1D`, `PT0S` → seconds.
