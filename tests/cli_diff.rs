@@ -47,7 +47,7 @@ fn every_kind_of_drift_is_reported_in_human_and_json() {
     edit(&s, "org/rules/rstwiki.json", |v| {
         v[0]["priority"] = 2.into();
         v[1]["priority"] = 1.into();
-        v[3]["actions"]["appSignOn"] = serde_json::json!({"access": "DENY"});
+        v[4]["actions"]["appSignOn"] = serde_json::json!({"access": "DENY"});
     });
     edit(&s, "org/rules/policyc-idp-discovery.json", |v| {
         let mut extra = v[0].clone();

@@ -60,6 +60,7 @@ fn the_real_examples_import_into_a_set_that_compiles() {
             "rules/rst7xus97faIAgmti1d7.json#/0/conditions/people/users",
             "rules/rst7xus97faIAgmti1d7.json#/0/conditions/elCondition",
             "rules/rst7xus97faIAgmti1d7.json#/0/conditions/userType",
+            "rules/rst7xus97faIAgmti1d7.json#/0/actions/appSignOn/verificationMethod/constraints/0/knowledge/reauthenticateIn",
             "rules/00pdisc.json#/0/actions/idp/providers",
             "rules/00pdisc.json#/1/actions/idp/providers",
         ]
@@ -138,19 +139,7 @@ fn import_of_export_of_an_imported_org_is_the_same_set() {
 fn every_mapped_field_survives_export_then_import() {
     // A hand-built set using every setting the mapping covers, written as import writes it
     // (conditions in the order docs/okta-api.md gives).
-    let text = "org imported { engine identity }\n\
-group admins  # okta: 00gadmins\n\
-zone office  # okta: nzooffice\n\
-app wiki  # okta: 0oawiki\n\
-authenticator password {  # okta: autpw\n}\n\
-authenticator phone {  # okta: autphone\n  status inactive\n}\n\
-authenticator okta_verify {  # okta: autov\n}\n\
-authenticator security_question {  # okta: autsq\n  used_for recovery\n}\n\
-idp corp {  # okta: 0oacorp\n  kind okta_oidc\n  issuer \"https://corp.okta.com\"\n  audience \"client1\"\n  trust_claims true\n  max_clock_skew 2m\n  asserts [password, okta_verify.push]\n}\n\
-idp partner {  # okta: 0oapartner\n  kind saml\n  issuer \"https://partner.example\"\n  audience \"https://sp.example\"\n  map_amr_claims true\n  status inactive\n}\n\
-route partners {  # okta: 0prpartners\n  when domain in [\"partner.example\"] and app in [wiki]\n  to corp\n  priority 3\n}\n\
-session_policy default {  # okta: 00pdefault\n  priority 1\n  rule office {  # okta: 0prsoffice\n    when group not in [admins] and zone in [office]\n    require any_factor\n  }\n  rule rest {  # okta: 0prsrest\n    require mfa\n  }\n}\n\
-policy wiki {  # okta: rstwiki\n  apps [wiki]\n  rule admins {  # okta: 0pradmins\n    when group in [admins] and risk in [high] and device managed\n    deny\n  }\n  rule mobile {  # okta: 0prmobile\n    when platform in [ios, android] and device registered\n    require 2 factor_types\n    possession [phishing_resistant, hardware_protected, device_bound, user_presence, user_verification, exclude_phone_email]\n    reauth every_sign_in\n  }\n  rule chains {  # okta: 0prchains\n    require chain [[password, phone.sms], [okta_verify.fastpass]]\n    status inactive\n  }\n  rule rest {  # okta: 0prrest\n    require password + 1 factor_type\n    reauth 12h\n  }\n}\n";
+    let text = include_str!("fixtures/okta-api/every_field.policy");
     let text = policyc::fmt::format(text).unwrap();
     let c = compile(&text);
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);

@@ -6,11 +6,11 @@
 
 use super::OrgFiles;
 use crate::Compiled;
-use crate::model::catalogue::IdpKind;
+use crate::model::catalogue::{FactorType, IdpKind};
 use crate::model::values::{PLATFORMS, RISKS};
 use crate::model::{
-    Action, ConditionTest, DeviceState, Enrollment, PossessionConstraint, Reauth, Requirement,
-    Rule, Status, UsedFor,
+    Action, ConditionTest, DeviceState, Enrollment, MethodFilter, PossessionConstraint, Reauth,
+    Requirement, Rule, Status, UsedFor,
 };
 use crate::source::Loc;
 use serde_json::{Value, json};
@@ -278,7 +278,11 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
             Action::Deny(_) => json!({"access": "DENY"}),
             Action::Require(Requirement::Chain(chains), _) => {
                 let chains: Vec<Value> = chains.iter().map(|steps| chain_json(steps)).collect();
-                json!({"access": "ALLOW", "verificationMethod": {"type": "AUTH_METHOD_CHAIN", "chains": chains}})
+                let mut vm = json!({"type": "AUTH_METHOD_CHAIN", "chains": chains});
+                if let Some(re) = reauth_iso(r) {
+                    vm["reauthenticateIn"] = json!(re);
+                }
+                json!({"access": "ALLOW", "verificationMethod": vm})
             }
             Action::Require(req, _) => {
                 let (mode, knowledge) = match req {
@@ -287,20 +291,11 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
                     Requirement::TwoFactorTypes => ("2FA", false),
                     _ => ("1FA", false),
                 };
-                let mut constraints = Vec::new();
-                if knowledge {
-                    constraints
-                        .push(json!({"knowledge": {"required": true, "types": ["password"]}}));
-                }
-                if !r.possession.is_empty() {
-                    constraints.push(possession_constraint(&r.possession));
-                }
+                let constraints = constraints(r, knowledge);
                 let mut vm =
                     json!({"type": "ASSURANCE", "factorMode": mode, "constraints": constraints});
-                match r.reauth.as_ref().map(|(x, _)| x) {
-                    Some(Reauth::EverySignIn) => vm["reauthenticateIn"] = json!("PT0S"),
-                    Some(Reauth::AfterSecs(s)) => vm["reauthenticateIn"] = json!(iso(*s)),
-                    Some(Reauth::Never) | None => {}
+                if let Some(re) = reauth_iso(r) {
+                    vm["reauthenticateIn"] = json!(re);
                 }
                 json!({"access": "ALLOW", "verificationMethod": vm})
             }
@@ -435,11 +430,73 @@ fn pretty(v: &Value) -> String {
     s
 }
 
-/// A rule's possession constraints as the Management API's `possession` constraint object
-/// (shared with the Terraform export, whose provider takes the same object as a JSON string).
-pub(super) fn possession_constraint(
+/// A rule's `reauth` as the API's ISO 8601 `reauthenticateIn` (`never` is the default: none).
+pub(super) fn reauth_iso(r: &Rule) -> Option<String> {
+    match r.reauth.as_ref().map(|(x, _)| x) {
+        Some(Reauth::EverySignIn) => Some("PT0S".to_owned()),
+        Some(Reauth::AfterSecs(s)) => Some(iso(*s)),
+        Some(Reauth::Never) | None => None,
+    }
+}
+
+/// A rule's assurance constraints: one constraint object (the API ORs several), with the
+/// `knowledge` part when the requirement includes the password, and the `possession` part for
+/// its possession constraints. `methods only|except` lists each method under the factor it
+/// proves, as `authenticationMethods` / `excludedAuthenticationMethods` entries that always
+/// name the `method` (Exclude phone and email is the keys alone). Shared with the Terraform
+/// export, whose provider takes the same objects as JSON strings.
+pub(super) fn constraints(r: &Rule, knowledge_required: bool) -> Vec<Value> {
+    let mut knowledge = serde_json::Map::new();
+    if knowledge_required {
+        knowledge.insert("required".into(), json!(true));
+        knowledge.insert("types".into(), json!(["PASSWORD"]));
+    }
+    let mut possession = possession_constraint(&r.possession);
+    let (field, list) = match &r.methods {
+        MethodFilter::Any => ("", &[][..]),
+        MethodFilter::Only(l) => ("authenticationMethods", &l[..]),
+        MethodFilter::Except(l) => ("excludedAuthenticationMethods", &l[..]),
+    };
+    // In catalogue order, so that the bodies do not depend on how the list was written.
+    let mut list = list.to_vec();
+    list.sort_by_key(|m| m.info().index());
+    for m in &list {
+        let info = m.info();
+        let kind = info.kind.as_str();
+        let name = info.method.unwrap_or(kind);
+        let ty = super::import::method_types(kind)
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map_or(name, |(t, _)| t);
+        let entry = json!({"key": authenticator_key(kind), "method": ty});
+        let side = if info.factors.contains(FactorType::Knowledge) {
+            &mut knowledge
+        } else {
+            &mut possession
+        };
+        if let Value::Array(a) = side.entry(field).or_insert(json!([])) {
+            a.push(entry);
+        }
+    }
+    let mut c = serde_json::Map::new();
+    if !knowledge.is_empty() {
+        c.insert("knowledge".into(), Value::Object(knowledge));
+    }
+    if !possession.is_empty() {
+        c.insert("possession".into(), Value::Object(possession));
+    }
+    if c.is_empty() {
+        Vec::new()
+    } else {
+        vec![Value::Object(c)]
+    }
+}
+
+/// A rule's possession constraints as the fields of the Management API's `possession`
+/// constraint object.
+fn possession_constraint(
     possession: &[(PossessionConstraint, crate::source::Loc)],
-) -> Value {
+) -> serde_json::Map<String, Value> {
     let mut p = serde_json::Map::new();
     for (c, _) in possession {
         let (k, v) = match c {
@@ -455,5 +512,5 @@ pub(super) fn possession_constraint(
         };
         p.insert(k.to_owned(), v);
     }
-    json!({ "possession": p })
+    p
 }

@@ -1111,13 +1111,39 @@ impl Importer {
                     return ("deny\n".into(), notes, true);
                 }
                 let _ = writeln!(out, "require chain [{}]", chains.join(", "));
+                for (i, chain) in vm
+                    .get("chains")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    if chain.get("reauthenticateIn").is_some_and(|v| !is_empty(v)) {
+                        notes += &self.unsupported(
+                            object,
+                            format!("{vat}/chains/{i}/reauthenticateIn"),
+                            "a re-authentication frequency per chain is not modelled".into(),
+                        );
+                    }
+                }
             }
             Some("ASSURANCE") | None => {
                 let constraints: Vec<Value> = match vm.get("constraints") {
-                    Some(Value::Array(a)) => a.clone(),
+                    Some(Value::Array(a)) => a.iter().filter(|c| !is_empty(c)).cloned().collect(),
                     Some(o @ Value::Object(_)) => vec![o.clone()],
                     _ => Vec::new(),
                 };
+                let mut lost = false;
+                if constraints.len() > 1 {
+                    // Okta needs any one of several constraint objects: an alternative policyc
+                    // cannot write.
+                    notes += &self.unsupported(
+                        object,
+                        format!("{vat}/constraints"),
+                        "several constraint objects (any one of them satisfies the rule) are not modelled".into(),
+                    );
+                    lost = true;
+                }
                 let knowledge = constraints.iter().any(|c| {
                     c.pointer("/knowledge/required").and_then(Value::as_bool) == Some(true)
                         || c.pointer("/knowledge/types").is_some_and(|t| !is_empty(t))
@@ -1130,83 +1156,145 @@ impl Importer {
                 };
                 let _ = writeln!(out, "require {requirement}");
                 let mut possession = Vec::new();
-                let mut lost = false;
+                let mut only = Vec::new();
+                let mut except = Vec::new();
                 for (i, c) in constraints.iter().enumerate() {
-                    let Some(p) = c.get("possession") else {
-                        continue;
-                    };
-                    let pat = format!("{vat}/constraints/{i}/possession");
-                    for (field, word) in [
-                        ("phishingResistant", "phishing_resistant"),
-                        ("hardwareProtection", "hardware_protected"),
-                        ("deviceBound", "device_bound"),
-                        ("userPresence", "user_presence"),
-                        ("userVerification", "user_verification"),
-                    ] {
-                        if str_of(p, field) == Some("REQUIRED") && !possession.contains(&word) {
-                            possession.push(word);
+                    for side in ["knowledge", "possession"] {
+                        let Some(p) = c.get(side) else {
+                            continue;
+                        };
+                        let pat = format!("{vat}/constraints/{i}/{side}");
+                        if side == "possession" {
+                            for (field, word) in [
+                                ("phishingResistant", "phishing_resistant"),
+                                ("hardwareProtection", "hardware_protected"),
+                                ("deviceBound", "device_bound"),
+                                ("userPresence", "user_presence"),
+                                ("userVerification", "user_verification"),
+                            ] {
+                                if str_of(p, field) == Some("REQUIRED")
+                                    && !possession.contains(&word)
+                                {
+                                    possession.push(word);
+                                }
+                            }
                         }
-                    }
-                    let excluded: Vec<&str> = p
-                        .get("excludedAuthenticationMethods")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|m| str_of(m, "key"))
-                        .collect();
-                    if !excluded.is_empty() {
-                        if excluded
-                            .iter()
-                            .all(|k| matches!(*k, "phone_number" | "okta_email"))
+                        let entries = |field: &str| -> Vec<Value> {
+                            match p.get(field) {
+                                Some(Value::Array(a)) => a.clone(),
+                                Some(o @ Value::Object(_)) => vec![o.clone()],
+                                _ => Vec::new(),
+                            }
+                        };
+                        let mut excluded = entries("excludedAuthenticationMethods");
+                        // Exclude phone and email: the two keys alone, on the possession side.
+                        let keys_only = |k: &str| {
+                            excluded
+                                .iter()
+                                .any(|m| str_of(m, "key") == Some(k) && m.get("method").is_none())
+                        };
+                        if side == "possession"
+                            && keys_only("phone_number")
+                            && keys_only("okta_email")
                         {
-                            possession.push("exclude_phone_email");
+                            if !possession.contains(&"exclude_phone_email") {
+                                possession.push("exclude_phone_email");
+                            }
+                            excluded.retain(|m| {
+                                m.get("method").is_some()
+                                    || !matches!(
+                                        str_of(m, "key"),
+                                        Some("phone_number" | "okta_email")
+                                    )
+                            });
+                        }
+                        for (field, into) in [
+                            ("authenticationMethods", &mut only),
+                            ("excludedAuthenticationMethods", &mut except),
+                        ] {
+                            let list = if field == "authenticationMethods" {
+                                entries(field)
+                            } else {
+                                excluded.clone()
+                            };
+                            for m in &list {
+                                let name = filter_method(
+                                    str_of(m, "key").unwrap_or_default(),
+                                    str_of(m, "method"),
+                                );
+                                match name {
+                                    Some(n) if !into.contains(&n) => into.push(n),
+                                    Some(_) => {}
+                                    None => {
+                                        notes += &self.unsupported(
+                                            object,
+                                            format!("{pat}/{field}"),
+                                            format!("method `{}` is not in policyc's catalogue", m),
+                                        );
+                                        lost = true;
+                                    }
+                                }
+                            }
+                        }
+                        let mut known = vec![
+                            "required",
+                            "authenticationMethods",
+                            "excludedAuthenticationMethods",
+                        ];
+                        if side == "knowledge" {
+                            known.push("types");
                         } else {
-                            notes += &self.unsupported(
-                                object,
-                                format!("{pat}/excludedAuthenticationMethods"),
-                                "excluding methods other than phone and email is not modelled"
-                                    .into(),
-                            );
-                            lost = true;
+                            known.extend([
+                                "phishingResistant",
+                                "hardwareProtection",
+                                "deviceBound",
+                                "userPresence",
+                                "userVerification",
+                            ]);
+                        }
+                        // `types`/`methods` restrict the possession side to some authenticators:
+                        // dropping them would be more permissive.
+                        let more = self.leftovers(object, &pat, p, &known);
+                        if !more.is_empty() {
+                            lost |= ["types", "methods"].iter().any(|f| {
+                                p.get(*f).is_some_and(|v| !is_empty(v)) && side == "possession"
+                            });
+                            notes += &more;
                         }
                     }
                     notes += &self.leftovers(
                         object,
-                        &pat,
-                        p,
-                        &[
-                            "phishingResistant",
-                            "hardwareProtection",
-                            "deviceBound",
-                            "userPresence",
-                            "userVerification",
-                            "excludedAuthenticationMethods",
-                            "required",
-                            "types",
-                            "methods",
-                            "reauthenticateIn",
-                        ],
+                        &format!("{vat}/constraints/{i}"),
+                        c,
+                        &["knowledge", "possession"],
                     );
                 }
                 if !possession.is_empty() {
                     let _ = writeln!(out, "possession [{}]", possession.join(", "));
                 }
-                if let Some(r) = str_of(&vm, "reauthenticateIn") {
-                    match iso_duration(r) {
-                        Some(0) => out.push_str("reauth every_sign_in\n"),
-                        Some(secs) => {
-                            let _ = writeln!(out, "reauth {}", duration_text(secs));
-                        }
-                        None => {
-                            notes += &self.unsupported(
-                                object,
-                                format!("{vat}/reauthenticateIn"),
-                                format!("duration `{r}` is not read"),
-                            );
-                        }
+                // In catalogue order, whichever constraint each came from.
+                only.sort_by_key(|n| catalogue_position(n));
+                except.sort_by_key(|n| catalogue_position(n));
+                match (only.is_empty(), except.is_empty()) {
+                    (true, true) => {}
+                    (false, true) => {
+                        let _ = writeln!(out, "methods only [{}]", only.join(", "));
+                    }
+                    (true, false) => {
+                        let _ = writeln!(out, "methods except [{}]", except.join(", "));
+                    }
+                    (false, false) => {
+                        notes += &self.unsupported(
+                            object,
+                            format!("{vat}/constraints"),
+                            "allowing and disallowing specific methods together is not modelled"
+                                .into(),
+                        );
+                        lost = true;
                     }
                 }
                 if lost {
+                    notes += &self.reauth(object, &vat, &vm, &mut out);
                     return (out, notes, true);
                 }
             }
@@ -1219,7 +1307,29 @@ impl Importer {
                 return ("deny\n".into(), notes, true);
             }
         }
+        notes += &self.reauth(object, &vat, &vm, &mut out);
         (out, notes, false)
+    }
+
+    /// The verification method's `reauthenticateIn` (ISO 8601) as `reauth`.
+    fn reauth(&mut self, object: &str, vat: &str, vm: &Value, out: &mut String) -> String {
+        let Some(r) = str_of(vm, "reauthenticateIn") else {
+            return String::new();
+        };
+        match iso_duration(r) {
+            Some(0) => out.push_str("reauth every_sign_in\n"),
+            Some(secs) => {
+                let _ = writeln!(out, "reauth {}", duration_text(secs));
+            }
+            None => {
+                return self.unsupported(
+                    object,
+                    format!("{vat}/reauthenticateIn"),
+                    format!("duration `{r}` is not read"),
+                );
+            }
+        }
+        String::new()
     }
 }
 
@@ -1353,6 +1463,30 @@ pub fn method_types(kind: &str) -> &'static [(&'static str, &'static str)] {
         "idp_factor" => &[("idp", "idp_factor")],
         _ => &[],
     }
+}
+
+/// A method of `methods only|except` (`{"key", "method"}`) → its policyc name: `kind.method`,
+/// the kind for a single-method kind or when no method is named (every method of the kind).
+fn filter_method(key: &str, method: Option<&str>) -> Option<String> {
+    let kind = authenticator_kind(key)?;
+    let Some(method) = method else {
+        return Some(kind.to_owned());
+    };
+    let (_, name) = method_types(kind).iter().find(|(t, _)| *t == method)?;
+    Some(if *name == kind {
+        kind.to_owned()
+    } else {
+        format!("{kind}.{name}")
+    })
+}
+
+/// Where a method (`kind.method`, or a kind: its first method) is in the built-in catalogue.
+fn catalogue_position(name: &str) -> usize {
+    use crate::model::catalogue::CATALOGUE;
+    CATALOGUE
+        .iter()
+        .position(|m| m.name() == name || m.kind.as_str() == name)
+        .unwrap_or(CATALOGUE.len())
 }
 
 /// `PT12H`, `PT30M`, `P1D`, `PT0S` → seconds.
