@@ -129,7 +129,7 @@ fn every_exported_body_validates_against_the_openapi_schemas() {
             ("AuthenticatorMethodSimple", 4),
             ("AuthenticatorMethodTotp", 1),
             ("Group", 1),
-            ("IdentityProvider", 2),
+            ("IdentityProvider", 3),
             ("IdpDiscoveryPolicy", 1),
             ("IdpDiscoveryPolicyRule", 1),
             ("NetworkZone", 1),

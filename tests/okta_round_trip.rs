@@ -247,7 +247,7 @@ fn arb_set() -> impl Strategy<Value = String> {
     );
     (
         prop::collection::vec(rule, 1..5),
-        prop::option::of(prop::sample::select(vec!["oidc", "okta_oidc", "saml"])),
+        prop::option::of(prop::sample::select(vec!["oidc", "okta_oidc", "saml", "okta_saml"])),
         any::<bool>(),
     )
         .prop_map(|(rules, idp, route)| {
@@ -255,8 +255,14 @@ fn arb_set() -> impl Strategy<Value = String> {
                 "org imported {\n  engine identity\n}\ngroup g1\ngroup g2\nzone z1\napp a1\nauthenticator password {\n}\nauthenticator okta_verify {\n}\n",
             );
             if let Some(kind) = idp {
+                // An Okta org over SAML is known by its issuer (docs/okta-api.md).
+                let issuer = if kind == "okta_saml" {
+                    "http://www.okta.com/exk1corp"
+                } else {
+                    "https://corp.example"
+                };
                 s += &format!(
-                    "idp corp {{\n  kind {kind}\n  issuer \"https://corp.example\"\n  audience \"c1\"\n}}\n"
+                    "idp corp {{\n  kind {kind}\n  issuer \"{issuer}\"\n  audience \"c1\"\n}}\n"
                 );
                 if route {
                     s += "route r1 {\n  when domain in [\"corp.example\"] and app in [a1]\n  to corp\n  priority 1\n}\n";

@@ -549,6 +549,15 @@ impl Importer {
         let kind = match ty {
             "OKTA_INTEGRATION" => "okta_oidc",
             "OIDC" => "oidc",
+            // The API has no type for an Okta org over SAML; its issuer says so.
+            "SAML2"
+                if obj
+                    .pointer("/protocol/credentials/trust/issuer")
+                    .and_then(Value::as_str)
+                    .is_some_and(is_okta_saml_issuer) =>
+            {
+                "okta_saml"
+            }
             "SAML2" => "saml",
             other => {
                 let c = self.unsupported(
@@ -574,7 +583,7 @@ impl Importer {
         }
         let name = Namer::name_in(&mut self.idp_names, &id_key, &display, "idp");
         let mut body = format!("kind {kind}\n");
-        let (issuer, audience) = if kind == "saml" {
+        let (issuer, audience) = if kind == "saml" || kind == "okta_saml" {
             (
                 obj.pointer("/protocol/credentials/trust/issuer"),
                 obj.pointer("/protocol/credentials/trust/audience"),
@@ -1410,6 +1419,21 @@ fn key(id: &str, display: &str) -> String {
     }
 }
 
+/// Whether a SAML IdP's issuer is an Okta org's: an Okta SAML app's issuer is
+/// `http://www.okta.com/<app id>` (Okta's SAML app setup instructions give it as the IdP
+/// issuer), and an org's own URL is on an Okta domain.
+pub fn is_okta_saml_issuer(issuer: &str) -> bool {
+    let rest = issuer
+        .strip_prefix("https://")
+        .or_else(|| issuer.strip_prefix("http://"));
+    let Some(rest) = rest else { return false };
+    let host = rest.split(['/', ':']).next().unwrap_or_default();
+    (host == "www.okta.com" && rest.len() > "www.okta.com/".len())
+        || [".okta.com", ".oktapreview.com", ".okta-emea.com"]
+            .iter()
+            .any(|d| host.ends_with(d) && host.len() > d.len() && host != "www.okta.com")
+}
+
 /// Okta authenticator `key` → policyc authenticator kind.
 pub fn authenticator_kind(key: &str) -> Option<&'static str> {
     Some(match key {
@@ -1561,4 +1585,33 @@ pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<Strin
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_okta_orgs_saml_issuer_is_told_from_others() {
+        for yes in [
+            "http://www.okta.com/exk1hubsaml",
+            "https://www.okta.com/exk1",
+            "https://acme.okta.com",
+            "https://acme.oktapreview.com/app/x",
+            "https://acme.okta-emea.com",
+        ] {
+            assert!(is_okta_saml_issuer(yes), "{yes}");
+        }
+        for no in [
+            "http://www.okta.com/",
+            "https://okta.com",
+            "https://evil.com/www.okta.com/x",
+            "https://acme.okta.com.evil.example",
+            "https://notokta.com",
+            "http://sts.initech.example/adfs/services/trust",
+            "www.okta.com/exk1",
+        ] {
+            assert!(!is_okta_saml_issuer(no), "{no}");
+        }
+    }
 }
