@@ -514,12 +514,14 @@ impl Importer {
         } else if let Some(other @ ("recovery" | "none")) = allowed
             && !inactive
         {
-            // An authenticator for recovery only cannot sign anyone in; policyc would count it.
+            // An authenticator for recovery only cannot sign anyone in: policyc would count it,
+            // so it is written inactive (never more permissive than the org).
             comments += &self.unsupported(
                 &object,
                 format!("{file}/settings/allowedFor"),
                 format!("`allowedFor` `{other}` (not for sign-in) is not modelled"),
             );
+            body.push_str("status inactive  # imported disabled: not for sign-in in the org\n");
         }
         let settings = obj.get("settings").cloned().unwrap_or(Value::Null);
         comments += &self.leftovers(
