@@ -1,8 +1,10 @@
 //! Model → Management API bodies, in the folder layout `import` reads (docs/okta-api.md).
 //!
 //! Each object keeps the Okta id written in its `# okta: ID` comment; an object without one
-//! gets no `id` (Okta assigns it on create), and its policy's rules file is named after a
-//! stable placeholder, `policyc-<name>`. Rule and policy `priority` is always explicit.
+//! gets no `id` (Okta assigns it on create), except where a file is named after it: a policy
+//! (its rules file) and an authenticator (its methods file) get a stable placeholder,
+//! `policyc-<name>`, which import never writes back as an id. Rule and policy `priority` is
+//! always explicit.
 
 use super::OrgFiles;
 use crate::Compiled;
