@@ -221,3 +221,64 @@ fn hostile_ids_and_names_cannot_inject_text() {
     assert_eq!(c.model.groups[0].name, "a_idp_y_kind_oidc");
     assert_eq!(c.model.idps[0].issuer.as_deref(), Some("\"}idp w {"));
 }
+
+#[test]
+fn a_policys_own_status_and_conditions_reach_its_rules() {
+    let mut files = OrgFiles::new();
+    files.insert(
+        "groups.json".to_owned(),
+        r#"[{"id": "00geveryone", "type": "BUILT_IN", "profile": {"name": "Everyone"}},
+            {"id": "00gadmins", "type": "OKTA_GROUP", "profile": {"name": "Admins"}}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "policies-OKTA_SIGN_ON.json".to_owned(),
+        r#"[{"id": "00padmins", "type": "OKTA_SIGN_ON", "name": "Admins", "status": "ACTIVE", "priority": 1,
+             "conditions": {"people": {"groups": {"include": ["00gadmins"]}}}},
+            {"id": "00pdefault", "type": "OKTA_SIGN_ON", "name": "Default", "status": "ACTIVE", "priority": 2,
+             "conditions": {"people": {"groups": {"include": ["00geveryone"]}}}}]"#
+            .to_owned(),
+    );
+    let rule = |id: &str| {
+        format!(
+            r#"[{{"id": "{id}", "type": "SIGN_ON", "name": "MFA", "status": "ACTIVE", "priority": 1,
+                 "conditions": {{"people": {{"groups": {{"exclude": ["00geveryone"]}}}}}},
+                 "actions": {{"signon": {{"access": "ALLOW", "requireFactor": true}}}}}}]"#
+        )
+    };
+    files.insert("rules/00padmins.json".to_owned(), rule("0pr1"));
+    files.insert("rules/00pdefault.json".to_owned(), rule("0pr2"));
+    files.insert(
+        "policies-ACCESS_POLICY.json".to_owned(),
+        r#"[{"id": "rstold", "type": "ACCESS_POLICY", "name": "Old", "status": "INACTIVE", "priority": 1}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "rules/rstold.json".to_owned(),
+        r#"[{"id": "0prold", "type": "ACCESS_POLICY", "name": "Allow", "status": "ACTIVE", "priority": 1,
+             "actions": {"appSignOn": {"access": "ALLOW", "verificationMethod": {"type": "ASSURANCE", "factorMode": "1FA"}}}}]"#
+            .to_owned(),
+    );
+    let out = import(&files, &ImportOptions::default()).unwrap();
+    let text = &out.files["org.policy"];
+    // The admins policy's group holds for its rule; the Everyone group says nothing.
+    assert!(
+        text.contains("  rule mfa {  # okta: 0pr1\n    when group in [admins] and group not in [everyone]\n    require mfa\n  }"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  rule mfa {  # okta: 0pr2\n    when group not in [everyone]\n    require mfa\n  }"
+        ),
+        "{text}"
+    );
+    // An inactive policy: its rules are written inactive, and that is reported.
+    assert!(
+        text.contains("    require 1 factor_type\n    status inactive  # imported disabled"),
+        "{text}"
+    );
+    let pointers: Vec<&str> = out.issues.iter().map(|i| i.pointer.as_str()).collect();
+    assert_eq!(pointers, ["policies-ACCESS_POLICY.json#/0/status"]);
+    let c = compile(text);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+}

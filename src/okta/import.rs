@@ -84,6 +84,7 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
         idp_names: BTreeMap::new(),
         app_policy: BTreeMap::new(),
         enrollment: BTreeMap::new(),
+        everyone: Vec::new(),
     };
     let mut out =
         String::from("# Imported from the Okta Management API by `policyc import okta`.\n");
@@ -172,6 +173,8 @@ struct Importer {
     /// Authenticator `key` (or `id`, for the custom kinds) → `enroll.self` in the default
     /// authenticator enrollment policy.
     enrollment: BTreeMap<String, String>,
+    /// The ids of the built-in Everyone group: a condition on it says nothing.
+    everyone: Vec<String>,
 }
 
 /// Reads one endpoint's list across its pages: `(file#/index, object)`.
@@ -288,6 +291,9 @@ impl Importer {
             .pointer("/profile/name")
             .and_then(Value::as_str)
             .unwrap_or(id);
+        if str_of(obj, "type") == Some("BUILT_IN") && display == "Everyone" {
+            self.everyone.push(id.to_owned());
+        }
         let name = Namer::name_in(&mut self.group_names, &key(id, display), display, "group");
         let _ = writeln!(items.declarations, "group {name}{tag}");
         let _ = file;
@@ -690,7 +696,7 @@ impl Importer {
         let tag = okta_tag(&id);
         let display = str_of(policy, "name").unwrap_or(&id).to_owned();
         let object = format!("policy {display} ({id})");
-        let comments = self.leftovers(
+        let mut comments = self.leftovers(
             &object,
             file,
             policy,
@@ -703,9 +709,40 @@ impl Importer {
                 "conditions",
             ],
         );
+        // Who the policy is for: its conditions hold for each of its rules, so they are written
+        // on each (the built-in Everyone group says nothing).
+        let mut conditions = policy.get("conditions").cloned().unwrap_or(Value::Null);
+        if let Some(Value::Array(include)) = conditions.pointer_mut("/people/groups/include") {
+            include.retain(|g| {
+                !g.as_str()
+                    .is_some_and(|g| self.everyone.iter().any(|e| e == g))
+            });
+        }
+        let (policy_conds, notes, mut off) =
+            self.conditions(&object, file, &conditions, kind == "IDP_DISCOVERY");
+        comments += &notes;
+        if str_of(policy, "status") == Some("INACTIVE") {
+            comments += &self.unsupported(
+                &object,
+                format!("{file}/status"),
+                "an inactive policy is not modelled: its rules are written `status inactive`, its routes left out".into(),
+            );
+            off = true;
+        }
         match kind {
             "IDP_DISCOVERY" => {
+                items.routes.push_str(&comments);
                 for (rfile, rule) in rules {
+                    if off || !policy_conds.is_empty() {
+                        let c = self.unsupported(
+                            &format!("routing rule {}", str_of(rule, "name").unwrap_or_default()),
+                            rfile.clone(),
+                            "routing rule not imported: its policy is inactive or has conditions"
+                                .into(),
+                        );
+                        items.routes.push_str(&c);
+                        continue;
+                    }
                     let route = self.route(rfile, rule);
                     items.routes.push_str(&route);
                 }
@@ -716,7 +753,7 @@ impl Importer {
                 let mut body = format!("priority {priority}\n");
                 let mut rule_namer = Namer::default();
                 for (rfile, rule) in rules {
-                    body += &self.rule(true, rfile, rule, &mut rule_namer);
+                    body += &self.rule(true, rfile, rule, &policy_conds, off, &mut rule_namer);
                 }
                 let _ = write!(
                     items.policies,
@@ -732,7 +769,7 @@ impl Importer {
                 }
                 let mut rule_namer = Namer::default();
                 for (rfile, rule) in rules {
-                    body += &self.rule(false, rfile, rule, &mut rule_namer);
+                    body += &self.rule(false, rfile, rule, &policy_conds, off, &mut rule_namer);
                 }
                 let _ = write!(
                     items.policies,
@@ -980,18 +1017,30 @@ impl Importer {
         format!("{notes}route {name} {{{tag}\n{when}to {target}\npriority {priority}\n}}\n")
     }
 
-    fn rule(&mut self, session: bool, file: &str, rule: &Value, namer: &mut Namer) -> String {
+    /// A rule of a policy whose own conditions are `policy_conds`; `policy_off` when the
+    /// policy's meaning could not be kept (the rule is then written inactive).
+    fn rule(
+        &mut self,
+        session: bool,
+        file: &str,
+        rule: &Value,
+        policy_conds: &[String],
+        policy_off: bool,
+        namer: &mut Namer,
+    ) -> String {
         let id = str_of(rule, "id").unwrap_or_default().to_owned();
         let tag = okta_tag(&id);
         let display = str_of(rule, "name").unwrap_or(&id).to_owned();
         let name = namer.name(&display, "rule");
         let object = format!("rule {display} ({id})");
-        let (conds, mut notes, mut lost) = self.conditions(
+        let (own, mut notes, mut lost) = self.conditions(
             &object,
             file,
             rule.get("conditions").unwrap_or(&Value::Null),
             false,
         );
+        let conds: Vec<String> = policy_conds.iter().cloned().chain(own).collect();
+        lost |= policy_off;
         let (action, more, action_lost) = if session {
             self.session_action(&object, file, rule)
         } else {
