@@ -976,12 +976,53 @@ impl Importer {
         let tag = okta_tag(&id);
         let display = str_of(rule, "name").unwrap_or(&id).to_owned();
         let object = format!("routing rule {display} ({id})");
-        let (conds, mut notes, lost) = self.conditions(
+        if str_of(rule, "status") == Some("INACTIVE") {
+            // Okta never tries it; a route cannot be inactive, so it is left out.
+            return self.unsupported(
+                &object,
+                format!("{file}/status"),
+                "an inactive routing rule is left out (a route cannot be inactive)".into(),
+            );
+        }
+        let (conds, mut notes, mut lost) = self.conditions(
             &object,
             file,
             rule.get("conditions").unwrap_or(&Value::Null),
             true,
         );
+        notes += &self.leftovers(
+            &object,
+            file,
+            rule,
+            &[
+                "type",
+                "name",
+                "status",
+                "priority",
+                "conditions",
+                "actions",
+            ],
+        );
+        let actions = rule.get("actions").cloned().unwrap_or(Value::Null);
+        notes += &self.leftovers(&object, &format!("{file}/actions"), &actions, &["idp"]);
+        let mut idp = actions.get("idp").cloned().unwrap_or(Value::Null);
+        // Not falling back to Okta is the default and says nothing.
+        if let Value::Object(m) = &mut idp
+            && m.get("shouldFallBackToOkta") == Some(&Value::Bool(false))
+        {
+            m.remove("shouldFallBackToOkta");
+        }
+        let more = self.leftovers(
+            &object,
+            &format!("{file}/actions/idp"),
+            &idp,
+            &["providers", "idpSelectionType"],
+        );
+        // Dynamic routing (`matchCriteria`) picks the IdP from the user: not a route policyc
+        // can write.
+        lost |=
+            !more.is_empty() || str_of(&idp, "idpSelectionType").is_some_and(|t| t != "SPECIFIC");
+        notes += &more;
         let providers = rule
             .pointer("/actions/idp/providers")
             .and_then(Value::as_array)
@@ -1048,6 +1089,14 @@ impl Importer {
         };
         notes += &more;
         lost |= action_lost;
+        // The rule's action: `appSignOn` or `signon`, read above; anything else is reported.
+        let actions = rule.get("actions").cloned().unwrap_or(Value::Null);
+        notes += &self.leftovers(
+            &object,
+            &format!("{file}/actions"),
+            &actions,
+            &["appSignOn", "signon"],
+        );
         notes += &self.leftovers(
             &object,
             file,
@@ -1123,7 +1172,19 @@ impl Importer {
             .cloned()
             .unwrap_or(Value::Null);
         let vat = format!("{at}/verificationMethod");
-        let mut notes = String::new();
+        let mut notes = self.leftovers(object, &at, &sign_on, &["access", "verificationMethod"]);
+        notes += &self.leftovers(
+            object,
+            &vat,
+            &vm,
+            &[
+                "type",
+                "factorMode",
+                "constraints",
+                "reauthenticateIn",
+                "chains",
+            ],
+        );
         let mut out = String::new();
         match str_of(&vm, "type") {
             Some("AUTH_METHOD_CHAIN") => {
