@@ -330,6 +330,11 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
             "okta_verify",
             "phone_number",
             "SUFFIX",
+            "NOT_ALLOWED",
+            "push",
+            "signed_nonce",
+            "sms",
+            "okta_password",
             "x\n#",
             "x\nidp z { kind oidc }",
             "\"]",
@@ -378,6 +383,14 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
                     "platform",
                     "os",
                     "device",
+                    "excludedAuthenticationMethods",
+                    "method",
+                    "settings",
+                    "authenticators",
+                    "enroll",
+                    "self",
+                    "system",
+                    "allowedFor",
                 ])
                 .prop_map(str::to_owned),
                 inner,
@@ -397,13 +410,16 @@ proptest! {
         items in prop::collection::vec(arb_json(), 0..4),
         rules in prop::collection::vec(arb_json(), 0..4),
         file in prop::sample::select(vec!["idps", "authenticators", "groups", "zones", "apps",
-            "policies-ACCESS_POLICY", "policies-OKTA_SIGN_ON", "policies-IDP_DISCOVERY"]),
+            "policies-ACCESS_POLICY", "policies-OKTA_SIGN_ON", "policies-IDP_DISCOVERY",
+            "policies-MFA_ENROLL"]),
     ) {
         let mut files = policyc::okta::OrgFiles::new();
         files.insert(format!("{file}.json"), serde_json::to_string(&items).unwrap());
         // Rules for whatever ids the items have.
         for id in items.iter().filter_map(|v| v.get("id")?.as_str()) {
             files.insert(format!("rules/{id}.json"), serde_json::to_string(&rules).unwrap());
+            // And methods, for whichever are authenticators.
+            files.insert(format!("methods/{id}.json"), serde_json::to_string(&rules).unwrap());
         }
         if let Ok(out) = import(&files, &ImportOptions::default()) {
             let c = compile(&[("org.policy".to_owned(), out.files["org.policy"].clone())]);

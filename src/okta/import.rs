@@ -141,6 +141,7 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
             out.push('\n');
         }
     }
+    out.push_str(&unread_files(files, &mut cx)?);
     let text = crate::fmt::format(&out).map_err(|e| ImportError::Format(e.to_string()))?;
     let mut issues = cx.issues;
     name_dependent_rules(&text, &mut issues);
@@ -150,6 +151,63 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
     };
     imported.files.insert("org.policy".to_owned(), text);
     Ok(imported)
+}
+
+/// The endpoints import reads (docs/okta-api.md, "The folder").
+const ENDPOINTS: &[&str] = &[
+    "idps",
+    "authenticators",
+    "groups",
+    "zones",
+    "apps",
+    "policies-ACCESS_POLICY",
+    "policies-OKTA_SIGN_ON",
+    "policies-IDP_DISCOVERY",
+    "policies-MFA_ENROLL",
+];
+
+/// Reports the files of the folder import did not read (another endpoint, rules of a policy or
+/// methods of an authenticator it does not list), so that nothing is dropped silently.
+fn unread_files(files: &OrgFiles, cx: &mut Importer) -> Result<String, ImportError> {
+    let ids = |names: &[&str]| -> Result<Vec<String>, ImportError> {
+        let mut out = Vec::new();
+        for name in names {
+            for (_, v) in list(files, name)? {
+                if let Some(id) = str_of(&v, "id") {
+                    out.push(id.to_owned());
+                }
+            }
+        }
+        Ok(out)
+    };
+    let policies = ids(&ENDPOINTS[5..])?;
+    let authenticators = ids(&["authenticators"])?;
+    let mut comments = String::new();
+    for path in files.keys() {
+        let stem = path.strip_suffix(".json").unwrap_or(path);
+        // `NAME.page-N` is a later page of NAME.
+        let name = match stem.rsplit_once(".page-") {
+            Some((name, n)) if n.parse::<u32>().is_ok() => name,
+            _ => stem,
+        };
+        let read = ENDPOINTS.contains(&name)
+            || name
+                .strip_prefix("rules/")
+                .is_some_and(|id| policies.iter().any(|p| p == id))
+            || name
+                .strip_prefix("methods/")
+                .is_some_and(|id| authenticators.iter().any(|a| a == id));
+        if !read {
+            comments += &cx.unsupported(
+                "org folder",
+                path.clone(),
+                "this file is not read: not an endpoint import reads, or the rules or methods of \
+                 an object no list holds"
+                    .into(),
+            );
+        }
+    }
+    Ok(comments)
 }
 
 #[derive(Default)]
