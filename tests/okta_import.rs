@@ -292,3 +292,31 @@ fn a_policys_own_status_and_conditions_reach_its_rules() {
     let c = compile(text);
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
 }
+
+#[test]
+fn a_reimport_keeps_asserts_by_okta_id_when_the_idp_was_renamed_in_okta() {
+    let mut options = ImportOptions::default();
+    options.asserts.insert(
+        "0oazzok2vl5aeUH0B0g4".to_owned(),
+        vec!["password".to_owned()],
+    );
+    let first = import(&org(), &options).unwrap();
+    let written = policyc::okta::import::asserts_written(&compile(&first.files["org.policy"]));
+    assert_eq!(written["example_okta_integration_idp"], ["password"]);
+    assert_eq!(written["0oazzok2vl5aeUH0B0g4"], ["password"]);
+    // The IdP is renamed in Okta; the next import still knows what it asserts.
+    let mut files = org();
+    let page = files["idps.page-2.json"].replace("Example Okta Integration IdP", "Corp hub");
+    files.insert("idps.page-2.json".to_owned(), page);
+    let options = ImportOptions {
+        asserts: written,
+        ..ImportOptions::default()
+    };
+    let again = import(&files, &options).unwrap();
+    let text = &again.files["org.policy"];
+    assert!(
+        text.contains("idp corp_hub {  # okta: 0oazzok2vl5aeUH0B0g4\n")
+            && text.contains("  asserts [password]\n"),
+        "{text}"
+    );
+}

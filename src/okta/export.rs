@@ -18,7 +18,7 @@ use crate::source::Loc;
 use serde_json::{Value, json};
 
 /// The Okta id written on the line of `loc` as `# okta: ID`.
-fn okta_id(compiled: &Compiled, loc: Loc) -> Option<String> {
+pub(crate) fn okta_id(compiled: &Compiled, loc: Loc) -> Option<String> {
     let file = compiled.sources.get(loc.file)?;
     let start = (loc.span.start as usize).min(file.text.len());
     let line_end = file.text[start..]

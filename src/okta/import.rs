@@ -1729,8 +1729,9 @@ fn duration_text(secs: u64) -> String {
     }
 }
 
-/// The `asserts` already written in a policy set, by IdP name (empty placeholders left out), so
-/// that a re-import keeps what the admin wrote.
+/// The `asserts` already written in a policy set, by IdP name and by the Okta id of its
+/// `# okta:` comment (empty placeholders left out), so that a re-import keeps what the admin
+/// wrote, even for an IdP renamed in Okta since.
 pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<String>> {
     use crate::syntax::ast::{IdpSetting, Item, Value as V};
     let mut out = BTreeMap::new();
@@ -1752,6 +1753,14 @@ pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<Strin
                     out.insert(idp.name.text.clone(), values);
                 }
             }
+        }
+    }
+    for idp in &compiled.model.idps {
+        if let (Some(values), Some(id)) = (
+            out.get(&idp.name).cloned(),
+            super::export::okta_id(compiled, idp.loc),
+        ) {
+            out.entry(id).or_insert(values);
         }
     }
     out
