@@ -47,7 +47,7 @@ fn every_kind_of_drift_is_reported_in_human_and_json() {
     edit(&s, "org/rules/rstwiki.json", |v| {
         v[0]["priority"] = 2.into();
         v[1]["priority"] = 1.into();
-        v[3]["actions"]["appSignOn"] = serde_json::json!({"access": "DENY"});
+        v[4]["actions"]["appSignOn"] = serde_json::json!({"access": "DENY"});
     });
     edit(&s, "org/rules/policyc-idp-discovery.json", |v| {
         let mut extra = v[0].clone();
@@ -127,4 +127,64 @@ fn check_against_the_org_judges_a_planned_deactivation_on_the_orgs_rules() {
     );
     let o = policyc(&["check", "set", "--org", "nowhere"], &s.0);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_rename_in_the_org_is_a_rename_and_methods_and_enrollment_are_compared() {
+    let s = Scratch::new("diff_rename", &[("set/every_field.policy", SET)]);
+    assert_eq!(
+        policyc(&["export", "okta", "set", "-o", "org"], &s.0)
+            .status
+            .code(),
+        Some(0)
+    );
+    // In the org: the IdP `corp` and the wiki rule `mobile` were renamed (same ids), the wiki
+    // rule `only` was renamed and changed, Okta Verify's TOTP was turned on and its enrollment
+    // allowed.
+    edit(&s, "org/idps.json", |v| {
+        v[0]["name"] = Value::String("Corp Okta".into());
+    });
+    edit(&s, "org/rules/rstwiki.json", |v| {
+        v[1]["name"] = Value::String("Phones".into());
+        v[3]["name"] = Value::String("Allow list".into());
+        v[3]["actions"]["appSignOn"] = serde_json::json!({"access": "DENY"});
+    });
+    edit(&s, "org/methods/autov.json", |v| {
+        v[1]["status"] = Value::String("ACTIVE".into());
+    });
+    edit(&s, "org/policies-MFA_ENROLL.json", |v| {
+        v[0]["settings"]["authenticators"][2]["enroll"]["self"] = Value::String("OPTIONAL".into());
+    });
+    let o = policyc(&["diff", "set", "org"], &s.0);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "~ authenticator okta_verify: differs at /enroll, /methods/1/status\n\
+         ~ idp corp: renamed: from corp_okta (org) to corp (files)\n\
+         ~ rule wiki.mobile: renamed: from wiki.phones (org) to wiki.mobile (files)\n\
+         ~ rule wiki.only: renamed: from wiki.allow_list (org) to wiki.only (files), /actions/appSignOn/access, /actions/appSignOn/verificationMethod\n"
+    );
+    let o = policyc(&["diff", "set", "org", "--format", "json"], &s.0);
+    let json: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json[1]["change"], "renamed");
+    assert_eq!(json[1]["name"], "corp");
+    assert_eq!(json[1]["fields"][0], "from corp_okta (org) to corp (files)");
+    // Without ids (objects Okta has not created), a rename stays a removal and an addition.
+    let s = Scratch::new(
+        "diff_rename_no_ids",
+        &[(
+            "set/a.policy",
+            "org o { engine identity }\nidp corp {\n  kind oidc\n  issuer \"https://c.example\"\n}\n",
+        )],
+    );
+    let o = policyc(&["export", "okta", "set", "-o", "org"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    edit(&s, "org/idps.json", |v| {
+        v[0]["name"] = Value::String("other".into());
+    });
+    let o = policyc(&["diff", "set", "org"], &s.0);
+    assert_eq!(
+        stdout(&o),
+        "+ idp corp: in the files, not in the org\n- idp other: in the org, not in the files\n"
+    );
 }

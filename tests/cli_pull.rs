@@ -118,12 +118,24 @@ fn org(path: &str, origin: &str) -> (Option<u16>, Vec<(String, String)>, String)
         "/api/v1/policies?type=ACCESS_POLICY" => ok(fixture("policies-ACCESS_POLICY.json")),
         "/api/v1/policies?type=OKTA_SIGN_ON" => ok(fixture("policies-OKTA_SIGN_ON.json")),
         "/api/v1/policies?type=IDP_DISCOVERY" => ok(fixture("policies-IDP_DISCOVERY.json")),
-        p => match p
-            .strip_prefix("/api/v1/policies/")
-            .and_then(|r| r.strip_suffix("/rules"))
-        {
-            Some(id) => ok(fixture(&format!("rules/{id}.json"))),
-            None => (Some(404), Vec::new(), "{}".to_owned()),
+        "/api/v1/policies?type=MFA_ENROLL" => ok(fixture("policies-MFA_ENROLL.json")),
+        p => match (
+            p.strip_prefix("/api/v1/policies/")
+                .and_then(|r| r.strip_suffix("/rules")),
+            p.strip_prefix("/api/v1/authenticators/")
+                .and_then(|r| r.strip_suffix("/methods")),
+        ) {
+            (Some(id), _) => ok(fixture(&format!("rules/{id}.json"))),
+            // Authenticators without a methods fixture: the endpoint answers 404, as in an org
+            // that does not offer it, and the pull goes on without the file.
+            (_, Some(id)) => match std::fs::read_to_string(format!(
+                "{}/tests/fixtures/okta-api/org/methods/{id}.json",
+                env!("CARGO_MANIFEST_DIR")
+            )) {
+                Ok(body) => ok(body),
+                Err(_) => (Some(404), Vec::new(), "{}".to_owned()),
+            },
+            _ => (Some(404), Vec::new(), "{}".to_owned()),
         },
     }
 }
@@ -156,6 +168,16 @@ fn a_pull_follows_three_pages_and_import_reads_it() {
         s.read("org/rules/rst7xus97faIAgmti1d7.json"),
         fixture("rules/rst7xus97faIAgmti1d7.json")
     );
+    assert_eq!(
+        s.read("org/methods/aut1nbuyD8m1ckAYc0g4.json"),
+        fixture("methods/aut1nbuyD8m1ckAYc0g4.json")
+    );
+    assert_eq!(
+        s.read("org/policies-MFA_ENROLL.json"),
+        fixture("policies-MFA_ENROLL.json")
+    );
+    // The password authenticator's methods answered 404: no file, and no failure.
+    assert!(!s.0.join("org/methods/aut1nbtrJKKA9m45a0g4.json").exists());
     assert_eq!(
         log.lock()
             .unwrap()

@@ -43,42 +43,100 @@ fn exported() -> policyc::okta::OrgFiles {
     policyc::okta::export::export(&c)
 }
 
+/// The component schema of one exported body: by file, and where the OpenAPI description picks
+/// the schema by a `discriminator` (which JSON Schema does not follow), by the body's `type`.
+fn schema_of(file: &str, body: &Value) -> &'static str {
+    match file {
+        "idps.json" => "IdentityProvider",
+        "authenticators.json" => "AuthenticatorBase",
+        "groups.json" => "Group",
+        "zones.json" => "NetworkZone",
+        "apps.json" => "Application",
+        "policies-ACCESS_POLICY.json" => "AccessPolicy",
+        "policies-OKTA_SIGN_ON.json" => "OktaSignOnPolicy",
+        "policies-IDP_DISCOVERY.json" => "IdpDiscoveryPolicy",
+        "policies-MFA_ENROLL.json" => "AuthenticatorEnrollmentPolicy",
+        f if f.starts_with("rules/") => match body["type"].as_str().unwrap() {
+            "ACCESS_POLICY" => "AccessPolicyRule",
+            "SIGN_ON" => "OktaSignOnPolicyRule",
+            "IDP_DISCOVERY" => "IdpDiscoveryPolicyRule",
+            other => panic!("{file}: rule type {other}"),
+        },
+        f if f.starts_with("methods/") => match body["type"].as_str().unwrap() {
+            "sms" | "voice" | "email" | "password" | "security_question" => {
+                "AuthenticatorMethodSimple"
+            }
+            "push" => "AuthenticatorMethodPush",
+            "signed_nonce" => "AuthenticatorMethodSignedNonce",
+            "totp" => "AuthenticatorMethodTotp",
+            "otp" => "AuthenticatorMethodOtp",
+            "webauthn" => "AuthenticatorMethodWebAuthn",
+            "idp" | "cert" => "AuthenticatorMethodWithVerifiableProperties",
+            other => panic!("{file}: method type {other}"),
+        },
+        other => panic!("{other}: no schema for this file"),
+    }
+}
+
 #[test]
 fn every_exported_body_validates_against_the_openapi_schemas() {
     let files = exported();
-    let mut checked = 0;
+    let mut checked = std::collections::BTreeMap::<&str, usize>::new();
     let mut problems = Vec::new();
     for (file, text) in &files {
-        let schema = match file.as_str() {
-            "idps.json" => "IdentityProvider",
-            "authenticators.json" => "AuthenticatorBase",
-            "groups.json" => "Group",
-            "policies-ACCESS_POLICY.json" => "AccessPolicy",
-            "policies-OKTA_SIGN_ON.json" => "OktaSignOnPolicy",
-            "policies-IDP_DISCOVERY.json" => "IdpDiscoveryPolicy",
-            f if f.starts_with("rules/") => "",
-            _ => continue,
-        };
         let list: Vec<Value> = serde_json::from_str(text).unwrap();
         for (i, body) in list.iter().enumerate() {
-            let schema = if schema.is_empty() {
-                match body["type"].as_str().unwrap() {
-                    "ACCESS_POLICY" => "AccessPolicyRule",
-                    "SIGN_ON" => "OktaSignOnPolicyRule",
-                    "IDP_DISCOVERY" => "IdpDiscoveryPolicyRule",
-                    other => panic!("{file}: rule type {other}"),
-                }
-            } else {
-                schema
+            let schema = schema_of(file, body);
+            let mut found = errors(&validator(schema), body);
+            // policyc refers to apps, it does not own them: it writes what it reads (the label
+            // and the app sign-in policy link), never the sign-on mode it cannot know.
+            if schema == "Application" {
+                let missing = r#""signOnMode" is a required property at "#;
+                assert!(found.iter().any(|e| e == missing), "{found:?}");
+                found.retain(|e| e != missing);
+            }
+            // The verification method's own schema, picked by its `type` (a discriminator).
+            let vm = &body["actions"]["appSignOn"]["verificationMethod"];
+            let vm_schema = match vm["type"].as_str() {
+                Some("ASSURANCE") => Some("AssuranceMethod"),
+                Some("AUTH_METHOD_CHAIN") => Some("AuthenticationMethodChainMethod"),
+                _ => None,
             };
-            for e in errors(&validator(schema), body) {
+            if let Some(vs) = vm_schema {
+                found.extend(errors(&validator(vs), vm));
+                *checked.entry(vs).or_default() += 1;
+            }
+            for e in found {
                 problems.push(format!("{file}#/{i} ({schema}): {e}"));
             }
-            checked += 1;
+            *checked.entry(schema).or_default() += 1;
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(checked, 17, "every body of the set was validated");
+    // Every body of the set was validated, each against its schema.
+    assert_eq!(
+        checked.into_iter().collect::<Vec<_>>(),
+        [
+            ("AccessPolicy", 1),
+            ("AccessPolicyRule", 5),
+            ("Application", 1),
+            ("AssuranceMethod", 3),
+            ("AuthenticationMethodChainMethod", 1),
+            ("AuthenticatorBase", 4),
+            ("AuthenticatorEnrollmentPolicy", 1),
+            ("AuthenticatorMethodPush", 1),
+            ("AuthenticatorMethodSignedNonce", 1),
+            ("AuthenticatorMethodSimple", 4),
+            ("AuthenticatorMethodTotp", 1),
+            ("Group", 1),
+            ("IdentityProvider", 3),
+            ("IdpDiscoveryPolicy", 1),
+            ("IdpDiscoveryPolicyRule", 1),
+            ("NetworkZone", 1),
+            ("OktaSignOnPolicy", 1),
+            ("OktaSignOnPolicyRule", 2),
+        ]
+    );
 }
 
 #[test]
@@ -86,6 +144,33 @@ fn the_schemas_reject_a_broken_body() {
     let bad = json!({"type": "ACCESS_POLICY", "name": "r", "priority": "first",
                      "actions": {"appSignOn": {"access": "MAYBE"}}});
     assert!(!errors(&validator("AccessPolicyRule"), &bad).is_empty());
+    // The schemas added for zones, apps, methods, enrollment and verification methods bite too.
+    for (schema, bad) in [
+        ("NetworkZone", json!({"type": "NOWHERE", "name": "z"})),
+        ("Application", json!({"label": 3, "signOnMode": "SAML_2_0"})),
+        (
+            "AuthenticatorMethodSimple",
+            json!({"type": "sms", "status": "ON"}),
+        ),
+        (
+            "AuthenticatorEnrollmentPolicy",
+            json!({"type": "MFA_ENROLL", "name": "p",
+            "settings": {"authenticators": [{"key": "okta_verify", "enroll": {"self": "SOMETIMES"}}]}}),
+        ),
+        (
+            "AssuranceMethod",
+            json!({"type": "ASSURANCE", "factorMode": "3FA"}),
+        ),
+        (
+            "AssuranceMethod",
+            json!({"type": "ASSURANCE", "constraints": [{"possession": {"deviceBound": "YES"}}]}),
+        ),
+    ] {
+        assert!(
+            !errors(&validator(schema), &bad).is_empty(),
+            "{schema}: {bad}"
+        );
+    }
 }
 
 #[test]
@@ -142,19 +227,30 @@ fn terraform_configuration_has_the_providers_shape_with_references() {
     );
     let rest = &config["resource"]["okta_app_signon_policy_rule"]["wiki_rest"];
     assert_eq!(rest["factor_mode"], "2FA");
+    // One constraint object (the provider ORs several), `methods except` under the factor each
+    // method proves, always naming the method (Exclude phone and email is keys alone).
     assert_eq!(
         rest["constraints"],
-        json!([r#"{"knowledge":{"required":true,"types":["password"]}}"#])
+        json!([concat!(
+            r#"{"knowledge":{"excludedAuthenticationMethods":[{"key":"security_question","method":"security_question"}],"required":true,"types":["PASSWORD"]},"#,
+            r#""possession":{"deviceBound":"REQUIRED","excludedAuthenticationMethods":[{"key":"okta_email","method":"email"},{"key":"phone_number","method":"sms"}]}}"#
+        )])
+    );
+    assert_eq!(
+        config["resource"]["okta_app_signon_policy_rule"]["wiki_only"]["constraints"],
+        json!([concat!(
+            r#"{"knowledge":{"authenticationMethods":[{"key":"okta_password","method":"password"}],"required":true,"types":["PASSWORD"]},"#,
+            r#""possession":{"authenticationMethods":[{"key":"okta_verify","method":"push"},{"key":"webauthn","method":"webauthn"}]}}"#
+        )])
     );
     assert_eq!(rest["re_authentication_frequency"], "PT43200S");
     assert_eq!(
         rest["depends_on"],
-        json!(["okta_app_signon_policy_rule.wiki_chains"])
+        json!(["okta_app_signon_policy_rule.wiki_only"])
     );
-    assert_eq!(
-        config["resource"]["okta_app_signon_policy_rule"]["wiki_chains"]["status"],
-        "INACTIVE"
-    );
+    let chains = &config["resource"]["okta_app_signon_policy_rule"]["wiki_chains"];
+    assert_eq!(chains["status"], "INACTIVE");
+    assert_eq!(chains["re_authentication_frequency"], "PT7200S");
     assert_eq!(
         config["resource"]["okta_idp_oidc"]["corp"],
         json!({

@@ -12,7 +12,7 @@ use std::path::Path;
 fn org() -> OrgFiles {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/okta-api/org");
     let mut files = OrgFiles::new();
-    for dir in [root.clone(), root.join("rules")] {
+    for dir in [root.clone(), root.join("rules"), root.join("methods")] {
         for e in std::fs::read_dir(&dir).unwrap() {
             let p = e.unwrap().path();
             if p.is_file() {
@@ -49,6 +49,7 @@ fn the_real_examples_import_into_a_set_that_compiles() {
         pointers,
         [
             "authenticators.json#/0/settings/tokenLifetimeInMinutes",
+            "methods/aut1nd8PQhGcQtSxB0g4.json#/0/settings",
             "idps.json#/0/type",
             "idps.page-2.json#/0/type",
             "idps.page-2.json#/1/type",
@@ -59,6 +60,7 @@ fn the_real_examples_import_into_a_set_that_compiles() {
             "rules/rst7xus97faIAgmti1d7.json#/0/conditions/people/users",
             "rules/rst7xus97faIAgmti1d7.json#/0/conditions/elCondition",
             "rules/rst7xus97faIAgmti1d7.json#/0/conditions/userType",
+            "rules/rst7xus97faIAgmti1d7.json#/0/actions/appSignOn/verificationMethod/constraints/0/knowledge/reauthenticateIn",
             "rules/00pdisc.json#/0/actions/idp/providers",
             "rules/00pdisc.json#/1/actions/idp/providers",
         ]
@@ -137,19 +139,7 @@ fn import_of_export_of_an_imported_org_is_the_same_set() {
 fn every_mapped_field_survives_export_then_import() {
     // A hand-built set using every setting the mapping covers, written as import writes it
     // (conditions in the order docs/okta-api.md gives).
-    let text = "org imported { engine identity }\n\
-group admins  # okta: 00gadmins\n\
-zone office  # okta: nzooffice\n\
-app wiki  # okta: 0oawiki\n\
-authenticator password {  # okta: autpw\n}\n\
-authenticator phone {  # okta: autphone\n  status inactive\n}\n\
-authenticator okta_verify {  # okta: autov\n}\n\
-authenticator security_question {  # okta: autsq\n  used_for recovery\n}\n\
-idp corp {  # okta: 0oacorp\n  kind okta_oidc\n  issuer \"https://corp.okta.com\"\n  audience \"client1\"\n  trust_claims true\n  max_clock_skew 2m\n  asserts [password, okta_verify.push]\n}\n\
-idp partner {  # okta: 0oapartner\n  kind saml\n  issuer \"https://partner.example\"\n  audience \"https://sp.example\"\n  map_amr_claims true\n  status inactive\n}\n\
-route partners {  # okta: 0prpartners\n  when domain in [\"partner.example\"] and app in [wiki]\n  to corp\n  priority 3\n}\n\
-session_policy default {  # okta: 00pdefault\n  priority 1\n  rule office {  # okta: 0prsoffice\n    when group not in [admins] and zone in [office]\n    require any_factor\n  }\n  rule rest {  # okta: 0prsrest\n    require mfa\n  }\n}\n\
-policy wiki {  # okta: rstwiki\n  apps [wiki]\n  rule admins {  # okta: 0pradmins\n    when group in [admins] and risk in [high] and device managed\n    deny\n  }\n  rule mobile {  # okta: 0prmobile\n    when platform in [ios, android] and device registered\n    require 2 factor_types\n    possession [phishing_resistant, hardware_protected, device_bound, user_presence, user_verification, exclude_phone_email]\n    reauth every_sign_in\n  }\n  rule chains {  # okta: 0prchains\n    require chain [[password, phone.sms], [okta_verify.fastpass]]\n    status inactive\n  }\n  rule rest {  # okta: 0prrest\n    require password + 1 factor_type\n    reauth 12h\n  }\n}\n";
+    let text = include_str!("fixtures/okta-api/every_field.policy");
     let text = policyc::fmt::format(text).unwrap();
     let c = compile(&text);
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
@@ -162,6 +152,16 @@ policy wiki {  # okta: rstwiki\n  apps [wiki]\n  rule admins {  # okta: 0pradmin
     let again = import(&exported, &options).unwrap();
     assert!(again.issues.is_empty(), "{:?}", again.issues);
     assert_eq!(meaning(&again.files["org.policy"]), meaning(&text));
+    // And that export, an org folder using every mapped field, survives import then export
+    // body for body: `export(import(D))` is `D`.
+    let back = policyc::okta::export::export(&compile(&again.files["org.policy"]));
+    assert_eq!(
+        back.keys().collect::<Vec<_>>(),
+        exported.keys().collect::<Vec<_>>()
+    );
+    for (file, body) in &exported {
+        assert_eq!(&back[file], body, "{file}");
+    }
 }
 
 #[test]
@@ -230,4 +230,93 @@ fn hostile_ids_and_names_cannot_inject_text() {
     assert_eq!(idps, ["n"]);
     assert_eq!(c.model.groups[0].name, "a_idp_y_kind_oidc");
     assert_eq!(c.model.idps[0].issuer.as_deref(), Some("\"}idp w {"));
+}
+
+#[test]
+fn a_policys_own_status_and_conditions_reach_its_rules() {
+    let mut files = OrgFiles::new();
+    files.insert(
+        "groups.json".to_owned(),
+        r#"[{"id": "00geveryone", "type": "BUILT_IN", "profile": {"name": "Everyone"}},
+            {"id": "00gadmins", "type": "OKTA_GROUP", "profile": {"name": "Admins"}}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "policies-OKTA_SIGN_ON.json".to_owned(),
+        r#"[{"id": "00padmins", "type": "OKTA_SIGN_ON", "name": "Admins", "status": "ACTIVE", "priority": 1,
+             "conditions": {"people": {"groups": {"include": ["00gadmins"]}}}},
+            {"id": "00pdefault", "type": "OKTA_SIGN_ON", "name": "Default", "status": "ACTIVE", "priority": 2,
+             "conditions": {"people": {"groups": {"include": ["00geveryone"]}}}}]"#
+            .to_owned(),
+    );
+    let rule = |id: &str| {
+        format!(
+            r#"[{{"id": "{id}", "type": "SIGN_ON", "name": "MFA", "status": "ACTIVE", "priority": 1,
+                 "conditions": {{"people": {{"groups": {{"exclude": ["00geveryone"]}}}}}},
+                 "actions": {{"signon": {{"access": "ALLOW", "requireFactor": true}}}}}}]"#
+        )
+    };
+    files.insert("rules/00padmins.json".to_owned(), rule("0pr1"));
+    files.insert("rules/00pdefault.json".to_owned(), rule("0pr2"));
+    files.insert(
+        "policies-ACCESS_POLICY.json".to_owned(),
+        r#"[{"id": "rstold", "type": "ACCESS_POLICY", "name": "Old", "status": "INACTIVE", "priority": 1}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "rules/rstold.json".to_owned(),
+        r#"[{"id": "0prold", "type": "ACCESS_POLICY", "name": "Allow", "status": "ACTIVE", "priority": 1,
+             "actions": {"appSignOn": {"access": "ALLOW", "verificationMethod": {"type": "ASSURANCE", "factorMode": "1FA"}}}}]"#
+            .to_owned(),
+    );
+    let out = import(&files, &ImportOptions::default()).unwrap();
+    let text = &out.files["org.policy"];
+    // The admins policy's group holds for its rule; the Everyone group says nothing.
+    assert!(
+        text.contains("  rule mfa {  # okta: 0pr1\n    when group in [admins] and group not in [everyone]\n    require mfa\n  }"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  rule mfa {  # okta: 0pr2\n    when group not in [everyone]\n    require mfa\n  }"
+        ),
+        "{text}"
+    );
+    // An inactive policy: its rules are written inactive, and that is reported.
+    assert!(
+        text.contains("    require 1 factor_type\n    status inactive  # imported disabled"),
+        "{text}"
+    );
+    let pointers: Vec<&str> = out.issues.iter().map(|i| i.pointer.as_str()).collect();
+    assert_eq!(pointers, ["policies-ACCESS_POLICY.json#/0/status"]);
+    let c = compile(text);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+}
+
+#[test]
+fn a_reimport_keeps_asserts_by_okta_id_when_the_idp_was_renamed_in_okta() {
+    let mut options = ImportOptions::default();
+    options.asserts.insert(
+        "0oazzok2vl5aeUH0B0g4".to_owned(),
+        vec!["password".to_owned()],
+    );
+    let first = import(&org(), &options).unwrap();
+    let written = policyc::okta::import::asserts_written(&compile(&first.files["org.policy"]));
+    assert_eq!(written["example_okta_integration_idp"], ["password"]);
+    assert_eq!(written["0oazzok2vl5aeUH0B0g4"], ["password"]);
+    // The IdP is renamed in Okta; the next import still knows what it asserts.
+    let mut files = org();
+    let page = files["idps.page-2.json"].replace("Example Okta Integration IdP", "Corp hub");
+    files.insert("idps.page-2.json".to_owned(), page);
+    let options = ImportOptions {
+        asserts: written,
+        ..ImportOptions::default()
+    };
+    let again = import(&files, &options).unwrap();
+    let text = &again.files["org.policy"];
+    assert!(
+        text.contains("idp corp_hub {  # okta: 0oazzok2vl5aeUH0B0g4\n")
+            && text.contains("  asserts [password]\n"),
+        "{text}"
+    );
 }

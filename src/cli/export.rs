@@ -36,10 +36,12 @@ pub struct ExportTerraformArgs {
 /// reads (so `import okta` reads an export back).
 ///
 /// Files: `idps.json`, `authenticators.json`, `groups.json`, `zones.json`, `apps.json`,
-/// `policies-ACCESS_POLICY.json`, `policies-OKTA_SIGN_ON.json`, `policies-IDP_DISCOVERY.json`
-/// and `rules/<policyId>.json`. Each object keeps the Okta id written in its `# okta: ID`
-/// comment (an object without one has no `id`: Okta assigns it on create); every rule's
-/// `priority` is explicit. Deploying is left to your tooling (the Management API, Terraform).
+/// `policies-ACCESS_POLICY.json`, `policies-OKTA_SIGN_ON.json`, `policies-IDP_DISCOVERY.json`,
+/// `policies-MFA_ENROLL.json` (each authenticator's enrollment), `rules/<policyId>.json` and
+/// `methods/<authenticatorId>.json` (which of its methods are on). Each object keeps the Okta
+/// id written in its `# okta: ID` comment (an object without one has no `id`: Okta assigns it
+/// on create; a policy or authenticator, which names a file, gets `policyc-<name>`); every
+/// rule's `priority` is explicit. Deploying is left to your tooling (the Management API, Terraform).
 ///
 /// A set with errors is not exported (exit 1, the errors printed). The folder is written
 /// atomically. Exit codes: 0 written, 1 the set has errors, 2 could not run.

@@ -19,7 +19,9 @@ pub enum ImportCommand {
 ///
 /// DIR holds one file per endpoint: `idps.json`, `authenticators.json`, `groups.json`,
 /// `zones.json`, `apps.json`, `policies-ACCESS_POLICY.json`, `policies-OKTA_SIGN_ON.json`,
-/// `policies-IDP_DISCOVERY.json`, and `rules/<policyId>.json` for each policy's rules. An
+/// `policies-IDP_DISCOVERY.json`, `policies-MFA_ENROLL.json` (authenticator enrollment),
+/// `rules/<policyId>.json` for each policy's rules and `methods/<authenticatorId>.json` for
+/// each authenticator's methods. An
 /// endpoint split by pagination continues in `NAME.page-2.json`, `NAME.page-3.json`, ...
 /// (docs/okta-api.md has the full mapping).
 ///
@@ -100,11 +102,12 @@ fn run_okta(args: &ImportOktaArgs) -> Result<Vec<Issue>, String> {
     Ok(imported.issues)
 }
 
-/// Reads DIR's `*.json` and `rules/*.json`, each through the CLI's one reading path.
+/// Reads DIR's `*.json`, `rules/*.json` and `methods/*.json`, each through the CLI's one
+/// reading path.
 pub fn read_org(dir: &Path) -> Result<OrgFiles, String> {
     let roots = load::Roots::new(&[dir.to_path_buf()]);
     let mut files = OrgFiles::new();
-    for sub in ["", "rules"] {
+    for sub in ["", "rules", "methods"] {
         let folder = dir.join(sub);
         let entries = match fs::read_dir(&folder) {
             Ok(e) => e,

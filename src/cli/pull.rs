@@ -9,7 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Fetch an Okta org's policies, IdPs, authenticators, groups, zones and apps into a folder.
 ///
 /// Writes the folder `policyc import okta` reads (docs/okta-api.md): one file per endpoint,
-/// `NAME.page-N.json` for later pages, `rules/<policyId>.json` for each policy's rules.
+/// `NAME.page-N.json` for later pages, `rules/<policyId>.json` for each policy's rules,
+/// `methods/<authenticatorId>.json` for each authenticator's methods (left out where the org
+/// does not offer that endpoint: it answers 404).
 ///
 /// Authentication: an API token from the environment variable `--token-env` (default
 /// `OKTA_API_TOKEN`, sent as `Authorization: SSWS ...`), or an OAuth 2.0 access token from
@@ -68,6 +70,11 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     (
         "policies-IDP_DISCOVERY",
         "/api/v1/policies?type=IDP_DISCOVERY",
+        "okta.policies.read",
+    ),
+    (
+        "policies-MFA_ENROLL",
+        "/api/v1/policies?type=MFA_ENROLL",
         "okta.policies.read",
     ),
 ];
@@ -181,17 +188,21 @@ fn pull(args: &PullArgs) -> Result<BTreeMap<String, String>, String> {
     };
     let mut files = BTreeMap::new();
     let mut policy_ids = Vec::new();
+    let mut authenticator_ids = Vec::new();
     for (name, path, scope) in ENDPOINTS {
         let pages = client.list(name, path, scope)?;
-        if name.starts_with("policies-") {
+        if name.starts_with("policies-") || *name == "authenticators" {
             for page in &pages {
                 let items: Vec<serde_json::Value> = serde_json::from_str(page)
                     .map_err(|e| format!("{name}: the response is not a JSON list ({e})"))?;
-                policy_ids.extend(
-                    items
-                        .iter()
-                        .filter_map(|p| p.get("id")?.as_str().map(str::to_owned)),
-                );
+                let ids = items
+                    .iter()
+                    .filter_map(|p| p.get("id")?.as_str().map(str::to_owned));
+                if *name == "authenticators" {
+                    authenticator_ids.extend(ids);
+                } else {
+                    policy_ids.extend(ids);
+                }
             }
         }
         store(&mut files, name, pages);
@@ -211,6 +222,25 @@ fn pull(args: &PullArgs) -> Result<BTreeMap<String, String>, String> {
         )?;
         store(&mut files, &name, pages);
     }
+    for id in authenticator_ids {
+        if !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(format!("an authenticator id is not an Okta id: {id:?}"));
+        }
+        let name = format!("methods/{id}");
+        // The methods endpoint is not offered everywhere: a 404 leaves the file out, and import
+        // then keeps every method of the authenticator on.
+        if let Some(pages) = client.list_pages(
+            &name,
+            &format!("/api/v1/authenticators/{id}/methods"),
+            "okta.authenticators.read",
+            true,
+        )? {
+            store(&mut files, &name, pages);
+        }
+    }
     Ok(files)
 }
 
@@ -228,10 +258,24 @@ fn store(files: &mut BTreeMap<String, String>, name: &str, pages: Vec<String>) {
 impl Client {
     /// Every page of one list endpoint.
     fn list(&self, name: &str, path: &str, scope: &str) -> Result<Vec<String>, String> {
+        self.list_pages(name, path, scope, false)
+            .map(Option::unwrap_or_default)
+    }
+
+    /// Every page of one list endpoint; `None` when `optional` and the org answers 404.
+    fn list_pages(
+        &self,
+        name: &str,
+        path: &str,
+        scope: &str,
+        optional: bool,
+    ) -> Result<Option<Vec<String>>, String> {
         let mut url = format!("{}{path}", self.origin);
         let mut pages = Vec::new();
         loop {
-            let (body, next) = self.get(&url, name, scope)?;
+            let Some((body, next)) = self.get(&url, name, scope, optional)? else {
+                return Ok(None);
+            };
             pages.push(body);
             if self.progress {
                 eprint!("\rfetching {name}: {} page(s)   ", pages.len());
@@ -253,11 +297,18 @@ impl Client {
         if self.progress {
             eprintln!();
         }
-        Ok(pages)
+        Ok(Some(pages))
     }
 
-    /// One page, with rate-limit waits and 5xx retries: its body and the next page's URL.
-    fn get(&self, url: &str, name: &str, scope: &str) -> Result<(String, Option<String>), String> {
+    /// One page, with rate-limit waits and 5xx retries: its body and the next page's URL;
+    /// `None` for a 404 when the endpoint is `optional`.
+    fn get(
+        &self,
+        url: &str,
+        name: &str,
+        scope: &str,
+        optional: bool,
+    ) -> Result<Option<(String, Option<String>)>, String> {
         let mut retries = 0;
         loop {
             let response = self
@@ -295,8 +346,9 @@ impl Client {
                         .map_err(|e| {
                             format!("{name}: the response was cut off or too large ({e})")
                         })?;
-                    return Ok((body, next));
+                    return Ok(Some((body, next)));
                 }
+                404 if optional => return Ok(None),
                 401 => {
                     return Err(format!(
                         "{name}: 401 Unauthorized: the token is invalid or expired"

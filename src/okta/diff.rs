@@ -21,10 +21,12 @@ pub struct Change {
     pub kind: &'static str,
     /// The object's name; a rule's is `policy.rule`.
     pub name: String,
-    /// `added`, `removed`, `changed` or `moved` (a rule at another position).
+    /// `added`, `removed`, `changed`, `moved` (a rule at another position) or `renamed` (the
+    /// same Okta id under another name).
     pub change: &'static str,
     /// For `changed`: the JSON pointers (in the API body) that differ. For `moved`: the
-    /// positions, `from N to M` (files, org), 1-based.
+    /// positions, `from N to M` (files, org), 1-based. For `renamed`: `from OLD (org) to NEW
+    /// (files)`, then the pointers of any other field that differs.
     pub fields: Vec<String>,
 }
 
@@ -59,8 +61,17 @@ pub fn diff(ours: &Compiled, org: &OrgFiles) -> Result<Vec<Change>, ImportError>
     ))
 }
 
-/// kind → name → (position, body without ids).
-type Normal = BTreeMap<&'static str, BTreeMap<String, (usize, Value)>>;
+/// kind → name → (position, body without ids, the Okta id if the object has one).
+type Normal = BTreeMap<&'static str, BTreeMap<String, (usize, Value, Option<String>)>>;
+
+/// An object's Okta id; none for the `policyc-<name>` placeholder of an object Okta has not
+/// created yet.
+fn okta_id(v: &Value) -> Option<String> {
+    v.get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty() && !id.starts_with("policyc-"))
+        .map(str::to_owned)
+}
 
 fn list(files: &OrgFiles, name: &str) -> Vec<Value> {
     files
@@ -94,9 +105,16 @@ fn label(v: &Value) -> String {
 fn normal(files: &OrgFiles) -> Normal {
     let mut out: Normal = BTreeMap::new();
     fn add(out: &mut Normal, kind: &'static str, name: String, pos: usize, mut body: Value) {
+        let id = okta_id(&body);
         strip_ids(&mut body);
-        out.entry(kind).or_default().insert(name, (pos, body));
+        out.entry(kind).or_default().insert(name, (pos, body, id));
     }
+    // An authenticator's methods and enrollment are compared as part of it.
+    let enrollment: Vec<Value> = list(files, "policies-MFA_ENROLL.json")
+        .iter()
+        .filter_map(|p| p.pointer("/settings/authenticators")?.as_array().cloned())
+        .flatten()
+        .collect();
     for (file, kind) in [
         ("idps.json", "idp"),
         ("authenticators.json", "authenticator"),
@@ -104,7 +122,18 @@ fn normal(files: &OrgFiles) -> Normal {
         ("zones.json", "zone"),
         ("apps.json", "app"),
     ] {
-        for (i, v) in list(files, file).into_iter().enumerate() {
+        for (i, mut v) in list(files, file).into_iter().enumerate() {
+            if kind == "authenticator" {
+                let id = v.get("id").and_then(Value::as_str).unwrap_or_default();
+                v["methods"] = Value::Array(list(files, &format!("methods/{id}.json")));
+                let key = v.get("key").cloned().unwrap_or(Value::Null);
+                v["enroll"] = enrollment
+                    .iter()
+                    .find(|e| e.get("key") == Some(&key))
+                    .and_then(|e| e.pointer("/enroll/self"))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+            }
             add(&mut out, kind, label(&v), i, v);
         }
     }
@@ -115,7 +144,7 @@ fn normal(files: &OrgFiles) -> Normal {
         .filter_map(|p| Some((p.get("id")?.as_str()?.to_owned(), label(&p))))
         .collect();
     if let Some(apps) = out.get_mut("app") {
-        for (name, (_, body)) in apps.iter_mut() {
+        for (name, (_, body, _)) in apps.iter_mut() {
             let policy = list(files, "apps.json")
                 .into_iter()
                 .find(|a| label(a) == *name)
@@ -170,6 +199,12 @@ fn differences(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
                 );
             }
         }
+        // Lists of one length: the items that differ (a method's status, a chain's step).
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differences(p, q, &format!("{at}/{i}"), out);
+            }
+        }
         _ if a != b => out.push(if at.is_empty() {
             "/".to_owned()
         } else {
@@ -187,18 +222,44 @@ fn compare(ours: &Normal, theirs: &Normal) -> Vec<Change> {
     for kind in kinds {
         let a = ours.get(kind).unwrap_or(&empty);
         let b = theirs.get(kind).unwrap_or(&empty);
-        for (name, (pos, body)) in a {
-            match b.get(name) {
+        // An object under another name with the same Okta id (kept in its `# okta:` comment) was
+        // renamed, not removed and added.
+        let renamed: BTreeMap<&String, &String> = a
+            .iter()
+            .filter(|(name, _)| !b.contains_key(*name))
+            .filter_map(|(name, (_, _, id))| {
+                let id = id.as_ref()?;
+                let (their_name, _) = b.iter().find(|(n, (_, _, their_id))| {
+                    !a.contains_key(*n) && their_id.as_ref() == Some(id)
+                })?;
+                Some((name, their_name))
+            })
+            .collect();
+        for (name, (pos, body, _)) in a {
+            let their_name = renamed.get(name).copied().unwrap_or(name);
+            match b.get(their_name) {
                 None => changes.push(Change {
                     kind,
                     name: name.clone(),
                     change: "added",
                     fields: Vec::new(),
                 }),
-                Some((their_pos, their_body)) => {
+                Some((their_pos, their_body, _)) => {
                     let mut fields = Vec::new();
                     differences(body, their_body, "", &mut fields);
-                    if !fields.is_empty() {
+                    if their_name != name {
+                        // The name's own field is the rename itself.
+                        fields.retain(|f| {
+                            !matches!(f.as_str(), "/name" | "/label" | "/profile/name")
+                        });
+                        fields.insert(0, format!("from {their_name} (org) to {name} (files)"));
+                        changes.push(Change {
+                            kind,
+                            name: name.clone(),
+                            change: "renamed",
+                            fields,
+                        });
+                    } else if !fields.is_empty() {
                         changes.push(Change {
                             kind,
                             name: name.clone(),
@@ -217,7 +278,11 @@ fn compare(ours: &Normal, theirs: &Normal) -> Vec<Change> {
                 }
             }
         }
-        for name in b.keys().filter(|n| !a.contains_key(*n)) {
+        let matched: std::collections::BTreeSet<&String> = renamed.values().copied().collect();
+        for name in b
+            .keys()
+            .filter(|n| !a.contains_key(*n) && !matched.contains(n))
+        {
             changes.push(Change {
                 kind,
                 name: name.clone(),
@@ -243,6 +308,7 @@ pub fn render_human(changes: &[Change]) -> String {
             "added" => "in the files, not in the org".to_owned(),
             "removed" => "in the org, not in the files".to_owned(),
             "moved" => format!("moved: {} (files, org)", c.fields.join(", ")),
+            "renamed" => format!("renamed: {}", c.fields.join(", ")),
             _ => format!("differs at {}", c.fields.join(", ")),
         };
         out.push_str(&format!("{sign} {} {}: {what}\n", c.kind, c.name));

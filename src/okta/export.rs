@@ -1,22 +1,24 @@
 //! Model → Management API bodies, in the folder layout `import` reads (docs/okta-api.md).
 //!
 //! Each object keeps the Okta id written in its `# okta: ID` comment; an object without one
-//! gets no `id` (Okta assigns it on create), and its policy's rules file is named after a
-//! stable placeholder, `policyc-<name>`. Rule and policy `priority` is always explicit.
+//! gets no `id` (Okta assigns it on create), except where a file is named after it: a policy
+//! (its rules file) and an authenticator (its methods file) get a stable placeholder,
+//! `policyc-<name>`, which import never writes back as an id. Rule and policy `priority` is
+//! always explicit.
 
 use super::OrgFiles;
 use crate::Compiled;
-use crate::model::catalogue::IdpKind;
+use crate::model::catalogue::{FactorType, IdpKind};
 use crate::model::values::{PLATFORMS, RISKS};
 use crate::model::{
-    Action, ConditionTest, DeviceState, PossessionConstraint, Reauth, Requirement, Rule, Status,
-    UsedFor,
+    Action, ConditionTest, DeviceState, Enrollment, MethodFilter, PossessionConstraint, Reauth,
+    Requirement, Rule, Status, UsedFor,
 };
 use crate::source::Loc;
 use serde_json::{Value, json};
 
 /// The Okta id written on the line of `loc` as `# okta: ID`.
-fn okta_id(compiled: &Compiled, loc: Loc) -> Option<String> {
+pub(crate) fn okta_id(compiled: &Compiled, loc: Loc) -> Option<String> {
     let file = compiled.sources.get(loc.file)?;
     let start = (loc.span.start as usize).min(file.text.len());
     let line_end = file.text[start..]
@@ -114,15 +116,19 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
             with_id(id(a.loc), body)
         })
         .collect();
+    let mut enroll = Vec::new();
     let authenticators: Vec<Value> = m
         .authenticators
         .iter()
         .map(|a| {
             let kind = a.kind.as_str();
-            let mut body =
-                json!({"key": authenticator_key(kind), "name": kind, "status": status(a.status)});
+            let key = authenticator_key(kind);
+            // Objects Okta has not created yet are named like policies: `policyc-<kind>`, so
+            // that their methods file has a name.
+            let aid = id(a.loc).unwrap_or_else(|| format!("policyc-{kind}"));
+            let mut body = json!({"id": aid, "key": key, "name": kind, "status": status(a.status)});
             // Only the security question's use matters to policyc (docs/language.md).
-            if a.kind.as_str() == "security_question" {
+            if kind == "security_question" {
                 let allowed = if a.used_for == UsedFor::Recovery {
                     "recovery"
                 } else {
@@ -130,9 +136,43 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
                 };
                 body["settings"] = json!({"allowedFor": allowed});
             }
-            with_id(id(a.loc), body)
+            let methods: Vec<Value> = super::import::method_types(kind)
+                .iter()
+                .map(|(ty, name)| {
+                    let on = a.methods.iter().any(|m| {
+                        let info = m.info();
+                        info.method.unwrap_or(info.kind.as_str()) == *name
+                    });
+                    json!({"type": ty, "status": if on { "ACTIVE" } else { "INACTIVE" }})
+                })
+                .collect();
+            files.insert(
+                format!("methods/{aid}.json"),
+                pretty(&Value::Array(methods)),
+            );
+            let mut setting = json!({"key": key, "enroll": {"self": match a.enrollment {
+                Enrollment::Allowed => "OPTIONAL",
+                Enrollment::Disabled => "NOT_ALLOWED",
+            }}});
+            if a.kind.is_custom() && !aid.starts_with("policyc-") {
+                setting["id"] = json!(aid);
+            }
+            enroll.push(setting);
+            body
         })
         .collect();
+    if !enroll.is_empty() {
+        // One default authenticator enrollment policy: policyc keeps one enrollment setting per
+        // authenticator.
+        files.insert(
+            "policies-MFA_ENROLL.json".to_owned(),
+            pretty(
+                &json!([{"id": "policyc-enrollment", "type": "MFA_ENROLL", "name": "Default Policy",
+                "status": "ACTIVE", "priority": 1, "system": true,
+                "settings": {"type": "AUTHENTICATORS", "authenticators": enroll}}]),
+            ),
+        );
+    }
     let idps: Vec<Value> = m
         .idps
         .iter()
@@ -240,7 +280,11 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
             Action::Deny(_) => json!({"access": "DENY"}),
             Action::Require(Requirement::Chain(chains), _) => {
                 let chains: Vec<Value> = chains.iter().map(|steps| chain_json(steps)).collect();
-                json!({"access": "ALLOW", "verificationMethod": {"type": "AUTH_METHOD_CHAIN", "chains": chains}})
+                let mut vm = json!({"type": "AUTH_METHOD_CHAIN", "chains": chains});
+                if let Some(re) = reauth_iso(r) {
+                    vm["reauthenticateIn"] = json!(re);
+                }
+                json!({"access": "ALLOW", "verificationMethod": vm})
             }
             Action::Require(req, _) => {
                 let (mode, knowledge) = match req {
@@ -249,20 +293,11 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
                     Requirement::TwoFactorTypes => ("2FA", false),
                     _ => ("1FA", false),
                 };
-                let mut constraints = Vec::new();
-                if knowledge {
-                    constraints
-                        .push(json!({"knowledge": {"required": true, "types": ["password"]}}));
-                }
-                if !r.possession.is_empty() {
-                    constraints.push(possession_constraint(&r.possession));
-                }
+                let constraints = constraints(r, knowledge);
                 let mut vm =
                     json!({"type": "ASSURANCE", "factorMode": mode, "constraints": constraints});
-                match r.reauth.as_ref().map(|(x, _)| x) {
-                    Some(Reauth::EverySignIn) => vm["reauthenticateIn"] = json!("PT0S"),
-                    Some(Reauth::AfterSecs(s)) => vm["reauthenticateIn"] = json!(iso(*s)),
-                    Some(Reauth::Never) | None => {}
+                if let Some(re) = reauth_iso(r) {
+                    vm["reauthenticateIn"] = json!(re);
                 }
                 json!({"access": "ALLOW", "verificationMethod": vm})
             }
@@ -397,11 +432,73 @@ fn pretty(v: &Value) -> String {
     s
 }
 
-/// A rule's possession constraints as the Management API's `possession` constraint object
-/// (shared with the Terraform export, whose provider takes the same object as a JSON string).
-pub(super) fn possession_constraint(
+/// A rule's `reauth` as the API's ISO 8601 `reauthenticateIn` (`never` is the default: none).
+pub(super) fn reauth_iso(r: &Rule) -> Option<String> {
+    match r.reauth.as_ref().map(|(x, _)| x) {
+        Some(Reauth::EverySignIn) => Some("PT0S".to_owned()),
+        Some(Reauth::AfterSecs(s)) => Some(iso(*s)),
+        Some(Reauth::Never) | None => None,
+    }
+}
+
+/// A rule's assurance constraints: one constraint object (the API ORs several), with the
+/// `knowledge` part when the requirement includes the password, and the `possession` part for
+/// its possession constraints. `methods only|except` lists each method under the factor it
+/// proves, as `authenticationMethods` / `excludedAuthenticationMethods` entries that always
+/// name the `method` (Exclude phone and email is the keys alone). Shared with the Terraform
+/// export, whose provider takes the same objects as JSON strings.
+pub(super) fn constraints(r: &Rule, knowledge_required: bool) -> Vec<Value> {
+    let mut knowledge = serde_json::Map::new();
+    if knowledge_required {
+        knowledge.insert("required".into(), json!(true));
+        knowledge.insert("types".into(), json!(["PASSWORD"]));
+    }
+    let mut possession = possession_constraint(&r.possession);
+    let (field, list) = match &r.methods {
+        MethodFilter::Any => ("", &[][..]),
+        MethodFilter::Only(l) => ("authenticationMethods", &l[..]),
+        MethodFilter::Except(l) => ("excludedAuthenticationMethods", &l[..]),
+    };
+    // In catalogue order, so that the bodies do not depend on how the list was written.
+    let mut list = list.to_vec();
+    list.sort_by_key(|m| m.info().index());
+    for m in &list {
+        let info = m.info();
+        let kind = info.kind.as_str();
+        let name = info.method.unwrap_or(kind);
+        let ty = super::import::method_types(kind)
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map_or(name, |(t, _)| t);
+        let entry = json!({"key": authenticator_key(kind), "method": ty});
+        let side = if info.factors.contains(FactorType::Knowledge) {
+            &mut knowledge
+        } else {
+            &mut possession
+        };
+        if let Value::Array(a) = side.entry(field).or_insert(json!([])) {
+            a.push(entry);
+        }
+    }
+    let mut c = serde_json::Map::new();
+    if !knowledge.is_empty() {
+        c.insert("knowledge".into(), Value::Object(knowledge));
+    }
+    if !possession.is_empty() {
+        c.insert("possession".into(), Value::Object(possession));
+    }
+    if c.is_empty() {
+        Vec::new()
+    } else {
+        vec![Value::Object(c)]
+    }
+}
+
+/// A rule's possession constraints as the fields of the Management API's `possession`
+/// constraint object.
+fn possession_constraint(
     possession: &[(PossessionConstraint, crate::source::Loc)],
-) -> Value {
+) -> serde_json::Map<String, Value> {
     let mut p = serde_json::Map::new();
     for (c, _) in possession {
         let (k, v) = match c {
@@ -417,5 +514,5 @@ pub(super) fn possession_constraint(
         };
         p.insert(k.to_owned(), v);
     }
-    json!({ "possession": p })
+    p
 }

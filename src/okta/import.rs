@@ -83,6 +83,8 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
         app_names: BTreeMap::new(),
         idp_names: BTreeMap::new(),
         app_policy: BTreeMap::new(),
+        enrollment: BTreeMap::new(),
+        everyone: Vec::new(),
     };
     let mut out =
         String::from("# Imported from the Okta Management API by `policyc import okta`.\n");
@@ -102,8 +104,15 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
     for (file, obj) in list(files, "apps")? {
         cx.app(&file, &obj, &mut items);
     }
+    cx.enrollment_policies(files, &mut items)?;
     for (file, obj) in list(files, "authenticators")? {
-        cx.authenticator(&file, &obj, &mut items);
+        let id = str_of(&obj, "id").unwrap_or_default();
+        let methods = if id.is_empty() {
+            Vec::new()
+        } else {
+            list(files, &format!("methods/{id}"))?
+        };
+        cx.authenticator(&file, &obj, &methods, &mut items);
     }
     for (file, obj) in list(files, "idps")? {
         cx.idp(&file, &obj, options, &mut items);
@@ -132,6 +141,7 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
             out.push('\n');
         }
     }
+    out.push_str(&unread_files(files, &mut cx)?);
     let text = crate::fmt::format(&out).map_err(|e| ImportError::Format(e.to_string()))?;
     let mut issues = cx.issues;
     name_dependent_rules(&text, &mut issues);
@@ -141,6 +151,63 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
     };
     imported.files.insert("org.policy".to_owned(), text);
     Ok(imported)
+}
+
+/// The endpoints import reads (docs/okta-api.md, "The folder").
+const ENDPOINTS: &[&str] = &[
+    "idps",
+    "authenticators",
+    "groups",
+    "zones",
+    "apps",
+    "policies-ACCESS_POLICY",
+    "policies-OKTA_SIGN_ON",
+    "policies-IDP_DISCOVERY",
+    "policies-MFA_ENROLL",
+];
+
+/// Reports the files of the folder import did not read (another endpoint, rules of a policy or
+/// methods of an authenticator it does not list), so that nothing is dropped silently.
+fn unread_files(files: &OrgFiles, cx: &mut Importer) -> Result<String, ImportError> {
+    let ids = |names: &[&str]| -> Result<Vec<String>, ImportError> {
+        let mut out = Vec::new();
+        for name in names {
+            for (_, v) in list(files, name)? {
+                if let Some(id) = str_of(&v, "id") {
+                    out.push(id.to_owned());
+                }
+            }
+        }
+        Ok(out)
+    };
+    let policies = ids(&ENDPOINTS[5..])?;
+    let authenticators = ids(&["authenticators"])?;
+    let mut comments = String::new();
+    for path in files.keys() {
+        let stem = path.strip_suffix(".json").unwrap_or(path);
+        // `NAME.page-N` is a later page of NAME.
+        let name = match stem.rsplit_once(".page-") {
+            Some((name, n)) if n.parse::<u32>().is_ok() => name,
+            _ => stem,
+        };
+        let read = ENDPOINTS.contains(&name)
+            || name
+                .strip_prefix("rules/")
+                .is_some_and(|id| policies.iter().any(|p| p == id))
+            || name
+                .strip_prefix("methods/")
+                .is_some_and(|id| authenticators.iter().any(|a| a == id));
+        if !read {
+            comments += &cx.unsupported(
+                "org folder",
+                path.clone(),
+                "this file is not read: not an endpoint import reads, or the rules or methods of \
+                 an object no list holds"
+                    .into(),
+            );
+        }
+    }
+    Ok(comments)
 }
 
 #[derive(Default)]
@@ -161,6 +228,11 @@ struct Importer {
     idp_names: BTreeMap<String, String>,
     /// Access policy id → the apps it is assigned to (from each app's `_links.accessPolicy`).
     app_policy: BTreeMap<String, Vec<String>>,
+    /// Authenticator `key` (or `id`, for the custom kinds) → `enroll.self` in the default
+    /// authenticator enrollment policy.
+    enrollment: BTreeMap<String, String>,
+    /// The ids of the built-in Everyone group: a condition on it says nothing.
+    everyone: Vec<String>,
 }
 
 /// Reads one endpoint's list across its pages: `(file#/index, object)`.
@@ -277,6 +349,9 @@ impl Importer {
             .pointer("/profile/name")
             .and_then(Value::as_str)
             .unwrap_or(id);
+        if str_of(obj, "type") == Some("BUILT_IN") && display == "Everyone" {
+            self.everyone.push(id.to_owned());
+        }
         let name = Namer::name_in(&mut self.group_names, &key(id, display), display, "group");
         let _ = writeln!(items.declarations, "group {name}{tag}");
         let _ = file;
@@ -308,7 +383,125 @@ impl Importer {
         let _ = writeln!(items.declarations, "app {name}{tag}");
     }
 
-    fn authenticator(&mut self, file: &str, obj: &Value, items: &mut Items) {
+    /// The authenticator enrollment policies (`MFA_ENROLL`): the default one (`system`, or
+    /// else the one tried last) decides each authenticator's `enrollment`; a policy for some
+    /// groups only, and rules that never prompt, are reported (policyc keeps one enrollment
+    /// setting per authenticator).
+    fn enrollment_policies(
+        &mut self,
+        files: &OrgFiles,
+        items: &mut Items,
+    ) -> Result<(), ImportError> {
+        let mut policies = list(files, "policies-MFA_ENROLL")?;
+        policies.sort_by_key(|(_, p)| p.get("priority").and_then(Value::as_u64).unwrap_or(0));
+        let default = policies
+            .iter()
+            .position(|(_, p)| p.get("system").and_then(Value::as_bool) == Some(true))
+            .or(policies.len().checked_sub(1));
+        for (i, (file, policy)) in policies.iter().enumerate() {
+            let id = str_of(policy, "id").unwrap_or_default();
+            let object = format!(
+                "enrollment policy {} ({id})",
+                str_of(policy, "name").unwrap_or_default()
+            );
+            if Some(i) != default {
+                let c = self.unsupported(
+                    &object,
+                    file.clone(),
+                    "an authenticator enrollment policy other than the default is not modelled: \
+                     policyc keeps the default policy's enrollment per authenticator"
+                        .into(),
+                );
+                items.authenticators.push_str(&c);
+                continue;
+            }
+            for (j, a) in policy
+                .pointer("/settings/authenticators")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let at = format!("{file}/settings/authenticators/{j}");
+                let key = str_of(a, "id").or(str_of(a, "key")).unwrap_or_default();
+                if let Some(e) = a.pointer("/enroll/self").and_then(Value::as_str) {
+                    self.enrollment.insert(key.to_owned(), e.to_owned());
+                }
+                let mut notes = self.leftovers(&object, &at, a, &["key", "id", "enroll"]);
+                if let Some(enroll) = a.get("enroll") {
+                    notes += &self.leftovers(&object, &format!("{at}/enroll"), enroll, &["self"]);
+                }
+                items.authenticators.push_str(&notes);
+            }
+            let mut notes = String::new();
+            if let Some(settings) = policy.get("settings") {
+                notes += &self.leftovers(
+                    &object,
+                    &format!("{file}/settings"),
+                    settings,
+                    &["type", "authenticators"],
+                );
+            }
+            // The default policy applies to everyone: its group condition says nothing.
+            notes += &self.leftovers(
+                &object,
+                file,
+                policy,
+                &[
+                    "type",
+                    "name",
+                    "status",
+                    "priority",
+                    "description",
+                    "settings",
+                    "conditions",
+                ],
+            );
+            let rules = list(files, &format!("rules/{id}"))?;
+            for (rfile, rule) in &rules {
+                let rule_object = format!(
+                    "enrollment rule {} ({})",
+                    str_of(rule, "name").unwrap_or_default(),
+                    str_of(rule, "id").unwrap_or_default()
+                );
+                match rule.pointer("/actions/enroll/self").and_then(Value::as_str) {
+                    Some("CHALLENGE" | "LOGIN") | None => {}
+                    Some(other) => {
+                        notes += &self.unsupported(
+                            &rule_object,
+                            format!("{rfile}/actions/enroll/self"),
+                            format!("enrollment `{other}` (never prompting) is not modelled"),
+                        );
+                    }
+                }
+                let conditions = rule.get("conditions").cloned().unwrap_or(Value::Null);
+                let anywhere = |k: &str, v: &Value| {
+                    k == "network" && str_of(v, "connection").is_none_or(|c| c == "ANYWHERE")
+                };
+                if let Value::Object(map) = &conditions {
+                    for (k, v) in map {
+                        if !is_empty(v) && !anywhere(k, v) {
+                            notes += &self.unsupported(
+                                &rule_object,
+                                format!("{rfile}/conditions/{}", pointer_segment(k)),
+                                format!("enrollment rule condition `{k}` is not modelled"),
+                            );
+                        }
+                    }
+                }
+            }
+            items.authenticators.push_str(&notes);
+        }
+        Ok(())
+    }
+
+    fn authenticator(
+        &mut self,
+        file: &str,
+        obj: &Value,
+        methods: &[(String, Value)],
+        items: &mut Items,
+    ) {
         let id = str_of(obj, "id").unwrap_or_default();
         let tag = okta_tag(id);
         let key = str_of(obj, "key").unwrap_or_default();
@@ -323,14 +516,79 @@ impl Importer {
             return;
         };
         let mut body = String::new();
-        if str_of(obj, "status") == Some("INACTIVE") {
+        let mut comments = String::new();
+        let inactive = str_of(obj, "status") == Some("INACTIVE");
+        // The methods endpoint: which of the kind's methods are on.
+        if !methods.is_empty() {
+            let all = method_types(kind);
+            let mut on = Vec::new();
+            for (mfile, m) in methods {
+                let ty = str_of(m, "type").unwrap_or_default();
+                let Some((_, name)) = all.iter().find(|(t, _)| *t == ty) else {
+                    comments += &self.unsupported(
+                        &object,
+                        format!("{mfile}/type"),
+                        format!("method `{ty}` of `{kind}` is not in policyc's catalogue"),
+                    );
+                    continue;
+                };
+                if str_of(m, "status") != Some("INACTIVE") && !on.contains(name) {
+                    on.push(*name);
+                }
+                // Method settings (key protection, user verification, algorithms, ...) refine
+                // what the method proves; policyc takes the catalogue's characteristics.
+                comments += &self.leftovers(&object, mfile, m, &["type", "status"]);
+            }
+            let every = all.iter().all(|(_, n)| on.contains(n));
+            if !every {
+                let listed: Vec<&str> = all
+                    .iter()
+                    .map(|(_, n)| *n)
+                    .filter(|n| on.contains(n))
+                    .collect();
+                let _ = writeln!(body, "methods [{}]", listed.join(", "));
+            }
+        }
+        if inactive {
             body.push_str("status inactive\n");
         }
-        if obj.pointer("/settings/allowedFor").and_then(Value::as_str) == Some("recovery") {
-            body.push_str("used_for recovery\n");
+        // Enrollment: the default enrollment policy's `enroll.self` for this authenticator.
+        let enroll = self
+            .enrollment
+            .get(id)
+            .or_else(|| self.enrollment.get(key))
+            .map(String::as_str);
+        if enroll == Some("NOT_ALLOWED") {
+            body.push_str("enrollment disabled\n");
+        }
+        let allowed = obj.pointer("/settings/allowedFor").and_then(Value::as_str);
+        if kind == "security_question" {
+            match allowed {
+                Some("recovery") => body.push_str("used_for recovery\n"),
+                Some("any" | "sso") => body.push_str("used_for mfa\n"),
+                Some(other) if !inactive => {
+                    comments += &self.unsupported(
+                        &object,
+                        format!("{file}/settings/allowedFor"),
+                        format!("`allowedFor` `{other}` is not modelled"),
+                    );
+                }
+                _ => {}
+            }
+        } else if let Some(other @ ("recovery" | "none")) = allowed
+            && !inactive
+        {
+            // An authenticator for recovery only cannot sign anyone in: policyc would count it,
+            // so it is written inactive (never more permissive than the org).
+            comments += &self.unsupported(
+                &object,
+                format!("{file}/settings/allowedFor"),
+                format!("`allowedFor` `{other}` (not for sign-in) is not modelled"),
+            );
+            body.push_str("status inactive  # imported disabled: not for sign-in in the org\n");
         }
         let settings = obj.get("settings").cloned().unwrap_or(Value::Null);
-        let mut comments = self.leftovers(
+        comments += &self.leftovers(
             &object,
             &format!("{file}/settings"),
             &settings,
@@ -357,6 +615,15 @@ impl Importer {
         let kind = match ty {
             "OKTA_INTEGRATION" => "okta_oidc",
             "OIDC" => "oidc",
+            // The API has no type for an Okta org over SAML; its issuer says so.
+            "SAML2"
+                if obj
+                    .pointer("/protocol/credentials/trust/issuer")
+                    .and_then(Value::as_str)
+                    .is_some_and(is_okta_saml_issuer) =>
+            {
+                "okta_saml"
+            }
             "SAML2" => "saml",
             other => {
                 let c = self.unsupported(
@@ -382,7 +649,7 @@ impl Importer {
         }
         let name = Namer::name_in(&mut self.idp_names, &id_key, &display, "idp");
         let mut body = format!("kind {kind}\n");
-        let (issuer, audience) = if kind == "saml" {
+        let (issuer, audience) = if kind == "saml" || kind == "okta_saml" {
             (
                 obj.pointer("/protocol/credentials/trust/issuer"),
                 obj.pointer("/protocol/credentials/trust/audience"),
@@ -487,7 +754,7 @@ impl Importer {
         let tag = okta_tag(&id);
         let display = str_of(policy, "name").unwrap_or(&id).to_owned();
         let object = format!("policy {display} ({id})");
-        let comments = self.leftovers(
+        let mut comments = self.leftovers(
             &object,
             file,
             policy,
@@ -500,9 +767,40 @@ impl Importer {
                 "conditions",
             ],
         );
+        // Who the policy is for: its conditions hold for each of its rules, so they are written
+        // on each (the built-in Everyone group says nothing).
+        let mut conditions = policy.get("conditions").cloned().unwrap_or(Value::Null);
+        if let Some(Value::Array(include)) = conditions.pointer_mut("/people/groups/include") {
+            include.retain(|g| {
+                !g.as_str()
+                    .is_some_and(|g| self.everyone.iter().any(|e| e == g))
+            });
+        }
+        let (policy_conds, notes, mut off) =
+            self.conditions(&object, file, &conditions, kind == "IDP_DISCOVERY");
+        comments += &notes;
+        if str_of(policy, "status") == Some("INACTIVE") {
+            comments += &self.unsupported(
+                &object,
+                format!("{file}/status"),
+                "an inactive policy is not modelled: its rules are written `status inactive`, its routes left out".into(),
+            );
+            off = true;
+        }
         match kind {
             "IDP_DISCOVERY" => {
+                items.routes.push_str(&comments);
                 for (rfile, rule) in rules {
+                    if off || !policy_conds.is_empty() {
+                        let c = self.unsupported(
+                            &format!("routing rule {}", str_of(rule, "name").unwrap_or_default()),
+                            rfile.clone(),
+                            "routing rule not imported: its policy is inactive or has conditions"
+                                .into(),
+                        );
+                        items.routes.push_str(&c);
+                        continue;
+                    }
                     let route = self.route(rfile, rule);
                     items.routes.push_str(&route);
                 }
@@ -513,7 +811,7 @@ impl Importer {
                 let mut body = format!("priority {priority}\n");
                 let mut rule_namer = Namer::default();
                 for (rfile, rule) in rules {
-                    body += &self.rule(true, rfile, rule, &mut rule_namer);
+                    body += &self.rule(true, rfile, rule, &policy_conds, off, &mut rule_namer);
                 }
                 let _ = write!(
                     items.policies,
@@ -529,7 +827,7 @@ impl Importer {
                 }
                 let mut rule_namer = Namer::default();
                 for (rfile, rule) in rules {
-                    body += &self.rule(false, rfile, rule, &mut rule_namer);
+                    body += &self.rule(false, rfile, rule, &policy_conds, off, &mut rule_namer);
                 }
                 let _ = write!(
                     items.policies,
@@ -736,12 +1034,53 @@ impl Importer {
         let tag = okta_tag(&id);
         let display = str_of(rule, "name").unwrap_or(&id).to_owned();
         let object = format!("routing rule {display} ({id})");
-        let (conds, mut notes, lost) = self.conditions(
+        if str_of(rule, "status") == Some("INACTIVE") {
+            // Okta never tries it; a route cannot be inactive, so it is left out.
+            return self.unsupported(
+                &object,
+                format!("{file}/status"),
+                "an inactive routing rule is left out (a route cannot be inactive)".into(),
+            );
+        }
+        let (conds, mut notes, mut lost) = self.conditions(
             &object,
             file,
             rule.get("conditions").unwrap_or(&Value::Null),
             true,
         );
+        notes += &self.leftovers(
+            &object,
+            file,
+            rule,
+            &[
+                "type",
+                "name",
+                "status",
+                "priority",
+                "conditions",
+                "actions",
+            ],
+        );
+        let actions = rule.get("actions").cloned().unwrap_or(Value::Null);
+        notes += &self.leftovers(&object, &format!("{file}/actions"), &actions, &["idp"]);
+        let mut idp = actions.get("idp").cloned().unwrap_or(Value::Null);
+        // Not falling back to Okta is the default and says nothing.
+        if let Value::Object(m) = &mut idp
+            && m.get("shouldFallBackToOkta") == Some(&Value::Bool(false))
+        {
+            m.remove("shouldFallBackToOkta");
+        }
+        let more = self.leftovers(
+            &object,
+            &format!("{file}/actions/idp"),
+            &idp,
+            &["providers", "idpSelectionType"],
+        );
+        // Dynamic routing (`matchCriteria`) picks the IdP from the user: not a route policyc
+        // can write.
+        lost |=
+            !more.is_empty() || str_of(&idp, "idpSelectionType").is_some_and(|t| t != "SPECIFIC");
+        notes += &more;
         let providers = rule
             .pointer("/actions/idp/providers")
             .and_then(Value::as_array)
@@ -777,18 +1116,30 @@ impl Importer {
         format!("{notes}route {name} {{{tag}\n{when}to {target}\npriority {priority}\n}}\n")
     }
 
-    fn rule(&mut self, session: bool, file: &str, rule: &Value, namer: &mut Namer) -> String {
+    /// A rule of a policy whose own conditions are `policy_conds`; `policy_off` when the
+    /// policy's meaning could not be kept (the rule is then written inactive).
+    fn rule(
+        &mut self,
+        session: bool,
+        file: &str,
+        rule: &Value,
+        policy_conds: &[String],
+        policy_off: bool,
+        namer: &mut Namer,
+    ) -> String {
         let id = str_of(rule, "id").unwrap_or_default().to_owned();
         let tag = okta_tag(&id);
         let display = str_of(rule, "name").unwrap_or(&id).to_owned();
         let name = namer.name(&display, "rule");
         let object = format!("rule {display} ({id})");
-        let (conds, mut notes, mut lost) = self.conditions(
+        let (own, mut notes, mut lost) = self.conditions(
             &object,
             file,
             rule.get("conditions").unwrap_or(&Value::Null),
             false,
         );
+        let conds: Vec<String> = policy_conds.iter().cloned().chain(own).collect();
+        lost |= policy_off;
         let (action, more, action_lost) = if session {
             self.session_action(&object, file, rule)
         } else {
@@ -796,6 +1147,14 @@ impl Importer {
         };
         notes += &more;
         lost |= action_lost;
+        // The rule's action: `appSignOn` or `signon`, read above; anything else is reported.
+        let actions = rule.get("actions").cloned().unwrap_or(Value::Null);
+        notes += &self.leftovers(
+            &object,
+            &format!("{file}/actions"),
+            &actions,
+            &["appSignOn", "signon"],
+        );
         notes += &self.leftovers(
             &object,
             file,
@@ -871,7 +1230,19 @@ impl Importer {
             .cloned()
             .unwrap_or(Value::Null);
         let vat = format!("{at}/verificationMethod");
-        let mut notes = String::new();
+        let mut notes = self.leftovers(object, &at, &sign_on, &["access", "verificationMethod"]);
+        notes += &self.leftovers(
+            object,
+            &vat,
+            &vm,
+            &[
+                "type",
+                "factorMode",
+                "constraints",
+                "reauthenticateIn",
+                "chains",
+            ],
+        );
         let mut out = String::new();
         match str_of(&vm, "type") {
             Some("AUTH_METHOD_CHAIN") => {
@@ -919,13 +1290,39 @@ impl Importer {
                     return ("deny\n".into(), notes, true);
                 }
                 let _ = writeln!(out, "require chain [{}]", chains.join(", "));
+                for (i, chain) in vm
+                    .get("chains")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    if chain.get("reauthenticateIn").is_some_and(|v| !is_empty(v)) {
+                        notes += &self.unsupported(
+                            object,
+                            format!("{vat}/chains/{i}/reauthenticateIn"),
+                            "a re-authentication frequency per chain is not modelled".into(),
+                        );
+                    }
+                }
             }
             Some("ASSURANCE") | None => {
                 let constraints: Vec<Value> = match vm.get("constraints") {
-                    Some(Value::Array(a)) => a.clone(),
+                    Some(Value::Array(a)) => a.iter().filter(|c| !is_empty(c)).cloned().collect(),
                     Some(o @ Value::Object(_)) => vec![o.clone()],
                     _ => Vec::new(),
                 };
+                let mut lost = false;
+                if constraints.len() > 1 {
+                    // Okta needs any one of several constraint objects: an alternative policyc
+                    // cannot write.
+                    notes += &self.unsupported(
+                        object,
+                        format!("{vat}/constraints"),
+                        "several constraint objects (any one of them satisfies the rule) are not modelled".into(),
+                    );
+                    lost = true;
+                }
                 let knowledge = constraints.iter().any(|c| {
                     c.pointer("/knowledge/required").and_then(Value::as_bool) == Some(true)
                         || c.pointer("/knowledge/types").is_some_and(|t| !is_empty(t))
@@ -938,83 +1335,145 @@ impl Importer {
                 };
                 let _ = writeln!(out, "require {requirement}");
                 let mut possession = Vec::new();
-                let mut lost = false;
+                let mut only = Vec::new();
+                let mut except = Vec::new();
                 for (i, c) in constraints.iter().enumerate() {
-                    let Some(p) = c.get("possession") else {
-                        continue;
-                    };
-                    let pat = format!("{vat}/constraints/{i}/possession");
-                    for (field, word) in [
-                        ("phishingResistant", "phishing_resistant"),
-                        ("hardwareProtection", "hardware_protected"),
-                        ("deviceBound", "device_bound"),
-                        ("userPresence", "user_presence"),
-                        ("userVerification", "user_verification"),
-                    ] {
-                        if str_of(p, field) == Some("REQUIRED") && !possession.contains(&word) {
-                            possession.push(word);
+                    for side in ["knowledge", "possession"] {
+                        let Some(p) = c.get(side) else {
+                            continue;
+                        };
+                        let pat = format!("{vat}/constraints/{i}/{side}");
+                        if side == "possession" {
+                            for (field, word) in [
+                                ("phishingResistant", "phishing_resistant"),
+                                ("hardwareProtection", "hardware_protected"),
+                                ("deviceBound", "device_bound"),
+                                ("userPresence", "user_presence"),
+                                ("userVerification", "user_verification"),
+                            ] {
+                                if str_of(p, field) == Some("REQUIRED")
+                                    && !possession.contains(&word)
+                                {
+                                    possession.push(word);
+                                }
+                            }
                         }
-                    }
-                    let excluded: Vec<&str> = p
-                        .get("excludedAuthenticationMethods")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|m| str_of(m, "key"))
-                        .collect();
-                    if !excluded.is_empty() {
-                        if excluded
-                            .iter()
-                            .all(|k| matches!(*k, "phone_number" | "okta_email"))
+                        let entries = |field: &str| -> Vec<Value> {
+                            match p.get(field) {
+                                Some(Value::Array(a)) => a.clone(),
+                                Some(o @ Value::Object(_)) => vec![o.clone()],
+                                _ => Vec::new(),
+                            }
+                        };
+                        let mut excluded = entries("excludedAuthenticationMethods");
+                        // Exclude phone and email: the two keys alone, on the possession side.
+                        let keys_only = |k: &str| {
+                            excluded
+                                .iter()
+                                .any(|m| str_of(m, "key") == Some(k) && m.get("method").is_none())
+                        };
+                        if side == "possession"
+                            && keys_only("phone_number")
+                            && keys_only("okta_email")
                         {
-                            possession.push("exclude_phone_email");
+                            if !possession.contains(&"exclude_phone_email") {
+                                possession.push("exclude_phone_email");
+                            }
+                            excluded.retain(|m| {
+                                m.get("method").is_some()
+                                    || !matches!(
+                                        str_of(m, "key"),
+                                        Some("phone_number" | "okta_email")
+                                    )
+                            });
+                        }
+                        for (field, into) in [
+                            ("authenticationMethods", &mut only),
+                            ("excludedAuthenticationMethods", &mut except),
+                        ] {
+                            let list = if field == "authenticationMethods" {
+                                entries(field)
+                            } else {
+                                excluded.clone()
+                            };
+                            for m in &list {
+                                let name = filter_method(
+                                    str_of(m, "key").unwrap_or_default(),
+                                    str_of(m, "method"),
+                                );
+                                match name {
+                                    Some(n) if !into.contains(&n) => into.push(n),
+                                    Some(_) => {}
+                                    None => {
+                                        notes += &self.unsupported(
+                                            object,
+                                            format!("{pat}/{field}"),
+                                            format!("method `{}` is not in policyc's catalogue", m),
+                                        );
+                                        lost = true;
+                                    }
+                                }
+                            }
+                        }
+                        let mut known = vec![
+                            "required",
+                            "authenticationMethods",
+                            "excludedAuthenticationMethods",
+                        ];
+                        if side == "knowledge" {
+                            known.push("types");
                         } else {
-                            notes += &self.unsupported(
-                                object,
-                                format!("{pat}/excludedAuthenticationMethods"),
-                                "excluding methods other than phone and email is not modelled"
-                                    .into(),
-                            );
-                            lost = true;
+                            known.extend([
+                                "phishingResistant",
+                                "hardwareProtection",
+                                "deviceBound",
+                                "userPresence",
+                                "userVerification",
+                            ]);
+                        }
+                        // `types`/`methods` restrict the possession side to some authenticators:
+                        // dropping them would be more permissive.
+                        let more = self.leftovers(object, &pat, p, &known);
+                        if !more.is_empty() {
+                            lost |= ["types", "methods"].iter().any(|f| {
+                                p.get(*f).is_some_and(|v| !is_empty(v)) && side == "possession"
+                            });
+                            notes += &more;
                         }
                     }
                     notes += &self.leftovers(
                         object,
-                        &pat,
-                        p,
-                        &[
-                            "phishingResistant",
-                            "hardwareProtection",
-                            "deviceBound",
-                            "userPresence",
-                            "userVerification",
-                            "excludedAuthenticationMethods",
-                            "required",
-                            "types",
-                            "methods",
-                            "reauthenticateIn",
-                        ],
+                        &format!("{vat}/constraints/{i}"),
+                        c,
+                        &["knowledge", "possession"],
                     );
                 }
                 if !possession.is_empty() {
                     let _ = writeln!(out, "possession [{}]", possession.join(", "));
                 }
-                if let Some(r) = str_of(&vm, "reauthenticateIn") {
-                    match iso_duration(r) {
-                        Some(0) => out.push_str("reauth every_sign_in\n"),
-                        Some(secs) => {
-                            let _ = writeln!(out, "reauth {}", duration_text(secs));
-                        }
-                        None => {
-                            notes += &self.unsupported(
-                                object,
-                                format!("{vat}/reauthenticateIn"),
-                                format!("duration `{r}` is not read"),
-                            );
-                        }
+                // In catalogue order, whichever constraint each came from.
+                only.sort_by_key(|n| catalogue_position(n));
+                except.sort_by_key(|n| catalogue_position(n));
+                match (only.is_empty(), except.is_empty()) {
+                    (true, true) => {}
+                    (false, true) => {
+                        let _ = writeln!(out, "methods only [{}]", only.join(", "));
+                    }
+                    (true, false) => {
+                        let _ = writeln!(out, "methods except [{}]", except.join(", "));
+                    }
+                    (false, false) => {
+                        notes += &self.unsupported(
+                            object,
+                            format!("{vat}/constraints"),
+                            "allowing and disallowing specific methods together is not modelled"
+                                .into(),
+                        );
+                        lost = true;
                     }
                 }
                 if lost {
+                    notes += &self.reauth(object, &vat, &vm, &mut out);
                     return (out, notes, true);
                 }
             }
@@ -1027,7 +1486,29 @@ impl Importer {
                 return ("deny\n".into(), notes, true);
             }
         }
+        notes += &self.reauth(object, &vat, &vm, &mut out);
         (out, notes, false)
+    }
+
+    /// The verification method's `reauthenticateIn` (ISO 8601) as `reauth`.
+    fn reauth(&mut self, object: &str, vat: &str, vm: &Value, out: &mut String) -> String {
+        let Some(r) = str_of(vm, "reauthenticateIn") else {
+            return String::new();
+        };
+        match iso_duration(r) {
+            Some(0) => out.push_str("reauth every_sign_in\n"),
+            Some(secs) => {
+                let _ = writeln!(out, "reauth {}", duration_text(secs));
+            }
+            None => {
+                return self.unsupported(
+                    object,
+                    format!("{vat}/reauthenticateIn"),
+                    format!("duration `{r}` is not read"),
+                );
+            }
+        }
+        String::new()
     }
 }
 
@@ -1108,6 +1589,21 @@ fn key(id: &str, display: &str) -> String {
     }
 }
 
+/// Whether a SAML IdP's issuer is an Okta org's: an Okta SAML app's issuer is
+/// `http://www.okta.com/<app id>` (Okta's SAML app setup instructions give it as the IdP
+/// issuer), and an org's own URL is on an Okta domain.
+pub fn is_okta_saml_issuer(issuer: &str) -> bool {
+    let rest = issuer
+        .strip_prefix("https://")
+        .or_else(|| issuer.strip_prefix("http://"));
+    let Some(rest) = rest else { return false };
+    let host = rest.split(['/', ':']).next().unwrap_or_default();
+    (host == "www.okta.com" && rest.len() > "www.okta.com/".len())
+        || [".okta.com", ".oktapreview.com", ".okta-emea.com"]
+            .iter()
+            .any(|d| host.ends_with(d) && host.len() > d.len() && host != "www.okta.com")
+}
+
 /// Okta authenticator `key` → policyc authenticator kind.
 pub fn authenticator_kind(key: &str) -> Option<&'static str> {
     Some(match key {
@@ -1138,6 +1634,53 @@ fn method_name(key: &str, method: &str) -> Option<String> {
         (_, _) => return Some(kind.to_owned()),
     };
     Some(format!("{kind}.{m}"))
+}
+
+/// A policyc authenticator kind's methods as the methods endpoint names them (`type`), with
+/// the name policyc writes in `methods [..]`. Single-method kinds have one, named as the kind.
+pub fn method_types(kind: &str) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        "password" => &[("password", "password")],
+        "security_question" => &[("security_question", "security_question")],
+        "email" => &[("email", "email")],
+        "phone" => &[("sms", "sms"), ("voice", "voice")],
+        "okta_verify" => &[
+            ("push", "push"),
+            ("totp", "totp"),
+            ("signed_nonce", "fastpass"),
+        ],
+        "webauthn" => &[("webauthn", "webauthn")],
+        "google_authenticator" => &[("otp", "google_authenticator")],
+        "yubikey_otp" => &[("otp", "yubikey_otp")],
+        "smart_card" => &[("cert", "smart_card")],
+        "custom_otp" => &[("otp", "custom_otp")],
+        "idp_factor" => &[("idp", "idp_factor")],
+        _ => &[],
+    }
+}
+
+/// A method of `methods only|except` (`{"key", "method"}`) → its policyc name: `kind.method`,
+/// the kind for a single-method kind or when no method is named (every method of the kind).
+fn filter_method(key: &str, method: Option<&str>) -> Option<String> {
+    let kind = authenticator_kind(key)?;
+    let Some(method) = method else {
+        return Some(kind.to_owned());
+    };
+    let (_, name) = method_types(kind).iter().find(|(t, _)| *t == method)?;
+    Some(if *name == kind {
+        kind.to_owned()
+    } else {
+        format!("{kind}.{name}")
+    })
+}
+
+/// Where a method (`kind.method`, or a kind: its first method) is in the built-in catalogue.
+fn catalogue_position(name: &str) -> usize {
+    use crate::model::catalogue::CATALOGUE;
+    CATALOGUE
+        .iter()
+        .position(|m| m.name() == name || m.kind.as_str() == name)
+        .unwrap_or(CATALOGUE.len())
 }
 
 /// `PT12H`, `PT30M`, `P1D`, `PT0S` → seconds.
@@ -1186,8 +1729,9 @@ fn duration_text(secs: u64) -> String {
     }
 }
 
-/// The `asserts` already written in a policy set, by IdP name (empty placeholders left out), so
-/// that a re-import keeps what the admin wrote.
+/// The `asserts` already written in a policy set, by IdP name and by the Okta id of its
+/// `# okta:` comment (empty placeholders left out), so that a re-import keeps what the admin
+/// wrote, even for an IdP renamed in Okta since.
 pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<String>> {
     use crate::syntax::ast::{IdpSetting, Item, Value as V};
     let mut out = BTreeMap::new();
@@ -1211,5 +1755,42 @@ pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<Strin
             }
         }
     }
+    for idp in &compiled.model.idps {
+        if let (Some(values), Some(id)) = (
+            out.get(&idp.name).cloned(),
+            super::export::okta_id(compiled, idp.loc),
+        ) {
+            out.entry(id).or_insert(values);
+        }
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_okta_orgs_saml_issuer_is_told_from_others() {
+        for yes in [
+            "http://www.okta.com/exk1hubsaml",
+            "https://www.okta.com/exk1",
+            "https://acme.okta.com",
+            "https://acme.oktapreview.com/app/x",
+            "https://acme.okta-emea.com",
+        ] {
+            assert!(is_okta_saml_issuer(yes), "{yes}");
+        }
+        for no in [
+            "http://www.okta.com/",
+            "https://okta.com",
+            "https://evil.com/www.okta.com/x",
+            "https://acme.okta.com.evil.example",
+            "https://notokta.com",
+            "http://sts.initech.example/adfs/services/trust",
+            "www.okta.com/exk1",
+        ] {
+            assert!(!is_okta_saml_issuer(no), "{no}");
+        }
+    }
 }

@@ -201,6 +201,9 @@ pub fn export(compiled: &Compiled) -> Value {
                         .map(|steps| super::export::chain_json(steps).to_string())
                         .collect();
                     body["chains"] = json!(chains);
+                    if let Some(re) = super::export::reauth_iso(r) {
+                        body["re_authentication_frequency"] = json!(re);
+                    }
                 }
                 Action::Require(req, _) => {
                     body["access"] = json!("ALLOW");
@@ -211,17 +214,10 @@ pub fn export(compiled: &Compiled) -> Value {
                         _ => ("1FA", false),
                     };
                     body["factor_mode"] = json!(mode);
-                    let mut constraints = Vec::new();
-                    if knowledge {
-                        constraints.push(
-                            json!({"knowledge": {"required": true, "types": ["password"]}})
-                                .to_string(),
-                        );
-                    }
-                    if !r.possession.is_empty() {
-                        constraints
-                            .push(super::export::possession_constraint(&r.possession).to_string());
-                    }
+                    let constraints: Vec<String> = super::export::constraints(r, knowledge)
+                        .iter()
+                        .map(Value::to_string)
+                        .collect();
                     if !constraints.is_empty() {
                         body["constraints"] = json!(constraints);
                     }
