@@ -138,12 +138,16 @@ fn claims_inspect_output_matches_its_schema() {
                 r#"{"idp":"acme_workforce","amr":["password","okta_verify","swk"]}"#,
             ),
             ("bad.json", r#"{"idp":"globex_entra","amr":"pwd"}"#),
+            (
+                "hint.json",
+                r#"{"idp":"globex_entra","amr":[],"hints":["send `session.amr`"]}"#,
+            ),
         ],
     );
     let policies = root().join("policies");
     let policies = policies.to_str().unwrap();
     let mut docs = Vec::new();
-    for file in ["third.json", "okta.json", "bad.json"] {
+    for file in ["third.json", "okta.json", "bad.json", "hint.json"] {
         let out = policyc(
             &[
                 "claims", "inspect", "--claims", file, "--format", "json", policies,
@@ -157,6 +161,10 @@ fn claims_inspect_output_matches_its_schema() {
     assert!(docs[0]["why_ignored"].is_object(), "{}", docs[0]);
     assert!(docs[1]["methods"].is_array(), "{}", docs[1]);
     assert!(docs[2]["error"]["kind"].is_string(), "{}", docs[2]);
+    assert_eq!(docs[3]["hints"], serde_json::json!(["send `session.amr`"]));
+    let mut hint = docs[3].clone();
+    hint["hints"] = "send `session.amr`".into();
+    assert!(!validator("claims-inspect.schema.json").is_valid(&hint));
     let mut wrong = docs.swap_remove(0);
     wrong["protocol"] = "ldap".into();
     assert!(!validator("claims-inspect.schema.json").is_valid(&wrong));
