@@ -72,7 +72,10 @@ policy sso {
     require password
   }
 }
+";
 
+/// In another file, as in a repository: the rule it names is in `sso.policy`, broken.
+const TESTS: &str = "\
 test \"admins are asked for a password\" {
   app wiki
   user { groups [admins] }
@@ -82,7 +85,14 @@ test \"admins are asked for a password\" {
 
 #[test]
 fn a_broken_setting_costs_that_setting_only() {
-    let dir = Scratch::new("setting", &[("org.policy", ORG), ("sso.policy", SSO)]);
+    let dir = Scratch::new(
+        "setting",
+        &[
+            ("org.policy", ORG),
+            ("sso.policy", SSO),
+            ("tests.policy", TESTS),
+        ],
+    );
     assert_eq!(
         found(&dir),
         [
