@@ -138,16 +138,15 @@ fn recover_settings(chunk: &str, first: &pest::error::Error<Rule>) -> Option<Rec
     for _ in 0..MAX_BROKEN_SETTINGS {
         let Some(region) = split::setting_region(&text, pos) else {
             // The item ends with a `{` still open: close it where the item ends (the whole
-            // item counts as damaged, since where the `}` belonged is anyone's guess).
+            // item counts as damaged, since where the `}` belonged is anyone's guess), in the
+            // blanks after it, so that the item stays inside its chunk.
             let end = text.trim_end().len();
             let open = split::open_braces(&text);
-            if closed || pos < end || open == 0 || open > MAX_BROKEN_SETTINGS {
+            if closed || pos < end || open == 0 || end + open > text.len() {
                 return None;
             }
             closed = true;
-            let braces = "}".repeat(open);
-            let replaced = (end + open).min(text.len());
-            text.replace_range(end..replaced, &braces);
+            text.replace_range(end..end + open, &"}".repeat(open));
             blanked.push(end..end + open);
             match PolicyParser::parse(Rule::file, &text) {
                 Ok(_) => return Some((text, blanked, further)),
