@@ -1,7 +1,8 @@
 //! Messages that answer "why", end to end through the real binary: what third-party evidence
 //! lacks for a possession constraint, a kind where a test needs one method, and a kind in
-//! `methods except`. (The Okta-org possession trace, the `mfa` marker, a method the org does not
-//! turn on and Microsoft's AMR attribute are in `cli_eval.rs` and `cli_test.rs`.)
+//! `methods except`, and a SAML response from the example set's AD FS with Microsoft's AMR
+//! attribute and no `session.amr`. (The Okta-org possession trace, the `mfa` marker and a
+//! method the org does not turn on are in `cli_eval.rs` and `cli_test.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -148,4 +149,44 @@ fn methods_except_a_kind_disallows_every_method_of_the_kind() {
             "webauthn"
         ])
     );
+}
+
+#[test]
+fn adfs_sending_microsofts_amr_attribute_gets_a_hint_naming_session_amr() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let saml = "tests/fixtures/claims/adfs_without_session_amr.xml";
+    let common = [
+        "--saml",
+        saml,
+        "--idp",
+        "initech_adfs",
+        "--now",
+        "1720481750",
+        "--allow-unverified",
+        "--format",
+        "json",
+        "policies/",
+    ];
+    let inspect: Vec<&str> = ["claims", "inspect"].into_iter().chain(common).collect();
+    let claims = json(&policyc(&inspect, root));
+    assert_eq!(claims["amr"], serde_json::json!([]));
+    let hints = claims["hints"].as_array().expect("hints");
+    assert_eq!(hints.len(), 1);
+    let hint = hints[0].as_str().unwrap();
+    assert!(hint.contains("Microsoft's `http://schemas.microsoft.com/claims/authnmethodsreferences` attribute but no `session.amr`"), "{hint}");
+    assert!(
+        hint.contains(
+            "Okta reads a SAML IdP's AMR values only from the attribute named `session.amr`"
+        ),
+        "{hint}"
+    );
+    // `eval` says why the sign-in is denied and carries the same hint.
+    let user = r#"{"groups":["partners"],"domain":"initech.example"}"#;
+    let eval: Vec<&str> = ["eval", "--app", "slack", "--user", user]
+        .into_iter()
+        .chain(common)
+        .collect();
+    let decision = json(&policyc(&eval, root));
+    assert_eq!(decision["decision"], "deny");
+    assert_eq!(decision["claims"]["hints"], serde_json::json!([hint]));
 }

@@ -94,6 +94,29 @@ fn eval_output_matches_its_schema() {
         "policies/",
     ]);
     assert_valid("eval.schema.json", &local);
+    // Claims with a hint (AD FS sending Microsoft's AMR attribute, no `session.amr`).
+    let hinted = output(&[
+        "eval",
+        "--app",
+        "slack",
+        "--user",
+        user,
+        "--saml",
+        "tests/fixtures/claims/adfs_without_session_amr.xml",
+        "--idp",
+        "initech_adfs",
+        "--now",
+        "1720481750",
+        "--allow-unverified",
+        "--format",
+        "json",
+        "policies/",
+    ]);
+    assert_valid("eval.schema.json", &hinted);
+    assert_eq!(hinted["claims"]["hints"].as_array().map(Vec::len), Some(1));
+    let mut wrong = hinted;
+    wrong["claims"]["hints"] = "a string".into();
+    assert!(!validator("eval.schema.json").is_valid(&wrong));
     let mut wrong = local;
     wrong["decision"] = "maybe".into();
     assert!(!validator("eval.schema.json").is_valid(&wrong));
