@@ -79,7 +79,10 @@ pub fn compile_timed(sources: Sources) -> (Compiled, Timings) {
     let parsed = std::time::Instant::now();
     let files: Vec<_> = sources.iter().map(|(id, _)| id).zip(asts.iter()).collect();
     let (model, errors) = model::lower(&files);
-    diagnostics.extend(errors);
+    // A block that lost a setting to a syntax error may well miss that setting: not reported.
+    diagnostics.extend(errors.into_iter().filter(|d| {
+        d.code != diagnostic::Code::MissingSetting || !in_damaged(&asts, d.primary.loc)
+    }));
     diagnostic::sort(&mut diagnostics);
     let lowered = std::time::Instant::now();
     let graph = graph::RuleGraph::build(&model);
@@ -96,6 +99,13 @@ pub fn compile_timed(sources: Sources) -> (Compiled, Timings) {
         diagnostics,
     };
     (compiled, timings)
+}
+
+/// Whether `loc` lies in an item or rule that parsed only once a broken setting was left out
+/// (`SourceFileAst::damaged`; the ASTs are in file order).
+pub(crate) fn in_damaged(asts: &[syntax::ast::SourceFileAst], loc: source::Loc) -> bool {
+    asts.get(loc.file.0 as usize)
+        .is_some_and(|ast| ast.in_damaged(loc.span))
 }
 
 /// Below this much text, parsing on one thread is faster than starting others.

@@ -515,3 +515,52 @@ fn okta_auth_as_json_is_read_for_okta_idps_only() {
         "`OktaAuth` is a signed JWT, which cannot be verified",
     );
 }
+
+const ENTRA_VALUES: [&str; 2] = [
+    "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password",
+    "http://schemas.microsoft.com/claims/multipleauthn",
+];
+
+#[test]
+fn microsofts_authnmethodsreferences_without_session_amr_gets_a_hint_naming_session_amr() {
+    let doc = response(&assertion(&microsoft_amr_attribute(&ENTRA_VALUES)));
+    let claims = read(&doc, &saml_idp()).unwrap();
+    // Okta reads none of it: no value accepted, none listed as ignored (it is no AMR value).
+    assert_eq!(claims.amr, []);
+    assert_eq!(claims.ignored, Vec::<String>::new());
+    assert_eq!(
+        claims.hints,
+        [
+            "the assertion carries Microsoft's `http://schemas.microsoft.com/claims/authnmethodsreferences` \
+          attribute but no `session.amr`: Okta reads a SAML IdP's AMR values only from the attribute \
+          named `session.amr` (Okta's \"Configure claims sharing\" guide), so none is read here. Have \
+          the IdP send them in an attribute named `session.amr` (in Entra ID: a claim of the \
+          enterprise app named `session.amr`), with values of Okta's AMR table such as `pwd`, \
+          `mfa`, `otp` or `hwk`"
+        ]
+    );
+    // The JSON normal form carries it, and reading the form back keeps it.
+    let json = serde_json::to_value(&claims).unwrap();
+    assert_eq!(json["hints"], serde_json::json!(claims.hints));
+    let back = policyc::claims::from_json(&json.to_string(), &saml_idp()).unwrap();
+    assert_eq!(back.hints, claims.hints);
+
+    // With `session.amr` beside it, Okta reads that: nothing to say.
+    let both = response(&assertion(&format!(
+        "{}{}",
+        microsoft_amr_attribute(&ENTRA_VALUES),
+        amr_attribute(&["pwd", "mfa"])
+    )));
+    let claims = read(&both, &saml_idp()).unwrap();
+    assert_eq!(claims.amr, [Amr::Pwd, Amr::Mfa]);
+    assert_eq!(claims.hints, Vec::<String>::new());
+    assert!(
+        serde_json::to_value(&claims)
+            .unwrap()
+            .get("hints")
+            .is_none()
+    );
+    // Neither attribute: nothing to point at.
+    let neither = read(&response(&assertion("")), &saml_idp()).unwrap();
+    assert_eq!(neither.hints, Vec::<String>::new());
+}

@@ -1038,3 +1038,68 @@ fn the_trace_says_why_mfa_is_not_another_factor() {
         "{trace}"
     );
 }
+
+/// What Entra ID sends unless told otherwise: Microsoft's `authnmethodsreferences`, no
+/// `session.amr`.
+fn entra_saml() -> String {
+    support::response(&support::assertion(&support::microsoft_amr_attribute(&[
+        "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password",
+        "http://schemas.microsoft.com/claims/multipleauthn",
+    ])))
+}
+
+#[test]
+fn microsofts_amr_attribute_without_session_amr_gets_a_hint_in_eval_and_claims_inspect() {
+    let dir = set("saml-entra");
+    let out = eval_saml(&dir, &entra_saml(), &["--allow-unverified"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let hints = v["claims"]["hints"].as_array().expect("a hints field");
+    assert_eq!(hints.len(), 1, "{v}");
+    let hint = hints[0].as_str().unwrap();
+    assert!(
+        hint.starts_with("the assertion carries Microsoft's `http://schemas.microsoft.com/claims/authnmethodsreferences` attribute but no `session.amr`: Okta reads a SAML IdP's AMR values only from the attribute named `session.amr`"),
+        "{hint}"
+    );
+    assert_eq!(v["claims"]["amr"], serde_json::json!([]));
+    // Human output prints it after the reasons.
+    let saml = dir.write("response.xml", &entra_saml());
+    let now = support::NOW.to_string();
+    let human = stdout(&policyc(
+        &[
+            "eval",
+            "--app",
+            "wiki",
+            "--saml",
+            &saml,
+            "--now",
+            &now,
+            "--allow-unverified",
+        ],
+        &dir.0,
+    ));
+    assert!(human.contains(&format!("\nhint:\n  {hint}\n")), "{human}");
+    // `claims inspect` says the same, as JSON and for people.
+    let inspect = |format: &str| {
+        stdout(&policyc(
+            &[
+                "claims",
+                "inspect",
+                "--saml",
+                &saml,
+                "--now",
+                &now,
+                "--allow-unverified",
+                "--format",
+                format,
+            ],
+            &dir.0,
+        ))
+    };
+    let v: serde_json::Value = serde_json::from_str(&inspect("json")).unwrap();
+    assert_eq!(v["hints"], serde_json::json!([hint]));
+    assert!(inspect("human").contains(&format!("\nhint\n  {hint}\n")));
+    // With `session.amr` sent, there is nothing to say.
+    let out = eval_saml(&dir, &unsigned_saml(), &["--allow-unverified"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(v["claims"].get("hints").is_none(), "{v}");
+}

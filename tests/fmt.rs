@@ -36,7 +36,8 @@ fn policy_files(dir: &Path) -> Vec<PathBuf> {
 /// of the line, trailing whitespace removed.
 fn comments(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for line in text.lines() {
+    // A lone `\r` ends a line (and a comment) too, as in the grammar.
+    for line in text.split(['\n', '\r']) {
         let mut in_string = false;
         let mut escaped = false;
         for (i, c) in line.char_indices() {
@@ -592,4 +593,13 @@ fn saml_signing_keys_are_laid_out_one_per_line() {
         format(messy).unwrap(),
         "idp adfs {\n  kind saml\n  certificate \"keys/a.pem\"  # old\n  certificate \"keys/b.pem\"\n  metadata \"keys/m.xml\"\n}\n"
     );
+}
+
+#[test]
+fn a_lone_carriage_return_ends_a_comment() {
+    // Found by the property test: the formatter read `# a\r# b` as one comment and refused.
+    let text = "idp corp {\n  kind okta_oidc  # a\r# b\n}\n";
+    let formatted = format(text).unwrap();
+    assert_eq!(formatted, "idp corp {\n  kind okta_oidc  # a\n  # b\n}\n");
+    assert_eq!(comments(text), comments(&formatted));
 }

@@ -97,6 +97,29 @@ fn eval_output_matches_its_schema() {
         "policies/",
     ]);
     assert_valid("eval.schema.json", &local);
+    // Claims with a hint (AD FS sending Microsoft's AMR attribute, no `session.amr`).
+    let hinted = output(&[
+        "eval",
+        "--app",
+        "slack",
+        "--user",
+        user,
+        "--saml",
+        "tests/fixtures/claims/adfs_without_session_amr.xml",
+        "--idp",
+        "initech_adfs",
+        "--now",
+        "1720481750",
+        "--allow-unverified",
+        "--format",
+        "json",
+        "policies/",
+    ]);
+    assert_valid("eval.schema.json", &hinted);
+    assert_eq!(hinted["claims"]["hints"].as_array().map(Vec::len), Some(1));
+    let mut wrong = hinted;
+    wrong["claims"]["hints"] = "a string".into();
+    assert!(!validator("eval.schema.json").is_valid(&wrong));
     let mut wrong = local;
     wrong["decision"] = "maybe".into();
     assert!(!validator("eval.schema.json").is_valid(&wrong));
@@ -141,12 +164,16 @@ fn claims_inspect_output_matches_its_schema() {
                 r#"{"idp":"acme_workforce","amr":["password","okta_verify","swk"]}"#,
             ),
             ("bad.json", r#"{"idp":"globex_entra","amr":"pwd"}"#),
+            (
+                "hint.json",
+                r#"{"idp":"globex_entra","amr":[],"hints":["send `session.amr`"]}"#,
+            ),
         ],
     );
     let policies = root().join("policies");
     let policies = policies.to_str().unwrap();
     let mut docs = Vec::new();
-    for file in ["third.json", "okta.json", "bad.json"] {
+    for file in ["third.json", "okta.json", "bad.json", "hint.json"] {
         let out = policyc(
             &[
                 "claims", "inspect", "--claims", file, "--format", "json", policies,
@@ -161,6 +188,10 @@ fn claims_inspect_output_matches_its_schema() {
     assert!(docs[1]["methods"].is_array(), "{}", docs[1]);
     assert!(docs[2]["error"]["kind"].is_string(), "{}", docs[2]);
     assert_eq!(docs[0]["signature"], "not-applicable");
+    assert_eq!(docs[3]["hints"], serde_json::json!(["send `session.amr`"]));
+    let mut hint = docs[3].clone();
+    hint["hints"] = "send `session.amr`".into();
+    assert!(!validator("claims-inspect.schema.json").is_valid(&hint));
     let mut wrong = docs.swap_remove(0);
     wrong["protocol"] = "ldap".into();
     assert!(!validator("claims-inspect.schema.json").is_valid(&wrong));

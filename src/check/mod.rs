@@ -159,7 +159,13 @@ pub fn check_with_support(
     if compiled.model.org.is_some() {
         let cx = Context::new(compiled, options);
         for check in CHECKS {
-            diagnostics.extend((check.run)(&cx));
+            // What the checker says about a block that lost a setting to a syntax error may
+            // follow from the missing setting: the syntax error is the one to fix.
+            diagnostics.extend((check.run)(&cx).into_iter().filter(|d| {
+                !std::iter::once(&d.primary)
+                    .chain(&d.related)
+                    .any(|l| crate::in_damaged(&compiled.asts, l.loc))
+            }));
         }
         support = Some(cx.support);
     }

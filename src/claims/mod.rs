@@ -191,6 +191,10 @@ pub struct TrustedClaims {
     /// Why each value of `ignored` is ignored.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub why_ignored: BTreeMap<String, String>,
+    /// What the IdP sent that the SP does not read as claims and how to make it count, e.g. a
+    /// SAML assertion with Microsoft's `authnmethodsreferences` and no `session.amr`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
 }
 
 impl TrustedClaims {
@@ -259,6 +263,7 @@ impl Normalized {
             methods: self.methods,
             device: None,
             why_ignored: self.why_ignored,
+            hints: Vec::new(),
         }
     }
 }
@@ -364,7 +369,7 @@ pub fn from_json(text: &str, idp: &IdpConfig) -> Result<TrustedClaims, ClaimsErr
     claims_from_value(value, Some(idp))
 }
 
-const CLAIMS_FIELDS: [&str; 13] = [
+const CLAIMS_FIELDS: [&str; 14] = [
     "idp",
     "protocol",
     "subject",
@@ -378,6 +383,7 @@ const CLAIMS_FIELDS: [&str; 13] = [
     "methods",
     "device",
     "why_ignored",
+    "hints",
 ];
 
 fn claims_from_value(value: Value, idp: Option<&IdpConfig>) -> Result<TrustedClaims, ClaimsError> {
@@ -472,6 +478,10 @@ fn claims_from_value(value: Value, idp: Option<&IdpConfig>) -> Result<TrustedCla
         authn_context: optional_string(&obj, "authn_context")?,
         device,
         signature: SignatureStatus::NotApplicable,
+        hints: match obj.get("hints") {
+            Some(v) => string_array(v, "hints")?,
+            None => Vec::new(),
+        },
         ..normal.into_claims(name, protocol)
     })
 }

@@ -3,8 +3,9 @@
 //! JSON shapes (a contract): the normal form is
 //! `{"idp","protocol","subject","issued_at","auth_time","amr":[..],"ignored":[..],"evidence":[..],"signature":"verified|unverified|not-applicable"}`
 //! (plus `authn_context` for SAML when sent; `methods` for an Okta IdP org's authenticators,
-//! `device` for its device claims, and `why_ignored`, a map from each ignored value to why, when
-//! there are any); a refusal is `{"error":{"kind":K,"message":M}}`.
+//! `device` for its device claims, `why_ignored`, a map from each ignored value to why, when
+//! there are any, and `hints`, what was sent that the SP does not read and how to make it count,
+//! when there are any); a refusal is `{"error":{"kind":K,"message":M}}`.
 
 use super::{ClaimsError, SignatureStatus, TrustedClaims, format_time};
 use serde_json::json;
@@ -159,6 +160,12 @@ pub fn claims_human(claims: &TrustedClaims) -> String {
         let _ = writeln!(out, "\nignored");
         for value in &claims.ignored {
             let _ = writeln!(out, "  {value:<w$}  {}", claims.ignored_reason(value));
+        }
+    }
+    if !claims.hints.is_empty() {
+        let _ = writeln!(out, "\nhint");
+        for hint in &claims.hints {
+            let _ = writeln!(out, "  {hint}");
         }
     }
     out

@@ -23,6 +23,9 @@ pub struct Claims {
     pub device: Option<DeviceClaims>,
     /// Whether the values arrived signed and verified (`not-applicable` for hand-written ones).
     pub signature: crate::claims::SignatureStatus,
+    /// What the IdP sent that the SP does not read, and how to make it count
+    /// (`TrustedClaims::hints`).
+    pub hints: Vec<String>,
 }
 
 /// Accepted values are distinct, and an IdP sends either AMR values (16 of them) or an Okta
@@ -235,6 +238,7 @@ impl Claims {
             ignored: Vec::new(),
             device: None,
             signature: crate::claims::SignatureStatus::NotApplicable,
+            hints: Vec::new(),
         };
         let Some(config) = model.idp(idp) else {
             return claims;
@@ -311,6 +315,7 @@ impl Claims {
         }
         out.device = claims.device;
         out.signature = claims.signature;
+        out.hints.clone_from(&claims.hints);
         out
     }
 }

@@ -4,7 +4,8 @@
 //! The contract (field order as written; `trace` only when asked for):
 //! `{"decision":"allow|challenge|deny","policy":NAME|null,"rule":NAME|null,
 //! "session_rule":NAME|null,"claims":{"idp":NAME,"trusted":bool,"used":bool,"amr":[..],
-//! "ignored":[..],"signature":"verified|unverified|not-applicable"}|null,"challenge":["authenticator.method",..],"reasons":[".."],"trace":[..]}`
+//! "ignored":[..],"signature":"verified|unverified|not-applicable","hints":[..] (only when there
+//! are some)}|null,"challenge":["authenticator.method",..],"reasons":[".."],"trace":[..]}`
 
 use super::{Explained, SignIn, method_names, rule_name};
 use crate::Compiled;
@@ -38,6 +39,11 @@ pub struct ClaimsJson {
     /// (SAML from an IdP with no certificate, `--allow-unverified`), `not-applicable` (claims
     /// written by hand).
     pub signature: &'static str,
+    /// What the IdP sent that the SP does not read, and how to make it count (a SAML
+    /// assertion with Microsoft's `authnmethodsreferences` and no `session.amr`); only when
+    /// there is something to say.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
 }
 
 impl DecisionJson {
@@ -76,6 +82,7 @@ impl DecisionJson {
                         .map(|c| c.ignored.iter().map(|(v, _)| v.clone()).collect())
                         .unwrap_or_default(),
                     signature: claims.map_or("not-applicable", |c| c.signature.as_str()),
+                    hints: claims.map(|c| c.hints.clone()).unwrap_or_default(),
                 }
             }),
             challenge: method_names(d.challenge),
@@ -167,6 +174,14 @@ pub fn human(compiled: &Compiled, sign_in: &SignIn, explained: &Explained, bold:
         out.push_str("\nignored:\n");
         for (value, why) in &claims.ignored {
             let _ = writeln!(out, "  `{value}`: {why}");
+        }
+    }
+    if let Some(claims) = &sign_in.claims
+        && !claims.hints.is_empty()
+    {
+        out.push_str("\nhint:\n");
+        for hint in &claims.hints {
+            let _ = writeln!(out, "  {hint}");
         }
     }
     out

@@ -44,7 +44,13 @@ pub(super) fn lex(text: &str) -> Result<Vec<Token<'_>>, FormatError> {
     while let Some(&b) = bytes.get(i) {
         let start = i;
         let kind = match b {
+            // A lone `\r` ends a line too, as everywhere else (`source::line_starts`).
             b'\n' => {
+                newlines += 1;
+                i += 1;
+                continue;
+            }
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
                 newlines += 1;
                 i += 1;
                 continue;
@@ -54,7 +60,7 @@ pub(super) fn lex(text: &str) -> Result<Vec<Token<'_>>, FormatError> {
                 continue;
             }
             b'#' => {
-                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                while bytes.get(i).is_some_and(|&c| c != b'\n' && c != b'\r') {
                     i += 1;
                 }
                 Kind::Comment
@@ -148,6 +154,14 @@ mod tests {
             ]
         );
         assert_eq!(tokens[3].newlines_before, 1);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_comment_and_its_line() {
+        let tokens = lex("# note\rorg acme {}").unwrap_or_default();
+        let kinds: Vec<_> = tokens.iter().map(|t| (t.kind, t.text)).collect();
+        assert_eq!(kinds[..2], [(Kind::Comment, "# note"), (Kind::Word, "org")]);
+        assert_eq!(tokens[1].newlines_before, 1);
     }
 
     #[test]

@@ -71,6 +71,19 @@ pub struct SourceFileAst {
     /// Items that did not parse, by their leading `keyword name` where it could be read: the
     /// model treats these names as declared, so one typo does not also flag every reference.
     pub unparsed: Vec<UnparsedItem>,
+    /// Items (or, inside a policy, rules) that parsed only once a broken setting was left out:
+    /// what is said about them may follow from the missing setting, so a missing setting and
+    /// the checker's findings there are not reported (the syntax error is the one to fix).
+    pub damaged: Vec<Span>,
+}
+
+impl SourceFileAst {
+    /// Whether `span` lies in an item or rule that lost a setting to a syntax error.
+    pub fn in_damaged(&self, span: Span) -> bool {
+        self.damaged
+            .iter()
+            .any(|d| d.start <= span.start && span.end <= d.end)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -352,18 +352,32 @@ impl<'a> Found<'a> {
     }
 }
 
-/// The last `open` before `end` that is not closed by `close`, skipping strings and comments.
+/// The `open` before `end` that is not closed by `close`, skipping strings and comments: the
+/// last one left open, unless the indentation shows a `close` written for an outer one (a `}`
+/// first on its line, indented less than the line of the innermost `{`): then the inner one is
+/// the brace the `}` was forgotten for.
 fn unclosed(text: &str, start: usize, end: usize, open: char, close: char) -> Option<Span> {
-    let mut stack = Vec::new();
+    // Each open brace with the indentation of its line.
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    let mut skipped = None;
     let mut in_string = false;
     let mut in_comment = false;
     let mut escaped = false;
+    let (mut indent, mut line_start) = (0usize, true);
     for (i, c) in text.get(start..end)?.char_indices() {
         let at = start + i;
+        let first_on_line = line_start && !matches!(c, ' ' | '\t');
+        if line_start {
+            match c {
+                ' ' | '\t' => indent += 1,
+                _ => line_start = false,
+            }
+        }
         match c {
-            '\n' => {
+            '\n' | '\r' => {
                 in_string = false;
                 in_comment = false;
+                (indent, line_start) = (0, true);
             }
             _ if in_comment => {}
             _ if in_string => {
@@ -377,14 +391,18 @@ fn unclosed(text: &str, start: usize, end: usize, open: char, close: char) -> Op
             }
             '#' => in_comment = true,
             '"' => in_string = true,
-            c if c == open => stack.push(at),
+            c if c == open => stack.push((at, indent)),
             c if c == close => {
+                while first_on_line && stack.len() > 1 && stack.last().is_some_and(|o| o.1 > indent)
+                {
+                    skipped = skipped.or(stack.pop());
+                }
                 stack.pop();
             }
             _ => {}
         }
     }
-    stack.pop().map(|at| Span::new(at, at + 1))
+    skipped.or(stack.pop()).map(|(at, _)| Span::new(at, at + 1))
 }
 
 /// The expected keyword closest to `word`, if one is close enough to be a typo.
@@ -414,5 +432,17 @@ mod tests {
             Some(Span::new(35, 36))
         );
         assert_eq!(unclosed("a { \"{\" # {\n }", 0, 14, '{', '}'), None);
+        // The `}` under `policy` was written for the policy: the rule's `{` is the one left open.
+        let text = "policy p {\n  rule r {\n    require x\n}\n";
+        assert_eq!(
+            unclosed(text, 0, text.len(), '{', '}'),
+            Some(Span::new(20, 21))
+        );
+        // One-line blocks close as written.
+        let text = "policy p {\n  rule r { require x }\n";
+        assert_eq!(
+            unclosed(text, 0, text.len(), '{', '}'),
+            Some(Span::new(9, 10))
+        );
     }
 }

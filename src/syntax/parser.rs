@@ -20,6 +20,7 @@ pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
     };
     let mut items = Vec::new();
     let mut unparsed = Vec::new();
+    let mut damaged = Vec::new();
     for chunk in split::top_level_chunks(text) {
         let Some(chunk_text) = text.get(chunk.clone()) else {
             continue;
@@ -38,6 +39,35 @@ pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
                 lower
                     .diagnostics
                     .push(errors::from_pest(file, text, chunk.clone(), &err));
+                // An item whose broken settings are left out may parse: keep it, mark it (or
+                // the rule holding the setting) damaged, and report each broken setting.
+                if let Some((recovered, blanked, further)) = recover_settings(chunk_text, &err)
+                    && let Ok(mut pairs) = PolicyParser::parse(Rule::file, &recovered)
+                {
+                    lower.diagnostics.extend(
+                        further
+                            .iter()
+                            .map(|e| errors::from_pest(file, text, chunk.clone(), e)),
+                    );
+                    let blanked: Vec<Span> = blanked
+                        .into_iter()
+                        .map(|r| Span::new(chunk.start + r.start, chunk.start + r.end))
+                        .collect();
+                    let items_of_chunk =
+                        pairs.next().into_iter().flat_map(|file| file.into_inner());
+                    for pair in items_of_chunk.filter(|p| is_item(p.as_rule())) {
+                        if let Some(item) = lower.item(pair) {
+                            for region in &blanked {
+                                if let Some((span, keyword, name)) = damaged_part(&item, *region) {
+                                    damaged.push(span);
+                                    unparsed.push(UnparsedItem { keyword, name });
+                                }
+                            }
+                            items.push(item);
+                        }
+                    }
+                    continue;
+                }
                 // A policy whose broken rules are left out may parse: keep its other rules
                 // (and its apps), and count the broken rules' names as declared.
                 match recover_policy(chunk_text) {
@@ -64,7 +94,129 @@ pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
             }
         }
     }
-    (SourceFileAst { items, unparsed }, lower.diagnostics)
+    damaged.sort_by_key(|s: &Span| (s.start, s.end));
+    damaged.dedup();
+    let ast = SourceFileAst {
+        items,
+        unparsed,
+        damaged,
+    };
+    (ast, lower.diagnostics)
+}
+
+/// At most this many broken settings are left out of one item before recovery gives up (and
+/// the item, or its broken rules, are left out instead): each costs a parse of the item.
+const MAX_BROKEN_SETTINGS: usize = 16;
+
+/// A chunk's text with its broken settings blanked, the ranges blanked, and the errors found
+/// after the first.
+type RecoveredSettings = (
+    String,
+    Vec<std::ops::Range<usize>>,
+    Vec<pest::error::Error<Rule>>,
+);
+
+/// The byte where a pest error is, in the text parsed.
+fn error_pos(err: &pest::error::Error<Rule>) -> usize {
+    match err.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    }
+}
+
+/// A chunk that does not parse, with each broken setting blanked (spaces, line breaks kept, so
+/// every position stays put) until it parses: the text, the settings left out (ranges in the
+/// chunk) and the errors found after `first`, one per further broken setting. A `{` still open
+/// where the item ends is closed there (once). `None` when an error is not in a setting (a
+/// block's braces, a rule's head) and not a missing `}` at the end of the item.
+fn recover_settings(chunk: &str, first: &pest::error::Error<Rule>) -> Option<RecoveredSettings> {
+    let mut text = chunk.to_owned();
+    let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut further = Vec::new();
+    let mut pos = error_pos(first);
+    let mut closed = false;
+    for _ in 0..MAX_BROKEN_SETTINGS {
+        let Some(region) = split::setting_region(&text, pos) else {
+            // The item ends with a `{` still open: close it where the item ends (the whole
+            // item counts as damaged, since where the `}` belonged is anyone's guess), in the
+            // blanks after it, so that the item stays inside its chunk.
+            let end = text.trim_end().len();
+            let open = split::open_braces(&text);
+            if closed || pos < end || open == 0 || end + open > text.len() {
+                return None;
+            }
+            closed = true;
+            text.replace_range(end..end + open, &"}".repeat(open));
+            blanked.push(end..end + open);
+            match PolicyParser::parse(Rule::file, &text) {
+                Ok(_) => return Some((text, blanked, further)),
+                Err(err) => {
+                    pos = error_pos(&err);
+                    further.push(err);
+                    continue;
+                }
+            }
+        };
+        if blanked
+            .iter()
+            .any(|r| r.start < region.end && region.start < r.end)
+        {
+            return None;
+        }
+        let spaces: String = text
+            .get(region.clone())?
+            .bytes()
+            .map(|b| {
+                if b == b'\n' || b == b'\r' {
+                    b as char
+                } else {
+                    ' '
+                }
+            })
+            .collect();
+        text.replace_range(region.clone(), &spaces);
+        blanked.push(region);
+        match PolicyParser::parse(Rule::file, &text) {
+            Ok(_) => return Some((text, blanked, further)),
+            Err(err) => {
+                pos = error_pos(&err);
+                further.push(err);
+            }
+        }
+    }
+    None
+}
+
+/// The part of `item` that holds the left-out setting at `region`: the rule it was in (inside a
+/// policy) or the item, with the keyword and name that part declares.
+fn damaged_part(item: &Item, region: Span) -> Option<(Span, String, Option<Ident>)> {
+    let within = |span: Span| span.start <= region.start && region.end <= span.end;
+    let (span, keyword, name) = match item {
+        Item::Org(o) => (o.span, "org", Some(&o.name)),
+        Item::Declaration(d) => (d.span, d.kind.as_str(), Some(&d.name)),
+        Item::Authenticator(a) => (a.span, "authenticator", Some(&a.kind)),
+        Item::Idp(i) => (i.span, "idp", Some(&i.name)),
+        Item::Route(r) => (r.span, "route", Some(&r.name)),
+        Item::SessionPolicy(SessionPolicy {
+            span, name, rules, ..
+        })
+        | Item::Policy(Policy {
+            span, name, rules, ..
+        }) => match rules.iter().find(|r| within(r.span)) {
+            Some(rule) => (rule.span, "rule", Some(&rule.name)),
+            None => (
+                *span,
+                if matches!(item, Item::Policy(_)) {
+                    "policy"
+                } else {
+                    "session_policy"
+                },
+                Some(name),
+            ),
+        },
+        Item::Test(t) => (t.span, "test", None),
+    };
+    within(span).then(|| (span, keyword.to_owned(), name.cloned()))
 }
 
 /// A recovered policy's text and the rules left out of it (name, where the name is).

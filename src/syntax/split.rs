@@ -196,6 +196,112 @@ pub(super) fn rule_blocks(chunk: &str) -> Option<Vec<(Range<usize>, Option<&str>
     (depth == 0 && open.is_none()).then_some(blocks)
 }
 
+/// One line of a chunk, as setting recovery sees it.
+struct Line {
+    start: usize,
+    end: usize,
+    /// `{` still open where the line starts.
+    braces: usize,
+    /// `[` still open where the line starts: the line continues a list.
+    brackets: usize,
+    /// A `{` or `}` outside strings and comments: the line opens or closes a block.
+    has_brace: bool,
+}
+
+/// The lines of a chunk (a line ends at `\n`, `\r\n` or a lone `\r`), with the nesting where
+/// each starts; strings and comments hide their brackets.
+fn lines(chunk: &str) -> Vec<Line> {
+    let bytes = chunk.as_bytes();
+    let mut out = Vec::new();
+    let (mut braces, mut brackets) = (0usize, 0usize);
+    let mut line = Line {
+        start: 0,
+        end: 0,
+        braces: 0,
+        brackets: 0,
+        has_brace: false,
+    };
+    let (mut in_string, mut in_comment) = (false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' || b == b'\r' {
+            line.end = i;
+            if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+            let next = Line {
+                start: i + 1,
+                end: 0,
+                braces,
+                brackets,
+                has_brace: false,
+            };
+            out.push(std::mem::replace(&mut line, next));
+            (in_string, in_comment) = (false, false);
+        } else if in_comment {
+        } else if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'#' => in_comment = true,
+                b'"' => in_string = true,
+                b'{' => {
+                    braces += 1;
+                    line.has_brace = true;
+                }
+                b'}' => {
+                    braces = braces.saturating_sub(1);
+                    line.has_brace = true;
+                }
+                b'[' => brackets += 1,
+                b']' => brackets = brackets.saturating_sub(1),
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    line.end = bytes.len();
+    out.push(line);
+    out
+}
+
+/// The setting a syntax error at byte `pos` of a chunk falls in, as whole lines: the line of
+/// `pos`, back to where its list began and on to where the list closes. `None` unless that is a
+/// setting inside a block: lines that open or close a block (`rule r {`, `}`), the end of the
+/// item, or text outside any block are not a setting, and leaving them out would change what
+/// the rest of the item means.
+pub(super) fn setting_region(chunk: &str, pos: usize) -> Option<Range<usize>> {
+    if pos >= chunk.trim_end().len() {
+        return None;
+    }
+    let lines = lines(chunk);
+    let at = lines.iter().position(|l| l.start <= pos && pos <= l.end)?;
+    let mut first = at;
+    while first > 0 && lines[first].brackets > 0 {
+        first -= 1;
+    }
+    let mut last = at;
+    while lines.get(last + 1).is_some_and(|l| l.brackets > 0) {
+        last += 1;
+    }
+    let region = lines.get(first..=last)?;
+    let inside_block = lines[first].braces > 0 && lines[first].brackets == 0;
+    let text = chunk.get(lines[first].start..lines[last].end)?;
+    (inside_block && !region.iter().any(|l| l.has_brace) && !text.trim().is_empty())
+        .then(|| lines[first].start..lines[last].end)
+}
+
+/// How many `{` are still open at the end of a chunk.
+pub(super) fn open_braces(chunk: &str) -> usize {
+    // The line after the last one starts with the nesting at the end.
+    lines(&format!("{chunk}\n")).last().map_or(0, |l| l.braces)
+}
+
 fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
@@ -219,6 +325,31 @@ mod tests {
             item.and_then(|i| i.name).map(|n| (n.text, n.span)),
             Some(("corp".to_owned(), Span::new(21, 25)))
         );
+    }
+
+    fn region<'a>(chunk: &'a str, word: &str) -> Option<&'a str> {
+        let pos = chunk.find(word)?;
+        setting_region(chunk, pos).map(|r| &chunk[r])
+    }
+
+    #[test]
+    fn a_setting_is_its_lines_and_the_rest_of_its_list() {
+        let chunk = "idp corp {\n  knd okta_oidc\n  asserts [\n    pwd\n    otp \"]\"\n  ]\n}";
+        assert_eq!(region(chunk, "knd"), Some("  knd okta_oidc"));
+        assert_eq!(
+            region(chunk, "otp"),
+            Some("  asserts [\n    pwd\n    otp \"]\"\n  ]")
+        );
+        // A block's first or last line, or the end of the item, is no setting.
+        assert_eq!(region(chunk, "idp"), None);
+        assert_eq!(region(chunk, "}"), None);
+        assert_eq!(setting_region(chunk, chunk.len()), None);
+        assert_eq!(
+            region("policy p {\n  rule r { requre x }\n}", "requre"),
+            None
+        );
+        // Outside any block there is no setting to leave out.
+        assert_eq!(region("group a b\n", "b"), None);
     }
 
     #[test]

@@ -13,6 +13,8 @@ use crate::claims::{
 
 /// The `Name` of the attribute third-party SAML IdPs send AMR values in.
 pub const SESSION_AMR: &str = "session.amr";
+/// Microsoft's attribute for the authentication methods (Entra ID, AD FS): Okta does not read it.
+pub const MICROSOFT_AMR: &str = "http://schemas.microsoft.com/claims/authnmethodsreferences";
 
 const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 /// Okta's namespace for the `OktaAuth` extension.
@@ -104,6 +106,10 @@ pub(super) fn read_document(
         },
         _ => (session_amr(assertion)?, None),
     };
+    let hints = match idp.kind {
+        IdpKind::OktaSaml => Vec::new(),
+        _ => microsoft_amr_hint(assertion).into_iter().collect(),
+    };
     Ok(TrustedClaims {
         subject,
         issued_at,
@@ -111,8 +117,35 @@ pub(super) fn read_document(
         authn_context,
         device,
         signature: view.signature(),
+        hints,
         ..normalize(&values, idp.kind, idp.usage).into_claims(idp.name.clone(), Protocol::Saml)
     })
+}
+
+/// The attributes of the assertion named `name`.
+fn attributes<'a>(assertion: &'a Element, name: &'a str) -> impl Iterator<Item = &'a Element> {
+    assertion
+        .children_named(NS_ASSERTION, "AttributeStatement")
+        .flat_map(|s| s.children_named(NS_ASSERTION, "Attribute"))
+        .filter(move |a| a.attr("Name") == Some(name))
+}
+
+/// An assertion with Microsoft's `authnmethodsreferences` and no `session.amr` (what Entra ID
+/// and AD FS send unless told otherwise): the SP reads no AMR value from it, and says where they
+/// must go.
+fn microsoft_amr_hint(assertion: &Element) -> Option<String> {
+    if attributes(assertion, SESSION_AMR).next().is_some() {
+        return None;
+    }
+    attributes(assertion, MICROSOFT_AMR).next()?;
+    Some(format!(
+        "the assertion carries Microsoft's `{MICROSOFT_AMR}` attribute but no `{SESSION_AMR}`: \
+         Okta reads a SAML IdP's AMR values only from the attribute named `{SESSION_AMR}` \
+         (Okta's \"Configure claims sharing\" guide), so none is read here. Have the IdP send \
+         them in an attribute named `{SESSION_AMR}` (in Entra ID: a claim of the enterprise \
+         app named `{SESSION_AMR}`), with values of Okta's AMR table such as `pwd`, `mfa`, \
+         `otp` or `hwk`"
+    ))
 }
 
 fn check_issuer(issuer: &Element, idp: &IdpConfig, whose: &str) -> Result<(), ClaimsError> {
@@ -210,14 +243,7 @@ fn check_conditions(
 /// `Attribute[@Name="session.amr"]`: one value per `AttributeValue`, or comma-separated values
 /// in one; trimmed, empty pieces dropped (duplicates are dropped by normalization).
 fn session_amr(assertion: &Element) -> Result<Vec<String>, ClaimsError> {
-    let mut found: Vec<&Element> = Vec::new();
-    for statement in assertion.children_named(NS_ASSERTION, "AttributeStatement") {
-        found.extend(
-            statement
-                .children_named(NS_ASSERTION, "Attribute")
-                .filter(|a| a.attr("Name") == Some(SESSION_AMR)),
-        );
-    }
+    let found: Vec<&Element> = attributes(assertion, SESSION_AMR).collect();
     let attribute = match found.as_slice() {
         [] => return Ok(Vec::new()),
         [one] => *one,
