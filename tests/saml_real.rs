@@ -435,3 +435,33 @@ fn a_tampered_entra_id_assertion_is_refused() {
     let got = read(&other, xml.as_bytes()).unwrap_err();
     assert!(got.starts_with("unknown-key: "), "{got}");
 }
+
+/// Entra ID's real assertion carries Microsoft's `authnmethodsreferences` and no `session.amr`:
+/// nothing is read as AMR, and a hint names the attribute Okta reads.
+#[test]
+fn a_real_entra_id_assertion_gets_the_session_amr_hint() {
+    let keys = keys(&Keys::Pem("azure-identitymodel/entra-accesscontrol.pem")).unwrap();
+    let idp = IdpConfig {
+        issuer: Some(ENTRA.to_owned()),
+        audience: Some(ENTRA_SP.to_owned()),
+        ..IdpConfig::new("entra", IdpKind::Saml)
+    };
+    let document = std::fs::read(real("azure-identitymodel/Saml2Valid.xml")).unwrap();
+    let claims = read_saml(
+        &document,
+        &idp,
+        ENTRA_NOW,
+        &Limits::default(),
+        &SamlVerification::with_keys(&keys),
+    )
+    .unwrap();
+    assert_eq!(claims.signature, SignatureStatus::Verified);
+    assert!(claims.amr.is_empty(), "{:?}", claims.amr);
+    assert_eq!(claims.hints.len(), 1, "{:?}", claims.hints);
+    assert!(
+        claims.hints[0].contains("authnmethodsreferences")
+            && claims.hints[0].contains("attribute named `session.amr`"),
+        "{}",
+        claims.hints[0]
+    );
+}
