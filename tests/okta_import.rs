@@ -252,7 +252,6 @@ fn a_policys_own_status_and_conditions_reach_its_rules() {
     let rule = |id: &str| {
         format!(
             r#"[{{"id": "{id}", "type": "SIGN_ON", "name": "MFA", "status": "ACTIVE", "priority": 1,
-                 "conditions": {{"people": {{"groups": {{"exclude": ["00geveryone"]}}}}}},
                  "actions": {{"signon": {{"access": "ALLOW", "requireFactor": true}}}}}}]"#
         )
     };
@@ -273,13 +272,13 @@ fn a_policys_own_status_and_conditions_reach_its_rules() {
     let text = &out.files["org.policy"];
     // The admins policy's group holds for its rule; the Everyone group says nothing.
     assert!(
-        text.contains("  rule mfa {  # okta: 0pr1\n    when group in [admins] and group not in [everyone]\n    require mfa\n  }"),
+        text.contains(
+            "  rule mfa {  # okta: 0pr1\n    when group in [admins]\n    require mfa\n  }"
+        ),
         "{text}"
     );
     assert!(
-        text.contains(
-            "  rule mfa {  # okta: 0pr2\n    when group not in [everyone]\n    require mfa\n  }"
-        ),
+        text.contains("  rule mfa {  # okta: 0pr2\n    require mfa\n  }"),
         "{text}"
     );
     // An inactive policy: its rules are written inactive, and that is reported.
@@ -289,6 +288,57 @@ fn a_policys_own_status_and_conditions_reach_its_rules() {
     );
     let pointers: Vec<&str> = out.issues.iter().map(|i| i.pointer.as_str()).collect();
     assert_eq!(pointers, ["policies-ACCESS_POLICY.json#/0/status"]);
+    let c = compile(text);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+}
+
+/// Okta's Everyone group holds every user; policyc's `group in [everyone]` holds only those a
+/// request names in it. Everyone among other groups widens the condition to everyone: dropping
+/// only Everyone would narrow it (a deny rule for everyone would deny only `admins`), and a rule
+/// or policy that excludes Everyone applies to no one (imported inactive, reported), not to
+/// everyone outside a group no request names.
+#[test]
+fn the_everyone_group_never_narrows_or_widens_a_condition() {
+    let mut files = OrgFiles::new();
+    files.insert(
+        "groups.json".to_owned(),
+        r#"[{"id": "00geveryone", "type": "BUILT_IN", "profile": {"name": "Everyone"}},
+            {"id": "00gadmins", "type": "OKTA_GROUP", "profile": {"name": "Admins"}}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "policies-OKTA_SIGN_ON.json".to_owned(),
+        r#"[{"id": "00pall", "type": "OKTA_SIGN_ON", "name": "All", "status": "ACTIVE", "priority": 1,
+             "conditions": {"people": {"groups": {"include": ["00gadmins", "00geveryone"]}}}}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "rules/00pall.json".to_owned(),
+        r#"[{"id": "0prnone", "type": "SIGN_ON", "name": "Nobody", "status": "ACTIVE", "priority": 1,
+             "conditions": {"people": {"groups": {"exclude": ["00geveryone"]}}},
+             "actions": {"signon": {"access": "ALLOW", "requireFactor": false}}},
+            {"id": "0prdeny", "type": "SIGN_ON", "name": "Deny", "status": "ACTIVE", "priority": 2,
+             "conditions": {"people": {"groups": {"include": ["00geveryone", "00gadmins"]}}},
+             "actions": {"signon": {"access": "DENY"}}}]"#
+            .to_owned(),
+    );
+    let out = import(&files, &ImportOptions::default()).unwrap();
+    let text = &out.files["org.policy"];
+    assert!(
+        text.contains(
+            "  rule nobody {  # okta: 0prnone\n    when group not in [everyone]\n    require password\n    status inactive  # imported disabled"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  rule deny {  # okta: 0prdeny\n    deny\n  }"),
+        "{text}"
+    );
+    let pointers: Vec<&str> = out.issues.iter().map(|i| i.pointer.as_str()).collect();
+    assert_eq!(
+        pointers,
+        ["rules/00pall.json#/0/conditions/people/groups/exclude"]
+    );
     let c = compile(text);
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
 }

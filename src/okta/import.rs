@@ -768,14 +768,8 @@ impl Importer {
             ],
         );
         // Who the policy is for: its conditions hold for each of its rules, so they are written
-        // on each (the built-in Everyone group says nothing).
-        let mut conditions = policy.get("conditions").cloned().unwrap_or(Value::Null);
-        if let Some(Value::Array(include)) = conditions.pointer_mut("/people/groups/include") {
-            include.retain(|g| {
-                !g.as_str()
-                    .is_some_and(|g| self.everyone.iter().any(|e| e == g))
-            });
-        }
+        // on each (the built-in Everyone group says nothing: `conditions`).
+        let conditions = policy.get("conditions").cloned().unwrap_or(Value::Null);
         let (policy_conds, notes, mut off) =
             self.conditions(&object, file, &conditions, kind == "IDP_DISCOVERY");
         comments += &notes;
@@ -877,7 +871,36 @@ impl Importer {
                 "authContext" if str_of(v, "authType") == Some("ANY") => {}
                 "people" => {
                     if let Some(g) = v.get("groups") {
-                        self.members(&mut out, "group", g, &self.group_names.clone());
+                        // Okta's built-in Everyone group holds every user; policyc's `group in`
+                        // holds only the groups a request names. Everyone among the included
+                        // groups includes everyone: the include says nothing (dropping only
+                        // Everyone would narrow it, and a narrowed deny rule denies fewer).
+                        // Everyone excluded leaves no one: Okta never applies it.
+                        let everyone = |key: &str| {
+                            g.get(key)
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|m| m.as_str().or_else(|| str_of(m, "id")))
+                                .any(|id| self.everyone.iter().any(|e| e == id))
+                        };
+                        let mut g = g.clone();
+                        if everyone("include")
+                            && let Value::Object(m) = &mut g
+                        {
+                            m.remove("include");
+                        }
+                        if everyone("exclude") {
+                            notes += &self.unsupported(
+                                object,
+                                format!("{p}/groups/exclude"),
+                                "the Everyone group excluded: this applies to no one in Okta; \
+                                 imported disabled"
+                                    .into(),
+                            );
+                            lost = true;
+                        }
+                        self.members(&mut out, "group", &g, &self.group_names.clone());
                     }
                     if v.get("users").is_some_and(|u| !is_empty(u)) {
                         notes += &self.unsupported(
