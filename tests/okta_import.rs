@@ -343,6 +343,53 @@ fn the_everyone_group_never_narrows_or_widens_a_condition() {
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
 }
 
+/// What an IdP asserts is a statement about that IdP: an IdP the set knows by its Okta id keeps
+/// its `asserts` by that id only. Renamed in Okta and replaced by a new IdP under the old name
+/// (another id), the new one must not inherit them: it gets the placeholder.
+#[test]
+fn a_new_idp_under_an_old_name_does_not_inherit_its_asserts() {
+    let mut options = ImportOptions::default();
+    options.asserts.insert(
+        "0oazzok2vl5aeUH0B0g4".to_owned(),
+        vec!["password".to_owned(), "webauthn".to_owned()],
+    );
+    let first = import(&org(), &options).unwrap();
+    let written = policyc::okta::import::asserts_written(&compile(&first.files["org.policy"]));
+    let mut files = org();
+    let mut page: Vec<serde_json::Value> =
+        serde_json::from_str(&files["idps.page-2.json"]).unwrap();
+    let at = page
+        .iter()
+        .position(|i| i["id"] == "0oazzok2vl5aeUH0B0g4")
+        .unwrap();
+    let mut newcomer = page[at].clone();
+    newcomer["id"] = "0oanewcorp1".into();
+    page[at]["name"] = "Corp hub".into();
+    page.push(newcomer);
+    files.insert(
+        "idps.page-2.json".to_owned(),
+        serde_json::to_string(&page).unwrap(),
+    );
+    let options = ImportOptions {
+        asserts: written,
+        ..ImportOptions::default()
+    };
+    let again = import(&files, &options).unwrap();
+    let text = &again.files["org.policy"];
+    let block = |id: &str| {
+        let start = text.find(&format!("# okta: {id}\n")).unwrap();
+        let end = start + text[start..].find("\n}\n").unwrap() + 1;
+        text[start..end].to_owned()
+    };
+    assert!(
+        block("0oazzok2vl5aeUH0B0g4").contains("  asserts [password, webauthn]\n"),
+        "{text}"
+    );
+    let newcomer = block("0oanewcorp1");
+    assert!(newcomer.contains("  asserts []\n"), "{text}");
+    assert!(!newcomer.contains("webauthn"), "{text}");
+}
+
 #[test]
 fn a_reimport_keeps_asserts_by_okta_id_when_the_idp_was_renamed_in_okta() {
     let mut options = ImportOptions::default();
@@ -352,7 +399,8 @@ fn a_reimport_keeps_asserts_by_okta_id_when_the_idp_was_renamed_in_okta() {
     );
     let first = import(&org(), &options).unwrap();
     let written = policyc::okta::import::asserts_written(&compile(&first.files["org.policy"]));
-    assert_eq!(written["example_okta_integration_idp"], ["password"]);
+    // Okta knows this IdP: it is matched by its id, not its name.
+    assert!(!written.contains_key("example_okta_integration_idp"));
     assert_eq!(written["0oazzok2vl5aeUH0B0g4"], ["password"]);
     // The IdP is renamed in Okta; the next import still knows what it asserts.
     let mut files = org();

@@ -684,10 +684,11 @@ impl Importer {
         } else if options.deactivate.contains(&name) {
             body.push_str("status inactive  # planned in the policy files\n");
         }
+        // By Okta id first: the name may have passed to another IdP since.
         let known = options
             .asserts
-            .get(&name)
-            .or_else(|| options.asserts.get(&id));
+            .get(&id)
+            .or_else(|| options.asserts.get(&name));
         match known {
             Some(values) => {
                 let _ = writeln!(body, "asserts [{}]", values.join(", "));
@@ -1752,9 +1753,10 @@ fn duration_text(secs: u64) -> String {
     }
 }
 
-/// The `asserts` already written in a policy set, by IdP name and by the Okta id of its
-/// `# okta:` comment (empty placeholders left out), so that a re-import keeps what the admin
-/// wrote, even for an IdP renamed in Okta since.
+/// The `asserts` already written in a policy set (empty placeholders left out), so that a
+/// re-import keeps what the admin wrote: by the Okta id of the IdP's `# okta:` comment when it
+/// has one (so an IdP renamed in Okta keeps them, and another IdP given its old name does not
+/// get them), else by IdP name.
 pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<String>> {
     use crate::syntax::ast::{IdpSetting, Item, Value as V};
     let mut out = BTreeMap::new();
@@ -1778,11 +1780,12 @@ pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<Strin
             }
         }
     }
+    // An IdP Okta knows is matched by its id alone: a new IdP given its old name (another id)
+    // must not inherit what this one asserts.
     for idp in &compiled.model.idps {
-        if let (Some(values), Some(id)) = (
-            out.get(&idp.name).cloned(),
-            super::export::okta_id(compiled, idp.loc),
-        ) {
+        if let Some(id) = super::export::okta_id(compiled, idp.loc)
+            && let Some(values) = out.remove(&idp.name)
+        {
             out.entry(id).or_insert(values);
         }
     }
