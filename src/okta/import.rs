@@ -1621,8 +1621,16 @@ pub fn is_okta_saml_issuer(issuer: &str) -> bool {
         .strip_prefix("https://")
         .or_else(|| issuer.strip_prefix("http://"));
     let Some(rest) = rest else { return false };
-    let host = rest.split(['/', ':']).next().unwrap_or_default();
-    (host == "www.okta.com" && rest.len() > "www.okta.com/".len())
+    // The authority ends at the path, query or fragment; user info (`x@`) is not the host.
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return false;
+    }
+    let host = authority.split(':').next().unwrap_or_default();
+    (host == "www.okta.com"
+        && rest
+            .strip_prefix("www.okta.com/")
+            .is_some_and(|app| !app.is_empty()))
         || [".okta.com", ".oktapreview.com", ".okta-emea.com"]
             .iter()
             .any(|d| host.ends_with(d) && host.len() > d.len() && host != "www.okta.com")
@@ -1815,6 +1823,12 @@ mod tests {
             "https://notokta.com",
             "http://sts.initech.example/adfs/services/trust",
             "www.okta.com/exk1",
+            // The host ends at `?` and `#` too, and user info is not the host.
+            "https://evil.example?.okta.com",
+            "https://evil.example#.okta.com",
+            "https://acme.okta.com@evil.example/",
+            "https://www.okta.com@evil.example/exk1",
+            "http://www.okta.com?exk1",
         ] {
             assert!(!is_okta_saml_issuer(no), "{no}");
         }
