@@ -93,7 +93,8 @@ pub fn parse(file: FileId, text: &str) -> Result<Config, Box<Diagnostic>> {
     for path in raw.paths.iter().flatten() {
         let written = path.get_ref();
         let p = Path::new(written.trim_end_matches('/'));
-        let inside = !written.is_empty()
+        // `"/"` trimmed is empty: never the whole folder by accident.
+        let inside = !p.as_os_str().is_empty()
             && p.components()
                 .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
         if !inside {
@@ -283,6 +284,15 @@ mod tests {
         assert_eq!(under, "\"../other\"");
         let (message, _, _) = err("paths = [\"/etc\"]");
         assert!(message.contains("`/etc`"));
+        // The root alone is not the folder of policyc.toml either (trailing `/` trimmed, it
+        // must not become the empty path, which every file starts with).
+        for root in ["/", "//"] {
+            let (message, _, _) = err(&format!("paths = [\"{root}\"]"));
+            assert_eq!(
+                message,
+                format!("`paths` entry `{root}` is not a path inside this folder")
+            );
+        }
         let (message, _, _) = err("allow = [\"syntax\"]");
         assert_eq!(
             message,

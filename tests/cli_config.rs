@@ -470,3 +470,70 @@ fn base_revision_compares_each_set_with_itself() {
          staging/); name one set's folder\n"
     );
 }
+
+/// `--base` finds each set's files at the revision whether the set's folder is given relative
+/// or absolute (as CI often does): git names files relative to the current folder, the walk as
+/// given. Before, an absolute path left every set's base empty, so deleting a trusted IdP was
+/// no longer `deactivation-refused`.
+#[test]
+fn base_revision_finds_a_set_given_by_absolute_path() {
+    let dir = Scratch::new(
+        "base-absolute",
+        &[
+            ("prod/policyc.toml", ""),
+            (
+                "prod/org.policy",
+                "org acme {\n  features [okta_to_okta_claims_sharing]\n}\napp wiki\nauthenticator password\n",
+            ),
+            (
+                "prod/idps.policy",
+                "idp corp {\n  kind okta_oidc\n  trust_claims true\n  asserts [password, webauthn]\n}\n",
+            ),
+            (
+                "prod/apps.policy",
+                "policy p {\n  apps [wiki]\n  rule admins {\n    require 2 factor_types\n    possession [hardware_protected]\n  }\n}\n",
+            ),
+        ],
+    );
+    for args in [
+        &["init", "-q"][..],
+        &["add", "."],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "base",
+        ],
+    ] {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&dir.0)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::fs::remove_file(dir.0.join("prod/idps.policy")).unwrap();
+    let absolute = dir.0.join("prod");
+    for given in ["prod", absolute.to_str().unwrap()] {
+        let out = policyc(
+            &["check", "--base", "HEAD", "--format", "json", given],
+            &dir.0,
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let codes: Vec<String> = json(&out)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(codes, ["deactivation-refused"], "{given}");
+    }
+}

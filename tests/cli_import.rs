@@ -122,3 +122,32 @@ fn a_clean_org_imports_with_exit_0_and_json_findings_are_an_array() {
             .contains("idp corp {  # okta: 0oa2")
     );
 }
+
+/// Names and values in the org's JSON are the org's, not ours: an escape sequence or a line
+/// break in a policy's name or an unknown field's value must reach the terminal as text, never
+/// as a command to it (clearing the screen, hiding the findings) or as a forged finding line.
+#[test]
+fn control_characters_from_the_api_are_never_printed_raw() {
+    let s = Scratch::new(
+        "import_control_chars",
+        &[
+            (
+                "org/policies-OKTA_SIGN_ON.json",
+                "[{\"id\": \"00p1\", \"type\": \"OKTA_SIGN_ON\", \"name\": \"Default\\u001b[2J\\nwarning[forged]: all clear\", \"status\": \"ACTIVE\", \"priority\": 1, \"weird\\u001b]52;c;AAAA\\u0007\": 1}]",
+            ),
+            ("org/rules/00p1.json", "[]"),
+        ],
+    );
+    let o = policyc(&["import", "okta", "org", "-o", "out"], &s.0);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        !err.lines().any(|l| l.starts_with("warning[forged]")),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning[import-unsupported]: policy Default\\u{1b}[2J\\nwarning[forged]: all clear (00p1): "),
+        "{err}"
+    );
+}

@@ -252,7 +252,6 @@ fn a_policys_own_status_and_conditions_reach_its_rules() {
     let rule = |id: &str| {
         format!(
             r#"[{{"id": "{id}", "type": "SIGN_ON", "name": "MFA", "status": "ACTIVE", "priority": 1,
-                 "conditions": {{"people": {{"groups": {{"exclude": ["00geveryone"]}}}}}},
                  "actions": {{"signon": {{"access": "ALLOW", "requireFactor": true}}}}}}]"#
         )
     };
@@ -273,13 +272,13 @@ fn a_policys_own_status_and_conditions_reach_its_rules() {
     let text = &out.files["org.policy"];
     // The admins policy's group holds for its rule; the Everyone group says nothing.
     assert!(
-        text.contains("  rule mfa {  # okta: 0pr1\n    when group in [admins] and group not in [everyone]\n    require mfa\n  }"),
+        text.contains(
+            "  rule mfa {  # okta: 0pr1\n    when group in [admins]\n    require mfa\n  }"
+        ),
         "{text}"
     );
     assert!(
-        text.contains(
-            "  rule mfa {  # okta: 0pr2\n    when group not in [everyone]\n    require mfa\n  }"
-        ),
+        text.contains("  rule mfa {  # okta: 0pr2\n    require mfa\n  }"),
         "{text}"
     );
     // An inactive policy: its rules are written inactive, and that is reported.
@@ -293,6 +292,104 @@ fn a_policys_own_status_and_conditions_reach_its_rules() {
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
 }
 
+/// Okta's Everyone group holds every user; policyc's `group in [everyone]` holds only those a
+/// request names in it. Everyone among other groups widens the condition to everyone: dropping
+/// only Everyone would narrow it (a deny rule for everyone would deny only `admins`), and a rule
+/// or policy that excludes Everyone applies to no one (imported inactive, reported), not to
+/// everyone outside a group no request names.
+#[test]
+fn the_everyone_group_never_narrows_or_widens_a_condition() {
+    let mut files = OrgFiles::new();
+    files.insert(
+        "groups.json".to_owned(),
+        r#"[{"id": "00geveryone", "type": "BUILT_IN", "profile": {"name": "Everyone"}},
+            {"id": "00gadmins", "type": "OKTA_GROUP", "profile": {"name": "Admins"}}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "policies-OKTA_SIGN_ON.json".to_owned(),
+        r#"[{"id": "00pall", "type": "OKTA_SIGN_ON", "name": "All", "status": "ACTIVE", "priority": 1,
+             "conditions": {"people": {"groups": {"include": ["00gadmins", "00geveryone"]}}}}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "rules/00pall.json".to_owned(),
+        r#"[{"id": "0prnone", "type": "SIGN_ON", "name": "Nobody", "status": "ACTIVE", "priority": 1,
+             "conditions": {"people": {"groups": {"exclude": ["00geveryone"]}}},
+             "actions": {"signon": {"access": "ALLOW", "requireFactor": false}}},
+            {"id": "0prdeny", "type": "SIGN_ON", "name": "Deny", "status": "ACTIVE", "priority": 2,
+             "conditions": {"people": {"groups": {"include": ["00geveryone", "00gadmins"]}}},
+             "actions": {"signon": {"access": "DENY"}}}]"#
+            .to_owned(),
+    );
+    let out = import(&files, &ImportOptions::default()).unwrap();
+    let text = &out.files["org.policy"];
+    assert!(
+        text.contains(
+            "  rule nobody {  # okta: 0prnone\n    when group not in [everyone]\n    require password\n    status inactive  # imported disabled"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  rule deny {  # okta: 0prdeny\n    deny\n  }"),
+        "{text}"
+    );
+    let pointers: Vec<&str> = out.issues.iter().map(|i| i.pointer.as_str()).collect();
+    assert_eq!(
+        pointers,
+        ["rules/00pall.json#/0/conditions/people/groups/exclude"]
+    );
+    let c = compile(text);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+}
+
+/// What an IdP asserts is a statement about that IdP: an IdP the set knows by its Okta id keeps
+/// its `asserts` by that id only. Renamed in Okta and replaced by a new IdP under the old name
+/// (another id), the new one must not inherit them: it gets the placeholder.
+#[test]
+fn a_new_idp_under_an_old_name_does_not_inherit_its_asserts() {
+    let mut options = ImportOptions::default();
+    options.asserts.insert(
+        "0oazzok2vl5aeUH0B0g4".to_owned(),
+        vec!["password".to_owned(), "webauthn".to_owned()],
+    );
+    let first = import(&org(), &options).unwrap();
+    let written = policyc::okta::import::asserts_written(&compile(&first.files["org.policy"]));
+    let mut files = org();
+    let mut page: Vec<serde_json::Value> =
+        serde_json::from_str(&files["idps.page-2.json"]).unwrap();
+    let at = page
+        .iter()
+        .position(|i| i["id"] == "0oazzok2vl5aeUH0B0g4")
+        .unwrap();
+    let mut newcomer = page[at].clone();
+    newcomer["id"] = "0oanewcorp1".into();
+    page[at]["name"] = "Corp hub".into();
+    page.push(newcomer);
+    files.insert(
+        "idps.page-2.json".to_owned(),
+        serde_json::to_string(&page).unwrap(),
+    );
+    let options = ImportOptions {
+        asserts: written,
+        ..ImportOptions::default()
+    };
+    let again = import(&files, &options).unwrap();
+    let text = &again.files["org.policy"];
+    let block = |id: &str| {
+        let start = text.find(&format!("# okta: {id}\n")).unwrap();
+        let end = start + text[start..].find("\n}\n").unwrap() + 1;
+        text[start..end].to_owned()
+    };
+    assert!(
+        block("0oazzok2vl5aeUH0B0g4").contains("  asserts [password, webauthn]\n"),
+        "{text}"
+    );
+    let newcomer = block("0oanewcorp1");
+    assert!(newcomer.contains("  asserts []\n"), "{text}");
+    assert!(!newcomer.contains("webauthn"), "{text}");
+}
+
 #[test]
 fn a_reimport_keeps_asserts_by_okta_id_when_the_idp_was_renamed_in_okta() {
     let mut options = ImportOptions::default();
@@ -302,7 +399,8 @@ fn a_reimport_keeps_asserts_by_okta_id_when_the_idp_was_renamed_in_okta() {
     );
     let first = import(&org(), &options).unwrap();
     let written = policyc::okta::import::asserts_written(&compile(&first.files["org.policy"]));
-    assert_eq!(written["example_okta_integration_idp"], ["password"]);
+    // Okta knows this IdP: it is matched by its id, not its name.
+    assert!(!written.contains_key("example_okta_integration_idp"));
     assert_eq!(written["0oazzok2vl5aeUH0B0g4"], ["password"]);
     // The IdP is renamed in Okta; the next import still knows what it asserts.
     let mut files = org();

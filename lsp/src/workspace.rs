@@ -107,6 +107,19 @@ impl Workspace {
         true
     }
 
+    /// The innermost workspace folder holding `path`, unless the folder walk skips a folder
+    /// between them (`.git`, `target`, `node_modules`, ...): a file the walk never reads is not
+    /// read on a change either, as `policyc check FOLDER` would not read it.
+    fn walked_folder_of(&self, path: &Path) -> Option<&PathBuf> {
+        let root = self.folder_of(path)?;
+        let inside = path.strip_prefix(root).ok()?.parent()?;
+        let skipped = inside.components().any(|c| {
+            matches!(c, std::path::Component::Normal(n)
+                if policyc::cli::load::skips_folder(&n.to_string_lossy()))
+        });
+        (!skipped).then_some(root)
+    }
+
     /// The innermost workspace folder holding `path`.
     fn folder_of(&self, path: &Path) -> Option<&PathBuf> {
         self.roots
@@ -221,7 +234,7 @@ impl Workspace {
         {
             return self.refresh_config(path);
         }
-        let under_root = self.folder_of(path).is_some();
+        let under_root = self.walked_folder_of(path).is_some();
         let is_policy = path.extension().is_some_and(|e| e == "policy");
         let meta = fs::metadata(path).ok().filter(|m| m.is_file());
         let changed = match meta {
@@ -252,7 +265,7 @@ impl Workspace {
         };
         let meta = fs::symlink_metadata(path).ok();
         let changed = match meta {
-            Some(meta) if self.folder_of(path).is_some() => {
+            Some(meta) if self.walked_folder_of(path).is_some() => {
                 let stamp = (meta.len(), meta.modified().ok());
                 if self.configs.get(&dir).is_some_and(|f| f.stamp == stamp) {
                     false
@@ -452,4 +465,46 @@ fn read(root: &Path, path: &Path, meta: &fs::Metadata, name: &str) -> Result<Str
     roots
         .read_text(path, policyc::cli::load::MAX_FILE_BYTES)
         .map_err(|why| why.replace(&format!("`{}`", path.display()), &format!("`{name}`")))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A change reported in a folder the walk skips (`node_modules`, `.git`, `target`) adds
+    /// neither a file nor a policy set: the workspace stays what the walk (and `policyc check`)
+    /// finds.
+    #[test]
+    fn a_change_in_a_skipped_folder_adds_no_file_and_no_set() {
+        let root = std::env::temp_dir().join(format!("policyc-lsp-skipped-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        for dir in ["set", "node_modules/pkg", ".git/x", "target/debug"] {
+            fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        fs::write(
+            root.join("set/org.policy"),
+            "org acme { engine identity }\n",
+        )
+        .unwrap();
+        let mut ws = Workspace::new(vec![root.clone()]);
+        let before = ws.sets();
+        for dir in ["node_modules/pkg", ".git/x", "target/debug"] {
+            let policy = root.join(dir).join("copy.policy");
+            let config = root.join(dir).join(policyc::config::FILE_NAME);
+            fs::write(&policy, "org acme { engine identity }\n").unwrap();
+            fs::write(&config, "").unwrap();
+            assert!(!ws.refresh(&policy), "{}", policy.display());
+            assert!(!ws.refresh(&config), "{}", config.display());
+        }
+        assert_eq!(ws.sets(), before);
+        let files = ws.snapshot(&SetId::Folder(root.clone())).files.len();
+        assert_eq!(files, 1);
+        // The same change in a folder the walk reads counts.
+        let config = root.join("set").join(policyc::config::FILE_NAME);
+        fs::write(&config, "").unwrap();
+        assert!(ws.refresh(&config));
+        assert!(ws.sets().contains(&SetId::Folder(root.join("set"))));
+        let _ = fs::remove_dir_all(&root);
+    }
 }

@@ -261,24 +261,37 @@ fn set_at_rev(
     config: &crate::config::Config,
     roots: &[PathBuf],
 ) -> crate::source::Sources {
+    use std::path::Path;
+    // git names files relative to the current folder; the sets' folders are as given (relative
+    // or absolute): compare both absolute.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let absolute = |p: &Path| -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        }
+    };
+    let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
+    let root = root.map(absolute);
     let mut out = crate::source::Sources::new();
     for (_, file) in sources.iter() {
         let name = file
             .name
             .strip_prefix(&format!("{rev}:"))
             .unwrap_or(&file.name);
-        let path = std::path::Path::new(name);
+        let path = absolute(Path::new(name));
         let nearest = roots
             .iter()
             .filter(|r| path.starts_with(r))
             .max_by_key(|r| r.components().count());
-        let included = match root {
+        let included = match &root {
             Some(root) => path
                 .strip_prefix(root)
                 .is_ok_and(|rel| config.includes(rel)),
             None => true,
         };
-        if nearest.map(PathBuf::as_path) == root && included {
+        if nearest == root.as_ref() && included {
             out.add(file.clone());
         }
     }

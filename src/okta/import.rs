@@ -684,10 +684,11 @@ impl Importer {
         } else if options.deactivate.contains(&name) {
             body.push_str("status inactive  # planned in the policy files\n");
         }
+        // By Okta id first: the name may have passed to another IdP since.
         let known = options
             .asserts
-            .get(&name)
-            .or_else(|| options.asserts.get(&id));
+            .get(&id)
+            .or_else(|| options.asserts.get(&name));
         match known {
             Some(values) => {
                 let _ = writeln!(body, "asserts [{}]", values.join(", "));
@@ -768,14 +769,8 @@ impl Importer {
             ],
         );
         // Who the policy is for: its conditions hold for each of its rules, so they are written
-        // on each (the built-in Everyone group says nothing).
-        let mut conditions = policy.get("conditions").cloned().unwrap_or(Value::Null);
-        if let Some(Value::Array(include)) = conditions.pointer_mut("/people/groups/include") {
-            include.retain(|g| {
-                !g.as_str()
-                    .is_some_and(|g| self.everyone.iter().any(|e| e == g))
-            });
-        }
+        // on each (the built-in Everyone group says nothing: `conditions`).
+        let conditions = policy.get("conditions").cloned().unwrap_or(Value::Null);
         let (policy_conds, notes, mut off) =
             self.conditions(&object, file, &conditions, kind == "IDP_DISCOVERY");
         comments += &notes;
@@ -877,7 +872,36 @@ impl Importer {
                 "authContext" if str_of(v, "authType") == Some("ANY") => {}
                 "people" => {
                     if let Some(g) = v.get("groups") {
-                        self.members(&mut out, "group", g, &self.group_names.clone());
+                        // Okta's built-in Everyone group holds every user; policyc's `group in`
+                        // holds only the groups a request names. Everyone among the included
+                        // groups includes everyone: the include says nothing (dropping only
+                        // Everyone would narrow it, and a narrowed deny rule denies fewer).
+                        // Everyone excluded leaves no one: Okta never applies it.
+                        let everyone = |key: &str| {
+                            g.get(key)
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|m| m.as_str().or_else(|| str_of(m, "id")))
+                                .any(|id| self.everyone.iter().any(|e| e == id))
+                        };
+                        let mut g = g.clone();
+                        if everyone("include")
+                            && let Value::Object(m) = &mut g
+                        {
+                            m.remove("include");
+                        }
+                        if everyone("exclude") {
+                            notes += &self.unsupported(
+                                object,
+                                format!("{p}/groups/exclude"),
+                                "the Everyone group excluded: this applies to no one in Okta; \
+                                 imported disabled"
+                                    .into(),
+                            );
+                            lost = true;
+                        }
+                        self.members(&mut out, "group", &g, &self.group_names.clone());
                     }
                     if v.get("users").is_some_and(|u| !is_empty(u)) {
                         notes += &self.unsupported(
@@ -1597,8 +1621,16 @@ pub fn is_okta_saml_issuer(issuer: &str) -> bool {
         .strip_prefix("https://")
         .or_else(|| issuer.strip_prefix("http://"));
     let Some(rest) = rest else { return false };
-    let host = rest.split(['/', ':']).next().unwrap_or_default();
-    (host == "www.okta.com" && rest.len() > "www.okta.com/".len())
+    // The authority ends at the path, query or fragment; user info (`x@`) is not the host.
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return false;
+    }
+    let host = authority.split(':').next().unwrap_or_default();
+    (host == "www.okta.com"
+        && rest
+            .strip_prefix("www.okta.com/")
+            .is_some_and(|app| !app.is_empty()))
         || [".okta.com", ".oktapreview.com", ".okta-emea.com"]
             .iter()
             .any(|d| host.ends_with(d) && host.len() > d.len() && host != "www.okta.com")
@@ -1729,9 +1761,10 @@ fn duration_text(secs: u64) -> String {
     }
 }
 
-/// The `asserts` already written in a policy set, by IdP name and by the Okta id of its
-/// `# okta:` comment (empty placeholders left out), so that a re-import keeps what the admin
-/// wrote, even for an IdP renamed in Okta since.
+/// The `asserts` already written in a policy set (empty placeholders left out), so that a
+/// re-import keeps what the admin wrote: by the Okta id of the IdP's `# okta:` comment when it
+/// has one (so an IdP renamed in Okta keeps them, and another IdP given its old name does not
+/// get them), else by IdP name.
 pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<String>> {
     use crate::syntax::ast::{IdpSetting, Item, Value as V};
     let mut out = BTreeMap::new();
@@ -1755,11 +1788,12 @@ pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<Strin
             }
         }
     }
+    // An IdP Okta knows is matched by its id alone: a new IdP given its old name (another id)
+    // must not inherit what this one asserts.
     for idp in &compiled.model.idps {
-        if let (Some(values), Some(id)) = (
-            out.get(&idp.name).cloned(),
-            super::export::okta_id(compiled, idp.loc),
-        ) {
+        if let Some(id) = super::export::okta_id(compiled, idp.loc)
+            && let Some(values) = out.remove(&idp.name)
+        {
             out.entry(id).or_insert(values);
         }
     }
@@ -1789,6 +1823,12 @@ mod tests {
             "https://notokta.com",
             "http://sts.initech.example/adfs/services/trust",
             "www.okta.com/exk1",
+            // The host ends at `?` and `#` too, and user info is not the host.
+            "https://evil.example?.okta.com",
+            "https://evil.example#.okta.com",
+            "https://acme.okta.com@evil.example/",
+            "https://www.okta.com@evil.example/exk1",
+            "http://www.okta.com?exk1",
         ] {
             assert!(!is_okta_saml_issuer(no), "{no}");
         }
