@@ -69,8 +69,8 @@ fn each_set_is_checked_on_its_own_with_its_own_allowed_codes() {
     assert_eq!(
         v["sets"],
         serde_json::json!([
-            {"set": "prod/", "config": "prod/policyc.toml", "files": 4, "errors": 0, "warnings": 0, "infos": 0},
-            {"set": "staging/", "config": "staging/policyc.toml", "files": 2, "errors": 1, "warnings": 0, "infos": 0},
+            {"set": "prod/", "config": "prod/policyc.toml", "files": 4, "errors": 0, "warnings": 0, "infos": 0, "left_out": 0},
+            {"set": "staging/", "config": "staging/policyc.toml", "files": 2, "errors": 1, "warnings": 0, "infos": 0, "left_out": 0},
         ])
     );
     assert_eq!(
@@ -183,7 +183,7 @@ fn format_in_policyc_toml_is_the_default_and_the_flag_wins() {
         stdout(&out),
         "{\"diagnostics\":[],\"errors\":0,\"warnings\":0,\"files\":2,\"infos\":0,\
          \"sets\":[{\"set\":\"./\",\"config\":\"policyc.toml\",\"files\":2,\"errors\":0,\
-         \"warnings\":0,\"infos\":0}]}\n"
+         \"warnings\":0,\"infos\":0,\"left_out\":0}]}\n"
     );
     let human = policyc(&["check", "--format", "human"], &dir.0);
     assert_eq!(
@@ -237,6 +237,102 @@ fn paths_say_which_files_belong_to_the_set() {
         &dir.0,
     );
     assert_eq!(named.status.code(), Some(1), "{}", stdout(&named));
+}
+
+/// `paths = ["one.policy"]` in a PR must not quietly stop CI checking the folder's other files.
+#[test]
+fn files_that_paths_leave_out_are_counted_and_named() {
+    let dir = Scratch::new(
+        "left-out",
+        &[
+            ("policyc.toml", "paths = [\"org.policy\"]\n"),
+            ("org.policy", &format!("{ORG}{CLEAN}")),
+            ("apps.policy", USES_CONTRACTORS),
+            ("old/a.policy", USES_CONTRACTORS),
+            ("old/b.policy", USES_CONTRACTORS),
+            ("old/c.policy", USES_CONTRACTORS),
+        ],
+    );
+    let note = "`paths` in policyc.toml leave out 4 of the 5 .policy files under ./, not \
+                checked: apps.policy, old/a.policy, old/b.policy, and 1 more (add them to \
+                `paths`, or move them out of the folder)";
+    let out = policyc(&["check"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "policy set ./ (policyc.toml): 1 file, 0 errors, 0 warnings, 0 infos\n  note: {note}\n"
+        )
+    );
+    let v = json(&policyc(&["check", "--format", "json"], &dir.0));
+    assert_eq!(
+        v["sets"],
+        serde_json::json!([{"set": "./", "config": "policyc.toml", "files": 1, "errors": 0,
+            "warnings": 0, "infos": 0, "left_out": 4}])
+    );
+    // Formats for tools say it on stderr, where the CI log shows it.
+    for format in ["json", "sarif", "github"] {
+        let out = policyc(&["check", "--format", format], &dir.0);
+        assert!(
+            stderr(&out).starts_with(&format!("note: {note}\nchecked 1 file, 0 errors")),
+            "{format}: {}",
+            stderr(&out)
+        );
+    }
+    // Nothing left out: no note, `"left_out":0`.
+    dir.write("policyc.toml", "");
+    let out = policyc(&["check", "--format", "json"], &dir.0);
+    assert!(!stderr(&out).contains("note:"), "{}", stderr(&out));
+    assert_eq!(json(&out)["sets"][0]["left_out"], 0);
+}
+
+/// A set whose `paths` leave out every file was dropped without a word; it is reported (not
+/// checked: with no files it has nothing to check), and the other sets are checked as before.
+#[test]
+fn a_set_whose_paths_leave_out_every_file_is_reported() {
+    let dir = two_sets("all-left-out", "", "paths = [\"docs\"]\n");
+    dir.write("staging/docs/README.md", "staging notes\n");
+    let out = policyc(&["check", "--allow", "shadowed-rule"], &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with(
+            "policy set staging/ (staging/policyc.toml): 0 files, 0 errors, 0 warnings, 0 infos\n  \
+             note: `paths` in staging/policyc.toml leave out all 2 .policy files under staging/, \
+             nothing in this set is checked: staging/apps.policy, staging/org.policy (add them to \
+             `paths`, or move them out of the folder)\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let v = json(&policyc(
+        &["check", "--format", "json", "--allow", "shadowed-rule"],
+        &dir.0,
+    ));
+    assert_eq!(
+        v["sets"][1],
+        serde_json::json!({"set": "staging/", "config": "staging/policyc.toml", "files": 0,
+            "errors": 0, "warnings": 0, "infos": 0, "left_out": 2})
+    );
+    // `test` says it too, and runs the other set's tests.
+    let out = policyc(&["test"], &dir.0);
+    assert!(
+        stderr(&out).contains(
+            "note: `paths` in staging/policyc.toml leave out every .policy file under staging/: \
+             no tests run from it"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // Every set empty: still an error, as before.
+    dir.write("prod/crm.txt", "");
+    dir.write("prod/policyc.toml", "paths = [\"crm.txt\"]\n");
+    let out = policyc(&["check"], &dir.0);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("leave them all out"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

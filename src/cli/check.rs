@@ -75,7 +75,9 @@ pub fn run(args: &CheckArgs) -> u8 {
             return super::EXIT_CANNOT_RUN;
         }
     };
-    if sets.len() > 1 && args.org.is_some() {
+    // A set whose `paths` leave out every file is only reported (`Checked::plain`).
+    let with_files = sets.iter().filter(|s| !s.sources.is_empty()).count();
+    if with_files > 1 && args.org.is_some() {
         eprintln!(
             "error: `--org` checks one policy set, and {} are under the paths given ({}); name \
              one set's folder",
@@ -97,6 +99,10 @@ pub fn run(args: &CheckArgs) -> u8 {
     let roots: Vec<PathBuf> = sets.iter().filter_map(|s| s.root.clone()).collect();
     let mut checked = Vec::with_capacity(sets.len());
     for set in sets {
+        if set.sources.is_empty() {
+            checked.push(Checked::plain(set, &levels));
+            continue;
+        }
         let (name, config) = (set.name(), set.config_path());
         let mut compiled = crate::compile(set.sources);
         let base = match (&at_rev, &args.org) {
@@ -137,6 +143,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             deny_warnings: args.deny_warnings || set.config.deny_warnings,
             compiled,
             diagnostics,
+            left_out: set.left_out,
         });
     }
     let mut stdout = std::io::stdout().lock();
@@ -151,6 +158,13 @@ pub fn run(args: &CheckArgs) -> u8 {
     if let Err(err) = written {
         eprintln!("error: cannot write the report: {err}");
         return super::EXIT_CANNOT_RUN;
+    }
+    if format != Format::Human {
+        // Human output says it in each set's header; other formats are for tools, so say it
+        // where a person reading the CI log sees it.
+        for note in checked.iter().filter_map(left_out_note) {
+            eprintln!("note: {note}");
+        }
     }
     let (files, counts, failed) = totals(&checked);
     eprintln!("{}", summary(files, counts, started.elapsed()));
@@ -181,6 +195,8 @@ pub(super) struct Checked {
     pub deny_warnings: bool,
     pub compiled: crate::Compiled,
     pub diagnostics: Vec<crate::diagnostic::Diagnostic>,
+    /// The `.policy` files under the set's folder that its `paths` leave out.
+    pub left_out: Vec<PathBuf>,
 }
 
 impl Checked {
@@ -192,14 +208,22 @@ impl Checked {
             levels: set.config.levels.clone().then(levels),
             ..Default::default()
         };
+        let empty = set.sources.is_empty();
         let compiled = crate::compile(set.sources);
-        let diagnostics = crate::check(&compiled, &options);
+        // A set whose `paths` leave out every file is reported (its header's note), not
+        // checked: with no files, it has no `org` to miss.
+        let diagnostics = if empty {
+            Vec::new()
+        } else {
+            crate::check(&compiled, &options)
+        };
         Checked {
             name,
             config,
             deny_warnings,
             compiled,
             diagnostics,
+            left_out: set.left_out,
         }
     }
 }
@@ -333,6 +357,7 @@ pub(super) fn write_report(
                             errors: counts.errors,
                             warnings: counts.warnings,
                             infos: counts.infos,
+                            left_out: c.left_out.len(),
                         })
                     })
                     .collect();
@@ -364,7 +389,54 @@ fn write_header(out: &mut dyn Write, c: &Checked) -> std::io::Result<()> {
         plural(counts.warnings, "warning", "warnings"),
         counts.infos,
         plural(counts.infos, "info", "infos"),
-    )
+    )?;
+    match left_out_note(c) {
+        Some(note) => writeln!(out, "  note: {note}"),
+        None => Ok(()),
+    }
+}
+
+/// What a set's `paths` leave out, when they leave out any `.policy` file under its folder:
+/// `` `paths` in prod/policyc.toml leave out 2 of the 3 .policy files under prod/, not checked:
+/// prod/a.policy, prod/old/b.policy ``.
+pub(super) fn left_out_note(c: &Checked) -> Option<String> {
+    let (Some(name), Some(config)) = (&c.name, &c.config) else {
+        return None;
+    };
+    if c.left_out.is_empty() {
+        return None;
+    }
+    const SHOWN: usize = 3;
+    let n = c.left_out.len();
+    let total = n + c.compiled.sources.len();
+    let mut names: Vec<String> = c
+        .left_out
+        .iter()
+        .take(SHOWN)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect();
+    if n > SHOWN {
+        names.push(format!("and {} more", n - SHOWN));
+    }
+    let how_many = if c.compiled.sources.is_empty() {
+        match n {
+            1 => "the only .policy file".to_owned(),
+            _ => format!("all {n} .policy files"),
+        }
+    } else {
+        format!("{n} of the {total} .policy files")
+    };
+    let consequence = if c.compiled.sources.is_empty() {
+        "nothing in this set is checked"
+    } else {
+        "not checked"
+    };
+    Some(format!(
+        "`paths` in {} leave out {how_many} under {name}, {consequence}: {} (add them to \
+         `paths`, or move them out of the folder)",
+        config.display(),
+        names.join(", ")
+    ))
 }
 
 fn write_one(

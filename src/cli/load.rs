@@ -361,6 +361,10 @@ pub struct PolicySet {
     /// Its `policyc.toml`, read (the default when `root` is `None`).
     pub config: crate::config::Config,
     pub sources: Sources,
+    /// The `.policy` files under the set's folder that belong to it but that its `paths` leave
+    /// out (never read): `check` says how many, so that `paths = ["one.policy"]` cannot quietly
+    /// stop a folder's other files from being checked.
+    pub left_out: Vec<PathBuf>,
 }
 
 impl PolicySet {
@@ -387,8 +391,9 @@ pub fn set_name(root: &Path) -> String {
 
 /// Reads the `.policy` files under `paths` as policy sets ([`config_folder`] says which file
 /// belongs to which): each folder holding a `policyc.toml` is a set of its own, with the files
-/// its `paths` lists (all of them by default; a file named on the command line always counts),
-/// and the files no `policyc.toml` claims are one more set. A `policyc.toml` that cannot be read
+/// its `paths` lists (all of them by default; a file named on the command line always counts;
+/// the others are its `left_out`, and a set may be left with no files), and the files no
+/// `policyc.toml` claims are one more set. A `policyc.toml` that cannot be read
 /// or is not valid is an error (exit 2) naming its file, line and column.
 pub fn load_sets(paths: &[PathBuf]) -> Result<Vec<PolicySet>, LoadError> {
     let mut groups: std::collections::BTreeMap<Option<PathBuf>, Vec<Found>> = Default::default();
@@ -405,28 +410,24 @@ pub fn load_sets(paths: &[PathBuf]) -> Result<Vec<PolicySet>, LoadError> {
             Some(dir) => read_config(dir)?,
             None => crate::config::Config::default(),
         };
-        let files: Vec<&PathBuf> = files
-            .iter()
-            .filter(|f| {
-                let dir = root.as_deref().unwrap_or(Path::new(""));
-                f.explicit
-                    || f.path
-                        .strip_prefix(dir)
-                        .is_ok_and(|rel| config.includes(rel))
-            })
-            .map(|f| &f.path)
-            .collect();
-        if files.is_empty() {
-            continue;
-        }
-        let sources = read_sources(&allowed, files.into_iter())?;
+        let dir = root.as_deref().unwrap_or(Path::new(""));
+        let (kept, left): (Vec<&Found>, Vec<&Found>) = files.iter().partition(|f| {
+            f.explicit
+                || f.path
+                    .strip_prefix(dir)
+                    .is_ok_and(|rel| config.includes(rel))
+        });
+        // A set whose `paths` leave out every file is kept, with no files, so that `check` can
+        // say so rather than drop it without a word.
+        let sources = read_sources(&allowed, kept.into_iter().map(|f| &f.path))?;
         sets.push(PolicySet {
             root,
             config,
             sources,
+            left_out: left.into_iter().map(|f| f.path.clone()).collect(),
         });
     }
-    if sets.is_empty() {
+    if sets.iter().all(|s| s.sources.is_empty()) {
         return Err(LoadError(
             "no `.policy` files left: the `paths` of every `policyc.toml` found leave them all out"
                 .to_owned(),

@@ -70,6 +70,17 @@ pub fn run(args: &TestArgs) -> u8 {
     let mut refused = false;
     for set in sets {
         let name = set.name().zip(set.config_path());
+        if set.sources.is_empty() {
+            // Its `paths` leave out every file: no tests to run, but not without a word.
+            if let Some((set_name, config)) = &name {
+                eprintln!(
+                    "note: `paths` in {} leave out every .policy file under {set_name}: no \
+                     tests run from it",
+                    config.display()
+                );
+            }
+            continue;
+        }
         let compiled = match super::refuse_errors_in_set(
             crate::compile(set.sources),
             name.as_ref().map(|(n, _)| n.as_str()),

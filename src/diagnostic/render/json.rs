@@ -31,7 +31,7 @@ struct Report<'a> {
 }
 
 /// One policy set's line in a report over several (`check DIR` where `DIR` holds folders with
-/// a `policyc.toml`): `{"set","config","files","errors","warnings","infos"}`.
+/// a `policyc.toml`): `{"set","config","files","errors","warnings","infos","left_out"}`.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct SetInfo {
     /// The set's folder, `/`-terminated (`prod/`).
@@ -42,6 +42,8 @@ pub struct SetInfo {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// How many `.policy` files under the set's folder its `paths` leave out (not checked).
+    pub left_out: usize,
 }
 
 #[derive(Serialize)]
