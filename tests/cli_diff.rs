@@ -188,3 +188,62 @@ fn a_rename_in_the_org_is_a_rename_and_methods_and_enrollment_are_compared() {
         "+ idp corp: in the files, not in the org\n- idp other: in the org, not in the files\n"
     );
 }
+
+/// Two objects of the files carrying one `# okta:` id (a block copied with its comment) were
+/// both reported `renamed` to the same org object; the duplicate is reported, naming both, and
+/// neither is paired with the org's object by that id.
+#[test]
+fn a_duplicate_okta_id_in_the_files_is_reported_and_pairs_nothing() {
+    let s = Scratch::new(
+        "diff_duplicate_id",
+        &[(
+            "set/a.policy",
+            "org o { engine identity }\ngroup old  # okta: 00gx\n",
+        )],
+    );
+    let o = policyc(&["export", "okta", "set", "-o", "org"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    s.write(
+        "set/a.policy",
+        "org o { engine identity }\ngroup new1  # okta: 00gx\ngroup new2  # okta: 00gx\n",
+    );
+    let o = policyc(&["diff", "set", "org"], &s.0);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "! group new1: duplicate id: okta id 00gx also on new2 (files); neither is matched to \
+         the org by id (keep the `# okta:` comment on the object Okta knows, and remove it from \
+         the copy)\n\
+         + group new1: in the files, not in the org\n\
+         + group new2: in the files, not in the org\n\
+         - group old: in the org, not in the files\n"
+    );
+    let o = policyc(&["diff", "set", "org", "--format", "json"], &s.0);
+    let json: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        json[0],
+        serde_json::json!({"kind": "group", "name": "new1", "change": "duplicate_id",
+            "fields": ["okta id 00gx also on new2 (files)"]})
+    );
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["change"] != "renamed"),
+        "{json}"
+    );
+    // The copy of an object the org knows by its name: that one matches by name as before, the
+    // copy is new, and the duplicate is still reported.
+    s.write(
+        "set/a.policy",
+        "org o { engine identity }\ngroup old  # okta: 00gx\ngroup copy  # okta: 00gx\n",
+    );
+    let o = policyc(&["diff", "set", "org"], &s.0);
+    assert_eq!(
+        stdout(&o),
+        "! group copy: duplicate id: okta id 00gx also on old (files); neither is matched to \
+         the org by id (keep the `# okta:` comment on the object Okta knows, and remove it from \
+         the copy)\n\
+         + group copy: in the files, not in the org\n"
+    );
+}

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 /// the files (`-`), or different (`~`, with the JSON pointers of the API fields that differ).
 /// An object whose Okta id (its `# okta: ID` comment) is the same under another name is
 /// `renamed` (`~ rule wiki.mobile: renamed: from wiki.phones (org) to wiki.mobile (files)`), not
-/// removed and added. An authenticator's methods and enrollment are compared with it.
+/// removed and added; two objects of the files with one Okta id are reported (`! ...: duplicate
+/// id`) and neither is paired by it. An authenticator's methods and enrollment are compared
+/// with it.
 /// Only what policyc models is compared, by name, ids aside; `asserts` and claims-sharing
 /// features are taken from the files (the API does not hold them). Run `pull` then `diff`
 /// nightly in CI: the exit code says whether the org drifted.

@@ -21,12 +21,14 @@ pub struct Change {
     pub kind: &'static str,
     /// The object's name; a rule's is `policy.rule`.
     pub name: String,
-    /// `added`, `removed`, `changed`, `moved` (a rule at another position) or `renamed` (the
-    /// same Okta id under another name).
+    /// `added`, `removed`, `changed`, `moved` (a rule at another position), `renamed` (the
+    /// same Okta id under another name) or `duplicate_id` (two objects of the files carry one
+    /// Okta id; `name` is the first of them).
     pub change: &'static str,
     /// For `changed`: the JSON pointers (in the API body) that differ. For `moved`: the
     /// positions, `from N to M` (files, org), 1-based. For `renamed`: `from OLD (org) to NEW
-    /// (files)`, then the pointers of any other field that differs.
+    /// (files)`, then the pointers of any other field that differs. For `duplicate_id`: `okta id
+    /// ID also on OTHER (files)`, one per other object carrying it.
     pub fields: Vec<String>,
 }
 
@@ -222,6 +224,30 @@ fn compare(ours: &Normal, theirs: &Normal) -> Vec<Change> {
     for kind in kinds {
         let a = ours.get(kind).unwrap_or(&empty);
         let b = theirs.get(kind).unwrap_or(&empty);
+        // Two objects of the files with one Okta id (one copied with its `# okta:` comment): say
+        // so, and pair neither with the org's object by that id, since which one Okta knows
+        // cannot be told (each is then compared by name only).
+        let mut by_id: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
+        for (name, (_, _, id)) in a {
+            if let Some(id) = id {
+                by_id.entry(id).or_default().push(name);
+            }
+        }
+        for (id, names) in &by_id {
+            if let [first, others @ ..] = names.as_slice()
+                && !others.is_empty()
+            {
+                changes.push(Change {
+                    kind,
+                    name: (*first).clone(),
+                    change: "duplicate_id",
+                    fields: others
+                        .iter()
+                        .map(|other| format!("okta id {id} also on {other} (files)"))
+                        .collect(),
+                });
+            }
+        }
         // An object under another name with the same Okta id (kept in its `# okta:` comment) was
         // renamed, not removed and added.
         let renamed: BTreeMap<&String, &String> = a
@@ -229,6 +255,9 @@ fn compare(ours: &Normal, theirs: &Normal) -> Vec<Change> {
             .filter(|(name, _)| !b.contains_key(*name))
             .filter_map(|(name, (_, _, id))| {
                 let id = id.as_ref()?;
+                if by_id.get(id).is_some_and(|names| names.len() > 1) {
+                    return None;
+                }
                 let (their_name, _) = b.iter().find(|(n, (_, _, their_id))| {
                     !a.contains_key(*n) && their_id.as_ref() == Some(id)
                 })?;
@@ -302,6 +331,7 @@ pub fn render_human(changes: &[Change]) -> String {
             "added" => "+",
             "removed" => "-",
             "moved" => ">",
+            "duplicate_id" => "!",
             _ => "~",
         };
         let what = match c.change {
@@ -309,6 +339,11 @@ pub fn render_human(changes: &[Change]) -> String {
             "removed" => "in the org, not in the files".to_owned(),
             "moved" => format!("moved: {} (files, org)", c.fields.join(", ")),
             "renamed" => format!("renamed: {}", c.fields.join(", ")),
+            "duplicate_id" => format!(
+                "duplicate id: {}; neither is matched to the org by id (keep the `# okta:` \
+                 comment on the object Okta knows, and remove it from the copy)",
+                c.fields.join(", ")
+            ),
             _ => format!("differs at {}", c.fields.join(", ")),
         };
         out.push_str(&format!("{sign} {} {}: {what}\n", c.kind, c.name));
