@@ -229,6 +229,12 @@ fn check_once(
         .collect();
     super::check::write_report(&config.paths, format, config.color, &checked, out)?;
     out.flush()?;
+    if format != Format::Human {
+        // As `check`: what `paths` leave out, where a person reads the log.
+        for note in checked.iter().filter_map(super::check::left_out_note) {
+            writeln!(log, "note: {note}")?;
+        }
+    }
     let (files, counts, _) = super::check::totals(&checked);
     let summary = super::check::summary(files, counts, started.elapsed());
     writeln!(log, "{summary}")?;
@@ -532,6 +538,37 @@ mod tests {
         let log = String::from_utf8(log).unwrap();
         assert!(log.starts_with("error: no `.policy` files in"), "{log}");
         assert!(log.contains("waiting for changes"), "{log}");
+    }
+
+    /// What a `policyc.toml`'s `paths` leave out is said in every format, as by `check`.
+    #[test]
+    fn files_that_paths_leave_out_are_noted() {
+        let dir = Scratch::new("left-out");
+        std::fs::write(dir.0.join("policyc.toml"), "paths = [\"org.policy\"]\n").unwrap();
+        std::fs::write(dir.0.join("org.policy"), ORG).unwrap();
+        std::fs::write(dir.0.join("old.policy"), BROKEN).unwrap();
+        let d = dir.0.display();
+        let note = format!(
+            "note: `paths` in {d}/policyc.toml leave out 1 of the 2 .policy files under {d}/, \
+             not checked: {d}/old.policy (add them to `paths`, or move them out of the folder)"
+        );
+        for format in [Format::Human, Format::Json] {
+            let mut config = config(&dir.0);
+            config.format = Some(format);
+            let (_tx, rx) = channel();
+            let (mut out, mut log) = (Vec::new(), Vec::new());
+            run_loop(&config, &rx, &mut |_| {}, &mut out, &mut log, Some(1)).unwrap();
+            let (out, log) = (
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(log).unwrap(),
+            );
+            let (said, not) = match format {
+                Format::Human => (&out, &log),
+                _ => (&log, &out),
+            };
+            assert_eq!(said.matches(&note).count(), 1, "{format:?}: {said}");
+            assert!(!not.contains("note:"), "{format:?}: {not}");
+        }
     }
 
     #[test]
