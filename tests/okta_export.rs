@@ -229,18 +229,19 @@ fn terraform_configuration_has_the_providers_shape_with_references() {
     assert_eq!(rest["factor_mode"], "2FA");
     // One constraint object (the provider ORs several), `methods except` under the factor each
     // method proves, always naming the method (Exclude phone and email is keys alone).
+    // `required` and `userPresence` are explicit: Okta reads them absent as true and REQUIRED.
     assert_eq!(
         rest["constraints"],
         json!([concat!(
             r#"{"knowledge":{"excludedAuthenticationMethods":[{"key":"security_question","method":"security_question"}],"required":true,"types":["PASSWORD"]},"#,
-            r#""possession":{"deviceBound":"REQUIRED","excludedAuthenticationMethods":[{"key":"okta_email","method":"email"},{"key":"phone_number","method":"sms"}]}}"#
+            r#""possession":{"deviceBound":"REQUIRED","excludedAuthenticationMethods":[{"key":"okta_email","method":"email"},{"key":"phone_number","method":"sms"}],"required":true,"userPresence":"OPTIONAL"}}"#
         )])
     );
     assert_eq!(
         config["resource"]["okta_app_signon_policy_rule"]["wiki_only"]["constraints"],
         json!([concat!(
             r#"{"knowledge":{"authenticationMethods":[{"key":"okta_password","method":"password"}],"required":true,"types":["PASSWORD"]},"#,
-            r#""possession":{"authenticationMethods":[{"key":"okta_verify","method":"push"},{"key":"webauthn","method":"webauthn"}]}}"#
+            r#""possession":{"authenticationMethods":[{"key":"okta_verify","method":"push"},{"key":"webauthn","method":"webauthn"}],"required":false,"userPresence":"OPTIONAL"}}"#
         )])
     );
     assert_eq!(rest["re_authentication_frequency"], "PT43200S");
