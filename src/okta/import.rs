@@ -527,7 +527,16 @@ impl Importer {
         let mut body = String::new();
         let mut comments = String::new();
         let inactive = str_of(obj, "status") == Some("INACTIVE");
-        // The methods endpoint: which of the kind's methods are on.
+        // The methods endpoint: which of the kind's methods are on. Without it (`pull` leaves
+        // the file out when the org answers 404) every method is taken as on, which may be more
+        // than the org allows: said, for the kinds with more than one method.
+        if methods.is_empty() && method_types(kind).len() > 1 && !inactive {
+            comments += &self.unsupported(
+                &object,
+                format!("methods/{id}.json"),
+                format!("no methods for `{kind}` (the methods endpoint answered 404, or the file is missing): all are imported as on, maybe more than the org allows"),
+            );
+        }
         if !methods.is_empty() {
             let all = method_types(kind);
             let mut on = Vec::new();
@@ -1439,7 +1448,7 @@ impl Importer {
                             notes += &self.unsupported(
                                 object,
                                 format!("{pat}/required"),
-                                "`required: false` with `types` (a knowledge factor is optional but, when used, one of those types) is not modelled: imported as requiring the password, stricter than the org".into(),
+                                "`required: false` with `types` (optional, but of those types if used) is not modelled: imported as requiring the password, stricter than the org".into(),
                             );
                         }
                         let entries = |field: &str| -> Vec<Value> {
@@ -1476,7 +1485,7 @@ impl Importer {
                             notes += &self.unsupported(
                                 object,
                                 format!("{pat}/required"),
-                                "`required: false` (Okta applies these possession constraints only when a possession factor is used) is not modelled: `possession [..]` requires a possession factor that meets them, stricter than the org".into(),
+                                "`required: false` (the constraints bind a possession factor only if one is used) is not modelled: imported as requiring one, stricter than the org".into(),
                             );
                         }
                         for (field, into) in [
