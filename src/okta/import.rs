@@ -757,6 +757,15 @@ impl Importer {
             obj,
             &["type", "name", "status", "protocol", "policy"],
         );
+        if kind == "okta_saml" {
+            // A guess from the issuer: Okta-to-Okta semantics accept claims a third-party SAML
+            // IdP's do not, so the admin confirms it.
+            comments += &self.unsupported(
+                &object,
+                format!("{file}/protocol/credentials/trust/issuer"),
+                "`kind okta_saml` (Okta-to-Okta semantics) inferred from the issuer, the API has no such type: confirm it, else write `kind saml`".into(),
+            );
+        }
         let _ = write!(items.idps, "{comments}idp {name} {{{tag}\n{body}}}\n");
     }
 
