@@ -301,3 +301,39 @@ fn terraform_configuration_has_the_providers_shape_with_references() {
         ]
     );
 }
+
+/// The provider's `okta_authenticator` carries neither which methods are on nor enrollment:
+/// `export terraform` says so on stderr for each authenticator where they are not the defaults
+/// (every method on, enrollment allowed), and the configuration stays pure JSON.
+#[test]
+fn export_terraform_names_the_authenticator_settings_it_cannot_carry() {
+    let s = Scratch::new("export_tf_notes", &[("set/every_field.policy", SET)]);
+    let o = policyc(&["export", "terraform", "set", "-o", "main.tf.json"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let notes: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| l.starts_with("note: "))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "note: authenticator `phone`: methods off (voice) not in the Terraform output (`okta_authenticator` does not carry them; `export okta` writes them)",
+            "note: authenticator `okta_verify`: methods off (totp) and enrollment disabled not in the Terraform output (`okta_authenticator` does not carry them; `export okta` writes them)",
+        ]
+    );
+    let text = s.read("main.tf.json");
+    assert!(!text.contains("note:"), "{text}");
+    serde_json::from_str::<Value>(&text).unwrap();
+    // Defaults only: nothing to say.
+    let s = Scratch::new(
+        "export_tf_no_notes",
+        &[(
+            "set/a.policy",
+            "org o {\n  engine identity\n}\nauthenticator password {}\nauthenticator okta_verify {}\n",
+        )],
+    );
+    let o = policyc(&["export", "terraform", "set", "-o", "main.tf.json"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
+}
