@@ -316,3 +316,41 @@ fn an_interrupted_pull_leaves_no_folder_and_no_token_in_the_output() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("use https://"));
 }
+
+/// An org whose (active) phone authenticator's methods endpoint answers 404: the pull goes on
+/// without the file, and import says that the phone's methods were all taken as on (they may
+/// not be), naming it.
+#[test]
+fn a_methods_endpoint_answering_404_is_reported_by_import() {
+    let (origin, _log) = serve(Arc::new(|p: &str, _n: usize, o: &str| match p {
+        "/api/v1/authenticators/aut1nbuyD8m1ckAYc0g4/methods" => {
+            (Some(404), Vec::new(), "{}".to_owned())
+        }
+        "/api/v1/authenticators" => {
+            let (status, headers, body) = org(p, o);
+            let mut list: serde_json::Value = serde_json::from_str(&body).unwrap();
+            for a in list.as_array_mut().unwrap() {
+                if a["id"] == "aut1nbuyD8m1ckAYc0g4" {
+                    a["status"] = "ACTIVE".into();
+                }
+            }
+            (status, headers, list.to_string())
+        }
+        _ => org(p, o),
+    }));
+    let s = Scratch::new("pull_methods_404", &[]);
+    let o = pull(&origin, &s.0, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!s.0.join("org/methods/aut1nbuyD8m1ckAYc0g4.json").exists());
+    let o = common::policyc(&["import", "okta", "org", "-o", "set"], &s.0);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "warning[import-unsupported]: authenticator aut1nbuyD8m1ckAYc0g4: no methods for `phone` (the methods endpoint answered 404, or the file is missing): all are imported as on, maybe more than the org allows\n  --> methods/aut1nbuyD8m1ckAYc0g4.json\n"
+        ),
+        "{err}"
+    );
+    // The password's methods answered 404 too: one method, nothing to report.
+    assert!(!err.contains("methods/aut1nbtrJKKA9m45a0g4.json"), "{err}");
+}

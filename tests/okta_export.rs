@@ -229,18 +229,19 @@ fn terraform_configuration_has_the_providers_shape_with_references() {
     assert_eq!(rest["factor_mode"], "2FA");
     // One constraint object (the provider ORs several), `methods except` under the factor each
     // method proves, always naming the method (Exclude phone and email is keys alone).
+    // `required` and `userPresence` are explicit: Okta reads them absent as true and REQUIRED.
     assert_eq!(
         rest["constraints"],
         json!([concat!(
             r#"{"knowledge":{"excludedAuthenticationMethods":[{"key":"security_question","method":"security_question"}],"required":true,"types":["PASSWORD"]},"#,
-            r#""possession":{"deviceBound":"REQUIRED","excludedAuthenticationMethods":[{"key":"okta_email","method":"email"},{"key":"phone_number","method":"sms"}]}}"#
+            r#""possession":{"deviceBound":"REQUIRED","excludedAuthenticationMethods":[{"key":"okta_email","method":"email"},{"key":"phone_number","method":"sms"}],"required":true,"userPresence":"OPTIONAL"}}"#
         )])
     );
     assert_eq!(
         config["resource"]["okta_app_signon_policy_rule"]["wiki_only"]["constraints"],
         json!([concat!(
             r#"{"knowledge":{"authenticationMethods":[{"key":"okta_password","method":"password"}],"required":true,"types":["PASSWORD"]},"#,
-            r#""possession":{"authenticationMethods":[{"key":"okta_verify","method":"push"},{"key":"webauthn","method":"webauthn"}]}}"#
+            r#""possession":{"authenticationMethods":[{"key":"okta_verify","method":"push"},{"key":"webauthn","method":"webauthn"}],"required":false,"userPresence":"OPTIONAL"}}"#
         )])
     );
     assert_eq!(rest["re_authentication_frequency"], "PT43200S");
@@ -299,4 +300,40 @@ fn terraform_configuration_has_the_providers_shape_with_references() {
             "okta_policy_signon"
         ]
     );
+}
+
+/// The provider's `okta_authenticator` carries neither which methods are on nor enrollment:
+/// `export terraform` says so on stderr for each authenticator where they are not the defaults
+/// (every method on, enrollment allowed), and the configuration stays pure JSON.
+#[test]
+fn export_terraform_names_the_authenticator_settings_it_cannot_carry() {
+    let s = Scratch::new("export_tf_notes", &[("set/every_field.policy", SET)]);
+    let o = policyc(&["export", "terraform", "set", "-o", "main.tf.json"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let notes: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| l.starts_with("note: "))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "note: authenticator `phone`: methods off (voice) not in the Terraform output (`okta_authenticator` does not carry them; `export okta` writes them)",
+            "note: authenticator `okta_verify`: methods off (totp) and enrollment disabled not in the Terraform output (`okta_authenticator` does not carry them; `export okta` writes them)",
+        ]
+    );
+    let text = s.read("main.tf.json");
+    assert!(!text.contains("note:"), "{text}");
+    serde_json::from_str::<Value>(&text).unwrap();
+    // Defaults only: nothing to say.
+    let s = Scratch::new(
+        "export_tf_no_notes",
+        &[(
+            "set/a.policy",
+            "org o {\n  engine identity\n}\nauthenticator password {}\nauthenticator okta_verify {}\n",
+        )],
+    );
+    let o = policyc(&["export", "terraform", "set", "-o", "main.tf.json"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
 }

@@ -22,6 +22,10 @@ pub enum ExportCommand {
 /// OIDC IdP's client secret) and what the API needs but policyc does not model (a SAML IdP's
 /// SSO URL and key id) are Terraform variables. Deploying is Terraform's job: `terraform plan`.
 ///
+/// `okta_authenticator` carries neither which methods are on nor enrollment: for each
+/// authenticator where they are not the defaults (every method on, enrollment allowed), a
+/// `note:` on stderr says so (`export okta` writes them).
+///
 /// Exit codes: 0 written, 1 the set has errors, 2 could not run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExportTerraformArgs {
@@ -91,6 +95,9 @@ pub fn run(command: &ExportCommand) -> u8 {
         text.push('\n');
         return match write_file(out, &text) {
             Ok(()) => {
+                for note in crate::okta::terraform::dropped(&compiled) {
+                    eprintln!("note: {note}");
+                }
                 eprintln!("wrote `{}`", out.display());
                 EXIT_OK
             }

@@ -231,7 +231,7 @@ fn pull(args: &PullArgs) -> Result<BTreeMap<String, String>, String> {
         }
         let name = format!("methods/{id}");
         // The methods endpoint is not offered everywhere: a 404 leaves the file out, and import
-        // then keeps every method of the authenticator on.
+        // then keeps every method of the authenticator on and reports it (`import-unsupported`).
         if let Some(pages) = client.list_pages(
             &name,
             &format!("/api/v1/authenticators/{id}/methods"),

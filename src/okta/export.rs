@@ -480,11 +480,19 @@ pub(super) fn constraints(r: &Rule, knowledge_required: bool) -> Vec<Value> {
             a.push(entry);
         }
     }
+    // Okta's schema defaults read an absent `required` as true and an absent `userPresence` as
+    // REQUIRED: both are written, so that the body means what the rule says. A side the rule
+    // does not require (only its `methods` filter reaches it) is `required: false`.
     let mut c = serde_json::Map::new();
     if !knowledge.is_empty() {
+        knowledge.insert("required".into(), json!(knowledge_required));
         c.insert("knowledge".into(), Value::Object(knowledge));
     }
     if !possession.is_empty() {
+        possession.insert("required".into(), json!(!r.possession.is_empty()));
+        possession
+            .entry("userPresence")
+            .or_insert(json!("OPTIONAL"));
         c.insert("possession".into(), Value::Object(possession));
     }
     if c.is_empty() {

@@ -278,6 +278,15 @@ fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(Value::as_str)
 }
 
+/// A constraint object that says something. `{"possession": {}}` does: under Okta's schema
+/// defaults it requires a possession factor with user presence.
+fn constraint_says_something(c: &Value) -> bool {
+    !is_empty(c)
+        || ["knowledge", "possession"]
+            .iter()
+            .any(|s| c.get(*s).is_some_and(Value::is_object))
+}
+
 /// A value that says nothing: absent, null, empty, `false`-like defaults are decided by callers.
 fn is_empty(v: &Value) -> bool {
     match v {
@@ -518,7 +527,16 @@ impl Importer {
         let mut body = String::new();
         let mut comments = String::new();
         let inactive = str_of(obj, "status") == Some("INACTIVE");
-        // The methods endpoint: which of the kind's methods are on.
+        // The methods endpoint: which of the kind's methods are on. Without it (`pull` leaves
+        // the file out when the org answers 404) every method is taken as on, which may be more
+        // than the org allows: said, for the kinds with more than one method.
+        if methods.is_empty() && method_types(kind).len() > 1 && !inactive {
+            comments += &self.unsupported(
+                &object,
+                format!("methods/{id}.json"),
+                format!("no methods for `{kind}` (the methods endpoint answered 404, or the file is missing): all are imported as on, maybe more than the org allows"),
+            );
+        }
         if !methods.is_empty() {
             let all = method_types(kind);
             let mut on = Vec::new();
@@ -739,6 +757,15 @@ impl Importer {
             obj,
             &["type", "name", "status", "protocol", "policy"],
         );
+        if kind == "okta_saml" {
+            // A guess from the issuer: Okta-to-Okta semantics accept claims a third-party SAML
+            // IdP's do not, so the admin confirms it.
+            comments += &self.unsupported(
+                &object,
+                format!("{file}/protocol/credentials/trust/issuer"),
+                "`kind okta_saml` (Okta-to-Okta semantics) inferred from the issuer, the API has no such type: confirm it, else write `kind saml`".into(),
+            );
+        }
         let _ = write!(items.idps, "{comments}idp {name} {{{tag}\n{body}}}\n");
     }
 
@@ -1332,8 +1359,12 @@ impl Importer {
             }
             Some("ASSURANCE") | None => {
                 let constraints: Vec<Value> = match vm.get("constraints") {
-                    Some(Value::Array(a)) => a.iter().filter(|c| !is_empty(c)).cloned().collect(),
-                    Some(o @ Value::Object(_)) => vec![o.clone()],
+                    Some(Value::Array(a)) => a
+                        .iter()
+                        .filter(|c| constraint_says_something(c))
+                        .cloned()
+                        .collect(),
+                    Some(o @ Value::Object(_)) if constraint_says_something(o) => vec![o.clone()],
                     _ => Vec::new(),
                 };
                 let mut lost = false;
@@ -1347,9 +1378,14 @@ impl Importer {
                     );
                     lost = true;
                 }
-                let knowledge = constraints.iter().any(|c| {
-                    c.pointer("/knowledge/required").and_then(Value::as_bool) == Some(true)
-                        || c.pointer("/knowledge/types").is_some_and(|t| !is_empty(t))
+                // Okta's schema default: a knowledge object's `required` is true when absent.
+                // `required: false` with `types` keeps the password (stricter; reported below).
+                let knowledge = constraints.iter().any(|c| match c.get("knowledge") {
+                    Some(k @ Value::Object(_)) => {
+                        k.get("required").and_then(Value::as_bool) != Some(false)
+                            || k.get("types").is_some_and(|t| !is_empty(t))
+                    }
+                    _ => false,
                 });
                 let requirement = match (str_of(&vm, "factorMode"), knowledge) {
                     (Some("2FA"), true) => "password + 1 factor_type",
@@ -1367,20 +1403,62 @@ impl Importer {
                             continue;
                         };
                         let pat = format!("{vat}/constraints/{i}/{side}");
+                        // `required` is always in Okta's responses and true when absent.
+                        let required = match p.get("required") {
+                            None | Some(Value::Null) => true,
+                            Some(Value::Bool(b)) => *b,
+                            Some(other) => {
+                                notes += &self.unsupported(
+                                    object,
+                                    format!("{pat}/required"),
+                                    format!("`required` is `{other}`, not true or false: read as true, Okta's default"),
+                                );
+                                true
+                            }
+                        };
+                        // Whether this side holds a possession constraint (which policyc reads
+                        // as "a possession factor that meets it is required").
+                        let mut constrains = false;
                         if side == "possession" {
-                            for (field, word) in [
-                                ("phishingResistant", "phishing_resistant"),
-                                ("hardwareProtection", "hardware_protected"),
-                                ("deviceBound", "device_bound"),
-                                ("userPresence", "user_presence"),
-                                ("userVerification", "user_verification"),
+                            // Absent fields take the schema's defaults (PossessionConstraint):
+                            // `userPresence` REQUIRED, the others OPTIONAL.
+                            for (field, word, default) in [
+                                ("phishingResistant", "phishing_resistant", "OPTIONAL"),
+                                ("hardwareProtection", "hardware_protected", "OPTIONAL"),
+                                ("deviceBound", "device_bound", "OPTIONAL"),
+                                ("userPresence", "user_presence", "REQUIRED"),
+                                ("userVerification", "user_verification", "OPTIONAL"),
                             ] {
-                                if str_of(p, field) == Some("REQUIRED")
-                                    && !possession.contains(&word)
-                                {
-                                    possession.push(word);
+                                let value = match p.get(field) {
+                                    None | Some(Value::Null) => default,
+                                    Some(Value::String(v))
+                                        if v == "REQUIRED" || v == "OPTIONAL" =>
+                                    {
+                                        v.as_str()
+                                    }
+                                    Some(other) => {
+                                        // Never weaker than the org: an unknown value requires.
+                                        notes += &self.unsupported(
+                                            object,
+                                            format!("{pat}/{field}"),
+                                            format!("`{field}` is `{other}`, neither REQUIRED nor OPTIONAL: imported as REQUIRED"),
+                                        );
+                                        "REQUIRED"
+                                    }
+                                };
+                                if value == "REQUIRED" {
+                                    constrains = true;
+                                    if !possession.contains(&word) {
+                                        possession.push(word);
+                                    }
                                 }
                             }
+                        } else if !required && p.get("types").is_some_and(|t| !is_empty(t)) {
+                            notes += &self.unsupported(
+                                object,
+                                format!("{pat}/required"),
+                                "`required: false` with `types` (optional, but of those types if used) is not modelled: imported as requiring the password, stricter than the org".into(),
+                            );
                         }
                         let entries = |field: &str| -> Vec<Value> {
                             match p.get(field) {
@@ -1400,6 +1478,7 @@ impl Importer {
                             && keys_only("phone_number")
                             && keys_only("okta_email")
                         {
+                            constrains = true;
                             if !possession.contains(&"exclude_phone_email") {
                                 possession.push("exclude_phone_email");
                             }
@@ -1410,6 +1489,13 @@ impl Importer {
                                         Some("phone_number" | "okta_email")
                                     )
                             });
+                        }
+                        if side == "possession" && !required && constrains {
+                            notes += &self.unsupported(
+                                object,
+                                format!("{pat}/required"),
+                                "`required: false` (the constraints bind a possession factor only if one is used) is not modelled: imported as requiring one, stricter than the org".into(),
+                            );
                         }
                         for (field, into) in [
                             ("authenticationMethods", &mut only),

@@ -6,7 +6,9 @@
 use crate::Compiled;
 use crate::model::catalogue::IdpKind;
 use crate::model::values::{PLATFORMS, RISKS};
-use crate::model::{Action, ConditionTest, DeviceState, Reauth, Requirement, Rule, Status};
+use crate::model::{
+    Action, ConditionTest, DeviceState, Enrollment, Reauth, Requirement, Rule, Status,
+};
 use serde_json::{Map, Value, json};
 
 /// The provider version whose resource schemas the output follows.
@@ -26,6 +28,41 @@ fn word<T: PartialEq>(table: &[(&'static str, T)], v: &T) -> &'static str {
 /// A Terraform name: policyc names are already valid (letters, digits, `_`, `-`).
 fn tf(name: &str) -> String {
     name.replace('-', "_")
+}
+
+/// What the Terraform output leaves out of the set, one sentence per authenticator: the
+/// provider's `okta_authenticator` does not carry which methods are on nor enrollment, so an
+/// authenticator whose methods or enrollment are not the defaults (every method on, enrollment
+/// allowed) is named. For the CLI to print beside the output, never in it.
+pub fn dropped(compiled: &Compiled) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in &compiled.model.authenticators {
+        let kind = a.kind.as_str();
+        let off: Vec<&str> = super::import::method_types(kind)
+            .iter()
+            .map(|(_, name)| *name)
+            .filter(|name| {
+                !a.methods.iter().any(|m| {
+                    let info = m.info();
+                    info.method.unwrap_or(info.kind.as_str()) == *name
+                })
+            })
+            .collect();
+        let mut what = Vec::new();
+        if !off.is_empty() {
+            what.push(format!("methods off ({})", off.join(", ")));
+        }
+        if a.enrollment == Enrollment::Disabled {
+            what.push("enrollment disabled".to_owned());
+        }
+        if !what.is_empty() {
+            out.push(format!(
+                "authenticator `{kind}`: {} not in the Terraform output (`okta_authenticator` does not carry them; `export okta` writes them)",
+                what.join(" and ")
+            ));
+        }
+    }
+    out
 }
 
 pub fn export(compiled: &Compiled) -> Value {
