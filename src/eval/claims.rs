@@ -227,17 +227,27 @@ impl Claims {
     /// [`Claims::from_values`] over any strings (`&["pwd", "hwk"]`). A third-party IdP's values
     /// are read without allocating, unless some are ignored (each ignored value is kept with
     /// why).
+    #[inline]
     pub fn from_strs<S: AsRef<str>>(model: &Model, idp: IdpId, values: &[S]) -> Claims {
+        // Built where the caller keeps it and filled through a reference: the claims are a few
+        // hundred bytes, and a sign-in should not copy them around.
         let mut claims = Claims {
             idp,
-            proofs: Proofs::new(),
+            proofs: Proofs::EMPTY,
             accepted: Names::new(),
             ignored: Vec::new(),
             device: None,
             signature: crate::claims::SignatureStatus::NotApplicable,
         };
-        let Some(config) = model.idp(idp) else {
-            return claims;
+        claims.read(model, values);
+        claims
+    }
+
+    /// Reads `values` into these (empty) claims.
+    fn read<S: AsRef<str>>(&mut self, model: &Model, values: &[S]) {
+        let claims = self;
+        let Some(config) = model.idp(claims.idp) else {
+            return;
         };
         // Whether a biometric value was accepted (then characteristics are lent, below).
         let mut biometric = false;
@@ -275,7 +285,6 @@ impl Claims {
         if biometric {
             claims.lend_biometric_characteristics();
         }
-        claims
     }
 
     /// Biometrics (inherence only) lend their characteristics (user presence and verification)
