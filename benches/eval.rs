@@ -254,19 +254,19 @@ const ANY: u8 = 64;
 
 /// What each value of `generate::SIGNON_AMR` counts as, by index.
 const HAND_AMR: [u8; 13] = [
-    KNOWLEDGE,       // pwd
-    KNOWLEDGE,       // kba
-    POSSESSION,      // sms
-    POSSESSION,      // tel
-    POSSESSION,      // otp
-    POSSESSION,      // swk
+    KNOWLEDGE,        // pwd
+    KNOWLEDGE,        // kba
+    POSSESSION,       // sms
+    POSSESSION,       // tel
+    POSSESSION,       // otp
+    POSSESSION,       // swk
     POSSESSION | HWK, // hwk
-    POSSESSION,      // sc
-    POSSESSION,      // pop
+    POSSESSION,       // sc
+    POSSESSION,       // pop
     POSSESSION | PHR, // phr
-    INHERENCE,       // face
-    INHERENCE,       // fpt
-    MFA,             // mfa
+    INHERENCE,        // face
+    INHERENCE,        // fpt
+    MFA,              // mfa
 ];
 
 /// A request as the hand loop reads it.
@@ -281,10 +281,9 @@ fn hand_digest(q: &Request) -> HandInput {
     HandInput {
         groups: q.groups.iter().fold(0, |m, g| m | 1 << g),
         zone: q.zone,
-        flags: q
-            .amr
-            .iter()
-            .fold(0, |f, &a| f | ANY | HAND_AMR.get(a as usize).copied().unwrap_or(0)),
+        flags: q.amr.iter().fold(0, |f, &a| {
+            f | ANY | HAND_AMR.get(a as usize).copied().unwrap_or(0)
+        }),
     }
 }
 

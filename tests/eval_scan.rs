@@ -73,14 +73,20 @@ fn policy(rng: &mut Rng) -> String {
     text.push_str("session_policy s {\n");
     for r in 0..90 {
         let req = ["require password", "require mfa", "require any_factor"][rng.next(3) as usize];
-        text.push_str(&format!("  rule s{r} {{\n    {}{req}\n  }}\n", condition(rng)));
+        text.push_str(&format!(
+            "  rule s{r} {{\n    {}{req}\n  }}\n",
+            condition(rng)
+        ));
     }
     text.push_str("  rule s_all { require password }\n}\n");
     for (p, rules) in [(0, 100), (1, 7), (2, 130)] {
         text.push_str(&format!("policy p{p} {{\n  apps [a{p}]\n"));
         for r in 0..rules {
             let req = requirements[rng.next(4) as usize];
-            text.push_str(&format!("  rule r{r} {{\n    {}{req}\n  }}\n", condition(rng)));
+            text.push_str(&format!(
+                "  rule r{r} {{\n    {}{req}\n  }}\n",
+                condition(rng)
+            ));
         }
         text.push_str("}\n");
     }
@@ -133,5 +139,8 @@ fn the_indexed_scan_picks_the_rules_the_traced_scan_picks() {
         }
     }
     // Both kinds of outcome occur often enough for the comparison to mean something.
-    assert!(matched > 300 && fell_through > 100, "{matched} {fell_through}");
+    assert!(
+        matched > 300 && fell_through > 100,
+        "{matched} {fell_through}"
+    );
 }

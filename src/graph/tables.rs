@@ -30,11 +30,20 @@ pub struct Bits {
 }
 
 impl Bits {
+    #[inline]
     pub fn from_ids(ids: impl IntoIterator<Item = u32>) -> Bits {
+        // The inline word is built in a register and stored once (a request's groups are
+        // usually all below 64).
+        let mut low = 0u64;
         let mut bits = Bits::default();
         for id in ids {
-            bits.insert(id);
+            if id < 64 {
+                low |= 1 << id;
+            } else {
+                bits.insert(id);
+            }
         }
+        bits.low |= low;
         bits
     }
 
@@ -160,8 +169,10 @@ impl ScanIndex {
         };
         for (i, scan) in scans.iter().enumerate() {
             let (block, bit) = (i / 64, 1u64 << (i % 64));
-            for (rows, mut mask) in [(&mut index.groups, scan.groups), (&mut index.zones, scan.zones)]
-            {
+            for (rows, mut mask) in [
+                (&mut index.groups, scan.groups),
+                (&mut index.zones, scan.zones),
+            ] {
                 let Some(rows) = rows.get_mut(block) else {
                     continue;
                 };

@@ -311,7 +311,10 @@ const AMR_TABLE: ([u64; 16], [Amr; 16]) = {
             j += 1;
         }
         let slot = amr_slot(word);
-        assert!(words[slot] == 0, "two AMR values share a slot: choose another AMR_HASH");
+        assert!(
+            words[slot] == 0,
+            "two AMR values share a slot: choose another AMR_HASH"
+        );
         words[slot] = word;
         values[slot] = amr;
         i += 1;
