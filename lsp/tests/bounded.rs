@@ -79,7 +79,10 @@ fn a_1_mb_file_with_10000_diagnostics_is_published_in_under_100_mib() {
     assert_eq!(diagnostics.len(), 9_979);
     assert!(diagnostics.iter().all(|d| d["code"] == "shadowed-rule"));
     let peak = peak_kib(c.pid());
-    eprintln!("10,000 rules, {} bytes, 9,979 diagnostics: peak RSS {peak} KiB", text.len());
+    eprintln!(
+        "10,000 rules, {} bytes, 9,979 diagnostics: peak RSS {peak} KiB",
+        text.len()
+    );
     assert!(peak < 100 * 1024, "peak {peak} KiB");
     assert!(c.is_alive());
 }
