@@ -21,6 +21,7 @@ fn parse_with(file: FileId, text: &str, by_rules: usize) -> (SourceFileAst, Vec<
     let mut lower = Lower {
         file,
         offset: 0,
+        shifts: Vec::new(),
         diagnostics: Vec::new(),
     };
     let mut items = Vec::new();
@@ -140,13 +141,25 @@ struct Lower {
     file: FileId,
     /// Where the chunk being lowered starts in the file.
     offset: usize,
+    /// Parsing a policy's header ([`Lower::policy_by_rules`]): where each placeholder rule ends
+    /// in it, with the bytes of the blocks left out up to there.
+    shifts: Vec<(usize, usize)>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Lower {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(s.start() + self.offset, s.end() + self.offset)
+        Span::new(self.at(s.start()), self.at(s.end()))
+    }
+
+    /// A position in the text being parsed as a position in the file.
+    fn at(&self, pos: usize) -> usize {
+        let removed = match self.shifts.partition_point(|(end, _)| *end <= pos) {
+            0 => 0,
+            i => self.shifts.get(i - 1).map_or(0, |(_, removed)| *removed),
+        };
+        pos + removed + self.offset
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
@@ -157,8 +170,8 @@ impl Lower {
     }
 
     /// A large policy (or session policy) chunk, parsed one rule block at a time and then its
-    /// header (the chunk with each rule block replaced by a placeholder rule of the same length,
-    /// so that every position stays put and a block where no rule may stand fails the header):
+    /// header (the chunk with each rule block replaced by a short placeholder rule, so that a
+    /// block where no rule may stand fails the header; its positions are mapped back):
     /// the same AST as parsing the chunk whole, without pest's token queue for the whole chunk
     /// (tens of MB for a 1 MB policy) and with each rule's tokens hot in cache. `None` (and
     /// nothing reported) when any part does not parse: the chunk is then parsed whole, which
@@ -178,18 +191,21 @@ impl Lower {
         chunk_start: usize,
         threads: usize,
     ) -> Option<Item> {
-        const PLACEHOLDER: &[u8] = b"rule _{}";
+        const PLACEHOLDER: &str = "rule _{}";
         let blocks = split::rule_blocks(chunk)?;
-        let mut header = chunk.as_bytes().to_vec();
+        // The header: the chunk with each block replaced by the placeholder, and where each
+        // placeholder ends in it with how many bytes were left out up to there.
+        let mut header = String::with_capacity(chunk.len() / 4);
+        let mut shifts = Vec::with_capacity(blocks.len());
+        let (mut copied, mut removed) = (0, 0);
         for (range, _) in &blocks {
-            let slot = header.get_mut(range.clone())?;
-            if slot.len() < PLACEHOLDER.len() {
-                return None;
-            }
-            let (head, rest) = slot.split_at_mut(PLACEHOLDER.len());
-            head.copy_from_slice(PLACEHOLDER);
-            rest.fill(b' ');
+            header.push_str(chunk.get(copied..range.start)?);
+            header.push_str(PLACEHOLDER);
+            removed += range.len().checked_sub(PLACEHOLDER.len())?;
+            shifts.push((header.len(), removed));
+            copied = range.end;
         }
+        header.push_str(chunk.get(copied..)?);
         // The blocks are independent: each thread takes a contiguous run (rules and diagnostics
         // come back in order).
         let file = self.file;
@@ -197,6 +213,7 @@ impl Lower {
             let mut lower = Lower {
                 file,
                 offset: 0,
+                shifts: Vec::new(),
                 diagnostics: Vec::new(),
             };
             let mut rules = Vec::with_capacity(run.len());
@@ -237,7 +254,6 @@ impl Lower {
             rules.extend(part_rules);
             self.diagnostics.extend(diagnostics);
         }
-        let header = String::from_utf8(header).ok()?;
         self.offset = chunk_start;
         let mut pairs = PolicyParser::parse(Rule::file, &header).ok()?;
         let mut items = pairs.next()?.into_inner().filter(|p| is_item(p.as_rule()));
@@ -245,7 +261,10 @@ impl Lower {
         if none.is_some() {
             return None;
         }
-        let mut item = self.item(item)?;
+        self.shifts = shifts;
+        let item = self.item(item);
+        self.shifts = Vec::new();
+        let mut item = item?;
         let placeholders = match &mut item {
             Item::Policy(p) => &mut p.rules,
             Item::SessionPolicy(p) => &mut p.rules,
@@ -844,6 +863,7 @@ mod tests {
             let mut whole = Lower {
                 file: FileId(0),
                 offset: 0,
+                shifts: Vec::new(),
                 diagnostics: Vec::new(),
             };
             let pair = PolicyParser::parse(Rule::file, chunk)
@@ -856,6 +876,7 @@ mod tests {
                 let mut lower = Lower {
                     file: FileId(0),
                     offset: 0,
+                    shifts: Vec::new(),
                     diagnostics: Vec::new(),
                 };
                 let by_rules = (lower.policy_by_rules(chunk, 0, threads), lower.diagnostics);
