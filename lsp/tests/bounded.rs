@@ -6,7 +6,6 @@
 
 mod common;
 #[path = "../../benches/generate/mod.rs"]
-#[allow(dead_code)]
 mod generate;
 
 use common::{Client, at};

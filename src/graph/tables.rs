@@ -732,7 +732,7 @@ mod scan_tests {
             seed ^= seed << 17;
             seed
         };
-        let mut mask = |next: &mut dyn FnMut() -> u64| match next() % 5 {
+        let mask = |next: &mut dyn FnMut() -> u64| match next() % 5 {
             0 => SCAN_ANY,
             1 => 0,
             2 => next() & !SCAN_ANY,

@@ -801,6 +801,7 @@ fn unescape(raw: &str) -> Result<String, std::ops::Range<usize>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
