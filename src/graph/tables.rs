@@ -30,20 +30,11 @@ pub struct Bits {
 }
 
 impl Bits {
-    #[inline]
     pub fn from_ids(ids: impl IntoIterator<Item = u32>) -> Bits {
-        // The inline word is built in a register and stored once (a request's groups are
-        // usually all below 64).
-        let mut low = 0u64;
         let mut bits = Bits::default();
         for id in ids {
-            if id < 64 {
-                low |= 1 << id;
-            } else {
-                bits.insert(id);
-            }
+            bits.insert(id);
         }
-        bits.low |= low;
         bits
     }
 
