@@ -586,9 +586,14 @@ fn first_match<'t, T: Tracer>(
             s.user.zone.map_or(0, |z| 1 << (z.0 % 63)) | SCAN_ANY,
         );
         let range = offset..offset + rules.len();
+        // With ids below 63 the keys are the user's sets, and a rule whose conditions are just
+        // its scan applies as soon as it is a candidate.
+        let exact_keys = s.user.groups.below_63() && s.user.zone.is_none_or(|z| z.0 < 63);
         for i in tables.scan_index.candidates(range, keys.0, keys.1) {
             let rule = rules.get(i - offset)?;
-            if rule.conditions.iter().all(|c| holds(c, s, tables)) {
+            if (exact_keys && tables.scan_index.exact(i))
+                || rule.conditions.iter().all(|c| holds(c, s, tables))
+            {
                 return Some((i, rule));
             }
         }

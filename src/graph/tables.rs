@@ -71,6 +71,11 @@ impl Bits {
         self.high.iter().fold(self.low, |acc, w| acc | w)
     }
 
+    /// Whether every member is below 63, so that [`Bits::fold63`] is the set itself.
+    pub fn below_63(&self) -> bool {
+        self.high.is_empty() && self.low & SCAN_ANY == 0
+    }
+
     /// Bit `id % 63` for every member: like [`Bits::fold`], leaving bit 63 free ([`Scan`]).
     pub fn fold63(&self) -> u64 {
         if self.high.is_empty() {
@@ -133,6 +138,31 @@ impl Scan {
         scan
     }
 
+    /// Whether `conditions` are at most one positive `group in` and one positive `zone in`,
+    /// each of ids below 63: then the scan's masks are the sets themselves, and for a user
+    /// whose ids are below 63 too, passing the scan is applying.
+    pub fn exact(conditions: &[Cond]) -> bool {
+        let (mut groups, mut zones) = (0, 0);
+        conditions.iter().all(|c| match c {
+            Cond::Groups {
+                negated: false,
+                set,
+            } => {
+                groups += 1;
+                set.below_63()
+            }
+            Cond::Zones {
+                negated: false,
+                set,
+            } => {
+                zones += 1;
+                set.below_63()
+            }
+            _ => false,
+        }) && groups <= 1
+            && zones <= 1
+    }
+
     /// False only when the rule certainly does not apply to a user with these keys.
     #[inline(always)]
     pub fn may_apply(self, user_groups: u64, user_zones: u64) -> bool {
@@ -149,17 +179,27 @@ impl Scan {
 pub struct ScanIndex {
     groups: Vec<[u64; 64]>,
     zones: Vec<[u64; 64]>,
+    /// Per block, the rules whose scan is exact ([`Scan::exact`]): for a user whose groups and
+    /// zone are below 63, passing the scan is applying.
+    exact: Vec<u64>,
 }
 
 impl ScanIndex {
-    pub fn build(scans: &[Scan]) -> ScanIndex {
+    /// The index of `scans`; `exact[i]`: rule `i`'s conditions are exactly what its scan tests.
+    pub fn build(scans: &[Scan], exact: &[bool]) -> ScanIndex {
         let blocks = scans.len().div_ceil(64);
         let mut index = ScanIndex {
             groups: vec![[0; 64]; blocks],
             zones: vec![[0; 64]; blocks],
+            exact: vec![0; blocks],
         };
         for (i, scan) in scans.iter().enumerate() {
             let (block, bit) = (i / 64, 1u64 << (i % 64));
+            if exact.get(i).copied().unwrap_or(false)
+                && let Some(word) = index.exact.get_mut(block)
+            {
+                *word |= bit;
+            }
             for (rows, mut mask) in [
                 (&mut index.groups, scan.groups),
                 (&mut index.zones, scan.zones),
@@ -174,6 +214,15 @@ impl ScanIndex {
             }
         }
         index
+    }
+
+    /// Whether rule `i`'s conditions are exactly its scan: for a user whose groups and zone are
+    /// all below 63 (their keys are then the sets themselves), a candidate applies.
+    #[inline]
+    pub fn exact(&self, i: usize) -> bool {
+        self.exact
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// The rules of `range` (indices into `Tables::rules`) whose scan may let a user with these
@@ -497,7 +546,12 @@ impl Tables {
                 completion: None,
             });
         }
-        tables.scan_index = ScanIndex::build(&tables.scans);
+        let exact: Vec<bool> = tables
+            .rules
+            .iter()
+            .map(|r| Scan::exact(&r.conditions))
+            .collect();
+        tables.scan_index = ScanIndex::build(&tables.scans, &exact);
         tables.build_completions();
         tables
     }
@@ -736,7 +790,7 @@ mod scan_tests {
                     zones: mask(&mut next),
                 })
                 .collect();
-            let index = ScanIndex::build(&scans);
+            let index = ScanIndex::build(&scans, &[]);
             for _ in 0..200 {
                 let a = (next() as usize) % (n + 1);
                 let b = a + (next() as usize) % (n + 1 - a);
