@@ -9,6 +9,10 @@
 //! be read is skipped with a logged reason; header lines and bodies are capped; invalid UTF-8
 //! and lone surrogate escapes (which JavaScript clients send) are decoded leniently, as
 //! U+FFFD. Only a closed stdin (or `exit`) ends the reader.
+//!
+//! Large notifications (a `publishDiagnostics` of thousands of diagnostics) skip `lsp-server`'s
+//! `serde_json::Value` tree, which costs several times the JSON text: the server serializes
+//! them straight to text ([`preserialized`]) and the writer splices that text into the frame.
 
 use crossbeam_channel::{Receiver, Sender, bounded, select, unbounded};
 use lsp_server::{Connection, ErrorCode, Message};
@@ -336,7 +340,7 @@ fn write_loop(
     loop {
         select! {
             recv(messages) -> message => match message {
-                Ok(message) => message.write(out)?,
+                Ok(message) => write_message(out, message)?,
                 Err(_) => return Ok(()),
             },
             recv(errors) -> answer => match answer {
@@ -346,6 +350,41 @@ fn write_loop(
             },
         }
     }
+}
+
+/// The method of a notification that carries another, already serialized: its params are
+/// `[method, params as JSON text]`. Only this module's writer understands it, so only a server
+/// on [`stdio`] sends it.
+const PRESERIALIZED: &str = "$/policyc/preserialized";
+
+/// A notification whose params are serialized now, straight to JSON text: no `Value` tree.
+pub fn preserialized(method: &str, params: &impl serde::Serialize) -> serde_json::Result<Message> {
+    let text = serde_json::to_string(params)?;
+    Ok(Message::Notification(lsp_server::Notification {
+        method: PRESERIALIZED.to_owned(),
+        params: Value::Array(vec![Value::String(method.to_owned()), Value::String(text)]),
+    }))
+}
+
+/// Writes a message; a [`preserialized`] one with its text spliced in as the params.
+fn write_message(out: &mut impl Write, message: Message) -> io::Result<()> {
+    if let Message::Notification(n) = &message
+        && n.method == PRESERIALIZED
+        && let Some([Value::String(method), Value::String(params)]) =
+            n.params.as_array().map(Vec::as_slice)
+    {
+        let head = serde_json::to_string(&json!({ "jsonrpc": "2.0", "method": method }))
+            .map_err(io::Error::other)?;
+        // `{"jsonrpc":..,"method":..}` becomes `{"jsonrpc":..,"method":..,"params":TEXT}`.
+        let head = head.strip_suffix('}').unwrap_or(&head);
+        let tail = "}";
+        let len = head.len() + ",\"params\":".len() + params.len() + tail.len();
+        write!(out, "Content-Length: {len}\r\n\r\n{head},\"params\":")?;
+        out.write_all(params.as_bytes())?;
+        out.write_all(tail.as_bytes())?;
+        return out.flush();
+    }
+    message.write(out)
 }
 
 fn write_value(out: &mut impl Write, value: &Value) -> io::Result<()> {
@@ -435,5 +474,38 @@ mod tests {
         );
         let lossy = decode(b"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":\"\xff\"}".to_vec());
         assert!(lossy.is_ok());
+    }
+
+    /// A preserialized notification is written as the same message `lsp-server` would write
+    /// from its `Value`: one frame, the right length, the same JSON.
+    #[test]
+    fn preserialized_notifications_are_written_as_the_message_they_carry() {
+        let params = json!({
+            "uri": "file:///a%20b/x.policy",
+            "version": 3,
+            "diagnostics": [{ "message": "quote \" and \u{e9}", "range": { "start": { "line": 0, "character": 1 }, "end": { "line": 0, "character": 2 } } }],
+        });
+        let mut mine = Vec::new();
+        write_message(
+            &mut mine,
+            preserialized("textDocument/publishDiagnostics", &params).unwrap(),
+        )
+        .unwrap();
+        let mut theirs = Vec::new();
+        let plain =
+            lsp_server::Notification::new("textDocument/publishDiagnostics".to_owned(), params);
+        write_message(&mut theirs, Message::Notification(plain)).unwrap();
+        let frames = |bytes: &[u8]| -> Vec<Value> {
+            frames(bytes)
+                .into_iter()
+                .map(|f| match f {
+                    Frame::Body(body) => serde_json::from_slice(&body).unwrap(),
+                    Frame::Skipped(why) => panic!("{why}"),
+                })
+                .collect()
+        };
+        assert_eq!(frames(&mine), frames(&theirs));
+        assert_eq!(frames(&mine).len(), 1);
+        assert_eq!(frames(&mine)[0]["params"]["version"], 3);
     }
 }

@@ -117,7 +117,7 @@ pub fn capabilities() -> ServerCapabilities {
 pub fn run_stdio() -> i32 {
     // Our own framing (`framing.rs`): a bad frame is answered or skipped, never fatal.
     let (connection, io_threads) = crate::framing::stdio();
-    let code = match run(&connection) {
+    let code = match run_with(&connection, true) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("policyc-lsp: {e}");
@@ -133,6 +133,12 @@ pub fn run_stdio() -> i32 {
 
 /// Initializes and runs the main loop on any connection.
 pub fn run(connection: &Connection) -> Result<i32, String> {
+    run_with(connection, false)
+}
+
+/// [`run`]; `preserialized`: the connection's writer is `framing`'s, which takes large
+/// notifications as JSON text ([`crate::framing::preserialized`]).
+fn run_with(connection: &Connection, preserialized: bool) -> Result<i32, String> {
     let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
     let params = initialize_params(params);
     let result = serde_json::json!({
@@ -143,6 +149,7 @@ pub fn run(connection: &Connection) -> Result<i32, String> {
         .initialize_finish(id, result)
         .map_err(|e| e.to_string())?;
     let mut server = Server::new(connection, &params);
+    server.preserialized = preserialized;
     // `initialize_finish` has read the `initialized` notification: register now.
     server.register_watchers();
     Ok(server.main_loop())
@@ -217,6 +224,8 @@ struct Server<'a> {
     next_result: u64,
     inlay_hint_refresh: bool,
     semantic_tokens_refresh: bool,
+    /// Diagnostics are sent as JSON text, not as a `Value` tree (the stdio transport).
+    preserialized: bool,
 }
 
 impl<'a> Server<'a> {
@@ -293,6 +302,7 @@ impl<'a> Server<'a> {
             next_result: 0,
             inlay_hint_refresh,
             semantic_tokens_refresh,
+            preserialized: false,
         }
     }
 
@@ -343,6 +353,18 @@ impl<'a> Server<'a> {
 
     fn notify<N: lsp_types::notification::Notification>(&self, params: N::Params) {
         self.send(Notification::new(N::METHOD.to_owned(), params));
+    }
+
+    /// A file's diagnostics; on stdio as JSON text, since thousands of them as a `Value` tree
+    /// would cost several times the text.
+    fn publish_diagnostics(&self, params: PublishDiagnosticsParams) {
+        if self.preserialized {
+            match crate::framing::preserialized(notif::PublishDiagnostics::METHOD, &params) {
+                Ok(message) => return self.send(message),
+                Err(e) => eprintln!("policyc-lsp: cannot serialize diagnostics: {e}"),
+            }
+        }
+        self.notify::<notif::PublishDiagnostics>(params);
     }
 
     fn request_client<R: lsp_types::request::Request>(&mut self, params: R::Params) {
@@ -431,7 +453,7 @@ impl<'a> Server<'a> {
             let uris = now.entry(set.clone()).or_default();
             for f in analysis.publishable() {
                 uris.insert(f.uri.clone());
-                self.notify::<notif::PublishDiagnostics>(PublishDiagnosticsParams {
+                self.publish_diagnostics(PublishDiagnosticsParams {
                     uri: f.uri,
                     diagnostics: f.diagnostics,
                     version: f.version,

@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "../../benches/generate/mod.rs"]
+mod generate;
 
 use common::{Client, at};
 use serde_json::json;
@@ -57,6 +59,30 @@ fn the_outline_of_100000_items_is_capped_and_memory_stays_proportional() {
         after - before
     );
     assert!(after < 256 * 1024, "peak {after} KiB");
+    assert!(c.is_alive());
+}
+
+/// Holding the 10,000-rule, 1 MB sign-on file open with its 9,979 diagnostics (every rule
+/// after the 20th is shadowed): publishing them goes out as JSON text, not as a `Value` tree
+/// several times its size, and the whole server stays under 100 MiB.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_1_mb_file_with_10000_diagnostics_is_published_in_under_100_mib() {
+    let mut c = Client::start(None, json!({}));
+    let uri = "untitled:signon";
+    let text = generate::signon(10_000);
+    assert!(text.len() > 1_000_000);
+    c.open(uri, &text, 1);
+    let d = c.diagnostics(uri, |p| p["version"] == 1);
+    let diagnostics = d["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 9_979);
+    assert!(diagnostics.iter().all(|d| d["code"] == "shadowed-rule"));
+    let peak = peak_kib(c.pid());
+    eprintln!(
+        "10,000 rules, {} bytes, 9,979 diagnostics: peak RSS {peak} KiB",
+        text.len()
+    );
+    assert!(peak < 100 * 1024, "peak {peak} KiB");
     assert!(c.is_alive());
 }
 

@@ -129,13 +129,6 @@ impl PartialEq<Vec<String>> for Names {
 }
 
 impl<T: Copy, const N: usize> Inline<T, N> {
-    fn filled_with(item: T) -> Self {
-        Inline {
-            items: [item; N],
-            len: 0,
-        }
-    }
-
     /// Adds `item`; false (and nothing added) when full.
     pub fn push(&mut self, item: T) -> bool {
         match self.items.get_mut(self.len as usize) {
@@ -150,8 +143,15 @@ impl<T: Copy, const N: usize> Inline<T, N> {
 }
 
 impl Proofs {
+    /// No proof. A constant, so that a new list is copied from one place rather than filled
+    /// slot by slot on every sign-in.
+    pub const EMPTY: Proofs = Inline {
+        items: [NO_PROOF; MAX_ACCEPTED],
+        len: 0,
+    };
+
     pub fn new() -> Proofs {
-        Inline::filled_with(NO_PROOF)
+        Proofs::EMPTY
     }
 }
 
@@ -230,24 +230,39 @@ impl Claims {
     /// [`Claims::from_values`] over any strings (`&["pwd", "hwk"]`). A third-party IdP's values
     /// are read without allocating, unless some are ignored (each ignored value is kept with
     /// why).
+    #[inline]
     pub fn from_strs<S: AsRef<str>>(model: &Model, idp: IdpId, values: &[S]) -> Claims {
+        // Built where the caller keeps it and filled through a reference: the claims are a few
+        // hundred bytes, and a sign-in should not copy them around.
         let mut claims = Claims {
             idp,
-            proofs: Proofs::new(),
+            proofs: Proofs::EMPTY,
             accepted: Names::new(),
             ignored: Vec::new(),
             device: None,
             signature: crate::claims::SignatureStatus::NotApplicable,
             hints: Vec::new(),
         };
-        let Some(config) = model.idp(idp) else {
-            return claims;
+        claims.read(model, values);
+        claims
+    }
+
+    /// Reads `values` into these (empty) claims.
+    fn read<S: AsRef<str>>(&mut self, model: &Model, values: &[S]) {
+        let claims = self;
+        let Some(config) = model.idp(claims.idp) else {
+            return;
         };
+        // Whether a biometric value was accepted (then characteristics are lent, below).
+        let mut biometric = false;
         if config.kind.is_okta() {
             let read = reading::read(config.kind, config.usage, values);
             for accepted in read.accepted {
                 let code = match accepted.meaning {
-                    Meaning::Amr(e) => e.amr.index(),
+                    Meaning::Amr(e) => {
+                        biometric |= e.amr.is_biometric();
+                        e.amr.index()
+                    }
                     Meaning::Method(info) => Amr::ALL.len() + info.index(),
                 };
                 claims.push(code as u8, proof(accepted.meaning));
@@ -265,28 +280,34 @@ impl Claims {
                 |e| {
                     if proofs.push(proof(Meaning::Amr(e))) {
                         names.push(e.amr.index() as u8);
+                        biometric |= e.amr.is_biometric();
                     }
                 },
                 |value, why| ignored.push((value.to_owned(), why)),
             );
         }
-        // Biometrics (inherence only) lend their characteristics (user presence and
-        // verification) to the possession values they arrive with, and to nothing without one.
-        let lent = claims
+        if biometric {
+            claims.lend_biometric_characteristics();
+        }
+    }
+
+    /// Biometrics (inherence only) lend their characteristics (user presence and verification)
+    /// to the possession values they arrive with, and to nothing without one.
+    fn lend_biometric_characteristics(&mut self) {
+        let lent = self
             .proofs
             .iter()
             .filter(|p| p.amr.is_some_and(Amr::is_biometric) && !p.is_possession())
             .fold(Characteristics::EMPTY, |acc, p| {
                 acc.union(p.characteristics)
             });
-        for p in &mut claims.proofs {
+        for p in &mut self.proofs {
             if p.is_possession() {
                 p.characteristics = p.characteristics.union(lent);
             } else if p.amr.is_some_and(Amr::is_biometric) {
                 p.characteristics = Characteristics::EMPTY;
             }
         }
-        claims
     }
 
     fn push(&mut self, code: u8, proof: Proof) {

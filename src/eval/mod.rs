@@ -577,50 +577,30 @@ fn first_match<'t, T: Tracer>(
     s: &SignIn,
     t: &mut T,
 ) -> Option<(usize, &'t RuleTable)> {
-    let prefilters = compiled
-        .graph
-        .tables
-        .prefilters
-        .get(offset..)
-        .unwrap_or(&[]);
-    let (groups, zones) = (
-        s.user.groups.fold(),
-        s.user.zone.map_or(0, |z| 1 << (z.0 % 64)),
-    );
     let tables = &compiled.graph.tables;
-    let scans = tables
-        .scans
-        .get(offset..)
-        .and_then(|s| s.get(..rules.len()));
-    if let (false, Some(scans)) = (T::ON, scans) {
-        // The fast path: scan the small array of prefilters alone (two ANDs a rule), and look
-        // at a rule's conditions only where its prefilter lets it through.
+    if !T::ON {
+        // The fast path: the scan index yields only the rules whose prefilter lets the user
+        // through (a few loads per 64 rules), and a rule's conditions are read only for those.
         let keys = (
             s.user.groups.fold63() | SCAN_ANY,
             s.user.zone.map_or(0, |z| 1 << (z.0 % 63)) | SCAN_ANY,
         );
-        let mut i = 0;
-        while let Some(skip) = scans
-            .get(i..)
-            .and_then(|p| p.iter().position(|p| p.may_apply(keys.0, keys.1)))
-        {
-            i += skip;
-            let rule = rules.get(i)?;
-            if rule.conditions.iter().all(|c| holds(c, s, tables)) {
-                return Some((offset + i, rule));
+        let range = offset..offset + rules.len();
+        // With ids below 63 the keys are the user's sets, and a rule whose conditions are just
+        // its scan applies as soon as it is a candidate.
+        let exact_keys = s.user.groups.below_63() && s.user.zone.is_none_or(|z| z.0 < 63);
+        for i in tables.scan_index.candidates(range, keys.0, keys.1) {
+            let rule = rules.get(i - offset)?;
+            if (exact_keys && tables.scan_index.exact(i))
+                || rule.conditions.iter().all(|c| holds(c, s, tables))
+            {
+                return Some((i, rule));
             }
-            i += 1;
         }
         return None;
     }
+    // Tracing: every rule in order, each with why it does or does not apply.
     for (i, rule) in rules.iter().enumerate() {
-        if !T::ON
-            && prefilters
-                .get(i)
-                .is_some_and(|p| !p.may_apply(groups, zones))
-        {
-            continue;
-        }
         match rule.conditions.iter().position(|c| !holds(c, s, tables)) {
             None => {
                 t.step(|| {

@@ -185,9 +185,9 @@ fn counts_with(tables: &Tables, idp: &IdpTable, need: &Need, p: &Proof, sq_block
         Filter::Only(_) => p.method.is_some_and(|m| need.filter.allows(m)),
         Filter::Except(_) => p.method.is_none_or(|m| need.filter.allows(m)),
     };
-    let knowledge_only = !p.mfa && p.factors.iter().all(|f| f == FactorType::Knowledge);
+    let knowledge_only = || !p.mfa && p.factors.iter().all(|f| f == FactorType::Knowledge);
     let classic_sp_ok = !tables.classic_sp || p.password || p.is_possession() || p.mfa;
-    (!idp.kind.is_okta() || listed) && (!sq_blocks || knowledge_only) && classic_sp_ok
+    (!idp.kind.is_okta() || listed) && (!sq_blocks || knowledge_only()) && classic_sp_ok
 }
 
 /// A proof as it counts from this IdP: a Classic Engine IdP's claims carry no characteristics.
@@ -243,6 +243,15 @@ fn claims_state_with(
         // The Classic SP "only evaluates whether MFA was completed": no factor type, no
         // characteristic, just completed MFA (another factor beside the IdP sign-in).
         return Ok(IDP | MFA | OTHER_FACTOR);
+    }
+    if !sq_blocks
+        && !tables.classic_sp
+        && !idp.classic
+        && (!idp.kind.is_okta() || need.filter == Filter::Any)
+    {
+        // Every proof counts as it is (`counts_with` holds, `as_counted` changes nothing): the
+        // common case, without the per-proof tests.
+        return Ok(proofs.iter().fold(IDP, |acc, p| acc | p.state(need)));
     }
     Ok(proofs
         .iter()

@@ -71,6 +71,11 @@ impl Bits {
         self.high.iter().fold(self.low, |acc, w| acc | w)
     }
 
+    /// Whether every member is below 63, so that [`Bits::fold63`] is the set itself.
+    pub fn below_63(&self) -> bool {
+        self.high.is_empty() && self.low & SCAN_ANY == 0
+    }
+
     /// Bit `id % 63` for every member: like [`Bits::fold`], leaving bit 63 free ([`Scan`]).
     pub fn fold63(&self) -> u64 {
         if self.high.is_empty() {
@@ -95,9 +100,9 @@ impl Bits {
 /// Bit 63 of a [`Scan`] mask: set in every user key, and alone in a rule without that condition.
 pub const SCAN_ANY: u64 = 1 << 63;
 
-/// A rule's [`Prefilter`] in the form a scan tests with two ANDs and no branch: each mask is
-/// the condition's `Bits::fold63`, or [`SCAN_ANY`] without one; a user's keys are their folds
-/// with `SCAN_ANY` set.
+/// A one-word summary of a rule's first positive `group in` and `zone in` conditions, to reject
+/// most rules that cannot apply before looking at their conditions: each mask is the condition's
+/// `Bits::fold63`, or [`SCAN_ANY`] without one; a user's keys are their folds with `SCAN_ANY` set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Scan {
     pub groups: u64,
@@ -110,7 +115,6 @@ impl Scan {
             groups: SCAN_ANY,
             zones: SCAN_ANY,
         };
-        // As `Prefilter::of`: the first positive `group in` and `zone in` only.
         let (mut group_seen, mut zone_seen) = (false, false);
         for c in conditions {
             match c {
@@ -134,10 +138,178 @@ impl Scan {
         scan
     }
 
+    /// Whether `conditions` are at most one positive `group in` and one positive `zone in`,
+    /// each of ids below 63: then the scan's masks are the sets themselves, and for a user
+    /// whose ids are below 63 too, passing the scan is applying.
+    pub fn exact(conditions: &[Cond]) -> bool {
+        let (mut groups, mut zones) = (0, 0);
+        conditions.iter().all(|c| match c {
+            Cond::Groups {
+                negated: false,
+                set,
+            } => {
+                groups += 1;
+                set.below_63()
+            }
+            Cond::Zones {
+                negated: false,
+                set,
+            } => {
+                zones += 1;
+                set.below_63()
+            }
+            _ => false,
+        }) && groups <= 1
+            && zones <= 1
+    }
+
     /// False only when the rule certainly does not apply to a user with these keys.
     #[inline(always)]
     pub fn may_apply(self, user_groups: u64, user_zones: u64) -> bool {
         (self.groups & user_groups != 0) & (self.zones & user_zones != 0)
+    }
+}
+
+/// The rules' [`Scan`]s turned inside out, 64 rules to a block: for each block and each key bit,
+/// which of the block's rules have that bit in their scan mask. A scan ORs the rows of the user's
+/// key bits, ANDs groups with zones, and visits only the rules whose prefilter lets the user
+/// through: a block of 64 rules costs a few loads instead of 64 tests, and a request that falls
+/// through to a catch-all skips every block with no candidate.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ScanIndex {
+    groups: Vec<[u64; 64]>,
+    zones: Vec<[u64; 64]>,
+    /// Per block, the rules whose scan is exact ([`Scan::exact`]): for a user whose groups and
+    /// zone are below 63, passing the scan is applying.
+    exact: Vec<u64>,
+}
+
+impl ScanIndex {
+    /// The index of `scans`; `exact[i]`: rule `i`'s conditions are exactly what its scan tests.
+    pub fn build(scans: &[Scan], exact: &[bool]) -> ScanIndex {
+        let blocks = scans.len().div_ceil(64);
+        let mut index = ScanIndex {
+            groups: vec![[0; 64]; blocks],
+            zones: vec![[0; 64]; blocks],
+            exact: vec![0; blocks],
+        };
+        for (i, scan) in scans.iter().enumerate() {
+            let (block, bit) = (i / 64, 1u64 << (i % 64));
+            if exact.get(i).copied().unwrap_or(false)
+                && let Some(word) = index.exact.get_mut(block)
+            {
+                *word |= bit;
+            }
+            for (rows, mut mask) in [
+                (&mut index.groups, scan.groups),
+                (&mut index.zones, scan.zones),
+            ] {
+                let Some(rows) = rows.get_mut(block) else {
+                    continue;
+                };
+                while mask != 0 {
+                    rows[mask.trailing_zeros() as usize] |= bit;
+                    mask &= mask - 1;
+                }
+            }
+        }
+        index
+    }
+
+    /// Whether rule `i`'s conditions are exactly its scan: for a user whose groups and zone are
+    /// all below 63 (their keys are then the sets themselves), a candidate applies.
+    #[inline]
+    pub fn exact(&self, i: usize) -> bool {
+        self.exact
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    /// The rules of `range` (indices into `Tables::rules`) whose scan may let a user with these
+    /// keys (`Bits::fold63`s with [`SCAN_ANY`] set) through, in order: exactly those for which
+    /// `Scan::may_apply` holds.
+    pub fn candidates(&self, range: Range<usize>, groups: u64, zones: u64) -> Candidates<'_> {
+        let mut c = Candidates {
+            index: self,
+            groups,
+            zones,
+            start: range.start,
+            end: range.end.min(self.groups.len() * 64),
+            block: range.start / 64,
+            mask: 0,
+        };
+        if c.start < c.end {
+            c.mask = c.load();
+        }
+        c
+    }
+}
+
+/// [`ScanIndex::candidates`].
+pub struct Candidates<'t> {
+    index: &'t ScanIndex,
+    groups: u64,
+    zones: u64,
+    start: usize,
+    end: usize,
+    block: usize,
+    /// The current block's candidates not visited yet.
+    mask: u64,
+}
+
+impl Candidates<'_> {
+    /// The current block's candidates within `start..end`.
+    #[inline]
+    fn load(&self) -> u64 {
+        let or_rows = |rows: Option<&[u64; 64]>, mut keys: u64| {
+            let Some(rows) = rows else { return 0 };
+            let mut acc = 0;
+            while keys != 0 {
+                acc |= rows[keys.trailing_zeros() as usize];
+                keys &= keys - 1;
+            }
+            acc
+        };
+        let zones = or_rows(self.index.zones.get(self.block), self.zones);
+        if zones == 0 {
+            return 0;
+        }
+        let mut mask = zones & or_rows(self.index.groups.get(self.block), self.groups);
+        let base = self.block * 64;
+        if self.start > base {
+            mask &= u64::MAX << (self.start - base);
+        }
+        if self.end - base < 64 {
+            mask &= (1u64 << (self.end - base)) - 1;
+        }
+        mask
+    }
+}
+
+impl Iterator for Candidates<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.mask != 0 {
+                let i = self.block * 64 + self.mask.trailing_zeros() as usize;
+                self.mask &= self.mask - 1;
+                return Some(i);
+            }
+            self.block += 1;
+            if self.block * 64 >= self.end {
+                return None;
+            }
+            self.mask = self.load();
+        }
+    }
+}
+
+/// Its size, not its rows.
+impl std::fmt::Debug for ScanIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ScanIndex({} blocks)", self.groups.len())
     }
 }
 
@@ -152,43 +324,6 @@ impl std::fmt::Debug for Bits {
                 .collect()
         };
         f.debug_tuple("Bits").field(&words).finish()
-    }
-}
-
-/// A one-word summary of a rule's positive `group in` and `zone in` conditions, to reject most
-/// rules that cannot apply with two AND operations before looking at their conditions.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Prefilter {
-    /// `Bits::fold` of the first `group in [..]` set; 0 when the rule has none.
-    pub groups: u64,
-    /// `Bits::fold` of the first `zone in [..]` set; 0 when the rule has none.
-    pub zones: u64,
-}
-
-impl Prefilter {
-    fn of(conditions: &[Cond]) -> Prefilter {
-        let mut p = Prefilter::default();
-        for c in conditions {
-            match c {
-                Cond::Groups {
-                    negated: false,
-                    set,
-                } if p.groups == 0 => p.groups = set.fold(),
-                Cond::Zones {
-                    negated: false,
-                    set,
-                } if p.zones == 0 => p.zones = set.fold(),
-                _ => {}
-            }
-        }
-        p
-    }
-
-    /// False only when the rule certainly does not apply to a user with these folds.
-    #[inline]
-    pub fn may_apply(self, user_groups: u64, user_zones: u64) -> bool {
-        (self.groups == 0 || self.groups & user_groups != 0)
-            && (self.zones == 0 || self.zones & user_zones != 0)
     }
 }
 
@@ -299,10 +434,10 @@ pub struct IdpTable {
 pub struct Tables {
     /// Every rule, in `Model::rules()` order: session rules first, then app rules.
     pub rules: Vec<RuleTable>,
-    /// `rules[i]`'s prefilter, kept apart so that a scan touches one small array.
-    pub prefilters: Vec<Prefilter>,
     /// `rules[i]`'s prefilter as evaluation's scan reads it.
     pub scans: Vec<Scan>,
+    /// `scans` by key bit, so that a scan visits only the rules that may apply.
+    pub scan_index: ScanIndex,
     /// The session rules: `rules[session]`, in order across session policies.
     pub session: Range<usize>,
     /// Per app policy, its rules in `rules`.
@@ -401,7 +536,6 @@ impl Tables {
                 }
             }
             let conditions: Vec<Cond> = rule.conditions.iter().map(compile_condition).collect();
-            tables.prefilters.push(Prefilter::of(&conditions));
             tables.scans.push(Scan::of(&conditions));
             tables.rules.push(RuleTable {
                 owner,
@@ -412,6 +546,12 @@ impl Tables {
                 completion: None,
             });
         }
+        let exact: Vec<bool> = tables
+            .rules
+            .iter()
+            .map(|r| Scan::exact(&r.conditions))
+            .collect();
+        tables.scan_index = ScanIndex::build(&tables.scans, &exact);
         tables.build_completions();
         tables
     }
@@ -623,5 +763,47 @@ mod scan_tests {
         assert!(g.may_apply(Bits::from_ids([70]).fold63() | SCAN_ANY, SCAN_ANY));
         assert!(!g.may_apply(Bits::from_ids([71]).fold63() | SCAN_ANY, SCAN_ANY));
         assert!(!g.may_apply(SCAN_ANY, SCAN_ANY));
+    }
+
+    /// The index yields exactly the rules of a range that `Scan::may_apply` lets through, in
+    /// order: random scans (sparse and dense masks, catch-alls, empty sets), every kind of range
+    /// (empty, inside one block, across blocks, unaligned ends), random keys.
+    #[test]
+    fn scan_index_candidates_are_the_linear_scan() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mask = |next: &mut dyn FnMut() -> u64| match next() % 5 {
+            0 => SCAN_ANY,
+            1 => 0,
+            2 => next() & !SCAN_ANY,
+            _ => 1 << (next() % 63),
+        };
+        for n in [0, 1, 63, 64, 65, 200, 640] {
+            let scans: Vec<Scan> = (0..n)
+                .map(|_| Scan {
+                    groups: mask(&mut next),
+                    zones: mask(&mut next),
+                })
+                .collect();
+            let index = ScanIndex::build(&scans, &[]);
+            for _ in 0..200 {
+                let a = (next() as usize) % (n + 1);
+                let b = a + (next() as usize) % (n + 1 - a);
+                let keys = (
+                    (next() & next() & next()) | SCAN_ANY,
+                    (1 << (next() % 63)) | SCAN_ANY,
+                );
+                let linear: Vec<usize> = (a..b)
+                    .filter(|&i| scans[i].may_apply(keys.0, keys.1))
+                    .collect();
+                let indexed: Vec<usize> = index.candidates(a..b, keys.0, keys.1).collect();
+                assert_eq!(indexed, linear, "{n} rules, range {a}..{b}, keys {keys:x?}");
+            }
+        }
     }
 }

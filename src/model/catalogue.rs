@@ -288,6 +288,40 @@ pub enum Amr {
     Mfa,
 }
 
+/// [`Amr::parse`]'s hash: a multiplier under which the 16 values' words take 16 distinct top
+/// nibbles (found by search; `AMR_TABLE` fails to compile if a value is added that collides).
+const AMR_HASH: u64 = 0x1472_78dc_0182_82cb;
+
+const fn amr_slot(word: u64) -> usize {
+    (word.wrapping_mul(AMR_HASH) >> 60) as usize
+}
+
+/// Each slot's word (the value's bytes, its length in the top byte) and value.
+const AMR_TABLE: ([u64; 16], [Amr; 16]) = {
+    let mut words = [0u64; 16];
+    let mut values = [Amr::Pwd; 16];
+    let mut i = 0;
+    while i < Amr::ALL.len() {
+        let amr = Amr::ALL[i];
+        let b = amr.as_str().as_bytes();
+        let mut word = (b.len() as u64) << 56;
+        let mut j = 0;
+        while j < b.len() {
+            word |= (b[j] as u64) << (8 * j);
+            j += 1;
+        }
+        let slot = amr_slot(word);
+        assert!(
+            words[slot] == 0,
+            "two AMR values share a slot: choose another AMR_HASH"
+        );
+        words[slot] = word;
+        values[slot] = amr;
+        i += 1;
+    }
+    (words, values)
+};
+
 impl Amr {
     pub const ALL: [Amr; 16] = [
         Self::Pwd,
@@ -308,7 +342,7 @@ impl Amr {
         Self::Mfa,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Pwd => "pwd",
             Self::Kba => "kba",
@@ -330,60 +364,28 @@ impl Amr {
     }
 
     /// Reads an AMR value exactly as it travels (RFC 8176 values are lowercase).
-    /// A match on the bytes: a switch on the length, then on the value's bytes as one integer.
-    /// Evaluation reads claims with it on every sign-in, so it neither allocates nor walks the
-    /// table (a test checks it against `as_str` for every value).
+    /// A perfect hash: the value's bytes as one integer (two overlapping loads, no loop), one
+    /// multiplication to a slot of a 16-entry table built at compile time, one comparison.
+    /// Evaluation reads claims with it on every sign-in, so it neither allocates nor branches on
+    /// the value (a test checks it against `as_str` for every value).
     #[inline]
     pub fn parse(s: &str) -> Option<Amr> {
-        // The bytes (at most 6) with the length in the top byte, so `pwd` and `pwd\0` differ.
-        const fn word(b: &[u8]) -> u64 {
-            let mut w = (b.len() as u64) << 56;
-            let mut i = 0;
-            while i < b.len() && i < 7 {
-                w |= (b[i] as u64) << (8 * i);
-                i += 1;
-            }
-            w
-        }
-        const PWD: u64 = word(b"pwd");
-        const KBA: u64 = word(b"kba");
-        const SMS: u64 = word(b"sms");
-        const TEL: u64 = word(b"tel");
-        const OTP: u64 = word(b"otp");
-        const SWK: u64 = word(b"swk");
-        const SC: u64 = word(b"sc");
-        const POP: u64 = word(b"pop");
-        const HWK: u64 = word(b"hwk");
-        const PHR: u64 = word(b"phr");
-        const FACE: u64 = word(b"face");
-        const FPT: u64 = word(b"fpt");
-        const IRIS: u64 = word(b"iris");
-        const RETINA: u64 = word(b"retina");
-        const VBM: u64 = word(b"vbm");
-        const MFA: u64 = word(b"mfa");
         let b = s.as_bytes();
-        if !(2..=6).contains(&b.len()) {
+        let n = b.len();
+        if n > 6 {
             return None;
         }
-        Some(match word(b) {
-            PWD => Self::Pwd,
-            KBA => Self::Kba,
-            SMS => Self::Sms,
-            TEL => Self::Tel,
-            OTP => Self::Otp,
-            SWK => Self::Swk,
-            SC => Self::Sc,
-            POP => Self::Pop,
-            HWK => Self::Hwk,
-            PHR => Self::Phr,
-            FACE => Self::Face,
-            FPT => Self::Fpt,
-            IRIS => Self::Iris,
-            RETINA => Self::Retina,
-            VBM => Self::Vbm,
-            MFA => Self::Mfa,
-            _ => return None,
-        })
+        // The bytes (2 to 6) with the length in the top byte, so `pwd` and `pwd\0` differ.
+        let bytes = if n >= 4 {
+            let (lo, hi) = (b.first_chunk::<4>()?, b.last_chunk::<4>()?);
+            u64::from(u32::from_le_bytes(*lo)) | u64::from(u32::from_le_bytes(*hi)) << (8 * (n - 4))
+        } else {
+            let (lo, hi) = (b.first_chunk::<2>()?, b.last_chunk::<2>()?);
+            u64::from(u16::from_le_bytes(*lo)) | u64::from(u16::from_le_bytes(*hi)) << (8 * (n - 2))
+        };
+        let word = bytes | (n as u64) << 56;
+        let slot = amr_slot(word);
+        (AMR_TABLE.0[slot] == word).then_some(AMR_TABLE.1[slot])
     }
 
     /// A dense index (`Amr::ALL[a.index()] == a`), for bitsets of values.
@@ -712,6 +714,35 @@ pub fn lookup_method(kind: AuthenticatorKind, method: Option<&str>) -> Option<&'
 mod tests {
     use super::*;
 
+    /// The perfect hash reads exactly the table's values: every string of up to 3 letters from
+    /// the values' alphabet, and every value with one byte changed, dropped or added.
+    #[test]
+    fn amr_parse_is_a_lookup_in_the_table() {
+        let by_table = |s: &str| Amr::ALL.into_iter().find(|a| a.as_str() == s);
+        let letters: Vec<char> = "abcdefhiklmnoprstvwxz\0".chars().collect();
+        let mut words = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| letters.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+        }
+        for amr in Amr::ALL {
+            let v = amr.as_str();
+            for i in 0..=v.len() {
+                words.push(format!("{}{}", &v[..i], v.get(i + 1..).unwrap_or("")));
+                for c in ['a', 'z', '\0', 'P'] {
+                    words.push(format!("{}{c}{}", &v[..i], v.get(i + 1..).unwrap_or("")));
+                    words.push(format!("{}{c}{}", &v[..i], &v[i..]));
+                }
+            }
+        }
+        for w in &words {
+            assert_eq!(Amr::parse(w), by_table(w), "{w:?}");
+        }
+    }
+
     #[test]
     fn every_kind_has_a_method_and_round_trips() {
         for kind in AuthenticatorKind::ALL {
@@ -734,6 +765,10 @@ mod tests {
             "pwd\0",
             "sc\0",
             "retina\0\0",
+            "retinas",
+            "pwd\0\0\0\0\0",
+            "a",
+            "\u{e9}t",
         ] {
             assert_eq!(Amr::parse(bad), None, "{bad:?}");
         }

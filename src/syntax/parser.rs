@@ -13,18 +13,33 @@ pub(super) struct PolicyParser;
 
 /// Parses one file, recovering at top-level item boundaries: a broken item costs that item only.
 pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
+    parse_with(file, text, BY_RULES)
+}
+
+/// [`parse`], parsing policy chunks of at least `by_rules` bytes a rule block at a time.
+fn parse_with(file: FileId, text: &str, by_rules: usize) -> (SourceFileAst, Vec<Diagnostic>) {
     let mut lower = Lower {
         file,
         offset: 0,
+        shifts: Vec::new(),
         diagnostics: Vec::new(),
     };
     let mut items = Vec::new();
     let mut unparsed = Vec::new();
     let mut damaged = Vec::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| usize::from(n).min(8));
     for chunk in split::top_level_chunks(text) {
         let Some(chunk_text) = text.get(chunk.clone()) else {
             continue;
         };
+        lower.offset = chunk.start;
+        if chunk_text.len() >= by_rules
+            && threads >= 2
+            && let Some(item) = lower.policy_by_rules(chunk_text, chunk.start, threads)
+        {
+            items.push(item);
+            continue;
+        }
         lower.offset = chunk.start;
         match PolicyParser::parse(Rule::file, chunk_text) {
             Ok(mut pairs) => {
@@ -219,6 +234,11 @@ fn damaged_part(item: &Item, region: Span) -> Option<(Span, String, Option<Ident
     within(span).then(|| (span, keyword.to_owned(), name.cloned()))
 }
 
+/// A policy chunk at least this long is parsed a rule block at a time, on several threads
+/// ([`Lower::policy_by_rules`]), when there are several cores. On one thread that is slower
+/// than parsing it whole (pest's set-up per block costs more than its queue for the whole).
+const BY_RULES: usize = 256 * 1024;
+
 /// A recovered policy's text and the rules left out of it (name, where the name is).
 type Recovered = (String, Vec<(String, std::ops::Range<usize>)>);
 
@@ -273,13 +293,25 @@ struct Lower {
     file: FileId,
     /// Where the chunk being lowered starts in the file.
     offset: usize,
+    /// Parsing a policy's header ([`Lower::policy_by_rules`]): where each placeholder rule ends
+    /// in it, with the bytes of the blocks left out up to there.
+    shifts: Vec<(usize, usize)>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Lower {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(s.start() + self.offset, s.end() + self.offset)
+        Span::new(self.at(s.start()), self.at(s.end()))
+    }
+
+    /// A position in the text being parsed as a position in the file.
+    fn at(&self, pos: usize) -> usize {
+        let removed = match self.shifts.partition_point(|(end, _)| *end <= pos) {
+            0 => 0,
+            i => self.shifts.get(i - 1).map_or(0, |(_, removed)| *removed),
+        };
+        pos + removed + self.offset
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
@@ -287,6 +319,114 @@ impl Lower {
             text: pair.as_str().to_owned(),
             span: self.span(&pair),
         }
+    }
+
+    /// A large policy (or session policy) chunk, parsed one rule block at a time and then its
+    /// header (the chunk with each rule block replaced by a short placeholder rule, so that a
+    /// block where no rule may stand fails the header; its positions are mapped back):
+    /// the same AST as parsing the chunk whole, without pest's token queue for the whole chunk
+    /// (tens of MB for a 1 MB policy) and with each rule's tokens hot in cache. `None` (and
+    /// nothing reported) when any part does not parse: the chunk is then parsed whole, which
+    /// reports the error as usual.
+    fn policy_by_rules(&mut self, chunk: &str, chunk_start: usize, threads: usize) -> Option<Item> {
+        let reported = self.diagnostics.len();
+        let item = self.try_policy_by_rules(chunk, chunk_start, threads);
+        if item.is_none() {
+            self.diagnostics.truncate(reported);
+        }
+        item
+    }
+
+    fn try_policy_by_rules(
+        &mut self,
+        chunk: &str,
+        chunk_start: usize,
+        threads: usize,
+    ) -> Option<Item> {
+        const PLACEHOLDER: &str = "rule _{}";
+        let blocks = split::rule_blocks(chunk)?;
+        // The header: the chunk with each block replaced by the placeholder, and where each
+        // placeholder ends in it with how many bytes were left out up to there.
+        let mut header = String::with_capacity(chunk.len() / 4);
+        let mut shifts = Vec::with_capacity(blocks.len());
+        let (mut copied, mut removed) = (0, 0);
+        for (range, _) in &blocks {
+            header.push_str(chunk.get(copied..range.start)?);
+            header.push_str(PLACEHOLDER);
+            removed += range.len().checked_sub(PLACEHOLDER.len())?;
+            shifts.push((header.len(), removed));
+            copied = range.end;
+        }
+        header.push_str(chunk.get(copied..)?);
+        // The blocks are independent: each thread takes a contiguous run (rules and diagnostics
+        // come back in order).
+        let file = self.file;
+        let lower_run = |run: &[(std::ops::Range<usize>, Option<&str>)]| {
+            let mut lower = Lower {
+                file,
+                offset: 0,
+                shifts: Vec::new(),
+                diagnostics: Vec::new(),
+            };
+            let mut rules = Vec::with_capacity(run.len());
+            for (range, _) in run {
+                let block = chunk.get(range.clone())?;
+                let pair = PolicyParser::parse(Rule::rule_block, block).ok()?.next()?;
+                if pair.as_span().end() != block.len() {
+                    return None;
+                }
+                lower.offset = chunk_start + range.start;
+                rules.push(lower.rule(pair)?);
+            }
+            Some((rules, lower.diagnostics))
+        };
+        let parts: Vec<Option<_>> = if threads < 2 {
+            vec![lower_run(&blocks)]
+        } else {
+            let per = blocks.len().div_ceil(threads).max(1);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = blocks
+                    .chunks(per)
+                    .map(|run| scope.spawn(move || lower_run(run)))
+                    .collect();
+                // A parse never panics (tests/no_panic.rs); should one anyway, it goes on as it
+                // would have on this thread.
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect()
+            })
+        };
+        let mut rules = Vec::with_capacity(blocks.len());
+        for part in parts {
+            let (part_rules, diagnostics) = part?;
+            rules.extend(part_rules);
+            self.diagnostics.extend(diagnostics);
+        }
+        self.offset = chunk_start;
+        let mut pairs = PolicyParser::parse(Rule::file, &header).ok()?;
+        let mut items = pairs.next()?.into_inner().filter(|p| is_item(p.as_rule()));
+        let (item, none) = (items.next()?, items.next());
+        if none.is_some() {
+            return None;
+        }
+        self.shifts = shifts;
+        let item = self.item(item);
+        self.shifts = Vec::new();
+        let mut item = item?;
+        let placeholders = match &mut item {
+            Item::Policy(p) => &mut p.rules,
+            Item::SessionPolicy(p) => &mut p.rules,
+            _ => return None,
+        };
+        if placeholders.len() != rules.len() {
+            return None;
+        }
+        *placeholders = rules;
+        Some(item)
     }
 
     fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
@@ -813,6 +953,7 @@ fn unescape(raw: &str) -> Result<String, std::ops::Range<usize>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -826,5 +967,104 @@ mod tests {
         assert_eq!(unescape(r"a\qb"), Err(1..3));
         assert_eq!(unescape(r"\u{110000}"), Err(0..10));
         assert_eq!(unescape(r"\u{zz}x"), Err(0..6));
+    }
+
+    /// A large policy parsed a rule block at a time gives exactly the AST and diagnostics of
+    /// parsing it whole: every kind of rule setting, comments and strings holding braces,
+    /// `apps` and `default` between rules, a session policy with a priority, a count too large
+    /// (a lowering diagnostic), and, in the broken copies, a rule that does not parse, a rule
+    /// inside a list, and an unclosed policy (which fall back to the whole parse).
+    #[test]
+    fn policies_parsed_by_rules_are_the_policies_parsed_whole() {
+        let settings = [
+            "when group in [g1, g2] and zone not in [z1]",
+            "when device managed",
+            "when domain in [\"a}b.example\", \"{c\"]",
+            "require 2 factor_types\n    possession [phishing_resistant, hardware_protected]",
+            "require password + 1 factor_type",
+            "require chain [[password, okta_verify.push], [webauthn]]",
+            "require 99999999999 factor_types",
+            "methods only [password, webauthn]",
+            "methods any",
+            "reauth never",
+            "reauth 12h",
+            "status inactive",
+            "deny",
+            "# a comment with } and { in it",
+        ];
+        let mut policy = String::from("policy big {\n  apps [a, b]\n");
+        let mut session = String::from("session_policy s {\n  priority 2\n");
+        for i in 0..3000 {
+            let body: Vec<&str> = (0..3)
+                .map(|k| settings[(i * 3 + k * 5) % settings.len()])
+                .collect();
+            let rule = format!("  rule r{i} {{\n    {}\n  }}\n", body.join("\n    "));
+            policy.push_str(&rule);
+            session.push_str(&rule);
+            if i == 600 {
+                policy.push_str("  default\n  apps [c] # between rules\n");
+            }
+            if i % 97 == 0 {
+                policy.push_str("  rule tight{require password}\n");
+            }
+        }
+        policy.push_str("}\n");
+        session.push_str("}\n");
+        assert!(policy.len() > BY_RULES && session.len() > BY_RULES);
+        // Both go the rule-by-rule way (the comparison below is not of one path with itself).
+        for chunk in [&policy, &session] {
+            let mut whole = Lower {
+                file: FileId(0),
+                offset: 0,
+                shifts: Vec::new(),
+                diagnostics: Vec::new(),
+            };
+            let pair = PolicyParser::parse(Rule::file, chunk)
+                .unwrap()
+                .next()
+                .unwrap();
+            let item = pair.into_inner().find(|p| is_item(p.as_rule())).unwrap();
+            let whole = (whole.item(item), whole.diagnostics);
+            for threads in [1, 2, 3] {
+                let mut lower = Lower {
+                    file: FileId(0),
+                    offset: 0,
+                    shifts: Vec::new(),
+                    diagnostics: Vec::new(),
+                };
+                let by_rules = (lower.policy_by_rules(chunk, 0, threads), lower.diagnostics);
+                assert!(by_rules.0.is_some());
+                assert_eq!(format!("{by_rules:?}"), format!("{whole:?}"));
+            }
+        }
+        let org = "org acme { engine identity }\n";
+        let cases = [
+            format!("{org}{policy}# a comment\n{session}"),
+            format!(
+                "{org}{}",
+                policy.replacen("rule r5 {", "rule r5 { when group", 1)
+            ),
+            format!(
+                "{org}{}",
+                policy.replacen("apps [a, b]", "apps [a, rule x{}]", 1)
+            ),
+            format!("{org}{}", policy.trim_end().trim_end_matches('}')),
+            format!("{org}{}", session.replacen("priority 2", "priority", 1)),
+        ];
+        for (n, text) in cases.iter().enumerate() {
+            let by_rules = parse_with(FileId(0), text, BY_RULES);
+            let whole = parse_with(FileId(0), text, usize::MAX);
+            assert_eq!(format!("{by_rules:?}"), format!("{whole:?}"), "case {n}");
+            if n == 0 {
+                assert!(
+                    whole.1.iter().all(|d| d.code == Code::InvalidValue),
+                    "{:?}",
+                    whole.1
+                );
+                assert!(!whole.1.is_empty());
+            } else {
+                assert!(whole.1.iter().any(|d| d.code == Code::Syntax), "case {n}");
+            }
+        }
     }
 }
