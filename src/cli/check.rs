@@ -379,17 +379,7 @@ fn write_header(out: &mut dyn Write, c: &Checked) -> std::io::Result<()> {
         }
         _ => "files outside every policyc.toml set".to_owned(),
     };
-    writeln!(
-        out,
-        "{what}: {files} {}, {} {}, {} {}, {} {}",
-        plural(files, "file", "files"),
-        counts.errors,
-        plural(counts.errors, "error", "errors"),
-        counts.warnings,
-        plural(counts.warnings, "warning", "warnings"),
-        counts.infos,
-        plural(counts.infos, "info", "infos"),
-    )?;
+    writeln!(out, "{what}: {}", counted(files, counts))?;
     match left_out_note(c) {
         Some(note) => writeln!(out, "  note: {note}"),
         None => Ok(()),
@@ -592,7 +582,16 @@ fn org_sets(
 /// The summary line ending a check: `checked 12 files, 0 errors, 2 warnings, 1 info in 4 ms`.
 pub(super) fn summary(files: usize, counts: Counts, elapsed: std::time::Duration) -> String {
     format!(
-        "checked {files} {}, {} {}, {} {}, {} {} in {} ms",
+        "checked {} in {} ms",
+        counted(files, counts),
+        elapsed.as_millis()
+    )
+}
+
+/// `12 files, 0 errors, 2 warnings, 1 info`: the counts of a summary line and a set's line.
+fn counted(files: usize, counts: Counts) -> String {
+    format!(
+        "{files} {}, {} {}, {} {}, {} {}",
         plural(files, "file", "files"),
         counts.errors,
         plural(counts.errors, "error", "errors"),
@@ -600,7 +599,6 @@ pub(super) fn summary(files: usize, counts: Counts, elapsed: std::time::Duration
         plural(counts.warnings, "warning", "warnings"),
         counts.infos,
         plural(counts.infos, "info", "infos"),
-        elapsed.as_millis()
     )
 }
 
