@@ -42,14 +42,7 @@ fn parse_with(file: FileId, text: &str, by_rules: usize) -> (SourceFileAst, Vec<
         }
         lower.offset = chunk.start;
         match PolicyParser::parse(Rule::file, chunk_text) {
-            Ok(mut pairs) => {
-                let items_of_chunk = pairs.next().into_iter().flat_map(|file| file.into_inner());
-                for pair in items_of_chunk.filter(|p| is_item(p.as_rule())) {
-                    if let Some(item) = lower.item(pair) {
-                        items.push(item);
-                    }
-                }
-            }
+            Ok(pairs) => items.extend(lower.items(pairs)),
             Err(err) => {
                 lower
                     .diagnostics
@@ -57,7 +50,7 @@ fn parse_with(file: FileId, text: &str, by_rules: usize) -> (SourceFileAst, Vec<
                 // An item whose broken settings are left out may parse: keep it, mark it (or
                 // the rule holding the setting) damaged, and report each broken setting.
                 if let Some((recovered, blanked, further)) = recover_settings(chunk_text, &err)
-                    && let Ok(mut pairs) = PolicyParser::parse(Rule::file, &recovered)
+                    && let Ok(pairs) = PolicyParser::parse(Rule::file, &recovered)
                 {
                     lower.diagnostics.extend(
                         further
@@ -68,18 +61,14 @@ fn parse_with(file: FileId, text: &str, by_rules: usize) -> (SourceFileAst, Vec<
                         .into_iter()
                         .map(|r| Span::new(chunk.start + r.start, chunk.start + r.end))
                         .collect();
-                    let items_of_chunk =
-                        pairs.next().into_iter().flat_map(|file| file.into_inner());
-                    for pair in items_of_chunk.filter(|p| is_item(p.as_rule())) {
-                        if let Some(item) = lower.item(pair) {
-                            for region in &blanked {
-                                if let Some((span, keyword, name)) = damaged_part(&item, *region) {
-                                    damaged.push(span);
-                                    unparsed.push(UnparsedItem { keyword, name });
-                                }
+                    for item in lower.items(pairs) {
+                        for region in &blanked {
+                            if let Some((span, keyword, name)) = damaged_part(&item, *region) {
+                                damaged.push(span);
+                                unparsed.push(UnparsedItem { keyword, name });
                             }
-                            items.push(item);
                         }
+                        items.push(item);
                     }
                     continue;
                 }
@@ -87,14 +76,8 @@ fn parse_with(file: FileId, text: &str, by_rules: usize) -> (SourceFileAst, Vec<
                 // (and its apps), and count the broken rules' names as declared.
                 match recover_policy(chunk_text) {
                     Some((pair_text, broken)) => {
-                        if let Ok(mut pairs) = PolicyParser::parse(Rule::file, &pair_text) {
-                            let items_of_chunk =
-                                pairs.next().into_iter().flat_map(|file| file.into_inner());
-                            for pair in items_of_chunk.filter(|p| is_item(p.as_rule())) {
-                                if let Some(item) = lower.item(pair) {
-                                    items.push(item);
-                                }
-                            }
+                        if let Ok(pairs) = PolicyParser::parse(Rule::file, &pair_text) {
+                            items.extend(lower.items(pairs));
                         }
                         unparsed.extend(broken.into_iter().map(|(name, span)| UnparsedItem {
                             keyword: "rule".to_owned(),
@@ -300,6 +283,15 @@ struct Lower {
 }
 
 impl Lower {
+    /// The items of a parsed chunk (`Rule::file`), lowered.
+    fn items(&mut self, mut pairs: Pairs<'_, Rule>) -> Vec<Item> {
+        let items_of_chunk = pairs.next().into_iter().flat_map(|file| file.into_inner());
+        items_of_chunk
+            .filter(|p| is_item(p.as_rule()))
+            .filter_map(|pair| self.item(pair))
+            .collect()
+    }
+
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
         Span::new(self.at(s.start()), self.at(s.end()))
