@@ -434,9 +434,8 @@ pub struct IdpTable {
 pub struct Tables {
     /// Every rule, in `Model::rules()` order: session rules first, then app rules.
     pub rules: Vec<RuleTable>,
-    /// `rules[i]`'s prefilter as evaluation's scan reads it.
-    pub scans: Vec<Scan>,
-    /// `scans` by key bit, so that a scan visits only the rules that may apply.
+    /// Each rule's prefilter (`Scan`) by key bit, so that a scan visits only the rules that may
+    /// apply.
     pub scan_index: ScanIndex,
     /// The session rules: `rules[session]`, in order across session policies.
     pub session: Range<usize>,
@@ -536,7 +535,6 @@ impl Tables {
                 }
             }
             let conditions: Vec<Cond> = rule.conditions.iter().map(compile_condition).collect();
-            tables.scans.push(Scan::of(&conditions));
             tables.rules.push(RuleTable {
                 owner,
                 index,
@@ -546,12 +544,18 @@ impl Tables {
                 completion: None,
             });
         }
+        // The prefilters are read only through the index: derived here, not kept.
+        let scans: Vec<Scan> = tables
+            .rules
+            .iter()
+            .map(|r| Scan::of(&r.conditions))
+            .collect();
         let exact: Vec<bool> = tables
             .rules
             .iter()
             .map(|r| Scan::exact(&r.conditions))
             .collect();
-        tables.scan_index = ScanIndex::build(&tables.scans, &exact);
+        tables.scan_index = ScanIndex::build(&scans, &exact);
         tables.build_completions();
         tables
     }
