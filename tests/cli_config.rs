@@ -512,25 +512,9 @@ fn base_revision_compares_each_set_with_itself() {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     let dir = Scratch::new("base", &files);
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&dir.0)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "base"]);
+    dir.git(&["init", "-q"]);
+    dir.git(&["add", "."]);
+    dir.git(&["commit", "-q", "-m", "base"]);
     std::fs::remove_file(dir.0.join("prod/idps.policy")).unwrap();
     let out = policyc(&["check", "--base", "HEAD", "--format", "json"], &dir.0);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));

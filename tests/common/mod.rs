@@ -68,6 +68,24 @@ impl Scratch {
         std::fs::read_to_string(self.0.join(path)).unwrap()
     }
 
+    /// Runs `git ARGS` in this folder as a fixed author; fails the test when git fails.
+    pub fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(&self.0)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn modified(&self, path: &str) -> std::time::SystemTime {
         std::fs::metadata(self.0.join(path))
             .unwrap()
