@@ -18,6 +18,22 @@ fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
 }
 
+/// Each diagnostic of a JSON report as (code, file, set), in order.
+fn code_file_set(v: &serde_json::Value) -> Vec<(&str, &str, &str)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["file"].as_str().unwrap(),
+                d["set"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// A repository with two sets: prod declares `contractors` and uses it, and allows
 /// `shadowed-rule`; staging uses `contractors` too (declared nowhere in staging) and has a
 /// shadowed rule that its own `policyc.toml` does not allow.
@@ -48,18 +64,7 @@ fn each_set_is_checked_on_its_own_with_its_own_allowed_codes() {
     let out = policyc(&["check", "--format", "json"], &dir.0);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v = json(&out);
-    let found: Vec<(&str, &str, &str)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap(),
-                d["file"].as_str().unwrap(),
-                d["set"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let found = code_file_set(&v);
     // `contractors` is declared in prod, not visible in staging; prod's shadowed rule is
     // allowed by prod's policyc.toml.
     assert_eq!(
@@ -519,18 +524,7 @@ fn base_revision_compares_each_set_with_itself() {
     let out = policyc(&["check", "--base", "HEAD", "--format", "json"], &dir.0);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v = json(&out);
-    let found: Vec<(&str, &str, &str)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap(),
-                d["file"].as_str().unwrap(),
-                d["set"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let found = code_file_set(&v);
     assert_eq!(
         found,
         [("deactivation-refused", "prod/apps.policy", "prod/")]
