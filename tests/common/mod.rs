@@ -68,9 +68,10 @@ impl Scratch {
         std::fs::read_to_string(self.0.join(path)).unwrap()
     }
 
-    /// Runs `git ARGS` in this folder as a fixed author; fails the test when git fails.
+    /// Runs `git ARGS` in this folder as a fixed author, unsigned; fails the test when git fails.
     pub fn git(&self, args: &[&str]) {
         let out = Command::new("git")
+            .args(["-c", "commit.gpgsign=false"])
             .args(args)
             .current_dir(&self.0)
             .env("GIT_AUTHOR_NAME", "t")
