@@ -592,25 +592,22 @@ pub fn idp_configs(compiled: &crate::Compiled) -> Vec<IdpConfig> {
         .idps
         .iter()
         .map(|idp| {
-            let declared_in = Path::new(compiled.sources.name(idp.loc.file));
+            // Paths in a policy file are relative to its folder.
+            let folder = Path::new(compiled.sources.name(idp.loc.file))
+                .parent()
+                .unwrap_or(Path::new(""));
             IdpConfig {
                 name: idp.name.clone(),
                 kind: idp.kind,
                 issuer: idp.issuer.clone(),
                 audience: idp.audience.clone(),
-                jwks_path: idp
-                    .jwks
-                    .as_ref()
-                    .map(|j| declared_in.parent().unwrap_or(Path::new("")).join(j)),
+                jwks_path: idp.jwks.as_ref().map(|j| folder.join(j)),
                 certificate_paths: idp
                     .certificates
                     .iter()
-                    .map(|(c, _)| declared_in.parent().unwrap_or(Path::new("")).join(c))
+                    .map(|(c, _)| folder.join(c))
                     .collect(),
-                metadata_path: idp
-                    .metadata
-                    .as_ref()
-                    .map(|(m, _)| declared_in.parent().unwrap_or(Path::new("")).join(m)),
+                metadata_path: idp.metadata.as_ref().map(|(m, _)| folder.join(m)),
                 max_clock_skew: idp.max_clock_skew_secs,
                 usage: idp.usage,
             }
