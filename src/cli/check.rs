@@ -251,19 +251,10 @@ pub(super) fn output_format(
             "`{}` says `format = \"{}\"` and `{}` says `format = \"{}\"`: one run writes one \
              report; pass `--format`",
             first_file.display(),
-            format_name(first),
+            first.as_str(),
             file.display(),
-            format_name(other)
+            other.as_str()
         )),
-    }
-}
-
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Human => "human",
-        Format::Json => "json",
-        Format::Sarif => "sarif",
-        Format::Github => "github",
     }
 }
 
