@@ -451,26 +451,23 @@ fn read_config(dir: &Path) -> Result<crate::config::Config, LoadError> {
     let mut sources = Sources::new();
     let file = sources.add(SourceFile::new(path.to_string_lossy().into_owned(), text));
     let text = sources.get(file).map_or("", |f| f.text.as_str());
-    let result =
-        crate::config::parse(file, text).and_then(|config| {
-            match config
-            .paths
-            .iter()
-            .find(|(p, _)| fs::symlink_metadata(folder.join(p)).is_err())
-        {
-            Some((p, span)) => Err(Box::new(crate::diagnostic::Diagnostic::new(
-                crate::diagnostic::Code::InvalidConfig,
-                crate::source::Loc::new(file, *span),
-                format!("`paths` names `{}`, which does not exist", p.display()),
-            )
-            .with_label(format!("no such file or folder in `{}`", set_name(dir)))
-            .with_help(
-                "name a file or folder under the folder of policyc.toml, or remove the entry",
-            ))),
-            None => Ok(config),
-        }
-        });
-    result.map_err(|d| LoadError(config_error(&d, &sources)))
+    let config =
+        crate::config::parse(file, text).map_err(|d| LoadError(config_error(&d, &sources)))?;
+    let missing = config
+        .paths
+        .iter()
+        .find(|(p, _)| fs::symlink_metadata(folder.join(p)).is_err());
+    if let Some((p, span)) = missing {
+        let d = crate::diagnostic::Diagnostic::new(
+            crate::diagnostic::Code::InvalidConfig,
+            crate::source::Loc::new(file, *span),
+            format!("`paths` names `{}`, which does not exist", p.display()),
+        )
+        .with_label(format!("no such file or folder in `{}`", set_name(dir)))
+        .with_help("name a file or folder under the folder of policyc.toml, or remove the entry");
+        return Err(LoadError(config_error(&d, &sources)));
+    }
+    Ok(config)
 }
 
 /// `prod/policyc.toml:2:1: message` and the help, for an `invalid-config` diagnostic.
