@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Scratch, policyc, stderr, stdout};
+use common::{Scratch, json, policyc, stderr, stdout};
 
 const ORG: &str =
     "org acme {\n  engine identity\n}\ngroup admins\napp wiki\nauthenticator password\n";
@@ -13,10 +13,6 @@ const SHADOWED: &str = "policy p {\n  apps [wiki]\n  rule r { require password }
 /// Names the group `contractors`, which only prod declares.
 const USES_CONTRACTORS: &str = "policy p {\n  apps [wiki]\n  rule r {\n    when group in [contractors]\n    require password\n  }\n}\n";
 const CLEAN: &str = "policy p {\n  apps [wiki]\n  rule r { require password }\n}\n";
-
-fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
-}
 
 /// Each diagnostic of a JSON report as (code, file, set), in order.
 fn code_file_set(v: &serde_json::Value) -> Vec<(&str, &str, &str)> {

@@ -40,6 +40,11 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
+/// Stdout parsed as one JSON document; the test fails showing stdout and stderr when it is not.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)))
+}
+
 /// A fresh folder with the given files; removed when dropped. `name` must be unique within one
 /// test file (test binaries differ by process id).
 pub struct Scratch(pub PathBuf);
