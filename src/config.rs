@@ -144,20 +144,15 @@ pub fn parse(file: FileId, text: &str) -> Result<Config, Box<Diagnostic>> {
         }
     }
     if let Some(format) = &raw.format {
-        config.format = Some(match format.get_ref().as_str() {
-            "human" => Format::Human,
-            "json" => Format::Json,
-            "sarif" => Format::Sarif,
-            "github" => Format::Github,
-            other => {
-                return Err(error(
-                    span_of(format),
-                    format!("`format`: `{other}` is not an output format"),
-                    "expected \"human\", \"json\", \"sarif\" or \"github\"",
-                    "write `format = \"json\"`, or leave `format` out for `human`".to_owned(),
-                ));
-            }
-        });
+        let other = format.get_ref();
+        config.format = Some(Format::parse(other).ok_or_else(|| {
+            error(
+                span_of(format),
+                format!("`format`: `{other}` is not an output format"),
+                "expected \"human\", \"json\", \"sarif\" or \"github\"",
+                "write `format = \"json\"`, or leave `format` out for `human`".to_owned(),
+            )
+        })?);
     }
     Ok(config)
 }
@@ -207,6 +202,19 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    /// `format` takes exactly the names `--format` takes.
+    #[cfg(feature = "cli")]
+    #[test]
+    fn format_takes_the_names_of_the_flag() {
+        use clap::ValueEnum;
+        for f in Format::value_variants() {
+            let name = f.to_possible_value().unwrap().get_name().to_owned();
+            assert_eq!(f.as_str(), name);
+            let config = parse(FileId(0), &format!("format = \"{name}\"\n")).unwrap();
+            assert_eq!(config.format, Some(*f));
+        }
+    }
 
     fn err(text: &str) -> (String, String, String) {
         let d = parse(FileId(0), text).unwrap_err();

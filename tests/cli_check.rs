@@ -6,7 +6,6 @@ mod common;
 use common::{Scratch, policyc, stderr, stdout};
 
 use std::path::Path;
-use std::process::Command;
 
 const ORG: &str =
     "org acme {\n  engine identity\n}\ngroup admins\napp wiki\nauthenticator password\n";
@@ -242,25 +241,9 @@ fn base_revision_guards_a_deleted_idp() {
             ("apps.policy", rules),
         ],
     );
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(&dir.0)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "base"]);
+    dir.git(&["init", "-q"]);
+    dir.git(&["add", "."]);
+    dir.git(&["commit", "-q", "-m", "base"]);
     std::fs::remove_file(dir.0.join("idps.policy")).unwrap();
 
     let plain = policyc(&["check"], &dir.0);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Scratch, policyc, stderr, stdout};
+use common::{Scratch, json, policyc, stderr, stdout};
 
 const ORG: &str =
     "org acme {\n  engine identity\n}\ngroup admins\napp wiki\nauthenticator password\n";
@@ -14,8 +14,20 @@ const SHADOWED: &str = "policy p {\n  apps [wiki]\n  rule r { require password }
 const USES_CONTRACTORS: &str = "policy p {\n  apps [wiki]\n  rule r {\n    when group in [contractors]\n    require password\n  }\n}\n";
 const CLEAN: &str = "policy p {\n  apps [wiki]\n  rule r { require password }\n}\n";
 
-fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
+/// Each diagnostic of a JSON report as (code, file, set), in order.
+fn code_file_set(v: &serde_json::Value) -> Vec<(&str, &str, &str)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["file"].as_str().unwrap(),
+                d["set"].as_str().unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// A repository with two sets: prod declares `contractors` and uses it, and allows
@@ -48,18 +60,7 @@ fn each_set_is_checked_on_its_own_with_its_own_allowed_codes() {
     let out = policyc(&["check", "--format", "json"], &dir.0);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v = json(&out);
-    let found: Vec<(&str, &str, &str)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap(),
-                d["file"].as_str().unwrap(),
-                d["set"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let found = code_file_set(&v);
     // `contractors` is declared in prod, not visible in staging; prod's shadowed rule is
     // allowed by prod's policyc.toml.
     assert_eq!(
@@ -512,41 +513,14 @@ fn base_revision_compares_each_set_with_itself() {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     let dir = Scratch::new("base", &files);
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&dir.0)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "base"]);
+    dir.git(&["init", "-q"]);
+    dir.git(&["add", "."]);
+    dir.git(&["commit", "-q", "-m", "base"]);
     std::fs::remove_file(dir.0.join("prod/idps.policy")).unwrap();
     let out = policyc(&["check", "--base", "HEAD", "--format", "json"], &dir.0);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v = json(&out);
-    let found: Vec<(&str, &str, &str)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap(),
-                d["file"].as_str().unwrap(),
-                d["set"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let found = code_file_set(&v);
     assert_eq!(
         found,
         [("deactivation-refused", "prod/apps.policy", "prod/")]

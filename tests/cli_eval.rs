@@ -9,9 +9,6 @@ mod common;
 
 use common::{Scratch, policyc, policyc_stdin, stderr, stdout};
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 const ORG: &str = "\
 org acme {
   engine identity
@@ -459,25 +456,6 @@ fn compare_prints_only_the_changed_decisions() {
     );
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args([
-            "-c",
-            "user.name=policyc tests",
-            "-c",
-            "user.email=tests@policyc.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}
-
 #[test]
 fn compare_rev_reads_the_policy_set_from_git() {
     let dir = Scratch::new(
@@ -491,9 +469,9 @@ fn compare_rev_reads_the_policy_set_from_git() {
             ),
         ],
     );
-    git(&dir.0, &["init", "-q"]);
-    git(&dir.0, &["add", "policies"]);
-    git(&dir.0, &["commit", "-q", "-m", "policies"]);
+    dir.git(&["init", "-q"]);
+    dir.git(&["add", "policies"]);
+    dir.git(&["commit", "-q", "-m", "policies"]);
     dir.write("policies/wiki.policy", POLICY_WITHOUT_CONTRACTORS);
     let out = policyc(
         &[

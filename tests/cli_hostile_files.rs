@@ -66,6 +66,16 @@ fn policyc(args: &[&str], dir: &Path) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Exit 0; stderr shown when not.
+fn assert_success(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Exit 2, `expected` in stderr, and neither the secret nor any file content in the output.
 fn assert_refused(out: &Output, expected: &str) {
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -134,24 +144,14 @@ fn follow_links_reads_a_link_out_of_the_tree() {
     let set = dir.path("set");
     assert_refused(&policyc(&["check"], &set), OUTSIDE);
     let out = policyc(&["check", "--follow-links"], &set);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     // A link that stays inside the tree needs no flag.
     std::fs::remove_file(dir.path("set/shared.policy")).unwrap();
     std::fs::create_dir(dir.path("set/sub")).unwrap();
     dir.write("set/sub/real.txt", "group contractors\n");
     symlink("sub/real.txt", dir.path("set/inside.policy")).unwrap();
     let out = policyc(&["check"], &set);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
 }
 
 #[test]
@@ -231,12 +231,7 @@ fn fmt_writes_atomically_and_keeps_the_mode() {
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
     let inode = std::fs::metadata(&file).unwrap().ino();
     let out = policyc(&["fmt"], &dir.path("set"));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         "org acme {\n  engine identity\n}\ngroup admins\n"
@@ -307,12 +302,7 @@ fn a_byte_order_mark_is_accepted() {
     let dir = Dir::new("bom");
     dir.write("set/org.policy", &format!("\u{feff}{ORG}"));
     let out = policyc(&["check"], &dir.path("set"));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
 }
 
 #[test]
@@ -378,12 +368,7 @@ fn a_link_stored_in_git_is_not_read_at_a_base_revision() {
     );
     // Walking the folder at HEAD skips the link.
     let out = policyc(&["check", "--base", "HEAD"], &set);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
 }
 
 #[test]
@@ -423,12 +408,7 @@ fn fmt_keeps_a_byte_order_mark() {
     let dir = Dir::new("fmtbom");
     let file = dir.write("set/org.policy", "\u{feff}org acme {engine identity}\n");
     let out = policyc(&["fmt"], &dir.path("set"));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         "\u{feff}org acme {\n  engine identity\n}\n"

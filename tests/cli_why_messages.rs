@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Scratch, policyc, stderr, stdout};
+use common::{Scratch, json, policyc, stderr, stdout};
 
 const ORG: &str = "\
 org acme { engine identity  features [third_party_claims_sharing] }
@@ -18,11 +18,6 @@ authenticator phone { methods [sms, voice] }
 authenticator webauthn
 idp corp { kind oidc  trust_claims true  asserts [pwd, hwk, otp, swk] }
 ";
-
-fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(out), stderr(out)))
-}
 
 #[test]
 fn the_trace_names_what_third_party_evidence_lacks_for_a_possession_constraint() {

@@ -25,6 +25,18 @@ fn validator(name: &str) -> jsonschema::Validator {
         .unwrap_or_else(|e| panic!("{name} does not compile: {e}"))
 }
 
+/// AD FS's SAML response that sends Microsoft's AMR attribute and no `session.amr`, read as
+/// `eval` and `claims inspect` take it.
+const ADFS_SAML: &[&str] = &[
+    "--saml",
+    "tests/fixtures/claims/adfs_without_session_amr.xml",
+    "--idp",
+    "initech_adfs",
+    "--now",
+    "1720481750",
+    "--allow-unverified",
+];
+
 /// Runs policyc in the repository root and parses its stdout as one JSON document.
 fn output(args: &[&str]) -> Value {
     let out = policyc(args, root());
@@ -100,23 +112,14 @@ fn eval_output_matches_its_schema() {
     ]);
     assert_valid("eval.schema.json", &local);
     // Claims with a hint (AD FS sending Microsoft's AMR attribute, no `session.amr`).
-    let hinted = output(&[
-        "eval",
-        "--app",
-        "slack",
-        "--user",
-        user,
-        "--saml",
-        "tests/fixtures/claims/adfs_without_session_amr.xml",
-        "--idp",
-        "initech_adfs",
-        "--now",
-        "1720481750",
-        "--allow-unverified",
-        "--format",
-        "json",
-        "policies/",
-    ]);
+    let hinted = output(
+        &[
+            &["eval", "--app", "slack", "--user", user][..],
+            ADFS_SAML,
+            &["--format", "json", "policies/"],
+        ]
+        .concat(),
+    );
     assert_valid("eval.schema.json", &hinted);
     assert_eq!(hinted["claims"]["hints"].as_array().map(Vec::len), Some(1));
     let mut wrong = hinted;
@@ -502,15 +505,7 @@ fn every_output_field_is_declared_in_its_schema() {
         &["--claims", claims][..],
         &["--local", "--trace"][..],
         &["--claims", claims, "--trace"][..],
-        &[
-            "--saml",
-            "tests/fixtures/claims/adfs_without_session_amr.xml",
-            "--idp",
-            "initech_adfs",
-            "--now",
-            "1720481750",
-            "--allow-unverified",
-        ][..],
+        ADFS_SAML,
     ] {
         let mut args = vec!["eval", "--app", "slack", "--user", user, "--format", "json"];
         args.extend_from_slice(extra);
@@ -636,20 +631,14 @@ fn every_output_field_is_declared_in_its_schema() {
         );
         assert_declared("claims-inspect.schema.json", &doc[0], file);
     }
-    let saml = output(&[
-        "claims",
-        "inspect",
-        "--saml",
-        "tests/fixtures/claims/adfs_without_session_amr.xml",
-        "--idp",
-        "initech_adfs",
-        "--now",
-        "1720481750",
-        "--allow-unverified",
-        "--format",
-        "json",
-        "policies/",
-    ]);
+    let saml = output(
+        &[
+            &["claims", "inspect"][..],
+            ADFS_SAML,
+            &["--format", "json", "policies/"],
+        ]
+        .concat(),
+    );
     assert_declared("claims-inspect.schema.json", &saml, "claims inspect --saml");
 
     // test: every test of policies/, and sets with a failing test.

@@ -97,6 +97,8 @@ pub fn run(args: &CheckArgs) -> u8 {
         _ => None,
     };
     let roots: Vec<PathBuf> = sets.iter().filter_map(|s| s.root.clone()).collect();
+    // What certificate files may be read: resolved once for every set.
+    let readable = load::Roots::new(&args.paths);
     let mut checked = Vec::with_capacity(sets.len());
     for set in sets {
         if set.sources.is_empty() {
@@ -131,7 +133,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         let options = crate::check::CheckOptions {
             okta_compat: args.okta_compat,
             base,
-            files: load::certificate_files(&compiled, &load::Roots::new(&args.paths)),
+            files: load::certificate_files(&compiled, &readable),
             now: None,
             // The file's levels, then the flags': a flag wins for a code both name.
             levels: set.config.levels.clone().then(&levels),
@@ -249,19 +251,10 @@ pub(super) fn output_format(
             "`{}` says `format = \"{}\"` and `{}` says `format = \"{}\"`: one run writes one \
              report; pass `--format`",
             first_file.display(),
-            format_name(first),
+            first.as_str(),
             file.display(),
-            format_name(other)
+            other.as_str()
         )),
-    }
-}
-
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Human => "human",
-        Format::Json => "json",
-        Format::Sarif => "sarif",
-        Format::Github => "github",
     }
 }
 

@@ -451,26 +451,23 @@ fn read_config(dir: &Path) -> Result<crate::config::Config, LoadError> {
     let mut sources = Sources::new();
     let file = sources.add(SourceFile::new(path.to_string_lossy().into_owned(), text));
     let text = sources.get(file).map_or("", |f| f.text.as_str());
-    let result =
-        crate::config::parse(file, text).and_then(|config| {
-            match config
-            .paths
-            .iter()
-            .find(|(p, _)| fs::symlink_metadata(folder.join(p)).is_err())
-        {
-            Some((p, span)) => Err(Box::new(crate::diagnostic::Diagnostic::new(
-                crate::diagnostic::Code::InvalidConfig,
-                crate::source::Loc::new(file, *span),
-                format!("`paths` names `{}`, which does not exist", p.display()),
-            )
-            .with_label(format!("no such file or folder in `{}`", set_name(dir)))
-            .with_help(
-                "name a file or folder under the folder of policyc.toml, or remove the entry",
-            ))),
-            None => Ok(config),
-        }
-        });
-    result.map_err(|d| LoadError(config_error(&d, &sources)))
+    let config =
+        crate::config::parse(file, text).map_err(|d| LoadError(config_error(&d, &sources)))?;
+    let missing = config
+        .paths
+        .iter()
+        .find(|(p, _)| fs::symlink_metadata(folder.join(p)).is_err());
+    if let Some((p, span)) = missing {
+        let d = crate::diagnostic::Diagnostic::new(
+            crate::diagnostic::Code::InvalidConfig,
+            crate::source::Loc::new(file, *span),
+            format!("`paths` names `{}`, which does not exist", p.display()),
+        )
+        .with_label(format!("no such file or folder in `{}`", set_name(dir)))
+        .with_help("name a file or folder under the folder of policyc.toml, or remove the entry");
+        return Err(LoadError(config_error(&d, &sources)));
+    }
+    Ok(config)
 }
 
 /// `prod/policyc.toml:2:1: message` and the help, for an `invalid-config` diagnostic.
@@ -592,25 +589,22 @@ pub fn idp_configs(compiled: &crate::Compiled) -> Vec<IdpConfig> {
         .idps
         .iter()
         .map(|idp| {
-            let declared_in = Path::new(compiled.sources.name(idp.loc.file));
+            // Paths in a policy file are relative to its folder.
+            let folder = Path::new(compiled.sources.name(idp.loc.file))
+                .parent()
+                .unwrap_or(Path::new(""));
             IdpConfig {
                 name: idp.name.clone(),
                 kind: idp.kind,
                 issuer: idp.issuer.clone(),
                 audience: idp.audience.clone(),
-                jwks_path: idp
-                    .jwks
-                    .as_ref()
-                    .map(|j| declared_in.parent().unwrap_or(Path::new("")).join(j)),
+                jwks_path: idp.jwks.as_ref().map(|j| folder.join(j)),
                 certificate_paths: idp
                     .certificates
                     .iter()
-                    .map(|(c, _)| declared_in.parent().unwrap_or(Path::new("")).join(c))
+                    .map(|(c, _)| folder.join(c))
                     .collect(),
-                metadata_path: idp
-                    .metadata
-                    .as_ref()
-                    .map(|(m, _)| declared_in.parent().unwrap_or(Path::new("")).join(m)),
+                metadata_path: idp.metadata.as_ref().map(|(m, _)| folder.join(m)),
                 max_clock_skew: idp.max_clock_skew_secs,
                 usage: idp.usage,
             }

@@ -124,11 +124,7 @@ pub fn run(args: &TestArgs) -> u8 {
                 .collect()
         };
     }
-    let total: usize = runs.iter().map(|r| r.results.len()).sum();
-    let failed: usize = runs
-        .iter()
-        .map(|r| r.results.iter().filter(|t| !t.passed()).count())
-        .sum();
+    let (total, failed) = counts(&runs);
     let named = runs.iter().any(|r| r.name.is_some());
     let mut coverage = String::new();
     if args.coverage {
@@ -312,12 +308,18 @@ fn coverage(compiled: &Compiled, results: &[TestResult]) -> String {
 
 /// JUnit XML: one `testsuite` per file, one `testcase` per test block; a failure's message is
 /// what did not match, its body the decision, why and the trace.
-fn junit(runs: &[SetRun]) -> String {
-    let total: usize = runs.iter().map(|r| r.results.len()).sum();
-    let failed: usize = runs
+/// How many tests ran over every set, and how many of them failed.
+fn counts(runs: &[SetRun]) -> (usize, usize) {
+    let total = runs.iter().map(|r| r.results.len()).sum();
+    let failed = runs
         .iter()
         .map(|r| r.results.iter().filter(|t| !t.passed()).count())
         .sum();
+    (total, failed)
+}
+
+fn junit(runs: &[SetRun]) -> String {
+    let (total, failed) = counts(runs);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,

@@ -40,6 +40,11 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
+/// Stdout parsed as one JSON document; the test fails showing stdout and stderr when it is not.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)))
+}
+
 /// A fresh folder with the given files; removed when dropped. `name` must be unique within one
 /// test file (test binaries differ by process id).
 pub struct Scratch(pub PathBuf);
@@ -66,6 +71,25 @@ impl Scratch {
 
     pub fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.0.join(path)).unwrap()
+    }
+
+    /// Runs `git ARGS` in this folder as a fixed author, unsigned; fails the test when git fails.
+    pub fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(&self.0)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn modified(&self, path: &str) -> std::time::SystemTime {

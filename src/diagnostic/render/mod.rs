@@ -29,6 +29,25 @@ pub enum Format {
     Github,
 }
 
+impl Format {
+    const ALL: [Format; 4] = [Format::Human, Format::Json, Format::Sarif, Format::Github];
+
+    /// The name `--format` and a `policyc.toml`'s `format` take.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+        }
+    }
+
+    /// The format named `name` ([`Format::as_str`]).
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
 /// What the caller knows that the diagnostics do not.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RenderOptions {
