@@ -274,6 +274,9 @@ fn list(files: &OrgFiles, name: &str) -> Result<Vec<(String, Value)>, ImportErro
     Ok(out)
 }
 
+/// The keys of a policy rule (sign-on, app sign-on or routing) that import reads itself.
+const RULE_KEYS: &[&str] = &["type", "name", "status", "priority", "conditions", "actions"];
+
 fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(Value::as_str)
 }
@@ -1099,19 +1102,7 @@ impl Importer {
             rule.get("conditions").unwrap_or(&Value::Null),
             true,
         );
-        notes += &self.leftovers(
-            &object,
-            file,
-            rule,
-            &[
-                "type",
-                "name",
-                "status",
-                "priority",
-                "conditions",
-                "actions",
-            ],
-        );
+        notes += &self.leftovers(&object, file, rule, RULE_KEYS);
         let actions = rule.get("actions").cloned().unwrap_or(Value::Null);
         notes += &self.leftovers(&object, &format!("{file}/actions"), &actions, &["idp"]);
         let mut idp = actions.get("idp").cloned().unwrap_or(Value::Null);
@@ -1206,19 +1197,7 @@ impl Importer {
             &actions,
             &["appSignOn", "signon"],
         );
-        notes += &self.leftovers(
-            &object,
-            file,
-            rule,
-            &[
-                "type",
-                "name",
-                "status",
-                "priority",
-                "conditions",
-                "actions",
-            ],
-        );
+        notes += &self.leftovers(&object, file, rule, RULE_KEYS);
         let mut body = String::new();
         if !conds.is_empty() {
             let _ = writeln!(body, "when {}", conds.join(" and "));
