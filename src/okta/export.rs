@@ -11,8 +11,8 @@ use crate::Compiled;
 use crate::model::catalogue::{FactorType, IdpKind};
 use crate::model::values::{PLATFORMS, RISKS};
 use crate::model::{
-    Action, ConditionTest, DeviceState, Enrollment, MethodFilter, PossessionConstraint, Reauth,
-    Requirement, Rule, Status, UsedFor,
+    Action, ConditionTest, DeviceState, Enrollment, MethodFilter, Platform, PossessionConstraint,
+    Reauth, Requirement, Rule, Status, UsedFor,
 };
 use crate::source::Loc;
 use serde_json::{Value, json};
@@ -38,7 +38,7 @@ fn with_id(id: Option<String>, mut body: Value) -> Value {
     body
 }
 
-fn status(s: Status) -> &'static str {
+pub(crate) fn status(s: Status) -> &'static str {
     match s {
         Status::Active => "ACTIVE",
         Status::Inactive => "INACTIVE",
@@ -232,12 +232,7 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
                     let inc: Vec<Value> = platforms
                         .iter()
                         .map(|p| {
-                            let os = word(PLATFORMS, p).to_ascii_uppercase();
-                            let ty = if matches!(os.as_str(), "IOS" | "ANDROID") {
-                                "MOBILE"
-                            } else {
-                                "DESKTOP"
-                            };
+                            let (os, ty) = okta_platform(p);
                             json!({"type": ty, "os": {"type": os}})
                         })
                         .collect();
@@ -422,8 +417,19 @@ pub(crate) fn chain_json(steps: &[crate::model::MethodId]) -> Value {
     next.unwrap_or(Value::Null)
 }
 
-fn word<T: PartialEq>(table: &[(&'static str, T)], v: &T) -> &'static str {
+pub(crate) fn word<T: PartialEq>(table: &[(&'static str, T)], v: &T) -> &'static str {
     table.iter().find(|(_, x)| x == v).map_or("", |(w, _)| w)
+}
+
+/// Okta's OS type for a platform and its device type (`MOBILE` or `DESKTOP`).
+pub(crate) fn okta_platform(p: &Platform) -> (String, &'static str) {
+    let os = word(PLATFORMS, p).to_ascii_uppercase();
+    let ty = if matches!(os.as_str(), "IOS" | "ANDROID") {
+        "MOBILE"
+    } else {
+        "DESKTOP"
+    };
+    (os, ty)
 }
 
 fn pretty(v: &Value) -> String {
