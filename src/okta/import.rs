@@ -275,7 +275,14 @@ fn list(files: &OrgFiles, name: &str) -> Result<Vec<(String, Value)>, ImportErro
 }
 
 /// The keys of a policy rule (sign-on, app sign-on or routing) that import reads itself.
-const RULE_KEYS: &[&str] = &["type", "name", "status", "priority", "conditions", "actions"];
+const RULE_KEYS: &[&str] = &[
+    "type",
+    "name",
+    "status",
+    "priority",
+    "conditions",
+    "actions",
+];
 
 fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(Value::as_str)
