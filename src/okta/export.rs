@@ -26,9 +26,7 @@ pub(crate) fn okta_id(compiled: &Compiled, loc: Loc) -> Option<String> {
         .map_or(file.text.len(), |n| start + n);
     let line = file.text.get(start..line_end)?;
     let id = line.split("# okta: ").nth(1)?.split_whitespace().next()?;
-    id.chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        .then(|| id.to_owned())
+    super::is_okta_id(id).then(|| id.to_owned())
 }
 
 fn with_id(id: Option<String>, mut body: Value) -> Value {

@@ -1665,10 +1665,7 @@ fn name_dependent_rules(text: &str, issues: &mut [Issue]) {
 fn okta_tag(id: &str) -> String {
     // An id is letters, digits, `_` and `-`; anything else is not written (it could end the
     // comment and inject text).
-    let valid = id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if id.is_empty() || id.starts_with("policyc-") || !valid || id.len() > 64 {
+    if id.is_empty() || id.starts_with("policyc-") || !super::is_okta_id(id) || id.len() > 64 {
         String::new()
     } else {
         format!("  # okta: {id}")

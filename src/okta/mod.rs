@@ -50,6 +50,13 @@ pub(crate) fn depth(v: &Value) -> usize {
     }
 }
 
+/// Whether every character of `id` can be in an Okta id (letters, digits, `_`, `-`): such an id
+/// can neither end a `# okta:` comment nor leave a URL path segment or a file name.
+pub(crate) fn is_okta_id(id: &str) -> bool {
+    id.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 /// A JSON pointer segment (RFC 6901 escaping).
 pub(crate) fn pointer_segment(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
