@@ -61,3 +61,38 @@ pub(crate) fn is_okta_id(id: &str) -> bool {
 pub(crate) fn pointer_segment(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoints_pages_are_its_own_files_in_page_order() {
+        let files: OrgFiles = [
+            "idps.page-10.json",
+            "idps.page-2.json",
+            "idps.json",
+            "idps.page-x.json",
+            "idpsx.json",
+            "apps.json",
+            "rules/a.json",
+            "rules/ab.json",
+            "rules/a.page-2.json",
+        ]
+        .into_iter()
+        .map(|p| (p.to_owned(), String::new()))
+        .collect();
+        let paths = |name| -> Vec<&str> {
+            endpoint_files(&files, name)
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect()
+        };
+        assert_eq!(
+            paths("idps"),
+            ["idps.json", "idps.page-2.json", "idps.page-10.json"]
+        );
+        assert_eq!(paths("rules/a"), ["rules/a.json", "rules/a.page-2.json"]);
+        assert_eq!(paths("zones"), Vec::<&str>::new());
+    }
+}
