@@ -26,12 +26,22 @@ pub const MAX_DEPTH: usize = 64;
 /// `NAME.page-2.json`, `NAME.page-3.json`, ... in page order.
 pub fn endpoint_files<'a>(files: &'a OrgFiles, name: &str) -> Vec<(&'a str, &'a str)> {
     let mut out: Vec<(u32, &str, &str)> = Vec::new();
-    for (path, text) in files {
-        if path == &format!("{name}.json") {
-            out.push((1, path, text));
-        } else if let Some(page) = path
-            .strip_prefix(&format!("{name}.page-"))
+    // The paths that start with `name` sit together in the sorted map: only those are looked
+    // at (import asks once per policy and per authenticator).
+    let with_prefix = files
+        .range::<str, _>((std::ops::Bound::Included(name), std::ops::Bound::Unbounded))
+        .take_while(|(path, _)| path.starts_with(name));
+    for (path, text) in with_prefix {
+        let Some(rest) = path
+            .strip_prefix(name)
             .and_then(|r| r.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        if rest.is_empty() {
+            out.push((1, path, text));
+        } else if let Some(page) = rest
+            .strip_prefix(".page-")
             .and_then(|n| n.parse::<u32>().ok())
         {
             out.push((page, path, text));
