@@ -7,7 +7,7 @@ use super::export::{okta_platform, status, word};
 use crate::Compiled;
 use crate::model::catalogue::IdpKind;
 use crate::model::values::RISKS;
-use crate::model::{Action, ConditionTest, DeviceState, Enrollment, Reauth, Requirement, Rule};
+use crate::model::{Action, ConditionTest, DeviceState, Enrollment, Requirement, Rule};
 use serde_json::{Map, Value, json};
 
 /// The provider version whose resource schemas the output follows.
@@ -241,14 +241,8 @@ pub fn export(compiled: &Compiled) -> Value {
                     if !constraints.is_empty() {
                         body["constraints"] = json!(constraints);
                     }
-                    match r.reauth.as_ref().map(|(x, _)| x) {
-                        Some(Reauth::EverySignIn) => {
-                            body["re_authentication_frequency"] = json!("PT0S")
-                        }
-                        Some(Reauth::AfterSecs(s)) => {
-                            body["re_authentication_frequency"] = json!(format!("PT{s}S"))
-                        }
-                        Some(Reauth::Never) | None => {}
+                    if let Some(re) = super::export::reauth_iso(r) {
+                        body["re_authentication_frequency"] = json!(re);
                     }
                 }
             }
