@@ -15,15 +15,17 @@ fn edit(s: &Scratch, file: &str, f: impl FnOnce(&mut Vec<Value>)) {
     s.write(file, &serde_json::to_string_pretty(&v).unwrap());
 }
 
+/// A scratch folder with `files` under `set/`, exported to the org folder `org/`.
+fn exported(name: &str, files: &[(&str, &str)]) -> Scratch {
+    let s = Scratch::new(name, files);
+    let o = policyc(&["export", "okta", "set", "-o", "org"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    s
+}
+
 #[test]
 fn an_org_that_matches_the_files_has_no_drift() {
-    let s = Scratch::new("diff_same", &[("set/every_field.policy", SET)]);
-    assert_eq!(
-        policyc(&["export", "okta", "set", "-o", "org"], &s.0)
-            .status
-            .code(),
-        Some(0)
-    );
+    let s = exported("diff_same", &[("set/every_field.policy", SET)]);
     let o = policyc(&["diff", "set", "org"], &s.0);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert_eq!(stdout(&o), "");
@@ -31,13 +33,7 @@ fn an_org_that_matches_the_files_has_no_drift() {
 
 #[test]
 fn every_kind_of_drift_is_reported_in_human_and_json() {
-    let s = Scratch::new("diff_drift", &[("set/every_field.policy", SET)]);
-    assert_eq!(
-        policyc(&["export", "okta", "set", "-o", "org"], &s.0)
-            .status
-            .code(),
-        Some(0)
-    );
+    let s = exported("diff_drift", &[("set/every_field.policy", SET)]);
     // In the org: the corp IdP stopped trusting claims, the partner IdP is gone, the wiki rules
     // `mobile` and `admins` swapped places, `rest` now denies, and a route was added by hand.
     edit(&s, "org/idps.json", |v| {
@@ -131,13 +127,7 @@ fn check_against_the_org_judges_a_planned_deactivation_on_the_orgs_rules() {
 
 #[test]
 fn a_rename_in_the_org_is_a_rename_and_methods_and_enrollment_are_compared() {
-    let s = Scratch::new("diff_rename", &[("set/every_field.policy", SET)]);
-    assert_eq!(
-        policyc(&["export", "okta", "set", "-o", "org"], &s.0)
-            .status
-            .code(),
-        Some(0)
-    );
+    let s = exported("diff_rename", &[("set/every_field.policy", SET)]);
     // In the org: the IdP `corp` and the wiki rule `mobile` were renamed (same ids), the wiki
     // rule `only` was renamed and changed, Okta Verify's TOTP was turned on and its enrollment
     // allowed.
@@ -170,15 +160,13 @@ fn a_rename_in_the_org_is_a_rename_and_methods_and_enrollment_are_compared() {
     assert_eq!(json[1]["name"], "corp");
     assert_eq!(json[1]["fields"][0], "from corp_okta (org) to corp (files)");
     // Without ids (objects Okta has not created), a rename stays a removal and an addition.
-    let s = Scratch::new(
+    let s = exported(
         "diff_rename_no_ids",
         &[(
             "set/a.policy",
             "org o { engine identity }\nidp corp {\n  kind oidc\n  issuer \"https://c.example\"\n}\n",
         )],
     );
-    let o = policyc(&["export", "okta", "set", "-o", "org"], &s.0);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     edit(&s, "org/idps.json", |v| {
         v[0]["name"] = Value::String("other".into());
     });
@@ -194,15 +182,13 @@ fn a_rename_in_the_org_is_a_rename_and_methods_and_enrollment_are_compared() {
 /// neither is paired with the org's object by that id.
 #[test]
 fn a_duplicate_okta_id_in_the_files_is_reported_and_pairs_nothing() {
-    let s = Scratch::new(
+    let s = exported(
         "diff_duplicate_id",
         &[(
             "set/a.policy",
             "org o { engine identity }\ngroup old  # okta: 00gx\n",
         )],
     );
-    let o = policyc(&["export", "okta", "set", "-o", "org"], &s.0);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     s.write(
         "set/a.policy",
         "org o { engine identity }\ngroup new1  # okta: 00gx\ngroup new2  # okta: 00gx\n",

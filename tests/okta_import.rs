@@ -595,3 +595,48 @@ fn an_okta_org_over_saml_is_inferred_and_reported_for_the_admin_to_confirm() {
     let c = compile(text);
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
 }
+
+/// The rules of every listed policy (an enrollment policy other than the default one too) and
+/// the methods of every listed authenticator count as read; rules or methods of an id no list
+/// holds, and later pages of those, are reported.
+#[test]
+fn only_files_of_objects_no_list_holds_are_reported_unread() {
+    let mut files = OrgFiles::new();
+    files.insert(
+        "policies-MFA_ENROLL.json".to_owned(),
+        r#"[{"id": "00pdef", "type": "MFA_ENROLL", "name": "Default", "system": true, "priority": 2},
+            {"id": "00pother", "type": "MFA_ENROLL", "name": "Other", "priority": 1}]"#
+            .to_owned(),
+    );
+    files.insert(
+        "authenticators.json".to_owned(),
+        r#"[{"id": "aut1", "key": "okta_password", "name": "Password", "status": "ACTIVE"}]"#
+            .to_owned(),
+    );
+    for name in [
+        "rules/00pdef.json",
+        "rules/00pother.json",
+        "rules/00pother.page-2.json",
+        "methods/aut1.json",
+        "rules/aut1.json",
+        "methods/00pdef.json",
+        "rules/00pgone.page-2.json",
+    ] {
+        files.insert(name.to_owned(), "[]".to_owned());
+    }
+    let out = import(&files, &ImportOptions::default()).unwrap();
+    let unread: Vec<&str> = out
+        .issues
+        .iter()
+        .filter(|i| i.message.starts_with("this file is not read"))
+        .map(|i| i.pointer.as_str())
+        .collect();
+    assert_eq!(
+        unread,
+        [
+            "methods/00pdef.json",
+            "rules/00pgone.page-2.json",
+            "rules/aut1.json"
+        ]
+    );
+}

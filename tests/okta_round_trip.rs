@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use policyc::okta::export::export;
-use policyc::okta::import::{ImportOptions, asserts_written, import};
+use policyc::okta::import::{ImportError, ImportOptions, asserts_written, import};
 use policyc::source::{SourceFile, Sources};
 use proptest::prelude::*;
 use std::path::Path;
@@ -479,16 +479,23 @@ proptest! {
             // And methods, for whichever are authenticators.
             files.insert(format!("methods/{id}.json"), serde_json::to_string(&rules).unwrap());
         }
-        if let Ok(out) = import(&files, &ImportOptions::default()) {
-            let c = compile(&[("org.policy".to_owned(), out.files["org.policy"].clone())]);
-            prop_assert!(
-                !c.diagnostics.iter().any(|d| d.code == policyc::diagnostic::Code::Syntax),
-                "{}\n{:?}", out.files["org.policy"], c.diagnostics
-            );
-            // Nothing from the JSON becomes an item of its own.
-            prop_assert!(!c.model.idps.iter().any(|i| i.name == "z"));
-            // What import writes, export reads back without a panic.
-            let _ = export(&c);
+        match import(&files, &ImportOptions::default()) {
+            // The only refusal arbitrary JSON lists can meet: an item that is not an object.
+            Err(e) => prop_assert!(
+                matches!(&e, ImportError::Shape { reason, .. } if reason.ends_with("is not an object")),
+                "{e}"
+            ),
+            Ok(out) => {
+                let c = compile(&[("org.policy".to_owned(), out.files["org.policy"].clone())]);
+                prop_assert!(
+                    !c.diagnostics.iter().any(|d| d.code == policyc::diagnostic::Code::Syntax),
+                    "{}\n{:?}", out.files["org.policy"], c.diagnostics
+                );
+                // Nothing from the JSON becomes an item of its own.
+                prop_assert!(!c.model.idps.iter().any(|i| i.name == "z"));
+                // What import writes, export reads back without a panic.
+                let _ = export(&c);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `policyc pull`: fetch an org's Management API responses into the folder `import okta` reads.
 
 use super::{EXIT_CANNOT_RUN, EXIT_OK};
+use crate::okta::is_okta_id;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -208,10 +209,7 @@ fn pull(args: &PullArgs) -> Result<BTreeMap<String, String>, String> {
         store(&mut files, name, pages);
     }
     for id in policy_ids {
-        if !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
+        if !is_okta_id(&id) {
             return Err(format!("a policy id is not an Okta id: {id:?}"));
         }
         let name = format!("rules/{id}");
@@ -223,10 +221,7 @@ fn pull(args: &PullArgs) -> Result<BTreeMap<String, String>, String> {
         store(&mut files, &name, pages);
     }
     for id in authenticator_ids {
-        if !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
+        if !is_okta_id(&id) {
             return Err(format!("an authenticator id is not an Okta id: {id:?}"));
         }
         let name = format!("methods/{id}");

@@ -140,20 +140,17 @@ fn normal(files: &OrgFiles) -> Normal {
         }
     }
     // Which policy an app uses is compared through the policy's app list, by name.
-    let policy_names: BTreeMap<String, String> = ["policies-ACCESS_POLICY.json"]
-        .iter()
-        .flat_map(|f| list(files, f))
+    let policy_names: BTreeMap<String, String> = list(files, "policies-ACCESS_POLICY.json")
+        .into_iter()
         .filter_map(|p| Some((p.get("id")?.as_str()?.to_owned(), label(&p))))
         .collect();
     if let Some(apps) = out.get_mut("app") {
+        let listed = list(files, "apps.json");
         for (name, (_, body, _)) in apps.iter_mut() {
-            let policy = list(files, "apps.json")
-                .into_iter()
-                .find(|a| label(a) == *name)
-                .and_then(|a| {
-                    let href = a.pointer("/_links/accessPolicy/href")?.as_str()?.to_owned();
-                    policy_names.get(href.rsplit('/').next()?).cloned()
-                });
+            let policy = listed.iter().find(|a| label(a) == *name).and_then(|a| {
+                let href = a.pointer("/_links/accessPolicy/href")?.as_str()?.to_owned();
+                policy_names.get(href.rsplit('/').next()?).cloned()
+            });
             body["policy"] = policy.map_or(Value::Null, Value::String);
         }
     }

@@ -11,8 +11,8 @@ use crate::Compiled;
 use crate::model::catalogue::{FactorType, IdpKind};
 use crate::model::values::{PLATFORMS, RISKS};
 use crate::model::{
-    Action, ConditionTest, DeviceState, Enrollment, MethodFilter, PossessionConstraint, Reauth,
-    Requirement, Rule, Status, UsedFor,
+    Action, ConditionTest, DeviceState, Enrollment, MethodFilter, Platform, PossessionConstraint,
+    Reauth, Requirement, Rule, Status, UsedFor,
 };
 use crate::source::Loc;
 use serde_json::{Value, json};
@@ -26,9 +26,7 @@ pub(crate) fn okta_id(compiled: &Compiled, loc: Loc) -> Option<String> {
         .map_or(file.text.len(), |n| start + n);
     let line = file.text.get(start..line_end)?;
     let id = line.split("# okta: ").nth(1)?.split_whitespace().next()?;
-    id.chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        .then(|| id.to_owned())
+    super::is_okta_id(id).then(|| id.to_owned())
 }
 
 fn with_id(id: Option<String>, mut body: Value) -> Value {
@@ -38,7 +36,7 @@ fn with_id(id: Option<String>, mut body: Value) -> Value {
     body
 }
 
-fn status(s: Status) -> &'static str {
+pub(crate) fn status(s: Status) -> &'static str {
     match s {
         Status::Active => "ACTIVE",
         Status::Inactive => "INACTIVE",
@@ -232,12 +230,7 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
                     let inc: Vec<Value> = platforms
                         .iter()
                         .map(|p| {
-                            let os = word(PLATFORMS, p).to_ascii_uppercase();
-                            let ty = if matches!(os.as_str(), "IOS" | "ANDROID") {
-                                "MOBILE"
-                            } else {
-                                "DESKTOP"
-                            };
+                            let (os, ty) = okta_platform(p);
                             json!({"type": ty, "os": {"type": os}})
                         })
                         .collect();
@@ -422,8 +415,19 @@ pub(crate) fn chain_json(steps: &[crate::model::MethodId]) -> Value {
     next.unwrap_or(Value::Null)
 }
 
-fn word<T: PartialEq>(table: &[(&'static str, T)], v: &T) -> &'static str {
+pub(crate) fn word<T: PartialEq>(table: &[(&'static str, T)], v: &T) -> &'static str {
     table.iter().find(|(_, x)| x == v).map_or("", |(w, _)| w)
+}
+
+/// Okta's OS type for a platform and its device type (`MOBILE` or `DESKTOP`).
+pub(crate) fn okta_platform(p: &Platform) -> (String, &'static str) {
+    let os = word(PLATFORMS, p).to_ascii_uppercase();
+    let ty = if matches!(os.as_str(), "IOS" | "ANDROID") {
+        "MOBILE"
+    } else {
+        "DESKTOP"
+    };
+    (os, ty)
 }
 
 fn pretty(v: &Value) -> String {

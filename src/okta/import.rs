@@ -10,7 +10,7 @@ use super::{MAX_DEPTH, MAX_FILE_BYTES, OrgFiles, depth, endpoint_files, pointer_
 use crate::diagnostic::{Code, Severity};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// What the API does not say, from the admin.
@@ -85,6 +85,7 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
         app_policy: BTreeMap::new(),
         enrollment: BTreeMap::new(),
         everyone: Vec::new(),
+        owned: BTreeSet::new(),
     };
     let mut out =
         String::from("# Imported from the Okta Management API by `policyc import okta`.\n");
@@ -106,7 +107,11 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
     }
     cx.enrollment_policies(files, &mut items)?;
     for (file, obj) in list(files, "authenticators")? {
-        let id = str_of(&obj, "id").unwrap_or_default();
+        let id = str_of(&obj, "id");
+        if let Some(id) = id {
+            cx.owned.insert(format!("methods/{id}"));
+        }
+        let id = id.unwrap_or_default();
         let methods = if id.is_empty() {
             Vec::new()
         } else {
@@ -122,6 +127,9 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
         let mut policies = list(files, &format!("policies-{kind}"))?;
         policies.sort_by_key(|(_, p)| p.get("priority").and_then(Value::as_u64).unwrap_or(0));
         for (file, policy) in policies {
+            if let Some(id) = str_of(&policy, "id") {
+                cx.owned.insert(format!("rules/{id}"));
+            }
             let id = str_of(&policy, "id").unwrap_or_default().to_owned();
             let rules_file = format!("rules/{id}");
             let mut rules = list(files, &rules_file)?;
@@ -141,7 +149,7 @@ pub fn import(files: &OrgFiles, options: &ImportOptions) -> Result<Imported, Imp
             out.push('\n');
         }
     }
-    out.push_str(&unread_files(files, &mut cx)?);
+    out.push_str(&unread_files(files, &mut cx));
     let text = crate::fmt::format(&out).map_err(|e| ImportError::Format(e.to_string()))?;
     let mut issues = cx.issues;
     name_dependent_rules(&text, &mut issues);
@@ -168,20 +176,7 @@ const ENDPOINTS: &[&str] = &[
 
 /// Reports the files of the folder import did not read (another endpoint, rules of a policy or
 /// methods of an authenticator it does not list), so that nothing is dropped silently.
-fn unread_files(files: &OrgFiles, cx: &mut Importer) -> Result<String, ImportError> {
-    let ids = |names: &[&str]| -> Result<Vec<String>, ImportError> {
-        let mut out = Vec::new();
-        for name in names {
-            for (_, v) in list(files, name)? {
-                if let Some(id) = str_of(&v, "id") {
-                    out.push(id.to_owned());
-                }
-            }
-        }
-        Ok(out)
-    };
-    let policies = ids(&ENDPOINTS[5..])?;
-    let authenticators = ids(&["authenticators"])?;
+fn unread_files(files: &OrgFiles, cx: &mut Importer) -> String {
     let mut comments = String::new();
     for path in files.keys() {
         let stem = path.strip_suffix(".json").unwrap_or(path);
@@ -190,14 +185,7 @@ fn unread_files(files: &OrgFiles, cx: &mut Importer) -> Result<String, ImportErr
             Some((name, n)) if n.parse::<u32>().is_ok() => name,
             _ => stem,
         };
-        let read = ENDPOINTS.contains(&name)
-            || name
-                .strip_prefix("rules/")
-                .is_some_and(|id| policies.iter().any(|p| p == id))
-            || name
-                .strip_prefix("methods/")
-                .is_some_and(|id| authenticators.iter().any(|a| a == id));
-        if !read {
+        if !ENDPOINTS.contains(&name) && !cx.owned.contains(name) {
             comments += &cx.unsupported(
                 "org folder",
                 path.clone(),
@@ -207,7 +195,7 @@ fn unread_files(files: &OrgFiles, cx: &mut Importer) -> Result<String, ImportErr
             );
         }
     }
-    Ok(comments)
+    comments
 }
 
 #[derive(Default)]
@@ -233,6 +221,9 @@ struct Importer {
     enrollment: BTreeMap<String, String>,
     /// The ids of the built-in Everyone group: a condition on it says nothing.
     everyone: Vec<String>,
+    /// `rules/<id>` and `methods/<id>` for each policy and authenticator the lists hold: the
+    /// files of those names are read (or reported by the policy they belong to).
+    owned: BTreeSet<String>,
 }
 
 /// Reads one endpoint's list across its pages: `(file#/index, object)`.
@@ -273,6 +264,16 @@ fn list(files: &OrgFiles, name: &str) -> Result<Vec<(String, Value)>, ImportErro
     }
     Ok(out)
 }
+
+/// The keys of a policy rule (sign-on, app sign-on or routing) that import reads itself.
+const RULE_KEYS: &[&str] = &[
+    "type",
+    "name",
+    "status",
+    "priority",
+    "conditions",
+    "actions",
+];
 
 fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(Value::as_str)
@@ -402,6 +403,11 @@ impl Importer {
         items: &mut Items,
     ) -> Result<(), ImportError> {
         let mut policies = list(files, "policies-MFA_ENROLL")?;
+        for (_, p) in &policies {
+            if let Some(id) = str_of(p, "id") {
+                self.owned.insert(format!("rules/{id}"));
+            }
+        }
         policies.sort_by_key(|(_, p)| p.get("priority").and_then(Value::as_u64).unwrap_or(0));
         let default = policies
             .iter()
@@ -1099,19 +1105,7 @@ impl Importer {
             rule.get("conditions").unwrap_or(&Value::Null),
             true,
         );
-        notes += &self.leftovers(
-            &object,
-            file,
-            rule,
-            &[
-                "type",
-                "name",
-                "status",
-                "priority",
-                "conditions",
-                "actions",
-            ],
-        );
+        notes += &self.leftovers(&object, file, rule, RULE_KEYS);
         let actions = rule.get("actions").cloned().unwrap_or(Value::Null);
         notes += &self.leftovers(&object, &format!("{file}/actions"), &actions, &["idp"]);
         let mut idp = actions.get("idp").cloned().unwrap_or(Value::Null);
@@ -1206,19 +1200,7 @@ impl Importer {
             &actions,
             &["appSignOn", "signon"],
         );
-        notes += &self.leftovers(
-            &object,
-            file,
-            rule,
-            &[
-                "type",
-                "name",
-                "status",
-                "priority",
-                "conditions",
-                "actions",
-            ],
-        );
+        notes += &self.leftovers(&object, file, rule, RULE_KEYS);
         let mut body = String::new();
         if !conds.is_empty() {
             let _ = writeln!(body, "when {}", conds.join(" and "));
@@ -1679,10 +1661,7 @@ fn name_dependent_rules(text: &str, issues: &mut [Issue]) {
 fn okta_tag(id: &str) -> String {
     // An id is letters, digits, `_` and `-`; anything else is not written (it could end the
     // comment and inject text).
-    let valid = id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if id.is_empty() || id.starts_with("policyc-") || !valid || id.len() > 64 {
+    if id.is_empty() || id.starts_with("policyc-") || !super::is_okta_id(id) || id.len() > 64 {
         String::new()
     } else {
         format!("  # okta: {id}")

@@ -26,12 +26,22 @@ pub const MAX_DEPTH: usize = 64;
 /// `NAME.page-2.json`, `NAME.page-3.json`, ... in page order.
 pub fn endpoint_files<'a>(files: &'a OrgFiles, name: &str) -> Vec<(&'a str, &'a str)> {
     let mut out: Vec<(u32, &str, &str)> = Vec::new();
-    for (path, text) in files {
-        if path == &format!("{name}.json") {
-            out.push((1, path, text));
-        } else if let Some(page) = path
-            .strip_prefix(&format!("{name}.page-"))
+    // The paths that start with `name` sit together in the sorted map: only those are looked
+    // at (import asks once per policy and per authenticator).
+    let with_prefix = files
+        .range::<str, _>((std::ops::Bound::Included(name), std::ops::Bound::Unbounded))
+        .take_while(|(path, _)| path.starts_with(name));
+    for (path, text) in with_prefix {
+        let Some(rest) = path
+            .strip_prefix(name)
             .and_then(|r| r.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        if rest.is_empty() {
+            out.push((1, path, text));
+        } else if let Some(page) = rest
+            .strip_prefix(".page-")
             .and_then(|n| n.parse::<u32>().ok())
         {
             out.push((page, path, text));
@@ -50,7 +60,49 @@ pub(crate) fn depth(v: &Value) -> usize {
     }
 }
 
+/// Whether every character of `id` can be in an Okta id (letters, digits, `_`, `-`): such an id
+/// can neither end a `# okta:` comment nor leave a URL path segment or a file name.
+pub(crate) fn is_okta_id(id: &str) -> bool {
+    id.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 /// A JSON pointer segment (RFC 6901 escaping).
 pub(crate) fn pointer_segment(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoints_pages_are_its_own_files_in_page_order() {
+        let files: OrgFiles = [
+            "idps.page-10.json",
+            "idps.page-2.json",
+            "idps.json",
+            "idps.page-x.json",
+            "idpsx.json",
+            "apps.json",
+            "rules/a.json",
+            "rules/ab.json",
+            "rules/a.page-2.json",
+        ]
+        .into_iter()
+        .map(|p| (p.to_owned(), String::new()))
+        .collect();
+        let paths = |name| -> Vec<&str> {
+            endpoint_files(&files, name)
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect()
+        };
+        assert_eq!(
+            paths("idps"),
+            ["idps.json", "idps.page-2.json", "idps.page-10.json"]
+        );
+        assert_eq!(paths("rules/a"), ["rules/a.json", "rules/a.page-2.json"]);
+        assert_eq!(paths("zones"), Vec::<&str>::new());
+    }
 }

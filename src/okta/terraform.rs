@@ -3,27 +3,15 @@
 //! never by literal ids; groups, zones and apps are looked up by name with data sources.
 //! Secrets are Terraform variables, never values.
 
+use super::export::{okta_platform, status, word};
 use crate::Compiled;
 use crate::model::catalogue::IdpKind;
-use crate::model::values::{PLATFORMS, RISKS};
-use crate::model::{
-    Action, ConditionTest, DeviceState, Enrollment, Reauth, Requirement, Rule, Status,
-};
+use crate::model::values::RISKS;
+use crate::model::{Action, ConditionTest, DeviceState, Enrollment, Requirement, Rule};
 use serde_json::{Map, Value, json};
 
 /// The provider version whose resource schemas the output follows.
 pub const PROVIDER_VERSION: &str = "~> 4.8";
-
-fn status(s: Status) -> &'static str {
-    match s {
-        Status::Active => "ACTIVE",
-        Status::Inactive => "INACTIVE",
-    }
-}
-
-fn word<T: PartialEq>(table: &[(&'static str, T)], v: &T) -> &'static str {
-    table.iter().find(|(_, x)| x == v).map_or("", |(w, _)| w)
-}
 
 /// A Terraform name: policyc names are already valid (letters, digits, `_`, `-`).
 fn tf(name: &str) -> String {
@@ -188,12 +176,7 @@ pub fn export(compiled: &Compiled) -> Value {
                     let list: Vec<Value> = platforms
                         .iter()
                         .map(|p| {
-                            let os = word(PLATFORMS, p).to_ascii_uppercase();
-                            let ty = if matches!(os.as_str(), "IOS" | "ANDROID") {
-                                "MOBILE"
-                            } else {
-                                "DESKTOP"
-                            };
+                            let (os, ty) = okta_platform(p);
                             json!({"type": ty, "os_type": os})
                         })
                         .collect();
@@ -258,14 +241,8 @@ pub fn export(compiled: &Compiled) -> Value {
                     if !constraints.is_empty() {
                         body["constraints"] = json!(constraints);
                     }
-                    match r.reauth.as_ref().map(|(x, _)| x) {
-                        Some(Reauth::EverySignIn) => {
-                            body["re_authentication_frequency"] = json!("PT0S")
-                        }
-                        Some(Reauth::AfterSecs(s)) => {
-                            body["re_authentication_frequency"] = json!(format!("PT{s}S"))
-                        }
-                        Some(Reauth::Never) | None => {}
+                    if let Some(re) = super::export::reauth_iso(r) {
+                        body["re_authentication_frequency"] = json!(re);
                     }
                 }
             }
