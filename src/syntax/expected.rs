@@ -7,7 +7,7 @@ use super::parser::Rule;
 pub(super) fn describe(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of file",
-        Rule::WHITESPACE | Rule::COMMENT => "a comment",
+        Rule::WHITESPACE => "a comment",
         // Silent rules: pest reports their alternatives instead, but the enum has them.
         Rule::ident_char => "a name",
         Rule::value => "a name or a string",
@@ -79,7 +79,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_not | Rule::not_in => "`not in`",
         Rule::kw_session_policy | Rule::session_policy => "`session_policy`",
         Rule::kw_policy | Rule::policy => "`policy`",
-        Rule::kw_rule | Rule::rule_block => "`rule`",
+        Rule::kw_rule | Rule::rule_block | Rule::rule_run => "`rule`",
         Rule::kw_require | Rule::require_setting => "`require`",
         Rule::kw_deny | Rule::deny_setting => "`deny`",
         Rule::kw_possession | Rule::possession_setting => "`possession`",

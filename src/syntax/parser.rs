@@ -34,7 +34,6 @@ fn parse_with(file: FileId, text: &str, by_rules: usize) -> (SourceFileAst, Vec<
         };
         lower.offset = chunk.start;
         if chunk_text.len() >= by_rules
-            && threads >= 2
             && let Some(item) = lower.policy_by_rules(chunk_text, chunk.start, threads)
         {
             items.push(item);
@@ -217,9 +216,9 @@ fn damaged_part(item: &Item, region: Span) -> Option<(Span, String, Option<Ident
     within(span).then(|| (span, keyword.to_owned(), name.cloned()))
 }
 
-/// A policy chunk at least this long is parsed a rule block at a time, on several threads
-/// ([`Lower::policy_by_rules`]), when there are several cores. On one thread that is slower
-/// than parsing it whole (pest's set-up per block costs more than its queue for the whole).
+/// A policy chunk at least this long is parsed in runs of rule blocks, on every core
+/// ([`Lower::policy_by_rules`]). On one core too that is faster than parsing it whole: pest's
+/// token queue for a whole 1 MB policy is tens of MB of fresh pages.
 const BY_RULES: usize = 256 * 1024;
 
 /// A recovered policy's text and the rules left out of it (name, where the name is).
@@ -256,6 +255,27 @@ fn recover_policy(chunk: &str) -> Option<Recovered> {
         return None;
     }
     Some((text, broken))
+}
+
+/// The blocks parsed by one pest call: consecutive blocks up to about this many bytes (pest's
+/// set-up per call is then amortized, and its queue stays small enough to be reused).
+const GROUP_BYTES: usize = 32 * 1024;
+
+/// `blocks` cut into consecutive groups of about [`GROUP_BYTES`] each.
+fn groups<T>(blocks: &[(std::ops::Range<usize>, T)]) -> Vec<&[(std::ops::Range<usize>, T)]> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for (i, (range, _)) in blocks.iter().enumerate() {
+        let start = blocks.get(from).map_or(range.start, |b| b.0.start);
+        if range.end - start > GROUP_BYTES && i > from {
+            out.push(&blocks[from..i]);
+            from = i;
+        }
+    }
+    if from < blocks.len() {
+        out.push(&blocks[from..]);
+    }
+    out
 }
 
 pub(super) fn is_item(rule: Rule) -> bool {
@@ -313,7 +333,7 @@ impl Lower {
         }
     }
 
-    /// A large policy (or session policy) chunk, parsed one rule block at a time and then its
+    /// A large policy (or session policy) chunk, parsed in runs of rule blocks and then its
     /// header (the chunk with each rule block replaced by a short placeholder rule, so that a
     /// block where no rule may stand fails the header; its positions are mapped back):
     /// the same AST as parsing the chunk whole, without pest's token queue for the whole chunk
@@ -361,14 +381,37 @@ impl Lower {
                 diagnostics: Vec::new(),
             };
             let mut rules = Vec::with_capacity(run.len());
-            for (range, _) in run {
-                let block = chunk.get(range.clone())?;
-                let pair = PolicyParser::parse(Rule::rule_block, block).ok()?.next()?;
-                if pair.as_span().end() != block.len() {
+            // Hundreds of blocks per pest call ([`GROUP_BYTES`]).
+            for group in groups(run) {
+                let (first, last) = (group.first()?, group.last()?);
+                let start = first.0.start;
+                let text = chunk.get(start..last.0.end)?;
+                lower.offset = chunk_start + start;
+                let before = rules.len();
+                match PolicyParser::parse(Rule::rule_run, text) {
+                    Ok(mut pairs) => {
+                        for pair in pairs.next()?.into_inner() {
+                            if pair.as_rule() == Rule::rule_block {
+                                rules.push(lower.rule(pair)?);
+                            }
+                        }
+                    }
+                    // Something else stands between two rules (`apps [..]` may): block by block.
+                    Err(_) => {
+                        for (range, _) in group {
+                            let block = chunk.get(range.clone())?;
+                            let pair = PolicyParser::parse(Rule::rule_block, block).ok()?.next()?;
+                            if pair.as_span().end() != block.len() {
+                                return None;
+                            }
+                            lower.offset = chunk_start + range.start;
+                            rules.push(lower.rule(pair)?);
+                        }
+                    }
+                }
+                if rules.len() - before != group.len() {
                     return None;
                 }
-                lower.offset = chunk_start + range.start;
-                rules.push(lower.rule(pair)?);
             }
             Some((rules, lower.diagnostics))
         };
