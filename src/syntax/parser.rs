@@ -1004,6 +1004,65 @@ mod tests {
         assert_eq!(unescape(r"\u{zz}x"), Err(0..6));
     }
 
+    /// Groups are consecutive, in order, cover every block once, and span at most
+    /// `GROUP_BYTES` unless one block alone is longer.
+    #[test]
+    fn groups_cut_blocks_into_consecutive_runs() {
+        let sizes = [100, 5000, 40_000, 10, 20_000, 20_000, 20_000, 1];
+        let mut blocks = Vec::new();
+        let mut at = 0;
+        for (i, n) in sizes.iter().enumerate() {
+            blocks.push((at..at + n, i));
+            at += n + 3;
+        }
+        let runs = groups(&blocks);
+        let flat: Vec<usize> = runs.iter().flat_map(|g| g.iter().map(|b| b.1)).collect();
+        assert_eq!(flat, (0..sizes.len()).collect::<Vec<_>>());
+        for run in &runs {
+            let span = run.last().unwrap().0.end - run.first().unwrap().0.start;
+            assert!(span <= GROUP_BYTES || run.len() == 1, "{run:?}");
+        }
+        let lens: Vec<usize> = runs.iter().map(|g| g.len()).collect();
+        assert_eq!(lens, [2, 1, 2, 1, 2]);
+        assert!(groups::<()>(&[]).is_empty());
+    }
+
+    /// A run of rule blocks parses in one pest call into one pair per block; a run with
+    /// anything else between two rules does not (it is then parsed block by block).
+    #[test]
+    fn a_run_of_rule_blocks_parses_whole_or_not_at_all() {
+        let run = "rule a { deny }
+  # note
+  rule b {
+    require password
+  }
+  rule c{deny}";
+        let pairs = PolicyParser::parse(Rule::rule_run, run).unwrap();
+        let names: Vec<&str> = pairs
+            .flat_map(|p| p.into_inner())
+            .filter(|p| p.as_rule() == Rule::rule_block)
+            .map(|p| p.into_inner().nth(1).unwrap().as_str())
+            .collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert!(
+            PolicyParser::parse(
+                Rule::rule_run,
+                "rule a { deny }
+ apps [x]
+ rule b { deny }"
+            )
+            .is_err()
+        );
+        assert!(
+            PolicyParser::parse(
+                Rule::rule_run,
+                "rule a { deny }
+ rule b { deny"
+            )
+            .is_err()
+        );
+    }
+
     /// A large policy parsed a rule block at a time gives exactly the AST and diagnostics of
     /// parsing it whole: every kind of rule setting, comments and strings holding braces,
     /// `apps` and `default` between rules, a session policy with a priority, a count too large
