@@ -334,8 +334,8 @@ impl Lower {
     }
 
     /// A large policy (or session policy) chunk, parsed in runs of rule blocks and then its
-    /// header (the chunk with each rule block replaced by a short placeholder rule, so that a
-    /// block where no rule may stand fails the header; its positions are mapped back):
+    /// header (the chunk with each stretch of rule blocks replaced by a short placeholder rule,
+    /// so that a block where no rule may stand fails the header; its positions are mapped back):
     /// the same AST as parsing the chunk whole, without pest's token queue for the whole chunk
     /// (tens of MB for a 1 MB policy) and with each rule's tokens hot in cache. `None` (and
     /// nothing reported) when any part does not parse: the chunk is then parsed whole, which
@@ -357,17 +357,31 @@ impl Lower {
     ) -> Option<Item> {
         const PLACEHOLDER: &str = "rule _{}";
         let blocks = split::rule_blocks(chunk)?;
-        // The header: the chunk with each block replaced by the placeholder, and where each
-        // placeholder ends in it with how many bytes were left out up to there.
-        let mut header = String::with_capacity(chunk.len() / 4);
-        let mut shifts = Vec::with_capacity(blocks.len());
+        // The header: the chunk with each stretch of blocks separated by blanks only replaced
+        // by one placeholder (a policy's rules usually make one stretch, so the header is
+        // short), and where each placeholder ends in it with how many bytes were left out up
+        // to there.
+        let mut header = String::with_capacity(1024);
+        let mut shifts = Vec::new();
         let (mut copied, mut removed) = (0, 0);
-        for (range, _) in &blocks {
-            header.push_str(chunk.get(copied..range.start)?);
+        let mut i = 0;
+        while let Some((first, _)) = blocks.get(i) {
+            let mut end = first.end;
+            i += 1;
+            while let Some((next, _)) = blocks.get(i)
+                && chunk
+                    .get(end..next.start)?
+                    .bytes()
+                    .all(|b| b.is_ascii_whitespace())
+            {
+                end = next.end;
+                i += 1;
+            }
+            header.push_str(chunk.get(copied..first.start)?);
             header.push_str(PLACEHOLDER);
-            removed += range.len().checked_sub(PLACEHOLDER.len())?;
+            removed += (end - first.start).checked_sub(PLACEHOLDER.len())?;
             shifts.push((header.len(), removed));
-            copied = range.end;
+            copied = end;
         }
         header.push_str(chunk.get(copied..)?);
         // The blocks are independent: each thread takes a contiguous run (rules and diagnostics
@@ -448,6 +462,7 @@ impl Lower {
         if none.is_some() {
             return None;
         }
+        let shifts_len = shifts.len();
         self.shifts = shifts;
         let item = self.item(item);
         self.shifts = Vec::new();
@@ -457,7 +472,7 @@ impl Lower {
             Item::SessionPolicy(p) => &mut p.rules,
             _ => return None,
         };
-        if placeholders.len() != rules.len() {
+        if placeholders.len() != shifts_len || rules.len() != blocks.len() {
             return None;
         }
         *placeholders = rules;
