@@ -529,10 +529,17 @@ fn base_revision_compares_each_set_with_itself() {
         v["diagnostics"][0]["message"],
         "deleting IdP `corp` (declared at `HEAD`) leaves 1 rule unsatisfiable"
     );
-    // `--org` reads one org: with two sets, name one.
+    // `--org` reads one org: with two sets, name one. A set without files is not counted.
     let org_dir = dir.0.join("org");
     std::fs::create_dir(&org_dir).unwrap();
-    let out = policyc(&["check", "--org", "org", "prod", "staging"], &dir.0);
+    std::fs::create_dir(dir.0.join("empty")).unwrap();
+    std::fs::create_dir(dir.0.join("empty/drafts")).unwrap();
+    std::fs::write(dir.0.join("empty/policyc.toml"), "paths = [\"drafts/\"]\n").unwrap();
+    std::fs::write(dir.0.join("empty/left-out.policy"), org).unwrap();
+    let out = policyc(
+        &["check", "--org", "org", "prod", "staging", "empty"],
+        &dir.0,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),

@@ -76,13 +76,13 @@ pub fn run(args: &CheckArgs) -> u8 {
         }
     };
     // A set whose `paths` leave out every file is only reported (`Checked::plain`).
-    let with_files = sets.iter().filter(|s| !s.sources.is_empty()).count();
-    if with_files > 1 && args.org.is_some() {
+    let with_files: Vec<&load::PolicySet> = sets.iter().filter(|s| !s.sources.is_empty()).collect();
+    if with_files.len() > 1 && args.org.is_some() {
         eprintln!(
             "error: `--org` checks one policy set, and {} are under the paths given ({}); name \
              one set's folder",
-            sets.len(),
-            set_names(&sets)
+            with_files.len(),
+            set_names(with_files)
         );
         return super::EXIT_CANNOT_RUN;
     }
@@ -259,8 +259,8 @@ pub(super) fn output_format(
 }
 
 /// `prod/, staging/ and the files outside them`.
-fn set_names(sets: &[load::PolicySet]) -> String {
-    sets.iter()
+fn set_names<'a>(sets: impl IntoIterator<Item = &'a load::PolicySet>) -> String {
+    sets.into_iter()
         .map(|s| {
             s.name()
                 .unwrap_or_else(|| "the files no policyc.toml claims".to_owned())
