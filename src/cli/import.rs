@@ -114,10 +114,16 @@ pub fn read_org(dir: &Path) -> Result<OrgFiles, String> {
             Err(_) if !sub.is_empty() => continue,
             Err(e) => return Err(format!("cannot read `{}`: {e}", folder.display())),
         };
-        let mut names: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
+        // An entry that cannot be listed is an error, not a file silently left out.
+        let mut names: Vec<PathBuf> = Vec::new();
+        for entry in entries {
+            let path = entry
+                .map_err(|e| format!("cannot list `{}`: {e}", folder.display()))?
+                .path();
+            if path.extension().is_some_and(|x| x == "json") {
+                names.push(path);
+            }
+        }
         names.sort();
         for path in names {
             let text = roots.read_text(&path, MAX_FILE_BYTES as u64)?;
