@@ -119,16 +119,18 @@ pub fn run(args: &CheckArgs) -> u8 {
                 }
             },
             (None, None) => None,
-            (Some((rev, sources)), None) => Some(std::sync::Arc::new(crate::check::Base {
-                name: (*rev).clone(),
-                compiled: crate::compile(set_at_rev(
-                    sources,
-                    rev,
-                    set.root.as_deref(),
-                    &set.config,
-                    &roots,
-                )),
-            })),
+            (Some((rev, sources)), None) => {
+                match set_at_rev(sources, rev, set.root.as_deref(), &set.config, &roots) {
+                    Ok(files) => Some(std::sync::Arc::new(crate::check::Base {
+                        name: (*rev).clone(),
+                        compiled: crate::compile(files),
+                    })),
+                    Err(err) => {
+                        eprintln!("error: cannot compare with `{rev}`: {err}");
+                        return super::EXIT_CANNOT_RUN;
+                    }
+                }
+            }
         };
         let options = crate::check::CheckOptions {
             okta_compat: args.okta_compat,
@@ -277,11 +279,13 @@ fn set_at_rev(
     root: Option<&std::path::Path>,
     config: &crate::config::Config,
     roots: &[PathBuf],
-) -> crate::source::Sources {
+) -> Result<crate::source::Sources, String> {
     use std::path::Path;
     // git names files relative to the current folder; the sets' folders are as given (relative
-    // or absolute): compare both absolute.
-    let cwd = std::env::current_dir().unwrap_or_default();
+    // or absolute): compare both absolute. Without the current folder, which file belongs to
+    // which set cannot be told.
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
     let absolute = |p: &Path| -> PathBuf {
         if p.is_absolute() {
             p.to_path_buf()
@@ -312,7 +316,7 @@ fn set_at_rev(
             out.add(file.clone());
         }
     }
-    out
+    Ok(out)
 }
 
 /// Writes every set's diagnostics in `format`: human output says which set each part is (when
