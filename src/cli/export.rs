@@ -93,7 +93,7 @@ pub fn run(command: &ExportCommand) -> u8 {
         let config = crate::okta::terraform::export(&compiled);
         let mut text = serde_json::to_string_pretty(&config).unwrap_or_default();
         text.push('\n');
-        return match write_file(out, &text) {
+        return match load::write_new_or_replace(out, &text) {
             Ok(()) => {
                 for note in crate::okta::terraform::dropped(&compiled) {
                     eprintln!("note: {note}");
@@ -118,35 +118,4 @@ pub fn run(command: &ExportCommand) -> u8 {
             EXIT_CANNOT_RUN
         }
     }
-}
-
-/// Writes a new or existing regular file atomically (`load::write_atomically` for an existing
-/// one; a new one through a temporary file renamed into place).
-fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
-    if std::fs::symlink_metadata(path).is_ok() {
-        return load::write_atomically(path, text);
-    }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.policyc-{}.tmp", std::process::id()));
-    let result = (|| {
-        use std::io::Write as _;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        format!("cannot write `{}`: {e}", path.display())
-    })
 }

@@ -553,6 +553,25 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
              format the file it points to instead"
         ));
     }
+    write_through_temp(path, text, Some(meta.permissions()))
+}
+
+/// Writes a new file at `path` the same way (a temporary file renamed into place), or replaces
+/// the regular file there ([`write_atomically`], which refuses links).
+pub fn write_new_or_replace(path: &Path, text: &str) -> Result<(), String> {
+    if fs::symlink_metadata(path).is_ok() {
+        return write_atomically(path, text);
+    }
+    write_through_temp(path, text, None)
+}
+
+/// `text` into a temporary file next to `path` (given `permissions`), then renamed to `path`.
+fn write_through_temp(
+    path: &Path,
+    text: &str,
+    permissions: Option<fs::Permissions>,
+) -> Result<(), String> {
+    let shown = path.display();
     let name = path
         .file_name()
         .ok_or_else(|| format!("cannot write `{shown}`: not a file name"))?;
@@ -571,7 +590,9 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
         options.write(true).create_new(true);
         let mut file = options.open(&temp)?;
         file.write_all(text.as_bytes())?;
-        file.set_permissions(meta.permissions())?;
+        if let Some(permissions) = permissions {
+            file.set_permissions(permissions)?;
+        }
         file.sync_all()?;
         fs::rename(&temp, path)
     })();
