@@ -13,11 +13,28 @@ pub(super) struct PolicyParser;
 
 /// Parses one file, recovering at top-level item boundaries: a broken item costs that item only.
 pub fn parse(file: FileId, text: &str) -> (SourceFileAst, Vec<Diagnostic>) {
-    parse_with(file, text, BY_RULES)
+    parse_with(file, text, Sizes::DEFAULT)
 }
 
-/// [`parse`], parsing policy chunks of at least `by_rules` bytes a rule block at a time.
-fn parse_with(file: FileId, text: &str, by_rules: usize) -> (SourceFileAst, Vec<Diagnostic>) {
+/// When a policy is parsed in runs of rule blocks, and how long the runs are (tests make them
+/// small to reach every path with small texts).
+#[derive(Clone, Copy)]
+struct Sizes {
+    /// Policy chunks of at least this many bytes.
+    by_rules: usize,
+    /// About this many bytes of blocks per pest call.
+    group: usize,
+}
+
+impl Sizes {
+    const DEFAULT: Sizes = Sizes {
+        by_rules: BY_RULES,
+        group: GROUP_BYTES,
+    };
+}
+
+/// [`parse`], parsing policy chunks of at least `sizes.by_rules` bytes in runs of rule blocks.
+fn parse_with(file: FileId, text: &str, sizes: Sizes) -> (SourceFileAst, Vec<Diagnostic>) {
     let mut lower = Lower {
         file,
         offset: 0,
@@ -33,8 +50,8 @@ fn parse_with(file: FileId, text: &str, by_rules: usize) -> (SourceFileAst, Vec<
             continue;
         };
         lower.offset = chunk.start;
-        if chunk_text.len() >= by_rules
-            && let Some(item) = lower.policy_by_rules(chunk_text, chunk.start, threads)
+        if chunk_text.len() >= sizes.by_rules
+            && let Some(item) = lower.policy_by_rules(chunk_text, chunk.start, threads, sizes.group)
         {
             items.push(item);
             continue;
@@ -261,13 +278,16 @@ fn recover_policy(chunk: &str) -> Option<Recovered> {
 /// set-up per call is then amortized, and its queue stays small enough to be reused).
 const GROUP_BYTES: usize = 32 * 1024;
 
-/// `blocks` cut into consecutive groups of about [`GROUP_BYTES`] each.
-fn groups<T>(blocks: &[(std::ops::Range<usize>, T)]) -> Vec<&[(std::ops::Range<usize>, T)]> {
+/// `blocks` cut into consecutive groups of about `bytes` each ([`GROUP_BYTES`]).
+fn groups<T>(
+    blocks: &[(std::ops::Range<usize>, T)],
+    bytes: usize,
+) -> Vec<&[(std::ops::Range<usize>, T)]> {
     let mut out = Vec::new();
     let mut from = 0;
     for (i, (range, _)) in blocks.iter().enumerate() {
         let start = blocks.get(from).map_or(range.start, |b| b.0.start);
-        if range.end - start > GROUP_BYTES && i > from {
+        if range.end - start > bytes && i > from {
             out.push(&blocks[from..i]);
             from = i;
         }
@@ -340,9 +360,15 @@ impl Lower {
     /// (tens of MB for a 1 MB policy) and with each rule's tokens hot in cache. `None` (and
     /// nothing reported) when any part does not parse: the chunk is then parsed whole, which
     /// reports the error as usual.
-    fn policy_by_rules(&mut self, chunk: &str, chunk_start: usize, threads: usize) -> Option<Item> {
+    fn policy_by_rules(
+        &mut self,
+        chunk: &str,
+        chunk_start: usize,
+        threads: usize,
+        group_bytes: usize,
+    ) -> Option<Item> {
         let reported = self.diagnostics.len();
-        let item = self.try_policy_by_rules(chunk, chunk_start, threads);
+        let item = self.try_policy_by_rules(chunk, chunk_start, threads, group_bytes);
         if item.is_none() {
             self.diagnostics.truncate(reported);
         }
@@ -354,6 +380,7 @@ impl Lower {
         chunk: &str,
         chunk_start: usize,
         threads: usize,
+        group_bytes: usize,
     ) -> Option<Item> {
         const PLACEHOLDER: &str = "rule _{}";
         let blocks = split::rule_blocks(chunk)?;
@@ -396,7 +423,7 @@ impl Lower {
             };
             let mut rules = Vec::with_capacity(run.len());
             // Hundreds of blocks per pest call ([`GROUP_BYTES`]).
-            for group in groups(run) {
+            for group in groups(run, group_bytes) {
                 let (first, last) = (group.first()?, group.last()?);
                 let start = first.0.start;
                 let text = chunk.get(start..last.0.end)?;
@@ -1019,6 +1046,51 @@ mod tests {
         assert_eq!(unescape(r"\u{zz}x"), Err(0..6));
     }
 
+    /// What a policy body may hold, as the differential test below strings it together: valid
+    /// rules of every shape, what may stand between rules, and broken pieces.
+    const BODY_PIECES: &[&str] = &[
+        "  rule a {\n    when group in [g1, g2] and zone not in [z1]\n    require 2 factor_types\n  }\n",
+        "  rule b {\n    require password + 1 factor_type\n    possession [phishing_resistant]\n  }\n",
+        "  rule c{deny}\n",
+        "  rule d { when device managed\n require chain [[password, okta_verify.push], [webauthn]] }\n",
+        "  rule e {\n    # a comment with } and {\n    when domain in [\"a}b.example\"]\n    reauth 12h\n  }\n",
+        "  rule f {\n    methods only [password, webauthn]\n    require 99999999999 factor_types\n  }\n",
+        "  rule g {\n    status inactive\n    require mfa\n  }\n",
+        "  apps [a, b]\n",
+        "  default\n",
+        "  # between rules\n",
+        "\n",
+        "  rule h { require }\n",
+        "  rule i { when group in [g1 }\n",
+        "  rule j {\n    require 1 factor_type\n",
+        "  apps [\n",
+        "  rule k { zone in [z1] }\n",
+    ];
+
+    proptest::proptest! {
+        /// The run-by-run way (forced here for any size, with runs of a block or two) gives
+        /// exactly the AST and diagnostics of the whole parse, whatever the policy holds:
+        /// rules, `apps`/`default` and comments between them, broken rules and settings (which
+        /// fall back to the whole parse), another item after it.
+        #[test]
+        fn runs_of_rule_blocks_parse_as_the_whole_does(
+            pieces in proptest::collection::vec(0..BODY_PIECES.len(), 0..24),
+            session in proptest::bool::ANY,
+            group in 1usize..200,
+        ) {
+            let head = if session { "session_policy s {\n  priority 1\n" } else { "policy p {\n" };
+            let body: String = pieces.iter().map(|&i| BODY_PIECES[i]).collect();
+            let text = format!("group g1\n{head}{body}}}\napp a\n");
+            let small = Sizes { by_rules: 0, group };
+            let whole = Sizes { by_rules: usize::MAX, ..Sizes::DEFAULT };
+            proptest::prop_assert_eq!(
+                format!("{:?}", parse_with(FileId(0), &text, small)),
+                format!("{:?}", parse_with(FileId(0), &text, whole)),
+                "{}", text
+            );
+        }
+    }
+
     /// Groups are consecutive, in order, cover every block once, and span at most
     /// `GROUP_BYTES` unless one block alone is longer.
     #[test]
@@ -1030,7 +1102,7 @@ mod tests {
             blocks.push((at..at + n, i));
             at += n + 3;
         }
-        let runs = groups(&blocks);
+        let runs = groups(&blocks, GROUP_BYTES);
         let flat: Vec<usize> = runs.iter().flat_map(|g| g.iter().map(|b| b.1)).collect();
         assert_eq!(flat, (0..sizes.len()).collect::<Vec<_>>());
         for run in &runs {
@@ -1039,7 +1111,7 @@ mod tests {
         }
         let lens: Vec<usize> = runs.iter().map(|g| g.len()).collect();
         assert_eq!(lens, [2, 1, 2, 1, 2]);
-        assert!(groups::<()>(&[]).is_empty());
+        assert!(groups::<()>(&[], GROUP_BYTES).is_empty());
     }
 
     /// A run of rule blocks parses in one pest call into one pair per block; a run with
@@ -1141,7 +1213,10 @@ mod tests {
                     shifts: Vec::new(),
                     diagnostics: Vec::new(),
                 };
-                let by_rules = (lower.policy_by_rules(chunk, 0, threads), lower.diagnostics);
+                let by_rules = (
+                    lower.policy_by_rules(chunk, 0, threads, GROUP_BYTES),
+                    lower.diagnostics,
+                );
                 assert!(by_rules.0.is_some());
                 assert_eq!(format!("{by_rules:?}"), format!("{whole:?}"));
             }
@@ -1161,8 +1236,15 @@ mod tests {
             format!("{org}{}", session.replacen("priority 2", "priority", 1)),
         ];
         for (n, text) in cases.iter().enumerate() {
-            let by_rules = parse_with(FileId(0), text, BY_RULES);
-            let whole = parse_with(FileId(0), text, usize::MAX);
+            let by_rules = parse_with(FileId(0), text, Sizes::DEFAULT);
+            let whole = parse_with(
+                FileId(0),
+                text,
+                Sizes {
+                    by_rules: usize::MAX,
+                    ..Sizes::DEFAULT
+                },
+            );
             assert_eq!(format!("{by_rules:?}"), format!("{whole:?}"), "case {n}");
             if n == 0 {
                 assert!(
