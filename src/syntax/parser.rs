@@ -33,6 +33,14 @@ impl Sizes {
     };
 }
 
+/// How a large policy is parsed ([`Lower::policy_by_rules`]): on how many threads, in runs of
+/// about how many bytes of rule blocks.
+#[derive(Clone, Copy)]
+struct Runs {
+    threads: usize,
+    group_bytes: usize,
+}
+
 /// [`parse`], parsing policy chunks of at least `sizes.by_rules` bytes in runs of rule blocks.
 fn parse_with(file: FileId, text: &str, sizes: Sizes) -> (SourceFileAst, Vec<Diagnostic>) {
     let mut lower = Lower {
@@ -51,7 +59,14 @@ fn parse_with(file: FileId, text: &str, sizes: Sizes) -> (SourceFileAst, Vec<Dia
         };
         lower.offset = chunk.start;
         if chunk_text.len() >= sizes.by_rules
-            && let Some(item) = lower.policy_by_rules(chunk_text, chunk.start, threads, sizes.group)
+            && let Some(item) = lower.policy_by_rules(
+                chunk_text,
+                chunk.start,
+                Runs {
+                    threads,
+                    group_bytes: sizes.group,
+                },
+            )
         {
             items.push(item);
             continue;
@@ -360,29 +375,21 @@ impl Lower {
     /// (tens of MB for a 1 MB policy) and with each rule's tokens hot in cache. `None` (and
     /// nothing reported) when any part does not parse: the chunk is then parsed whole, which
     /// reports the error as usual.
-    fn policy_by_rules(
-        &mut self,
-        chunk: &str,
-        chunk_start: usize,
-        threads: usize,
-        group_bytes: usize,
-    ) -> Option<Item> {
+    fn policy_by_rules(&mut self, chunk: &str, chunk_start: usize, runs: Runs) -> Option<Item> {
         let reported = self.diagnostics.len();
-        let item = self.try_policy_by_rules(chunk, chunk_start, threads, group_bytes);
+        let item = self.try_policy_by_rules(chunk, chunk_start, runs);
         if item.is_none() {
             self.diagnostics.truncate(reported);
         }
         item
     }
 
-    fn try_policy_by_rules(
-        &mut self,
-        chunk: &str,
-        chunk_start: usize,
-        threads: usize,
-        group_bytes: usize,
-    ) -> Option<Item> {
+    fn try_policy_by_rules(&mut self, chunk: &str, chunk_start: usize, runs: Runs) -> Option<Item> {
         const PLACEHOLDER: &str = "rule _{}";
+        let Runs {
+            threads,
+            group_bytes,
+        } = runs;
         let blocks = split::rule_blocks(chunk)?;
         // The header: the chunk with each stretch of blocks separated by blanks only replaced
         // by one placeholder (a policy's rules usually make one stretch, so the header is
@@ -1214,7 +1221,14 @@ mod tests {
                     diagnostics: Vec::new(),
                 };
                 let by_rules = (
-                    lower.policy_by_rules(chunk, 0, threads, GROUP_BYTES),
+                    lower.policy_by_rules(
+                        chunk,
+                        0,
+                        Runs {
+                            threads,
+                            group_bytes: GROUP_BYTES,
+                        },
+                    ),
                     lower.diagnostics,
                 );
                 assert!(by_rules.0.is_some());
