@@ -23,13 +23,13 @@ struct Sizes {
     /// Policy chunks of at least this many bytes.
     by_rules: usize,
     /// About this many bytes of blocks per pest call.
-    group: usize,
+    group_bytes: usize,
 }
 
 impl Sizes {
     const DEFAULT: Sizes = Sizes {
         by_rules: BY_RULES,
-        group: GROUP_BYTES,
+        group_bytes: GROUP_BYTES,
     };
 }
 
@@ -64,7 +64,7 @@ fn parse_with(file: FileId, text: &str, sizes: Sizes) -> (SourceFileAst, Vec<Dia
                 chunk.start,
                 Runs {
                     threads,
-                    group_bytes: sizes.group,
+                    group_bytes: sizes.group_bytes,
                 },
             )
         {
@@ -1088,7 +1088,7 @@ mod tests {
             let head = if session { "session_policy s {\n  priority 1\n" } else { "policy p {\n" };
             let body: String = pieces.iter().map(|&i| BODY_PIECES[i]).collect();
             let text = format!("group g1\n{head}{body}}}\napp a\n");
-            let small = Sizes { by_rules: 0, group };
+            let small = Sizes { by_rules: 0, group_bytes: group };
             let whole = Sizes { by_rules: usize::MAX, ..Sizes::DEFAULT };
             proptest::prop_assert_eq!(
                 format!("{:?}", parse_with(FileId(0), &text, small)),
