@@ -171,7 +171,14 @@ fn recover_settings(chunk: &str, first: &pest::error::Error<Rule>) -> Option<Rec
             // blanks after it, so that the item stays inside its chunk.
             let end = text.trim_end().len();
             let open = split::open_braces(&text);
-            if closed || pos < end || open == 0 || end + open > text.len() {
+            // The blanks taken must be ASCII: `trim_end` also trims wider whitespace (U+3000),
+            // whose bytes a `}` cannot replace.
+            let blanks = text.get(end..end + open);
+            if closed
+                || pos < end
+                || open == 0
+                || !blanks.is_some_and(|b| b.bytes().all(|c| c.is_ascii_whitespace()))
+            {
                 return None;
             }
             closed = true;
@@ -1051,6 +1058,21 @@ mod tests {
         assert_eq!(unescape(r"a\qb"), Err(1..3));
         assert_eq!(unescape(r"\u{110000}"), Err(0..10));
         assert_eq!(unescape(r"\u{zz}x"), Err(0..6));
+    }
+
+    /// An item left open before blanks that are not ASCII (U+3000 after `deny`) is reported,
+    /// not closed inside that character (which panicked).
+    #[test]
+    fn an_open_item_before_wide_blanks_is_reported_not_closed_mid_character() {
+        for tail in ["\u{3000}", "\n\u{3000}", " \u{3000}\n"] {
+            let text = format!("app a\npolicy p {{\n  apps [a]\n  rule r {{\n    deny\n{tail}");
+            let (_, diagnostics) = parse(FileId(0), &text);
+            assert_eq!(
+                diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+                [Code::Syntax],
+                "{tail:?}"
+            );
+        }
     }
 
     /// What a policy body may hold, as the differential test below strings it together: valid
