@@ -572,31 +572,9 @@ fn base_revision_finds_a_set_given_by_absolute_path() {
             ),
         ],
     );
-    for args in [
-        &["init", "-q"][..],
-        &["add", "."],
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-q",
-            "-m",
-            "base",
-        ],
-    ] {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&dir.0)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    dir.git(&["init", "-q"]);
+    dir.git(&["add", "."]);
+    dir.git(&["commit", "-q", "-m", "base"]);
     std::fs::remove_file(dir.0.join("prod/idps.policy")).unwrap();
     let absolute = dir.0.join("prod");
     for given in ["prod", absolute.to_str().unwrap()] {
