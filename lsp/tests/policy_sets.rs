@@ -24,6 +24,15 @@ fn codes(d: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Writes `text` to `path` and tells the server, as the editor's file watcher would.
+fn rewrite(c: &mut Client, path: &std::path::Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(path), "type": 2 }] }),
+    );
+}
+
 #[test]
 fn each_policyc_toml_folder_is_a_set_with_its_own_allowed_codes() {
     let root = temp_dir("lsp-policy-sets");
@@ -60,14 +69,10 @@ fn each_policyc_toml_folder_is_a_set_with_its_own_allowed_codes() {
     assert_eq!(toml["diagnostics"], json!([]));
 
     // A misspelt key: shown on the file, where it is; prod is checked without its settings.
-    std::fs::write(
-        root.join("prod/policyc.toml"),
+    rewrite(
+        &mut c,
+        &root.join("prod/policyc.toml"),
         "# prod\nalow = [\"shadowed-rule\"]\n",
-    )
-    .unwrap();
-    c.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({ "changes": [{ "uri": uri("prod/policyc.toml"), "type": 2 }] }),
     );
     let toml = c.diagnostics(&uri("prod/policyc.toml"), |d| {
         !d["diagnostics"].as_array().unwrap().is_empty()
@@ -86,14 +91,10 @@ fn each_policyc_toml_folder_is_a_set_with_its_own_allowed_codes() {
     assert_eq!(codes(&prod_crm), ["shadowed-rule"]);
 
     // Fixed: the file is cleared and the allow applies again.
-    std::fs::write(
-        root.join("prod/policyc.toml"),
+    rewrite(
+        &mut c,
+        &root.join("prod/policyc.toml"),
         "allow = [\"shadowed-rule\"]\n",
-    )
-    .unwrap();
-    c.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({ "changes": [{ "uri": uri("prod/policyc.toml"), "type": 2 }] }),
     );
     let toml = c.diagnostics(&uri("prod/policyc.toml"), |d| {
         d["diagnostics"].as_array().unwrap().is_empty()
