@@ -232,8 +232,6 @@ impl Claims {
     /// why).
     #[inline]
     pub fn from_strs<S: AsRef<str>>(model: &Model, idp: IdpId, values: &[S]) -> Claims {
-        // Built where the caller keeps it and filled through a reference: the claims are a few
-        // hundred bytes, and a sign-in should not copy them around.
         let mut claims = Claims {
             idp,
             proofs: Proofs::EMPTY,
