@@ -354,3 +354,31 @@ fn a_methods_endpoint_answering_404_is_reported_by_import() {
     // The password's methods answered 404 too: one method, nothing to report.
     assert!(!err.contains("methods/aut1nbtrJKKA9m45a0g4.json"), "{err}");
 }
+
+/// A methods endpoint whose first page is there and whose next page answers 404 fails the pull:
+/// only a missing first page means the org lacks the endpoint (before, the pages read were
+/// dropped and import took every method as on).
+#[test]
+fn a_404_after_the_first_page_fails_the_pull() {
+    let (origin, _log) = serve(Arc::new(|p: &str, _n: usize, o: &str| match p {
+        "/api/v1/authenticators/aut1nd8PQhGcQtSxB0g4/methods" => (
+            Some(200),
+            vec![(
+                "Link".to_owned(),
+                format!(
+                    "<{o}/api/v1/authenticators/aut1nd8PQhGcQtSxB0g4/methods?after=1>; rel=\"next\""
+                ),
+            )],
+            fixture("methods/aut1nd8PQhGcQtSxB0g4.json"),
+        ),
+        "/api/v1/authenticators/aut1nd8PQhGcQtSxB0g4/methods?after=1" => {
+            (Some(404), Vec::new(), "{}".to_owned())
+        }
+        _ => org(p, o),
+    }));
+    let s = Scratch::new("pull_404_page_2", &[]);
+    let o = pull(&origin, &s.0, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("answered HTTP 404"), "{}", stderr(&o));
+    assert!(!s.0.join("org").exists());
+}

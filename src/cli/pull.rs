@@ -268,7 +268,10 @@ impl Client {
         let mut url = format!("{}{path}", self.origin);
         let mut pages = Vec::new();
         loop {
-            let Some((body, next)) = self.get(&url, name, scope, optional)? else {
+            // Only the first page may be absent: a 404 after it is an error, not an endpoint
+            // the org lacks (the pages already read would be lost).
+            let Some((body, next)) = self.get(&url, name, scope, optional && pages.is_empty())?
+            else {
                 return Ok(None);
             };
             pages.push(body);
