@@ -192,25 +192,6 @@ pub fn write_folder(out: &Path, files: &BTreeMap<String, String>) -> Result<(), 
     })
 }
 
-/// Text from the org's JSON (names, unknown keys and values) for a terminal: control
-/// characters, line and paragraph separators and bidirectional overrides written as escapes
-/// (`\u{1b}`, `\n`), so that they can neither drive the terminal nor forge a finding line.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            let unsafe_char = c.is_control()
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
-                || ('\u{202a}'..='\u{202e}').contains(&c)
-                || ('\u{2066}'..='\u{2069}').contains(&c);
-            if unsafe_char {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 fn report(issues: &[Issue], format: &str) {
     if format == "json" {
         let _ = writeln!(
@@ -227,9 +208,9 @@ fn report(issues: &[Issue], format: &str) {
             "{}[{}]: {}: {}\n  --> {}",
             i.severity,
             i.code,
-            printable(&i.object),
-            printable(&i.message),
-            printable(&i.pointer)
+            crate::okta::printable(&i.object),
+            crate::okta::printable(&i.message),
+            crate::okta::printable(&i.pointer)
         );
     }
     if !issues.is_empty() {

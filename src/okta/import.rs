@@ -299,12 +299,21 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// A comment line, never breaking out of the comment.
+/// A comment line, never breaking out of the comment, nor seeming to (a line separator or a
+/// bidirectional override from the org is written as an escape: `super::deceptive`).
 fn comment(text: &str) -> String {
     let line: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
         .take(200)
+        .map(|c| {
+            if c.is_control() {
+                " ".to_owned()
+            } else if super::deceptive(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
         .collect();
     format!("# {line}\n")
 }
@@ -1868,6 +1877,20 @@ pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Org text in a comment: control characters become blanks, and a line separator or a
+    /// bidirectional override is written as an escape, so the file reads as it parses.
+    #[test]
+    fn a_comment_shows_deceptive_characters_as_escapes() {
+        assert_eq!(
+            comment("rule \u{202e}evil\u{2028}policy x {\n}\u{1b}"),
+            "# rule \\u{202e}evil\\u{2028}policy x { } \n"
+        );
+        assert_eq!(
+            comment(&"é".repeat(300)),
+            format!("# {}\n", "é".repeat(200))
+        );
+    }
 
     #[test]
     fn an_okta_orgs_saml_issuer_is_told_from_others() {
