@@ -337,3 +337,58 @@ fn export_terraform_names_the_authenticator_settings_it_cannot_carry() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
 }
+
+/// A method chain names each step's method as Okta's API does (`otp` for Google Authenticator,
+/// `signed_nonce` for FastPass), as `methods only` does: before, a chain wrote the kind's name.
+#[test]
+fn a_chain_names_methods_as_the_api_does() {
+    let text = "org acme { engine identity }\napp wiki\nauthenticator password\n\
+                authenticator google_authenticator\nauthenticator okta_verify { methods [push, fastpass] }\n\
+                policy p {\n  apps [wiki]\n  rule r {\n    require chain [[password, google_authenticator], [okta_verify.fastpass]]\n  }\n}\n";
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new("chain.policy", text));
+    let c = policyc::compile(sources);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let files = policyc::okta::export::export(&c);
+    let mut steps = Vec::new();
+    for (name, body) in &files {
+        if !name.starts_with("rules/") {
+            continue;
+        }
+        let body: Value = serde_json::from_str(body).unwrap();
+        collect_steps(&body, &mut steps);
+    }
+    steps.sort();
+    assert_eq!(
+        steps,
+        [
+            ("google_otp".to_owned(), "otp".to_owned()),
+            ("okta_password".to_owned(), "password".to_owned()),
+            ("okta_verify".to_owned(), "signed_nonce".to_owned()),
+        ]
+    );
+}
+
+/// Every `{"key", "method"}` of an `authenticationMethods` list in `v`.
+fn collect_steps(v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map {
+                if k == "authenticationMethods"
+                    && let Some(list) = x.as_array()
+                {
+                    for m in list {
+                        out.push((
+                            m["key"].as_str().unwrap_or("").to_owned(),
+                            m["method"].as_str().unwrap_or("").to_owned(),
+                        ));
+                    }
+                } else {
+                    collect_steps(x, out);
+                }
+            }
+        }
+        Value::Array(list) => list.iter().for_each(|x| collect_steps(x, out)),
+        _ => {}
+    }
+}

@@ -399,14 +399,10 @@ pub(crate) fn chain_json(steps: &[crate::model::MethodId]) -> Value {
     let mut next: Option<Value> = None;
     for step in steps.iter().rev() {
         let info = step.info();
-        let method = match (info.kind.as_str(), info.method) {
-            ("okta_verify", Some("fastpass")) => "signed_nonce".to_owned(),
-            (_, Some(m)) => m.to_owned(),
-            (k, None) => k.to_owned(),
-        };
-        let mut node = json!({"authenticationMethods": [
-            {"key": authenticator_key(info.kind.as_str()), "method": method}
-        ]});
+        let mut node = json!({"authenticationMethods": [{
+            "key": authenticator_key(info.kind.as_str()),
+            "method": super::import::okta_method_type(info),
+        }]});
         if let Some(n) = next.take() {
             node["next"] = json!([n]);
         }
@@ -468,13 +464,10 @@ pub(super) fn constraints(r: &Rule, knowledge_required: bool) -> Vec<Value> {
     list.sort_by_key(|m| m.info().index());
     for m in &list {
         let info = m.info();
-        let kind = info.kind.as_str();
-        let name = info.method.unwrap_or(kind);
-        let ty = super::import::method_types(kind)
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map_or(name, |(t, _)| t);
-        let entry = json!({"key": authenticator_key(kind), "method": ty});
+        let entry = json!({
+            "key": authenticator_key(info.kind.as_str()),
+            "method": super::import::okta_method_type(info),
+        });
         let side = if info.factors.contains(FactorType::Knowledge) {
             &mut knowledge
         } else {

@@ -1730,20 +1730,21 @@ pub fn authenticator_kind(key: &str) -> Option<&'static str> {
 
 /// An authentication method chain step (`key`, `method`) → `kind.method` as policyc writes it.
 fn method_name(key: &str, method: &str) -> Option<String> {
-    let kind = authenticator_kind(key)?;
-    let m = match (kind, method) {
-        ("okta_verify", "signed_nonce") => "fastpass",
-        ("okta_verify", "push") => "push",
-        ("okta_verify", "totp") => "totp",
-        ("phone", "sms") => "sms",
-        ("phone", "voice") => "voice",
-        (_, _) => return Some(kind.to_owned()),
-    };
-    Some(format!("{kind}.{m}"))
+    filter_method(key, Some(method)).or_else(|| authenticator_kind(key).map(str::to_owned))
 }
 
 /// A policyc authenticator kind's methods as the methods endpoint names them (`type`), with
 /// the name policyc writes in `methods [..]`. Single-method kinds have one, named as the kind.
+/// A catalogue method as Okta's API names it in `{"key", "method"}` objects (`otp` for Google
+/// Authenticator, `signed_nonce` for FastPass).
+pub fn okta_method_type(info: &crate::model::catalogue::MethodInfo) -> &'static str {
+    let name = info.method.unwrap_or(info.kind.as_str());
+    method_types(info.kind.as_str())
+        .iter()
+        .find(|(_, n)| *n == name)
+        .map_or(name, |(t, _)| t)
+}
+
 pub fn method_types(kind: &str) -> &'static [(&'static str, &'static str)] {
     match kind {
         "password" => &[("password", "password")],
