@@ -265,6 +265,16 @@ fn list(files: &OrgFiles, name: &str) -> Result<Vec<(String, Value)>, ImportErro
     Ok(out)
 }
 
+/// The keys of a policy that import reads itself (an enrollment policy's `settings` too).
+const POLICY_KEYS: &[&str] = &[
+    "type",
+    "name",
+    "status",
+    "priority",
+    "description",
+    "conditions",
+];
+
 /// The keys of a policy rule (sign-on, app sign-on or routing) that import reads itself.
 const RULE_KEYS: &[&str] = &[
     "type",
@@ -471,15 +481,7 @@ impl Importer {
                 &object,
                 file,
                 policy,
-                &[
-                    "type",
-                    "name",
-                    "status",
-                    "priority",
-                    "description",
-                    "settings",
-                    "conditions",
-                ],
+                &[POLICY_KEYS, &["settings"]].concat(),
             );
             let rules = list(files, &format!("rules/{id}"))?;
             for (rfile, rule) in &rules {
@@ -498,7 +500,7 @@ impl Importer {
                         );
                     }
                 }
-                let conditions = rule.get("conditions").cloned().unwrap_or(Value::Null);
+                let conditions = rule.get("conditions").unwrap_or(&Value::Null);
                 let anywhere = |k: &str, v: &Value| {
                     k == "network" && str_of(v, "connection").is_none_or(|c| c == "ANYWHERE")
                 };
@@ -620,11 +622,11 @@ impl Importer {
             );
             body.push_str("status inactive  # imported disabled: not for sign-in in the org\n");
         }
-        let settings = obj.get("settings").cloned().unwrap_or(Value::Null);
+        let settings = obj.get("settings").unwrap_or(&Value::Null);
         comments += &self.leftovers(
             &object,
             &format!("{file}/settings"),
-            &settings,
+            settings,
             &["allowedFor"],
         );
         comments += &self.leftovers(
@@ -750,11 +752,11 @@ impl Importer {
         {
             body.push_str("# client_secret: not written (a secret)\n");
         }
-        let policy = obj.get("policy").cloned().unwrap_or(Value::Null);
+        let policy = obj.get("policy").unwrap_or(&Value::Null);
         let mut comments = self.leftovers(
             &object,
             &format!("{file}/policy"),
-            &policy,
+            policy,
             // Provisioning, account linking and subject matching decide who the user is, not how
             // they authenticated: outside policyc's model by design, not reported.
             &[
@@ -797,24 +799,12 @@ impl Importer {
         let tag = okta_tag(&id);
         let display = str_of(policy, "name").unwrap_or(&id).to_owned();
         let object = format!("policy {display} ({id})");
-        let mut comments = self.leftovers(
-            &object,
-            file,
-            policy,
-            &[
-                "type",
-                "name",
-                "status",
-                "priority",
-                "description",
-                "conditions",
-            ],
-        );
+        let mut comments = self.leftovers(&object, file, policy, POLICY_KEYS);
         // Who the policy is for: its conditions hold for each of its rules, so they are written
         // on each (the built-in Everyone group says nothing: `conditions`).
-        let conditions = policy.get("conditions").cloned().unwrap_or(Value::Null);
+        let conditions = policy.get("conditions").unwrap_or(&Value::Null);
         let (policy_conds, notes, mut off) =
-            self.conditions(&object, file, &conditions, kind == "IDP_DISCOVERY");
+            self.conditions(&object, file, conditions, kind == "IDP_DISCOVERY");
         comments += &notes;
         if str_of(policy, "status") == Some("INACTIVE") {
             comments += &self.unsupported(
@@ -1115,8 +1105,8 @@ impl Importer {
             true,
         );
         notes += &self.leftovers(&object, file, rule, RULE_KEYS);
-        let actions = rule.get("actions").cloned().unwrap_or(Value::Null);
-        notes += &self.leftovers(&object, &format!("{file}/actions"), &actions, &["idp"]);
+        let actions = rule.get("actions").unwrap_or(&Value::Null);
+        notes += &self.leftovers(&object, &format!("{file}/actions"), actions, &["idp"]);
         let mut idp = actions.get("idp").cloned().unwrap_or(Value::Null);
         // Not falling back to Okta is the default and says nothing.
         if let Value::Object(m) = &mut idp
@@ -1202,11 +1192,11 @@ impl Importer {
         notes += &more;
         lost |= action_lost;
         // The rule's action: `appSignOn` or `signon`, read above; anything else is reported.
-        let actions = rule.get("actions").cloned().unwrap_or(Value::Null);
+        let actions = rule.get("actions").unwrap_or(&Value::Null);
         notes += &self.leftovers(
             &object,
             &format!("{file}/actions"),
-            &actions,
+            actions,
             &["appSignOn", "signon"],
         );
         notes += &self.leftovers(&object, file, rule, RULE_KEYS);
@@ -1784,9 +1774,14 @@ fn filter_method(key: &str, method: Option<&str>) -> Option<String> {
 /// Where a method (`kind.method`, or a kind: its first method) is in the built-in catalogue.
 fn catalogue_position(name: &str) -> usize {
     use crate::model::catalogue::CATALOGUE;
+    let (kind, method) = match name.split_once('.') {
+        Some((k, m)) => (k, Some(m)),
+        None => (name, None),
+    };
+    // Compared in place: this runs inside a sort, and `MethodInfo::name` allocates.
     CATALOGUE
         .iter()
-        .position(|m| m.name() == name || m.kind.as_str() == name)
+        .position(|m| m.kind.as_str() == kind && (method.is_none() || m.method == method))
         .unwrap_or(CATALOGUE.len())
 }
 
