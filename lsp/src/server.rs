@@ -462,17 +462,14 @@ impl<'a> Server<'a> {
         }
         // Files that left a set (deleted, closed outside the folder) are cleared, unless another
         // set published them just now (a `policyc.toml` created above them moved them).
-        for (set, uris) in std::mem::take(&mut self.published) {
-            let still = now.get(&set);
-            for uri in uris {
-                let elsewhere = now.values().any(|s| s.contains(&uri));
-                if still.is_none_or(|s| !s.contains(&uri)) && !elsewhere {
-                    self.notify::<notif::PublishDiagnostics>(PublishDiagnosticsParams {
-                        uri,
-                        diagnostics: Vec::new(),
-                        version: None,
-                    });
-                }
+        let live: HashSet<Uri> = now.values().flatten().cloned().collect();
+        for uri in std::mem::take(&mut self.published).into_values().flatten() {
+            if !live.contains(&uri) {
+                self.notify::<notif::PublishDiagnostics>(PublishDiagnosticsParams {
+                    uri,
+                    diagnostics: Vec::new(),
+                    version: None,
+                });
             }
         }
         self.published = now;

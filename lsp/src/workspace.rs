@@ -354,10 +354,10 @@ impl Workspace {
                     if self.set_of_path(path).as_ref() != Some(set) {
                         continue;
                     }
-                    // The set's `paths`: a file left out is not checked (unless it is open).
+                    // The set's `paths`: a file left out is not checked (an open one is, below).
                     let included = parsed
                         .is_none_or(|c| path.strip_prefix(dir).is_ok_and(|rel| c.includes(rel)));
-                    if !included && !self.docs.contains_key(&DocKey::Path(path.clone())) {
+                    if !included {
                         continue;
                     }
                     let Some(uri) = uri::from_path(path) else {

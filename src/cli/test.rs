@@ -306,8 +306,6 @@ fn coverage(compiled: &Compiled, results: &[TestResult]) -> String {
     out
 }
 
-/// JUnit XML: one `testsuite` per file, one `testcase` per test block; a failure's message is
-/// what did not match, its body the decision, why and the trace.
 /// How many tests ran over every set, and how many of them failed.
 fn counts(runs: &[SetRun]) -> (usize, usize) {
     let total = runs.iter().map(|r| r.results.len()).sum();
@@ -318,6 +316,8 @@ fn counts(runs: &[SetRun]) -> (usize, usize) {
     (total, failed)
 }
 
+/// JUnit XML: one `testsuite` per file, one `testcase` per test block; a failure's message is
+/// what did not match, its body the decision, why and the trace.
 fn junit(runs: &[SetRun]) -> String {
     let (total, failed) = counts(runs);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
