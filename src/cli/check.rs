@@ -163,13 +163,8 @@ pub fn run(args: &CheckArgs) -> u8 {
         eprintln!("error: cannot write the report: {err}");
         return super::EXIT_CANNOT_RUN;
     }
-    if format != Format::Human {
-        // Human output says it in each set's header; other formats are for tools, so say it
-        // where a person reading the CI log sees it.
-        for note in checked.iter().filter_map(left_out_note) {
-            eprintln!("note: {note}");
-        }
-    }
+    // stderr is written as we go: nothing to say if it cannot be.
+    let _ = write_left_out_notes(format, &checked, &mut std::io::stderr());
     let (files, counts, failed) = totals(&checked);
     eprintln!("{}", summary(files, counts, started.elapsed()));
     if failed { EXIT_FAILED } else { EXIT_OK }
@@ -381,6 +376,21 @@ fn write_header(out: &mut dyn Write, c: &Checked) -> std::io::Result<()> {
         Some(note) => writeln!(out, "  note: {note}"),
         None => Ok(()),
     }
+}
+
+/// What `paths` leave out, as notes on `log`: human output says it in each set's header, and
+/// other formats are for tools, so it goes where a person reading the CI log sees it.
+pub(super) fn write_left_out_notes(
+    format: Format,
+    checked: &[Checked],
+    log: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if format != Format::Human {
+        for note in checked.iter().filter_map(left_out_note) {
+            writeln!(log, "note: {note}")?;
+        }
+    }
+    Ok(())
 }
 
 /// What a set's `paths` leave out, when they leave out any `.policy` file under its folder:

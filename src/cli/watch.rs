@@ -229,12 +229,7 @@ fn check_once(
         .collect();
     super::check::write_report(&config.paths, format, config.color, &checked, out)?;
     out.flush()?;
-    if format != Format::Human {
-        // As `check`: what `paths` leave out, where a person reads the log.
-        for note in checked.iter().filter_map(super::check::left_out_note) {
-            writeln!(log, "note: {note}")?;
-        }
-    }
+    super::check::write_left_out_notes(format, &checked, log)?;
     let (files, counts, _) = super::check::totals(&checked);
     let summary = super::check::summary(files, counts, started.elapsed());
     writeln!(log, "{summary}")?;
