@@ -38,7 +38,7 @@ pub struct Snapshot {
     /// Bumped by the workspace on every change; stale results are recognised by it.
     pub generation: u64,
     /// The set's `policyc.toml`, if it has one.
-    pub config: Option<Box<SetConfig>>,
+    pub config: Option<std::sync::Arc<SetConfig>>,
 }
 
 /// A set's `policyc.toml`: its levels apply to the set's check (before the server's own
@@ -123,7 +123,7 @@ pub struct Analysis {
     /// Files left out, with why.
     pub refused: Vec<SnapshotFile>,
     /// The set's `policyc.toml`, if it has one.
-    pub config: Option<Box<SetConfig>>,
+    pub config: Option<std::sync::Arc<SetConfig>>,
     index: OnceLock<Index>,
     support: OnceLock<Support>,
 }

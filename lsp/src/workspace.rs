@@ -16,6 +16,7 @@ use policyc::cli::load::Roots;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// An open document.
@@ -60,14 +61,22 @@ struct DiskFile {
 
 type Stamp = (u64, Option<SystemTime>);
 
+#[derive(Debug)]
+struct ConfigFile {
+    /// `None` when the path has no `file:` URI to show the settings' problems on.
+    config: Option<Arc<SetConfig>>,
+    stamp: Stamp,
+}
+
 #[derive(Debug, Default)]
 pub struct Workspace {
     /// The workspace folders, each a policy set.
     pub roots: Vec<PathBuf>,
     docs: HashMap<DocKey, Document>,
     disk: BTreeMap<PathBuf, DiskFile>,
-    /// The `policyc.toml` files under the workspace folders, by the folder holding each.
-    configs: BTreeMap<PathBuf, DiskFile>,
+    /// The `policyc.toml` files under the workspace folders, by the folder holding each: read
+    /// and parsed when the file changes, not on every check.
+    configs: BTreeMap<PathBuf, ConfigFile>,
     /// Bumped on every change.
     pub generation: u64,
 }
@@ -279,7 +288,9 @@ impl Workspace {
                                 &format!("`{}`", self.name_of(path)),
                             )
                         });
-                    self.configs.insert(dir, DiskFile { text, stamp });
+                    let config =
+                        uri::from_path(path).map(|uri| Arc::new(SetConfig::new(uri, text)));
+                    self.configs.insert(dir, ConfigFile { config, stamp });
                     true
                 }
             }
@@ -398,11 +409,8 @@ impl Workspace {
     }
 
     /// The `policyc.toml` of the set rooted at `dir`, read and parsed, if it has one.
-    fn config_of(&self, dir: &Path) -> Option<Box<SetConfig>> {
-        let file = self.configs.get(dir)?;
-        let path = dir.join(policyc::config::FILE_NAME);
-        let uri = uri::from_path(&path)?;
-        Some(Box::new(SetConfig::new(uri, file.text.clone())))
+    fn config_of(&self, dir: &Path) -> Option<Arc<SetConfig>> {
+        self.configs.get(dir)?.config.clone()
     }
 
     fn doc_file(&self, key: &DocKey, doc: &Document) -> SnapshotFile {
