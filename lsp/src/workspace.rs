@@ -409,8 +409,21 @@ impl Workspace {
     }
 
     /// The `policyc.toml` of the set rooted at `dir`, read and parsed, if it has one.
+    /// A set's `policyc.toml`, with an entry of its `paths` that names nothing refused as the
+    /// CLI refuses it (checked on each use: the file or folder may appear at any time).
     fn config_of(&self, dir: &Path) -> Option<Arc<SetConfig>> {
-        self.configs.get(dir)?.config.clone()
+        let config = self.configs.get(dir)?.config.clone()?;
+        let missing = config.parsed.as_ref().ok().and_then(|c| {
+            let shown = policyc::cli::load::set_name(Path::new(&self.name_of(dir)));
+            policyc::cli::load::missing_path(c, dir, policyc::source::FileId(0), &shown)
+        });
+        Some(match missing {
+            Some(d) => Arc::new(SetConfig {
+                parsed: Err(Box::new(d)),
+                ..(*config).clone()
+            }),
+            None => config,
+        })
     }
 
     fn doc_file(&self, key: &DocKey, doc: &Document) -> SnapshotFile {

@@ -90,6 +90,25 @@ fn each_policyc_toml_folder_is_a_set_with_its_own_allowed_codes() {
     });
     assert_eq!(codes(&prod_crm), ["shadowed-rule"]);
 
+    // `paths` naming nothing is refused as `policyc check` refuses it, on the entry.
+    rewrite(
+        &mut c,
+        &root.join("prod/policyc.toml"),
+        "allow = [\"shadowed-rule\"]\npaths = [\"drafts/\"]\n",
+    );
+    let toml = c.diagnostics(&uri("prod/policyc.toml"), |d| {
+        d["diagnostics"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("drafts"))
+    });
+    assert_eq!(codes(&toml), ["invalid-config"]);
+    assert_eq!(toml["diagnostics"][0]["range"], range(1, 9, 1, 18));
+    assert_eq!(
+        toml["diagnostics"][0]["message"],
+        "`paths` names `drafts`, which does not exist\nno such file or folder in `prod/`\n\
+         name a file or folder under the folder of policyc.toml, or remove the entry"
+    );
+
     // Fixed: the file is cleared and the allow applies again.
     rewrite(
         &mut c,

@@ -453,21 +453,34 @@ fn read_config(dir: &Path) -> Result<crate::config::Config, LoadError> {
     let text = sources.get(file).map_or("", |f| f.text.as_str());
     let config =
         crate::config::parse(file, text).map_err(|d| LoadError(config_error(&d, &sources)))?;
-    let missing = config
+    if let Some(d) = missing_path(&config, &folder, file, &set_name(dir)) {
+        return Err(LoadError(config_error(&d, &sources)));
+    }
+    Ok(config)
+}
+
+/// The first entry of a `policyc.toml`'s `paths` that names nothing under `folder`, as an
+/// `invalid-config` diagnostic in `file` (`shown`: the folder as the user knows it). The CLI
+/// refuses such a set; the language server shows it on the file.
+pub fn missing_path(
+    config: &crate::config::Config,
+    folder: &Path,
+    file: crate::source::FileId,
+    shown: &str,
+) -> Option<crate::diagnostic::Diagnostic> {
+    let (p, span) = config
         .paths
         .iter()
-        .find(|(p, _)| fs::symlink_metadata(folder.join(p)).is_err());
-    if let Some((p, span)) = missing {
-        let d = crate::diagnostic::Diagnostic::new(
+        .find(|(p, _)| fs::symlink_metadata(folder.join(p)).is_err())?;
+    Some(
+        crate::diagnostic::Diagnostic::new(
             crate::diagnostic::Code::InvalidConfig,
             crate::source::Loc::new(file, *span),
             format!("`paths` names `{}`, which does not exist", p.display()),
         )
-        .with_label(format!("no such file or folder in `{}`", set_name(dir)))
-        .with_help("name a file or folder under the folder of policyc.toml, or remove the entry");
-        return Err(LoadError(config_error(&d, &sources)));
-    }
-    Ok(config)
+        .with_label(format!("no such file or folder in `{shown}`"))
+        .with_help("name a file or folder under the folder of policyc.toml, or remove the entry"),
+    )
 }
 
 /// `prod/policyc.toml:2:1: message` and the help, for an `invalid-config` diagnostic.
