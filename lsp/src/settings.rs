@@ -3,8 +3,8 @@
 //! and values of the wrong type are ignored (and logged), never fatal.
 
 use policyc::check::CheckOptions;
-use policyc::check::allow::{Level, Levels};
-use policyc::diagnostic::Code;
+use policyc::check::allow::Levels;
+use policyc::cli::LevelArgs;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,16 +40,25 @@ impl Settings {
             return false;
         };
         let before = self.clone();
-        let mut lists: Vec<(Level, &Value)> = Vec::new();
+        // The level lists read as the CLI's flags are (`LevelArgs::levels`); a list that is not
+        // a list of codes leaves the levels as they were.
+        let (mut given, mut any, mut bad) = (LevelArgs::default(), false, false);
         for (key, v) in map {
             let slot = match key.as_str() {
                 "allow" | "warn" | "deny" => {
-                    let level = match key.as_str() {
-                        "allow" => Level::Allow,
-                        "warn" => Level::Warn,
-                        _ => Level::Deny,
-                    };
-                    lists.push((level, v));
+                    any = true;
+                    let names: Option<Vec<String>> = v.as_array().and_then(|items| {
+                        items
+                            .iter()
+                            .map(|i| i.as_str().map(str::to_owned))
+                            .collect()
+                    });
+                    match (names, key.as_str()) {
+                        (None, _) => bad = true,
+                        (Some(n), "allow") => given.allow = n,
+                        (Some(n), "warn") => given.warn = n,
+                        (Some(n), _) => given.deny = n,
+                    }
                     continue;
                 }
                 "oktaCompat" => &mut self.okta_compat,
@@ -65,8 +74,13 @@ impl Settings {
                 None => eprintln!("policyc-lsp: ignoring setting `{key}`: expected true or false"),
             }
         }
-        if !lists.is_empty() {
-            self.levels = levels(&lists, &self.levels);
+        if any && bad {
+            eprintln!("policyc-lsp: ignoring the level settings: expected lists of codes");
+        } else if any {
+            match given.levels() {
+                Ok(levels) => self.levels = levels,
+                Err(e) => eprintln!("policyc-lsp: ignoring the level settings: {e}"),
+            }
         }
         *self != before
     }
@@ -80,37 +94,12 @@ impl Settings {
     }
 }
 
-/// The levels the `allow`, `warn` and `deny` lists given set, in that order (as the CLI's flags);
-/// a list that is not a list of known codes is ignored (and logged), keeping `current`.
-fn levels(lists: &[(Level, &Value)], current: &Levels) -> Levels {
-    let mut out = Levels::default();
-    for level in [Level::Allow, Level::Warn, Level::Deny] {
-        for (_, v) in lists.iter().filter(|(l, _)| *l == level) {
-            let Some(items) = v.as_array() else {
-                eprintln!("policyc-lsp: ignoring a level setting: expected a list of codes");
-                return current.clone();
-            };
-            for item in items {
-                let code = item.as_str().and_then(Code::parse);
-                match code.map(|c| out.set(c, level)) {
-                    Some(Ok(())) => {}
-                    _ => {
-                        eprintln!(
-                            "policyc-lsp: ignoring the level settings: `{item}` is not a code that can be set"
-                        );
-                        return current.clone();
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use policyc::check::allow::Level;
+    use policyc::diagnostic::Code;
     use serde_json::json;
 
     #[test]
