@@ -279,15 +279,8 @@ impl Workspace {
                 if self.configs.get(&dir).is_some_and(|f| f.stamp == stamp) {
                     false
                 } else {
-                    // Read as the CLI reads it: a regular file under its folder, capped.
-                    let text = Roots::with(std::slice::from_ref(&dir), false)
-                        .read_text(path, policyc::config::MAX_BYTES)
-                        .map_err(|why| {
-                            why.replace(
-                                &format!("`{}`", path.display()),
-                                &format!("`{}`", self.name_of(path)),
-                            )
-                        });
+                    let text =
+                        read_capped(&dir, path, policyc::config::MAX_BYTES, &self.name_of(path));
                     let config =
                         uri::from_path(path).map(|uri| Arc::new(SetConfig::new(uri, text)));
                     self.configs.insert(dir, ConfigFile { config, stamp });
@@ -482,9 +475,14 @@ fn read(root: &Path, path: &Path, meta: &fs::Metadata, name: &str) -> Result<Str
     if let Some(why) = refusal(name, len) {
         return Err(why);
     }
-    let roots = Roots::with(&[root.to_path_buf()], false);
-    roots
-        .read_text(path, policyc::cli::load::MAX_FILE_BYTES)
+    read_capped(root, path, policyc::cli::load::MAX_FILE_BYTES, name)
+}
+
+/// `path` read as the CLI reads it (a regular file under `root`, at most `cap` bytes), its
+/// refusal naming it `name`.
+fn read_capped(root: &Path, path: &Path, cap: u64, name: &str) -> Result<String, String> {
+    Roots::with(&[root.to_path_buf()], false)
+        .read_text(path, cap)
         .map_err(|why| why.replace(&format!("`{}`", path.display()), &format!("`{name}`")))
 }
 
