@@ -134,13 +134,8 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
                 };
                 body["settings"] = json!({"allowedFor": allowed});
             }
-            let methods: Vec<Value> = super::import::method_types(kind)
-                .iter()
-                .map(|(ty, name)| {
-                    let on = a.methods.iter().any(|m| {
-                        let info = m.info();
-                        info.method.unwrap_or(info.kind.as_str()) == *name
-                    });
+            let methods: Vec<Value> = method_statuses(a)
+                .map(|(ty, _, on)| {
                     json!({"type": ty, "status": if on { "ACTIVE" } else { "INACTIVE" }})
                 })
                 .collect();
@@ -395,6 +390,22 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
 }
 
 /// One authentication method chain as the API writes it: each step's method, then `next`.
+/// An authenticator's methods as the methods endpoint lists them: Okta's `type`, policyc's
+/// name, and whether the set has it on.
+pub(crate) fn method_statuses(
+    a: &crate::model::Authenticator,
+) -> impl Iterator<Item = (&'static str, &'static str, bool)> + '_ {
+    super::import::method_types(a.kind.as_str())
+        .iter()
+        .map(|&(ty, name)| {
+            let on = a.methods.iter().any(|m| {
+                let info = m.info();
+                info.method.unwrap_or(info.kind.as_str()) == name
+            });
+            (ty, name, on)
+        })
+}
+
 pub(crate) fn chain_json(steps: &[crate::model::MethodId]) -> Value {
     let mut next: Option<Value> = None;
     for step in steps.iter().rev() {

@@ -26,15 +26,9 @@ pub fn dropped(compiled: &Compiled) -> Vec<String> {
     let mut out = Vec::new();
     for a in &compiled.model.authenticators {
         let kind = a.kind.as_str();
-        let off: Vec<&str> = super::import::method_types(kind)
-            .iter()
-            .map(|(_, name)| *name)
-            .filter(|name| {
-                !a.methods.iter().any(|m| {
-                    let info = m.info();
-                    info.method.unwrap_or(info.kind.as_str()) == *name
-                })
-            })
+        let off: Vec<&str> = super::export::method_statuses(a)
+            .filter(|(_, _, on)| !on)
+            .map(|(_, name, _)| name)
             .collect();
         let mut what = Vec::new();
         if !off.is_empty() {
