@@ -192,6 +192,21 @@ pub fn write_folder(out: &Path, files: &BTreeMap<String, String>) -> Result<(), 
     })
 }
 
+/// Text from the org's JSON (names, unknown keys and values) for a terminal: control
+/// characters and `okta::deceptive` ones written as escapes (`\u{1b}`, `\n`), so that they
+/// can neither drive the terminal nor forge a finding line.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || crate::okta::deceptive(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn report(issues: &[Issue], format: &str) {
     if format == "json" {
         let _ = writeln!(
@@ -208,9 +223,9 @@ fn report(issues: &[Issue], format: &str) {
             "{}[{}]: {}: {}\n  --> {}",
             i.severity,
             i.code,
-            crate::okta::printable(&i.object),
-            crate::okta::printable(&i.message),
-            crate::okta::printable(&i.pointer)
+            printable(&i.object),
+            printable(&i.message),
+            printable(&i.pointer)
         );
     }
     if !issues.is_empty() {

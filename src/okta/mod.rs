@@ -52,21 +52,6 @@ pub fn endpoint_files<'a>(files: &'a OrgFiles, name: &str) -> Vec<(&'a str, &'a 
 }
 
 /// How deep a JSON value nests.
-/// Text from the org's JSON (names, unknown keys and values) for a terminal: control
-/// characters and [`deceptive`] ones written as escapes (`\u{1b}`, `\n`), so that they can
-/// neither drive the terminal nor forge a finding line.
-pub(crate) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || deceptive(c) {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 /// Line and paragraph separators and bidirectional marks, embeddings, overrides and isolates:
 /// not control characters, but an editor or a review shows them as a line break or reordered
 /// text, so org text carrying them could forge what a reader sees.
