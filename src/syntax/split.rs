@@ -83,6 +83,16 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
         }
         i += 1;
         column += 1;
+        if !at_line_start && !in_string {
+            // Past a line's first token only these bytes matter until the line ends (`column`
+            // is read at line starts only): most of a large file is skipped here.
+            while bytes
+                .get(i)
+                .is_some_and(|b| !matches!(b, b'\n' | b'\r' | b'#' | b'"' | b'{' | b'}'))
+            {
+                i += 1;
+            }
+        }
     }
     chunks.push(chunk_start..text.len());
     chunks
@@ -92,6 +102,9 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
 /// (or a near miss of one, such as `polcy`) outside any block, a never-nested item keyword at
 /// column 0 even inside one, or, at column 0 outside any block, a character no item can contain.
 fn starts_item(text: &str, i: usize, column: usize, depth: usize) -> bool {
+    if depth > 0 && column > 0 {
+        return false;
+    }
     let rest = text.get(i..).unwrap_or("");
     let word_len = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
@@ -192,6 +205,15 @@ pub(super) fn rule_blocks(chunk: &str) -> Option<Vec<(Range<usize>, Option<&str>
             _ => {}
         }
         i += 1;
+        if depth > 1 && !in_string {
+            // Inside a rule (outside strings, whose escapes are read above) only these bytes matter: most of a large policy is skipped here.
+            while bytes
+                .get(i)
+                .is_some_and(|b| !matches!(b, b'#' | b'"' | b'{' | b'}'))
+            {
+                i += 1;
+            }
+        }
     }
     (depth == 0 && open.is_none()).then_some(blocks)
 }
@@ -401,5 +423,30 @@ mod tests {
         let text = "group policy\nidp x {\n  issuer \"}\n policy\"\n}\n";
         // The string's `}` does not close the block, and `policy` after `group` is a name.
         assert_eq!(chunks(text).len(), 2);
+    }
+
+    /// An escaped quote does not end a string, so the braces after it are the string's: the
+    /// scans skip ahead past a line's first token and inside rules, but never inside strings.
+    #[test]
+    fn escaped_quotes_keep_braces_inside_strings() {
+        let text = "test \"\\\"{\" { app a }\napp b\npolicy p {\n  rule r { when domain in [\"\\\"}\"] deny }\n  rule s { deny }\n}\n";
+        assert_eq!(
+            chunks(text),
+            [
+                "test \"\\\"{\" { app a }",
+                "app b",
+                "policy p {\n  rule r { when domain in [\"\\\"}\"] deny }\n  rule s { deny }\n}"
+            ]
+        );
+        let policy = chunks(text)[2];
+        let names: Vec<Option<&str>> = rule_blocks(policy)
+            .unwrap()
+            .into_iter()
+            .map(|(range, name)| {
+                assert!(policy[range].ends_with("deny }"));
+                name
+            })
+            .collect();
+        assert_eq!(names, [Some("r"), Some("s")]);
     }
 }
