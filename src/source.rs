@@ -68,10 +68,12 @@ impl Loc {
 /// the excerpts, the language server's `LineIndex`), so that every tool names the same line.
 pub fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = text.as_bytes();
-    std::iter::once(0).chain(bytes.iter().enumerate().filter_map(move |(i, &b)| {
-        let ends = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-        ends.then_some(i + 1)
-    }))
+    std::iter::once(0).chain(
+        memchr::memchr2_iter(b'\n', b'\r', bytes).filter_map(move |i| {
+            let ends = bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n');
+            ends.then_some(i + 1)
+        }),
+    )
 }
 
 /// One source file: its display name, its text, and where its lines start.
