@@ -79,7 +79,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_not | Rule::not_in => "`not in`",
         Rule::kw_session_policy | Rule::session_policy => "`session_policy`",
         Rule::kw_policy | Rule::policy => "`policy`",
-        Rule::kw_rule | Rule::rule_block | Rule::rule_run => "`rule`",
+        Rule::kw_rule | Rule::rule_block => "`rule`",
         Rule::kw_require | Rule::require_setting => "`require`",
         Rule::kw_deny | Rule::deny_setting => "`deny`",
         Rule::kw_possession | Rule::possession_setting => "`possession`",
@@ -116,6 +116,34 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_expect | Rule::expect_setting => "`expect`",
         Rule::kw_by => "`by`",
         Rule::kw_with => "`with`",
+        // The `fast_` rules: their errors are never reported (what they do not match is parsed
+        // again with their twins above), but they get their twins' words all the same.
+        Rule::b => "a comment",
+        Rule::fast_rule_run | Rule::fast_rule_block => "`rule`",
+        Rule::fast_rule_setting => "a setting",
+        Rule::fast_when_setting | Rule::fast_and_condition => "`when`",
+        Rule::fast_condition
+        | Rule::fast_membership_condition
+        | Rule::fast_device_condition
+        | Rule::fast_not_in => {
+            "a condition (`group in [..]`, `zone not in [..]`, `risk in [..]`, `platform in [..]`, `domain in [..]`, `app in [..]`, `device registered`)"
+        }
+        Rule::fast_list | Rule::fast_comma_value | Rule::fast_comma_list => {
+            "a list such as `[a, b]`"
+        }
+        Rule::fast_require_setting => "`require`",
+        Rule::fast_requirement
+        | Rule::fast_factor_requirement
+        | Rule::fast_chain_requirement
+        | Rule::fast_password_plus_requirement => {
+            "a requirement (`password`, `1 factor_type`, `password + 1 factor_type`, `2 factor_types`, `chain [[..]]`, `any_factor`, `mfa`)"
+        }
+        Rule::fast_possession_setting => "`possession`",
+        Rule::fast_rule_methods_setting => "`methods`",
+        Rule::fast_method_only => "`only`",
+        Rule::fast_method_except => "`except`",
+        Rule::fast_reauth_setting => "`reauth`",
+        Rule::fast_status_setting => "`status`",
         Rule::file => {
             "an item (`org`, `group`, `zone`, `app`, `authenticator`, `idp`, `route`, `session_policy`, `policy`, `test`)"
         }

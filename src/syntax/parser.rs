@@ -425,73 +425,88 @@ impl Lower {
             copied = end;
         }
         header.push_str(chunk.get(copied..)?);
-        // The blocks are independent: each thread takes a contiguous run (rules and diagnostics
-        // come back in order).
+        // The blocks are independent. Threads take groups of about `group_bytes` (hundreds of
+        // blocks per pest call) one at a time, the first free thread the next group, so that
+        // none waits on a slower one; this thread is one of them. Rules and diagnostics are put
+        // back in order.
         let file = self.file;
-        let lower_run = |run: &[(std::ops::Range<usize>, Option<&str>)]| {
+        let groups = groups(&blocks, group_bytes);
+        let lower_group = |group: &[(std::ops::Range<usize>, Option<&str>)]| {
             let mut lower = Lower {
                 file,
                 offset: 0,
                 shifts: Vec::new(),
                 diagnostics: Vec::new(),
             };
-            let mut rules = Vec::with_capacity(run.len());
-            // Hundreds of blocks per pest call ([`GROUP_BYTES`]).
-            for group in groups(run, group_bytes) {
-                let (first, last) = (group.first()?, group.last()?);
-                let start = first.0.start;
-                let text = chunk.get(start..last.0.end)?;
-                lower.offset = chunk_start + start;
-                let before = rules.len();
-                match PolicyParser::parse(Rule::rule_run, text) {
-                    Ok(mut pairs) => {
-                        for pair in pairs.next()?.into_inner() {
-                            if pair.as_rule() == Rule::rule_block {
-                                rules.push(lower.rule(pair)?);
-                            }
-                        }
-                    }
-                    // Something else stands between two rules (`apps [..]` may): block by block.
-                    Err(_) => {
-                        for (range, _) in group {
-                            let block = chunk.get(range.clone())?;
-                            let pair = PolicyParser::parse(Rule::rule_block, block).ok()?.next()?;
-                            if pair.as_span().end() != block.len() {
-                                return None;
-                            }
-                            lower.offset = chunk_start + range.start;
+            let mut rules = Vec::with_capacity(group.len());
+            let (first, last) = (group.first()?, group.last()?);
+            let start = first.0.start;
+            let text = chunk.get(start..last.0.end)?;
+            lower.offset = chunk_start + start;
+            match PolicyParser::parse(Rule::fast_rule_run, text) {
+                Ok(mut pairs) => {
+                    for pair in pairs.next()?.into_inner() {
+                        if pair.as_rule() == Rule::fast_rule_block {
                             rules.push(lower.rule(pair)?);
                         }
                     }
                 }
-                if rules.len() - before != group.len() {
-                    return None;
+                // Something else stands between two rules (`apps [..]` may): block by block.
+                Err(_) => {
+                    for (range, _) in group {
+                        let block = chunk.get(range.clone())?;
+                        let pair = PolicyParser::parse(Rule::fast_rule_block, block)
+                            .ok()?
+                            .next()?;
+                        if pair.as_span().end() != block.len() {
+                            return None;
+                        }
+                        lower.offset = chunk_start + range.start;
+                        rules.push(lower.rule(pair)?);
+                    }
                 }
             }
-            Some((rules, lower.diagnostics))
+            (rules.len() == group.len()).then_some((rules, lower.diagnostics))
         };
-        let parts: Vec<Option<_>> = if threads < 2 {
-            vec![lower_run(&blocks)]
-        } else {
-            let per = blocks.len().div_ceil(threads).max(1);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = blocks
-                    .chunks(per)
-                    .map(|run| scope.spawn(move || lower_run(run)))
-                    .collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let g = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(group) = groups.get(g) else {
+                    return done;
+                };
+                let part = lower_group(group);
+                let failed = part.is_none();
+                done.push((g, part));
+                if failed {
+                    // The chunk is parsed whole instead: the other threads stop too.
+                    next.store(groups.len(), std::sync::atomic::Ordering::Relaxed);
+                    return done;
+                }
+            }
+        };
+        let helpers = threads.min(groups.len()).saturating_sub(1);
+        let mut parts = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..helpers).map(|_| scope.spawn(work)).collect();
+            let mut parts = work();
+            for handle in handles {
                 // A parse never panics (tests/no_panic.rs); should one anyway, it goes on as it
                 // would have on this thread.
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                    })
-                    .collect()
-            })
-        };
+                parts.extend(
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
+            }
+            parts
+        });
+        parts.sort_unstable_by_key(|(g, _)| *g);
+        if parts.len() != groups.len() {
+            return None;
+        }
         let mut rules = Vec::with_capacity(blocks.len());
-        for part in parts {
+        for (_, part) in parts {
             let (part_rules, diagnostics) = part?;
             rules.extend(part_rules);
             self.diagnostics.extend(diagnostics);
@@ -708,23 +723,33 @@ impl Lower {
 
     fn conditions(&mut self, when: Pair<'_, Rule>) -> Option<Vec<Condition>> {
         significant(when.into_inner())
-            .filter(|p| p.as_rule() == Rule::condition)
-            .map(|p| self.condition(significant(p.into_inner()).next()?))
+            .filter_map(|p| match p.as_rule() {
+                Rule::condition => Some(significant(p.into_inner()).next()),
+                Rule::fast_membership_condition | Rule::fast_device_condition => Some(Some(p)),
+                _ => None,
+            })
+            .map(|p| self.condition(p?))
             .collect()
     }
 
     fn condition(&mut self, pair: Pair<'_, Rule>) -> Option<Condition> {
         let span = self.span(&pair);
-        let mut inner = significant(pair.clone().into_inner());
-        if pair.as_rule() == Rule::device_condition {
+        let rule = pair.as_rule();
+        let mut inner = significant(pair.into_inner());
+        if matches!(rule, Rule::device_condition | Rule::fast_device_condition) {
             return Some(Condition::Device {
                 state: self.ident(inner.next()?),
                 span,
             });
         }
         let subject = self.ident(inner.next()?);
-        let negated = inner.next()?.as_rule() == Rule::not_in;
-        let list = self.list(inner.next()?)?;
+        // `in` is a pair in `membership_condition`, not in `fast_membership_condition`.
+        let mut next = inner.next()?;
+        let negated = matches!(next.as_rule(), Rule::not_in | Rule::fast_not_in);
+        if negated || next.as_rule() == Rule::kw_in {
+            next = inner.next()?;
+        }
+        let list = self.list(next)?;
         Some(Condition::Membership {
             subject,
             negated,
@@ -747,32 +772,39 @@ impl Lower {
 
     fn rule_setting(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<RuleSetting>> {
         let span = self.span(&pair);
+        // Each setting comes from `rule_block` or from `fast_rule_block` (its `fast_` twin).
         let node = match pair.as_rule() {
-            Rule::when_setting => RuleSetting::When(self.conditions(pair)?),
+            Rule::when_setting | Rule::fast_when_setting => {
+                RuleSetting::When(self.conditions(pair)?)
+            }
             Rule::deny_setting => RuleSetting::Deny,
-            Rule::status_setting => {
+            Rule::status_setting | Rule::fast_status_setting => {
                 RuleSetting::Status(self.ident(significant(pair.into_inner()).next()?))
             }
             Rule::require_setting => {
                 let requirement = significant(pair.into_inner()).next()?;
                 RuleSetting::Require(self.requirement(requirement.into_inner().next()?)?)
             }
-            Rule::possession_setting => {
+            // No `requirement` wrapper here.
+            Rule::fast_require_setting => {
+                RuleSetting::Require(self.requirement(significant(pair.into_inner()).next()?)?)
+            }
+            Rule::possession_setting | Rule::fast_possession_setting => {
                 RuleSetting::Possession(self.list(significant(pair.into_inner()).next()?)?)
             }
-            Rule::rule_methods_setting => {
+            Rule::rule_methods_setting | Rule::fast_rule_methods_setting => {
                 let choice = significant(pair.into_inner()).next()?;
                 RuleSetting::Methods(match choice.as_rule() {
-                    Rule::method_only => {
+                    Rule::method_only | Rule::fast_method_only => {
                         MethodsSetting::Only(self.list(significant(choice.into_inner()).next()?)?)
                     }
-                    Rule::method_except => {
+                    Rule::method_except | Rule::fast_method_except => {
                         MethodsSetting::Except(self.list(significant(choice.into_inner()).next()?)?)
                     }
                     _ => MethodsSetting::Any,
                 })
             }
-            _ => {
+            Rule::reauth_setting | Rule::fast_reauth_setting => {
                 let value = significant(pair.into_inner()).next()?;
                 RuleSetting::Reauth(match value.as_rule() {
                     Rule::kw_every_sign_in => Reauth::EverySignIn,
@@ -780,6 +812,7 @@ impl Lower {
                     _ => Reauth::After(self.ident(value)),
                 })
             }
+            _ => return None,
         };
         Some(Spanned { node, span })
     }
@@ -789,23 +822,30 @@ impl Lower {
             Rule::named_requirement => Some(Requirement::Named(
                 self.ident(significant(pair.into_inner()).next()?),
             )),
-            Rule::factor_requirement => Some(Requirement::Factors {
-                count: self.count(pair)?,
-            }),
-            Rule::password_plus_requirement => {
-                let factors = significant(pair.into_inner())
-                    .find(|p| p.as_rule() == Rule::factor_requirement)?;
+            Rule::factor_requirement | Rule::fast_factor_requirement => {
+                Some(Requirement::Factors {
+                    count: self.count(pair)?,
+                })
+            }
+            Rule::password_plus_requirement | Rule::fast_password_plus_requirement => {
+                let factors = significant(pair.into_inner()).find(|p| {
+                    matches!(
+                        p.as_rule(),
+                        Rule::factor_requirement | Rule::fast_factor_requirement
+                    )
+                })?;
                 Some(Requirement::PasswordPlus {
                     count: self.count(factors)?,
                 })
             }
-            _ => {
+            Rule::chain_requirement | Rule::fast_chain_requirement => {
                 let lists = significant(pair.into_inner())
-                    .filter(|p| p.as_rule() == Rule::list)
+                    .filter(|p| matches!(p.as_rule(), Rule::list | Rule::fast_list))
                     .map(|p| self.list(p))
                     .collect::<Option<_>>()?;
                 Some(Requirement::Chain(lists))
             }
+            _ => None,
         }
     }
 
@@ -1120,6 +1160,157 @@ mod tests {
         }
     }
 
+    /// A rule block's tokens, drawn from `choices` (one rule of the language, every setting
+    /// shape), then perhaps mutated (a token left out or one added): the differential test below
+    /// joins them with random blanks.
+    fn rule_tokens(choices: &[u16]) -> Vec<&'static str> {
+        let mut at = 0;
+        let mut pick = |n: usize| {
+            let c = choices.get(at).copied().unwrap_or(0) as usize % n;
+            at += 1;
+            c
+        };
+        fn list(pick: &mut impl FnMut(usize) -> usize, out: &mut Vec<&'static str>) {
+            const VALUES: &[&str] = &["g1", "okta_verify.push", "\"a}b\"", "zone"];
+            out.push("[");
+            for k in 0..pick(4) {
+                if k > 0 {
+                    out.push(",");
+                }
+                out.push(VALUES[pick(VALUES.len())]);
+            }
+            if pick(4) == 0 {
+                out.push(",");
+            }
+            out.push("]");
+        }
+        let mut t = vec!["rule", ["r1", "rule", "when"][pick(3)], "{"];
+        for _ in 0..pick(4) {
+            match pick(7) {
+                0 => {
+                    t.push("when");
+                    for k in 0..1 + pick(3) {
+                        if k > 0 {
+                            t.push("and");
+                        }
+                        if pick(5) == 0 {
+                            t.extend(["device", "managed"]);
+                            continue;
+                        }
+                        t.push(["group", "zone", "domain", "app"][pick(4)]);
+                        t.extend(if pick(3) == 0 {
+                            &["not", "in"][..]
+                        } else {
+                            &["in"]
+                        });
+                        list(&mut pick, &mut t);
+                    }
+                }
+                1 => {
+                    t.push("require");
+                    match pick(6) {
+                        0 => t.extend(["1", "factor_type"]),
+                        1 => t.extend(["2", "factor_types"]),
+                        2 => t.extend(["password", "+", "1", "factor_type"]),
+                        3 => {
+                            t.extend(["chain", "["]);
+                            for k in 0..pick(3) {
+                                if k > 0 {
+                                    t.push(",");
+                                }
+                                list(&mut pick, &mut t);
+                            }
+                            t.push("]");
+                        }
+                        4 => t.push("password"),
+                        _ => t.push("mfa"),
+                    }
+                }
+                2 => t.push("deny"),
+                3 => {
+                    t.push("possession");
+                    list(&mut pick, &mut t);
+                }
+                4 => {
+                    t.push("methods");
+                    match pick(3) {
+                        0 => t.push("any"),
+                        1 => {
+                            t.push("only");
+                            list(&mut pick, &mut t);
+                        }
+                        _ => {
+                            t.push("except");
+                            list(&mut pick, &mut t);
+                        }
+                    }
+                }
+                5 => t.extend(["reauth", ["never", "every_sign_in", "12h"][pick(3)]]),
+                _ => t.extend(["status", "inactive"]),
+            }
+        }
+        t.push("}");
+        const OTHERS: &[&str] = &[
+            "}", "{", "in", "[", "]", ",", "and", "+", "x", "9", "\"", "#",
+        ];
+        match pick(4) {
+            0 => {
+                let k = pick(t.len());
+                t.remove(k);
+            }
+            1 => {
+                let k = pick(t.len() + 1);
+                t.insert(k, OTHERS[pick(OTHERS.len())]);
+            }
+            _ => {}
+        }
+        t
+    }
+
+    /// A rule block lowered from `rule` (`rule_block` or `fast_rule_block`), if the whole text
+    /// parses as one.
+    fn lowered_block(rule: Rule, text: &str) -> Option<String> {
+        let pair = PolicyParser::parse(rule, text).ok()?.next()?;
+        if pair.as_span().end() != text.len() {
+            return None;
+        }
+        let mut lower = Lower {
+            file: FileId(0),
+            offset: 0,
+            shifts: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        let rule = lower.rule(pair);
+        Some(format!("{rule:?} {:?}", lower.diagnostics))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// `fast_rule_block` matches exactly what `rule_block` matches, with the same spans:
+        /// rules of every setting shape, joined by no blank, blanks, line breaks and comments
+        /// (which hold braces), some with a token left out or added.
+        #[test]
+        fn the_fast_rule_grammar_reads_what_the_rule_grammar_reads(
+            choices in proptest::collection::vec(proptest::num::u16::ANY, 48),
+            blanks in proptest::collection::vec(0usize..12, 64),
+        ) {
+            const BLANKS: &[&str] =
+                &["", " ", " ", " ", "  ", "\n    ", "\t", "\r\n", " # c } {\n", "#\n", "\n\n", " "];
+            let mut text = String::new();
+            for (k, token) in rule_tokens(&choices).iter().enumerate() {
+                if k > 0 {
+                    text.push_str(BLANKS[blanks.get(k).copied().unwrap_or(1)]);
+                }
+                text.push_str(token);
+            }
+            proptest::prop_assert_eq!(
+                lowered_block(Rule::fast_rule_block, &text),
+                lowered_block(Rule::rule_block, &text),
+                "{:?}", text
+            );
+        }
+    }
+
     /// Groups are consecutive, in order, cover every block once, and span at most
     /// `GROUP_BYTES` unless one block alone is longer.
     #[test]
@@ -1153,16 +1344,16 @@ mod tests {
     require password
   }
   rule c{deny}";
-        let pairs = PolicyParser::parse(Rule::rule_run, run).unwrap();
+        let pairs = PolicyParser::parse(Rule::fast_rule_run, run).unwrap();
         let names: Vec<&str> = pairs
             .flat_map(|p| p.into_inner())
-            .filter(|p| p.as_rule() == Rule::rule_block)
-            .map(|p| p.into_inner().nth(1).unwrap().as_str())
+            .filter(|p| p.as_rule() == Rule::fast_rule_block)
+            .map(|p| p.into_inner().next().unwrap().as_str())
             .collect();
         assert_eq!(names, ["a", "b", "c"]);
         assert!(
             PolicyParser::parse(
-                Rule::rule_run,
+                Rule::fast_rule_run,
                 "rule a { deny }
  apps [x]
  rule b { deny }"
@@ -1171,7 +1362,7 @@ mod tests {
         );
         assert!(
             PolicyParser::parse(
-                Rule::rule_run,
+                Rule::fast_rule_run,
                 "rule a { deny }
  rule b { deny"
             )
