@@ -118,12 +118,12 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_with => "`with`",
         // The `fast_` rules: their errors are never reported (what they do not match is parsed
         // again with their twins above), but they get their twins' words all the same.
-        Rule::b => "a comment",
         Rule::fast_rule_run | Rule::fast_rule_block => "`rule`",
         Rule::fast_rule_setting => "a setting",
         Rule::fast_when_setting | Rule::fast_and_condition => "`when`",
         Rule::fast_condition
         | Rule::fast_membership_condition
+        | Rule::fast_condition_subject
         | Rule::fast_device_condition
         | Rule::fast_not_in => {
             "a condition (`group in [..]`, `zone not in [..]`, `risk in [..]`, `platform in [..]`, `domain in [..]`, `app in [..]`, `device registered`)"
