@@ -29,6 +29,7 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
     let mut in_string = false;
     let mut at_line_start = true;
     let mut column = 0usize;
+    let mut rare_at = None;
     let mut i = 0;
     while i < bytes.len() {
         // A lone `\r` ends a line, as everywhere else (`source::line_starts`).
@@ -86,12 +87,13 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
         if !at_line_start && !in_string {
             // Past a line's first token only these bytes matter until the line ends (`column`
             // is read at line starts only): most of a large file is skipped here.
-            while bytes
-                .get(i)
-                .is_some_and(|b| !matches!(b, b'\n' | b'\r' | b'#' | b'"' | b'{' | b'}'))
-            {
-                i += 1;
-            }
+            i = skip_to(
+                bytes,
+                i,
+                [b'\n', b'{', b'}'],
+                [b'\r', b'#', b'"'],
+                &mut rare_at,
+            );
         }
     }
     chunks.push(chunk_start..text.len());
@@ -169,6 +171,7 @@ pub(super) fn rule_blocks(chunk: &str) -> Option<Vec<(Range<usize>, Option<&str>
     };
     let mut blocks = Vec::new();
     let (mut depth, mut i, mut in_string, mut open) = (0usize, 0usize, false, None);
+    let mut rare_at = None;
     while i < bytes.len() {
         let b = bytes[i];
         if in_string {
@@ -206,16 +209,35 @@ pub(super) fn rule_blocks(chunk: &str) -> Option<Vec<(Range<usize>, Option<&str>
         }
         i += 1;
         if depth > 1 && !in_string {
-            // Inside a rule (outside strings, whose escapes are read above) only these bytes matter: most of a large policy is skipped here.
-            while bytes
-                .get(i)
-                .is_some_and(|b| !matches!(b, b'#' | b'"' | b'{' | b'}'))
-            {
-                i += 1;
-            }
+            // Inside a rule (outside strings, whose escapes are read above) only these bytes
+            // matter: most of a large policy is skipped here.
+            i = skip_to(bytes, i, [b'{', b'}', b'"'], [b'#'; 3], &mut rare_at);
         }
     }
     (depth == 0 && open.is_none()).then_some(blocks)
+}
+
+/// Where the next byte from `from` on that is one of `common` or `rare` is (`bytes.len()` if
+/// none). `rare_at` keeps where the next `rare` byte is (`None` before the first call), so that
+/// a text with few of them is searched for them a few times, not at every call.
+fn skip_to(
+    bytes: &[u8],
+    from: usize,
+    [a, b, c]: [u8; 3],
+    [x, y, z]: [u8; 3],
+    rare_at: &mut Option<usize>,
+) -> usize {
+    let rest = bytes.get(from..).unwrap_or_default();
+    let common = memchr::memchr3(a, b, c, rest).map_or(bytes.len(), |k| from + k);
+    let rare = match *rare_at {
+        Some(at) if at >= from => at,
+        _ => {
+            let at = memchr::memchr3(x, y, z, rest).map_or(bytes.len(), |k| from + k);
+            *rare_at = Some(at);
+            at
+        }
+    };
+    common.min(rare)
 }
 
 /// One line of a chunk, as setting recovery sees it.
