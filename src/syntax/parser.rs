@@ -722,14 +722,17 @@ impl Lower {
     }
 
     fn conditions(&mut self, when: Pair<'_, Rule>) -> Option<Vec<Condition>> {
-        significant(when.into_inner())
-            .filter_map(|p| match p.as_rule() {
-                Rule::condition => Some(significant(p.into_inner()).next()),
-                Rule::fast_membership_condition | Rule::fast_device_condition => Some(Some(p)),
-                _ => None,
-            })
-            .map(|p| self.condition(p?))
-            .collect()
+        let inner = when.into_inner();
+        let mut conditions = Vec::with_capacity(inner.len());
+        for p in significant(inner) {
+            let condition = match p.as_rule() {
+                Rule::condition => significant(p.into_inner()).next()?,
+                Rule::fast_membership_condition | Rule::fast_device_condition => p,
+                _ => continue,
+            };
+            conditions.push(self.condition(condition)?);
+        }
+        Some(conditions)
     }
 
     fn condition(&mut self, pair: Pair<'_, Rule>) -> Option<Condition> {
@@ -760,9 +763,16 @@ impl Lower {
 
     fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<Rule_> {
         let span = self.span(&pair);
-        let mut inner = significant(pair.into_inner());
+        let inner = pair.into_inner();
+        // Sized from pest's count of the pairs inside (in a `fast_rule_block`, the name and the
+        // settings): `collect` would start at four, and a large policy's AST is mostly these
+        // small vectors.
+        let mut settings = Vec::with_capacity(inner.len().saturating_sub(1));
+        let mut inner = significant(inner);
         let name = self.ident(inner.next()?);
-        let settings = inner.map(|p| self.rule_setting(p)).collect::<Option<_>>()?;
+        for p in inner {
+            settings.push(self.rule_setting(p)?);
+        }
         Some(Rule_ {
             name,
             settings,
@@ -921,13 +931,15 @@ impl Lower {
 
     fn list(&mut self, pair: Pair<'_, Rule>) -> Option<List> {
         let span = self.span(&pair);
-        let values = significant(pair.into_inner())
-            .filter(|p| matches!(p.as_rule(), Rule::path | Rule::string))
-            .map(|p| match p.as_rule() {
-                Rule::string => self.string(p).map(Value::Str),
-                _ => self.path(p).map(Value::Path),
-            })
-            .collect::<Option<_>>()?;
+        let inner = pair.into_inner();
+        let mut values = Vec::with_capacity(inner.len());
+        for p in inner {
+            match p.as_rule() {
+                Rule::string => values.push(Value::Str(self.string(p)?)),
+                Rule::path => values.push(Value::Path(self.path(p)?)),
+                _ => {}
+            }
+        }
         Some(List { values, span })
     }
 
