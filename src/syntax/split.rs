@@ -462,7 +462,7 @@ mod tests {
         );
         let policy = chunks(text)[2];
         let names: Vec<Option<&str>> = rule_blocks(policy)
-            .unwrap()
+            .unwrap_or_default()
             .into_iter()
             .map(|(range, name)| {
                 assert!(policy[range].ends_with("deny }"));
