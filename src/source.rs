@@ -82,7 +82,9 @@ pub struct SourceFile {
     /// The path as the user gave it (relative paths stay relative): used in every message.
     pub name: String,
     pub text: String,
-    line_starts: Vec<u32>,
+    /// Computed when a position is first asked for: a file that parses clean is never
+    /// asked, and parsing a large file waits on nothing else.
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 /// A 1-based line and column; the column counts characters (not bytes, not UTF-16 units).
@@ -100,13 +102,16 @@ impl fmt::Display for LineCol {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        let text = text.into();
-        let line_starts = line_starts(&text).map(clamp_u32).collect();
         SourceFile {
             name: name.into(),
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn starts(&self) -> &[u32] {
+        self.line_starts
+            .get_or_init(|| line_starts(&self.text).map(clamp_u32).collect())
     }
 
     /// Line and character column of a byte offset; offsets past the end or inside a character
@@ -114,10 +119,10 @@ impl SourceFile {
     pub fn line_col(&self, offset: u32) -> LineCol {
         let offset = (offset as usize).min(self.text.len());
         let line = self
-            .line_starts
+            .starts()
             .partition_point(|&s| s as usize <= offset)
             .saturating_sub(1);
-        let start = self.line_starts.get(line).map_or(0, |&s| s as usize);
+        let start = self.starts().get(line).map_or(0, |&s| s as usize);
         let column = self
             .text
             .get(start..)
@@ -135,11 +140,11 @@ impl SourceFile {
     pub fn line_text(&self, line: u32) -> &str {
         let idx = (line as usize).saturating_sub(1);
         let start = self
-            .line_starts
+            .starts()
             .get(idx)
             .map_or(self.text.len(), |&s| s as usize);
         let end = self
-            .line_starts
+            .starts()
             .get(idx + 1)
             .map_or(self.text.len(), |&s| s as usize);
         self.text
@@ -155,13 +160,13 @@ impl SourceFile {
     /// How many lines the file has (an empty file, or one ending in a line break, has an empty
     /// last line).
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.starts().len()
     }
 
     /// The 0-based line holding byte `offset` (clamped to the file).
     pub fn line_index(&self, offset: usize) -> usize {
         let offset = offset.min(self.text.len());
-        self.line_starts
+        self.starts()
             .partition_point(|&s| s as usize <= offset)
             .saturating_sub(1)
     }
@@ -169,8 +174,8 @@ impl SourceFile {
     /// The byte range of a 0-based line's content, without its line ending (clamped).
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
         let len = self.text.len();
-        let start = self.line_starts.get(line).map_or(len, |&s| s as usize);
-        let next = self.line_starts.get(line + 1).map_or(len, |&s| s as usize);
+        let start = self.starts().get(line).map_or(len, |&s| s as usize);
+        let next = self.starts().get(line + 1).map_or(len, |&s| s as usize);
         let bytes = self.text.as_bytes();
         let mut end = next;
         if end > start && bytes.get(end - 1) == Some(&b'\n') {
