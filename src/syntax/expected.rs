@@ -120,7 +120,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         // again with their twins above), but they get their twins' words all the same.
         Rule::fast_rule_run | Rule::fast_rule_block => "`rule`",
         Rule::fast_rule_setting => "a setting",
-        Rule::fast_when_setting | Rule::fast_and_condition => "`when`",
+        Rule::fast_when_setting => "`when`",
         Rule::fast_condition
         | Rule::fast_membership_condition
         | Rule::fast_condition_subject
@@ -128,9 +128,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         | Rule::fast_not_in => {
             "a condition (`group in [..]`, `zone not in [..]`, `risk in [..]`, `platform in [..]`, `domain in [..]`, `app in [..]`, `device registered`)"
         }
-        Rule::fast_list | Rule::fast_comma_value | Rule::fast_comma_list => {
-            "a list such as `[a, b]`"
-        }
+        Rule::fast_list => "a list such as `[a, b]`",
         Rule::fast_require_setting => "`require`",
         Rule::fast_requirement
         | Rule::fast_factor_requirement

@@ -722,8 +722,9 @@ impl Lower {
     }
 
     fn conditions(&mut self, when: Pair<'_, Rule>) -> Option<Vec<Condition>> {
+        let fast = when.as_rule() == Rule::fast_when_setting;
         let inner = when.into_inner();
-        let mut conditions = Vec::with_capacity(inner.len());
+        let mut conditions = Vec::with_capacity(if fast { inner.len() } else { 0 });
         for p in significant(inner) {
             let condition = match p.as_rule() {
                 Rule::condition => significant(p.into_inner()).next()?,
@@ -763,11 +764,16 @@ impl Lower {
 
     fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<Rule_> {
         let span = self.span(&pair);
+        let fast = pair.as_rule() == Rule::fast_rule_block;
         let inner = pair.into_inner();
-        // Sized from pest's count of the pairs inside (in a `fast_rule_block`, the name and the
-        // settings): `collect` would start at four, and a large policy's AST is mostly these
-        // small vectors.
-        let mut settings = Vec::with_capacity(inner.len().saturating_sub(1));
+        // A `fast_` pair holds only what is lowered (here the name and the settings), so its
+        // vectors are sized from pest's count of the pairs inside: growing them would start at
+        // four, and a large policy's AST is mostly these small vectors.
+        let mut settings = Vec::with_capacity(if fast {
+            inner.len().saturating_sub(1)
+        } else {
+            0
+        });
         let mut inner = significant(inner);
         let name = self.ident(inner.next()?);
         for p in inner {
@@ -931,8 +937,9 @@ impl Lower {
 
     fn list(&mut self, pair: Pair<'_, Rule>) -> Option<List> {
         let span = self.span(&pair);
+        let fast = pair.as_rule() == Rule::fast_list;
         let inner = pair.into_inner();
-        let mut values = Vec::with_capacity(inner.len());
+        let mut values = Vec::with_capacity(if fast { inner.len() } else { 0 });
         for p in inner {
             match p.as_rule() {
                 Rule::string => values.push(Value::Str(self.string(p)?)),
