@@ -21,6 +21,11 @@ const NEVER_NESTED: &[&str] = &[
     "test",
 ];
 
+/// What `top_level_chunks` stops at on a line past its first token: line ends, braces, strings
+/// and comments (the last three rare).
+const LINE_COMMON: [u8; 3] = [b'\n', b'{', b'}'];
+const LINE_RARE: [u8; 3] = [b'\r', b'#', b'"'];
+
 pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut chunks = Vec::new();
@@ -66,6 +71,12 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
                 at_line_start = true;
                 column = 0;
                 i += 1;
+                // Inside a block, an indented line cannot start an item (only a word at column 0
+                // can): straight to what matters on it.
+                if depth > 0 && matches!(bytes.get(i), Some(b' ' | b'\t')) {
+                    at_line_start = false;
+                    i = skip_to(bytes, i, LINE_COMMON, LINE_RARE, &mut rare_at);
+                }
                 continue;
             }
             b'#' => {
@@ -87,13 +98,7 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
         if !at_line_start && !in_string {
             // Past a line's first token only these bytes matter until the line ends (`column`
             // is read at line starts only): most of a large file is skipped here.
-            i = skip_to(
-                bytes,
-                i,
-                [b'\n', b'{', b'}'],
-                [b'\r', b'#', b'"'],
-                &mut rare_at,
-            );
+            i = skip_to(bytes, i, LINE_COMMON, LINE_RARE, &mut rare_at);
         }
     }
     chunks.push(chunk_start..text.len());
@@ -204,7 +209,7 @@ pub(super) fn rule_blocks(chunk: &str) -> Option<Vec<(Range<usize>, Option<&str>
                     blocks.push((start..i + 1, name));
                 }
             }
-            _ if depth == 1 && open.is_none() && word_at(i, "rule") => open = Some(i),
+            b'r' if depth == 1 && open.is_none() && word_at(i, "rule") => open = Some(i),
             _ => {}
         }
         i += 1;
