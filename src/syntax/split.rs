@@ -190,8 +190,9 @@ pub(super) fn rule_blocks(chunk: &str) -> Option<Vec<(Range<usize>, Option<&str>
         }
         match b {
             b'#' => {
-                // A comment runs to the end of its line.
-                i = chunk[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                // A comment runs to the end of its line (a lone `\r` ends one too).
+                i = memchr::memchr2(b'\n', b'\r', bytes.get(i..).unwrap_or_default())
+                    .map_or(bytes.len(), |n| i + n);
                 continue;
             }
             b'"' => in_string = true,
@@ -473,6 +474,19 @@ mod tests {
                 assert!(policy[range].ends_with("deny }"));
                 name
             })
+            .collect();
+        assert_eq!(names, [Some("r"), Some("s")]);
+    }
+
+    /// A comment ends at a lone `\r` as at `\n`, as in the grammar: the rule on the next line
+    /// is a block, not part of the comment.
+    #[test]
+    fn a_comment_ends_at_a_lone_carriage_return() {
+        let policy = "policy p {\r  # note\r  rule r { deny }\r  rule s { deny }\r}\r";
+        let names: Vec<Option<&str>> = rule_blocks(policy)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, name)| name)
             .collect();
         assert_eq!(names, [Some("r"), Some("s")]);
     }
