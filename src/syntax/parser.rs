@@ -33,14 +33,6 @@ impl Sizes {
     };
 }
 
-/// How a large policy is parsed ([`Lower::policy_by_rules`]): on how many threads, in runs of
-/// about how many bytes of rule blocks.
-#[derive(Clone, Copy)]
-struct Runs {
-    threads: usize,
-    group_bytes: usize,
-}
-
 /// [`parse`], parsing policy chunks of at least `sizes.by_rules` bytes in runs of rule blocks.
 fn parse_with(file: FileId, text: &str, sizes: Sizes) -> (SourceFileAst, Vec<Diagnostic>) {
     let mut lower = Lower {
@@ -52,21 +44,14 @@ fn parse_with(file: FileId, text: &str, sizes: Sizes) -> (SourceFileAst, Vec<Dia
     let mut items = Vec::new();
     let mut unparsed = Vec::new();
     let mut damaged = Vec::new();
-    let threads = std::thread::available_parallelism().map_or(1, |n| usize::from(n).min(8));
     for chunk in split::top_level_chunks(text) {
         let Some(chunk_text) = text.get(chunk.clone()) else {
             continue;
         };
         lower.offset = chunk.start;
         if chunk_text.len() >= sizes.by_rules
-            && let Some(item) = lower.policy_by_rules(
-                chunk_text,
-                chunk.start,
-                Runs {
-                    threads,
-                    group_bytes: sizes.group_bytes,
-                },
-            )
+            && let Some(item) =
+                lower.policy_by_rules(chunk_text, chunk.start, threads(), sizes.group_bytes)
         {
             items.push(item);
             continue;
@@ -296,6 +281,12 @@ fn recover_policy(chunk: &str) -> Option<Recovered> {
     Some((text, broken))
 }
 
+/// The threads a large policy is parsed on: asked only when there is one (on Linux the answer
+/// reads the process's cgroup files).
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| usize::from(n).min(8))
+}
+
 /// The blocks parsed by one pest call: consecutive blocks up to about this many bytes (pest's
 /// set-up per call is then amortized, and its queue stays small enough to be reused).
 const GROUP_BYTES: usize = 32 * 1024;
@@ -382,21 +373,29 @@ impl Lower {
     /// (tens of MB for a 1 MB policy) and with each rule's tokens hot in cache. `None` (and
     /// nothing reported) when any part does not parse: the chunk is then parsed whole, which
     /// reports the error as usual.
-    fn policy_by_rules(&mut self, chunk: &str, chunk_start: usize, runs: Runs) -> Option<Item> {
+    fn policy_by_rules(
+        &mut self,
+        chunk: &str,
+        chunk_start: usize,
+        threads: usize,
+        group_bytes: usize,
+    ) -> Option<Item> {
         let reported = self.diagnostics.len();
-        let item = self.try_policy_by_rules(chunk, chunk_start, runs);
+        let item = self.try_policy_by_rules(chunk, chunk_start, threads, group_bytes);
         if item.is_none() {
             self.diagnostics.truncate(reported);
         }
         item
     }
 
-    fn try_policy_by_rules(&mut self, chunk: &str, chunk_start: usize, runs: Runs) -> Option<Item> {
+    fn try_policy_by_rules(
+        &mut self,
+        chunk: &str,
+        chunk_start: usize,
+        threads: usize,
+        group_bytes: usize,
+    ) -> Option<Item> {
         const PLACEHOLDER: &str = "rule _{}";
-        let Runs {
-            threads,
-            group_bytes,
-        } = runs;
         let blocks = split::rule_blocks(chunk)?;
         // The header: the chunk with each stretch of blocks separated by blanks only replaced
         // by one placeholder (a policy's rules usually make one stretch, so the header is
@@ -1453,14 +1452,7 @@ mod tests {
                     diagnostics: Vec::new(),
                 };
                 let by_rules = (
-                    lower.policy_by_rules(
-                        chunk,
-                        0,
-                        Runs {
-                            threads,
-                            group_bytes: GROUP_BYTES,
-                        },
-                    ),
+                    lower.policy_by_rules(chunk, 0, threads, GROUP_BYTES),
                     lower.diagnostics,
                 );
                 assert!(by_rules.0.is_some());
