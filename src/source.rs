@@ -118,11 +118,11 @@ impl SourceFile {
     /// are clamped, never a panic.
     pub fn line_col(&self, offset: u32) -> LineCol {
         let offset = (offset as usize).min(self.text.len());
-        let line = self
-            .starts()
+        let starts = self.starts();
+        let line = starts
             .partition_point(|&s| s as usize <= offset)
             .saturating_sub(1);
-        let start = self.starts().get(line).map_or(0, |&s| s as usize);
+        let start = starts.get(line).map_or(0, |&s| s as usize);
         let column = self
             .text
             .get(start..)
@@ -139,14 +139,9 @@ impl SourceFile {
     /// The text of a 1-based line, without its line ending.
     pub fn line_text(&self, line: u32) -> &str {
         let idx = (line as usize).saturating_sub(1);
-        let start = self
-            .starts()
-            .get(idx)
-            .map_or(self.text.len(), |&s| s as usize);
-        let end = self
-            .starts()
-            .get(idx + 1)
-            .map_or(self.text.len(), |&s| s as usize);
+        let starts = self.starts();
+        let start = starts.get(idx).map_or(self.text.len(), |&s| s as usize);
+        let end = starts.get(idx + 1).map_or(self.text.len(), |&s| s as usize);
         self.text
             .get(start..end)
             .unwrap_or("")
@@ -174,8 +169,9 @@ impl SourceFile {
     /// The byte range of a 0-based line's content, without its line ending (clamped).
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
         let len = self.text.len();
-        let start = self.starts().get(line).map_or(len, |&s| s as usize);
-        let next = self.starts().get(line + 1).map_or(len, |&s| s as usize);
+        let starts = self.starts();
+        let start = starts.get(line).map_or(len, |&s| s as usize);
+        let next = starts.get(line + 1).map_or(len, |&s| s as usize);
         let bytes = self.text.as_bytes();
         let mut end = next;
         if end > start && bytes.get(end - 1) == Some(&b'\n') {
