@@ -80,9 +80,7 @@ pub(super) fn top_level_chunks(text: &str) -> Vec<Range<usize>> {
                 continue;
             }
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
+                i = comment_end(bytes, i);
                 continue;
             }
             b'"' => in_string = true,
@@ -190,9 +188,7 @@ pub(super) fn rule_blocks(chunk: &str) -> Option<Vec<(Range<usize>, Option<&str>
         }
         match b {
             b'#' => {
-                // A comment runs to the end of its line (a lone `\r` ends one too).
-                i = memchr::memchr2(b'\n', b'\r', bytes.get(i..).unwrap_or_default())
-                    .map_or(bytes.len(), |n| i + n);
+                i = comment_end(bytes, i);
                 continue;
             }
             b'"' => in_string = true,
@@ -221,6 +217,13 @@ pub(super) fn rule_blocks(chunk: &str) -> Option<Vec<(Range<usize>, Option<&str>
         }
     }
     (depth == 0 && open.is_none()).then_some(blocks)
+}
+
+/// Where a comment starting at `from` ends: at its line's end (`\n`, or `\r` of `\r\n` or alone,
+/// as in the grammar), or at the end of the text.
+fn comment_end(bytes: &[u8], from: usize) -> usize {
+    memchr::memchr2(b'\n', b'\r', bytes.get(from..).unwrap_or_default())
+        .map_or(bytes.len(), |n| from + n)
 }
 
 /// Where the next byte from `from` on that is one of `common` or `rare` is (`bytes.len()` if
