@@ -51,16 +51,18 @@ pub fn endpoint_files<'a>(files: &'a OrgFiles, name: &str) -> Vec<(&'a str, &'a 
     out.into_iter().map(|(_, p, t)| (p, t)).collect()
 }
 
-/// How deep a JSON value nests.
 /// Line and paragraph separators and bidirectional marks, embeddings, overrides and isolates:
 /// not control characters, but an editor or a review shows them as a line break or reordered
 /// text, so org text carrying them could forge what a reader sees.
 pub(crate) fn deceptive(c: char) -> bool {
-    matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
-        || ('\u{202a}'..='\u{202e}').contains(&c)
+    matches!(
+        c,
+        '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+    ) || ('\u{202a}'..='\u{202e}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
+/// How deep a JSON value nests.
 pub(crate) fn depth(v: &Value) -> usize {
     match v {
         Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
