@@ -111,7 +111,8 @@ pub fn read_org(dir: &Path) -> Result<OrgFiles, String> {
         let folder = dir.join(sub);
         let entries = match fs::read_dir(&folder) {
             Ok(e) => e,
-            Err(_) if !sub.is_empty() => continue,
+            // `rules/` and `methods/` may be absent; unreadable is an error.
+            Err(e) if !sub.is_empty() && e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(format!("cannot read `{}`: {e}", folder.display())),
         };
         // An entry that cannot be listed is an error, not a file silently left out.
