@@ -389,7 +389,6 @@ pub fn export(compiled: &Compiled) -> OrgFiles {
     files
 }
 
-/// One authentication method chain as the API writes it: each step's method, then `next`.
 /// An authenticator's methods as the methods endpoint lists them: Okta's `type`, policyc's
 /// name, and whether the set has it on.
 pub(crate) fn method_statuses(
@@ -406,6 +405,7 @@ pub(crate) fn method_statuses(
         })
 }
 
+/// One authentication method chain as the API writes it: each step's method, then `next`.
 pub(crate) fn chain_json(steps: &[crate::model::MethodId]) -> Value {
     let mut next: Option<Value> = None;
     for step in steps.iter().rev() {
