@@ -265,7 +265,8 @@ fn list(files: &OrgFiles, name: &str) -> Result<Vec<(String, Value)>, ImportErro
     Ok(out)
 }
 
-/// The keys of a policy that import reads itself (an enrollment policy's `settings` too).
+/// The keys of a policy that import reads itself (an enrollment policy's reader adds its
+/// `settings`).
 const POLICY_KEYS: &[&str] = &[
     "type",
     "name",
@@ -1723,8 +1724,6 @@ fn method_name(key: &str, method: &str) -> Option<String> {
     filter_method(key, Some(method)).or_else(|| authenticator_kind(key).map(str::to_owned))
 }
 
-/// A policyc authenticator kind's methods as the methods endpoint names them (`type`), with
-/// the name policyc writes in `methods [..]`. Single-method kinds have one, named as the kind.
 /// A catalogue method as Okta's API names it in `{"key", "method"}` objects (`otp` for Google
 /// Authenticator, `signed_nonce` for FastPass).
 pub fn okta_method_type(info: &crate::model::catalogue::MethodInfo) -> &'static str {
@@ -1735,6 +1734,8 @@ pub fn okta_method_type(info: &crate::model::catalogue::MethodInfo) -> &'static 
         .map_or(name, |(t, _)| t)
 }
 
+/// A policyc authenticator kind's methods as the methods endpoint names them (`type`), with
+/// the name policyc writes in `methods [..]`. Single-method kinds have one, named as the kind.
 pub fn method_types(kind: &str) -> &'static [(&'static str, &'static str)] {
     match kind {
         "password" => &[("password", "password")],
@@ -1882,6 +1883,8 @@ mod tests {
             comment("rule \u{202e}evil\u{2028}policy x {\n}\u{1b}"),
             "# rule \\u{202e}evil\\u{2028}policy x { } \n"
         );
+        // The Arabic letter mark reorders text as the other bidirectional marks do.
+        assert_eq!(comment("a\u{61c}b"), "# a\\u{61c}b\n");
         assert_eq!(
             comment(&"é".repeat(300)),
             format!("# {}\n", "é".repeat(200))
