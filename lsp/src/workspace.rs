@@ -401,7 +401,6 @@ impl Workspace {
         }
     }
 
-    /// The `policyc.toml` of the set rooted at `dir`, read and parsed, if it has one.
     /// A set's `policyc.toml`, with an entry of its `paths` that names nothing refused as the
     /// CLI refuses it (checked on each use: the file or folder may appear at any time).
     fn config_of(&self, dir: &Path) -> Option<Arc<SetConfig>> {
