@@ -554,8 +554,9 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Writes `text` to `path` atomically: a temporary file in the same folder, given the file's
-/// mode, then renamed over it. A path that is a link is refused: `fmt` never writes through a
-/// link (its target may lie anywhere) and never replaces one with a file.
+/// mode, then renamed over it (`fmt`, and `export` through [`write_new_or_replace`]). A path that
+/// is a link is refused: policyc never writes through a link (its target may lie anywhere) and
+/// never replaces one with a file.
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
     let shown = path.display();
     let meta = fs::symlink_metadata(path)
@@ -563,7 +564,7 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
     if !meta.file_type().is_file() {
         return Err(format!(
             "`{shown}` is a link or not a regular file; policyc never writes through a link: \
-             format the file it points to instead"
+             write to the file it points to instead"
         ));
     }
     write_through_temp(path, text, Some(meta.permissions()))
