@@ -53,6 +53,7 @@ pub struct Names {
 }
 
 impl Names {
+    #[inline]
     pub fn new() -> Names {
         Names::default()
     }
