@@ -431,3 +431,57 @@ fn an_inline_allow_covers_the_item_below_it_and_says_when_it_covers_nothing() {
     let help = policyc(&["watch", "--help"], &dir.0);
     assert!(stdout(&help).contains("--deny <CODE>"), "{}", stdout(&help));
 }
+
+/// Runs `policyc ARGS` in `dir` with stdout and stderr in one pipe (`2>&1 | head -c 100`): reads
+/// 100 bytes, then closes the pipe. The commands here write far more than a pipe holds, so the
+/// rest is written to a pipe nobody reads.
+fn exit_code_with_the_reader_gone(args: &[&str], dir: &Path) -> Option<i32> {
+    use std::io::Read;
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_policyc"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer);
+    let mut child = command.spawn().unwrap();
+    drop(command);
+    let mut first = [0u8; 100];
+    reader.read_exact(&mut first).unwrap();
+    drop(reader);
+    child.wait().unwrap().code()
+}
+
+/// `policyc check 2>&1 | head` in a CI log: the standard print macros panic when the reader has
+/// gone (exit 101, the panic message lost too). The output is dropped and the exit code is
+/// still the findings'.
+#[test]
+fn a_reader_that_stops_early_changes_no_exit_code() {
+    // 1,000 unknown groups: a report of about 300 KB, on stdout (human) or stderr (eval).
+    let mut policy = String::from("policy p {\n  apps [wiki]\n");
+    for i in 0..1000 {
+        policy.push_str(&format!(
+            "  rule r{i} {{\n    when group in [nobody{i}]\n    require password\n  }}\n"
+        ));
+    }
+    policy.push_str("}\n");
+    let dir = Scratch::new("closed-pipe", &[("org.policy", ORG), ("p.policy", &policy)]);
+    let full = policyc(&["check", "."], &dir.0);
+    assert_eq!(full.status.code(), Some(1));
+    assert!(stdout(&full).len() > 200_000, "{}", stdout(&full).len());
+    for (args, code) in [
+        (&["check", "."][..], 1),
+        (&["check", ".", "--format", "json"][..], 1),
+        (&["eval", ".", "--app", "wiki", "--local"][..], 2),
+        (&["test", "."][..], 2),
+        (&["graph", "."][..], 1),
+    ] {
+        assert_eq!(
+            exit_code_with_the_reader_gone(args, &dir.0),
+            Some(code),
+            "{args:?}"
+        );
+    }
+}

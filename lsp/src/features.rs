@@ -103,7 +103,7 @@ pub fn document_symbols(analysis: &Analysis, file: FileId) -> Vec<DocumentSymbol
     let flat = ast.items.len() > FLAT_OVER;
     let mut budget = MAX_SYMBOLS.min(ast.items.len());
     if ast.items.len() > MAX_SYMBOLS {
-        eprintln!(
+        log!(
             "policyc-lsp: the outline of `{}` shows its first {MAX_SYMBOLS} of {} items",
             analysis.compiled.sources.name(file),
             ast.items.len()

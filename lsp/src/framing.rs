@@ -282,7 +282,7 @@ pub fn stdio() -> (Connection, IoThreads) {
         .name("policyc-lsp-reader".to_owned())
         .spawn(move || read_loop(&mut io::stdin().lock(), &to_server, &errors_tx));
     if let Err(e) = spawned {
-        eprintln!("policyc-lsp: cannot start the reader thread: {e}");
+        log!("policyc-lsp: cannot start the reader thread: {e}");
     }
     let writer = thread::Builder::new()
         .name("policyc-lsp-writer".to_owned())
@@ -308,12 +308,12 @@ pub fn read_loop(input: &mut impl BufRead, server: &Sender<Message>, errors: &Se
             Ok(Some(frame)) => frame,
             Ok(None) => return,
             Err(e) => {
-                eprintln!("policyc-lsp: cannot read stdin: {e}");
+                log!("policyc-lsp: cannot read stdin: {e}");
                 return;
             }
         };
         match frame {
-            Frame::Skipped(why) => eprintln!("policyc-lsp: skipped a frame: {why}"),
+            Frame::Skipped(why) => log!("policyc-lsp: skipped a frame: {why}"),
             Frame::Body(body) => match decode(body) {
                 Ok(message) => {
                     let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
@@ -322,7 +322,7 @@ pub fn read_loop(input: &mut impl BufRead, server: &Sender<Message>, errors: &Se
                     }
                 }
                 Err(answer) => {
-                    eprintln!("policyc-lsp: {}", answer["error"]["message"]);
+                    log!("policyc-lsp: {}", answer["error"]["message"]);
                     let _ = errors.send(answer);
                 }
             },

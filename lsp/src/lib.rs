@@ -8,6 +8,15 @@
 //! benchmarks can time the work behind `publishDiagnostics` and the requests without the
 //! transport.
 
+// `eprintln!` that never panics: an editor that closed the server's stderr must not stop it at
+// its next log line (the standard macro panics when stderr is gone).
+macro_rules! log {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod analysis;
 pub mod code_lens;
 pub mod completion;

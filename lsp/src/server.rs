@@ -120,13 +120,13 @@ pub fn run_stdio() -> i32 {
     let code = match run_with(&connection, true) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("policyc-lsp: {e}");
+            log!("policyc-lsp: {e}");
             1
         }
     };
     drop(connection);
     if let Err(e) = io_threads.join() {
-        eprintln!("policyc-lsp: {e}");
+        log!("policyc-lsp: {e}");
     }
     code
 }
@@ -162,7 +162,7 @@ fn initialize_params(mut params: Value) -> InitializeParams {
         map.entry("processId").or_insert(Value::Null);
     }
     serde_json::from_value(params).unwrap_or_else(|e| {
-        eprintln!("policyc-lsp: unreadable initialize params ({e}); using defaults");
+        log!("policyc-lsp: unreadable initialize params ({e}); using defaults");
         InitializeParams::default()
     })
 }
@@ -236,7 +236,7 @@ impl<'a> Server<'a> {
             .name("policyc-check".into())
             .spawn(move || worker(job_rx, result_tx));
         if let Err(e) = spawned {
-            eprintln!("policyc-lsp: cannot start the check thread: {e}");
+            log!("policyc-lsp: cannot start the check thread: {e}");
         }
         let (tasks, task_rx) = crossbeam_channel::unbounded::<Task>();
         let (done_tx, done) = crossbeam_channel::unbounded::<Done>();
@@ -244,7 +244,7 @@ impl<'a> Server<'a> {
             .name("policyc-requests".into())
             .spawn(move || tasks::worker(task_rx, done_tx));
         if let Err(e) = spawned {
-            eprintln!("policyc-lsp: cannot start the request thread: {e}");
+            log!("policyc-lsp: cannot start the request thread: {e}");
         }
         let mut settings = Settings::default();
         if let Some(options) = &params.initialization_options {
@@ -347,7 +347,7 @@ impl<'a> Server<'a> {
 
     fn send(&self, msg: impl Into<Message>) {
         if self.conn.sender.send(msg.into()).is_err() {
-            eprintln!("policyc-lsp: the client is gone");
+            log!("policyc-lsp: the client is gone");
         }
     }
 
@@ -361,7 +361,7 @@ impl<'a> Server<'a> {
         if self.preserialized {
             match crate::framing::preserialized(notif::PublishDiagnostics::METHOD, &params) {
                 Ok(message) => return self.send(message),
-                Err(e) => eprintln!("policyc-lsp: cannot serialize diagnostics: {e}"),
+                Err(e) => log!("policyc-lsp: cannot serialize diagnostics: {e}"),
             }
         }
         self.notify::<notif::PublishDiagnostics>(params);
@@ -569,7 +569,7 @@ impl<'a> Server<'a> {
             Ok(Err((code, message))) => Response::new_err(id, code as i32, message),
             Err(panic) => {
                 let why = panic_message(panic.as_ref());
-                eprintln!("policyc-lsp: `{method}` panicked: {why}");
+                log!("policyc-lsp: `{method}` panicked: {why}");
                 Response::new_err(
                     id,
                     ErrorCode::InternalError as i32,
@@ -600,7 +600,7 @@ impl<'a> Server<'a> {
                 match features::format(&doc.text, &doc.index) {
                     Ok(edits) => ok(edits),
                     Err(why) => {
-                        eprintln!("policyc-lsp: not formatting `{}`: {why}", doc.uri.as_str());
+                        log!("policyc-lsp: not formatting `{}`: {why}", doc.uri.as_str());
                         ok(())
                     }
                 }
@@ -1011,7 +1011,7 @@ impl<'a> Server<'a> {
     fn on_notification(&mut self, n: Notification) {
         let method = n.method.clone();
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.notification(n))) {
-            eprintln!(
+            log!(
                 "policyc-lsp: `{method}` panicked: {}",
                 panic_message(panic.as_ref())
             );
@@ -1023,7 +1023,7 @@ impl<'a> Server<'a> {
             match serde_json::from_value(n.params) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    eprintln!("policyc-lsp: ignoring `{}`: {e}", N::METHOD);
+                    log!("policyc-lsp: ignoring `{}`: {e}", N::METHOD);
                     None
                 }
             }
@@ -1041,11 +1041,11 @@ impl<'a> Server<'a> {
                     let d = p.text_document;
                     match self.ws.change(&d.uri, d.version, p.content_changes) {
                         Ok(()) => self.schedule(),
-                        Err(Ignored::NotOpen) => eprintln!(
+                        Err(Ignored::NotOpen) => log!(
                             "policyc-lsp: ignoring a change to `{}`, which is not open",
                             d.uri.as_str()
                         ),
-                        Err(Ignored::Stale { have, got }) => eprintln!(
+                        Err(Ignored::Stale { have, got }) => log!(
                             "policyc-lsp: ignoring version {got} of `{}` (have {have})",
                             d.uri.as_str()
                         ),
@@ -1220,7 +1220,7 @@ fn worker(jobs: Receiver<Job>, results: Sender<JobResult>) {
         }));
         let analyses = outcome
             .map_err(|panic| {
-                eprintln!(
+                log!(
                     "policyc-lsp: a check panicked: {}",
                     panic_message(panic.as_ref())
                 );

@@ -65,21 +65,21 @@ impl Settings {
                 "inlayHints" => &mut self.inlay_hints,
                 "whatIfLenses" => &mut self.what_if_lenses,
                 other => {
-                    eprintln!("policyc-lsp: ignoring unknown setting `{other}`");
+                    log!("policyc-lsp: ignoring unknown setting `{other}`");
                     continue;
                 }
             };
             match v.as_bool() {
                 Some(b) => *slot = b,
-                None => eprintln!("policyc-lsp: ignoring setting `{key}`: expected true or false"),
+                None => log!("policyc-lsp: ignoring setting `{key}`: expected true or false"),
             }
         }
         if any && bad {
-            eprintln!("policyc-lsp: ignoring the level settings: expected lists of codes");
+            log!("policyc-lsp: ignoring the level settings: expected lists of codes");
         } else if any {
             match given.levels() {
                 Ok(levels) => self.levels = levels,
-                Err(e) => eprintln!("policyc-lsp: ignoring the level settings: {e}"),
+                Err(e) => log!("policyc-lsp: ignoring the level settings: {e}"),
             }
         }
         *self != before

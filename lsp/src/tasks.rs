@@ -120,7 +120,7 @@ fn run(
     }));
     outcome.unwrap_or_else(|panic| {
         let why = crate::server::panic_message(panic.as_ref());
-        eprintln!("policyc-lsp: a request panicked: {why}");
+        log!("policyc-lsp: a request panicked: {why}");
         Err((ErrorCode::InternalError, format!("internal error: {why}")))
     })
 }

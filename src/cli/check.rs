@@ -60,7 +60,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     let levels = match args.levels.levels() {
         Ok(levels) => levels,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return super::EXIT_CANNOT_RUN;
         }
     };
@@ -71,14 +71,14 @@ pub fn run(args: &CheckArgs) -> u8 {
     let format = match output_format(args.format, &sets) {
         Ok(format) => format,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return super::EXIT_CANNOT_RUN;
         }
     };
     // A set whose `paths` leave out every file is only reported (`Checked::plain`).
     let with_files: Vec<&load::PolicySet> = sets.iter().filter(|s| !s.sources.is_empty()).collect();
     if with_files.len() > 1 && args.org.is_some() {
-        eprintln!(
+        errln!(
             "error: `--org` checks one policy set, and {} are under the paths given ({}); name \
              one set's folder",
             with_files.len(),
@@ -90,7 +90,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         Some(rev) if args.org.is_none() => match load::sources_at_rev(rev, &args.paths) {
             Ok(sources) => Some((rev, sources)),
             Err(err) => {
-                eprintln!("error: cannot read the policy set at `{rev}`: {err}");
+                errln!("error: cannot read the policy set at `{rev}`: {err}");
                 return super::EXIT_CANNOT_RUN;
             }
         },
@@ -114,7 +114,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                     Some(std::sync::Arc::new(base))
                 }
                 Err(err) => {
-                    eprintln!("error: cannot read the org at `{}`: {err}", dir.display());
+                    errln!("error: cannot read the org at `{}`: {err}", dir.display());
                     return super::EXIT_CANNOT_RUN;
                 }
             },
@@ -126,7 +126,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                         compiled: crate::compile(files),
                     })),
                     Err(err) => {
-                        eprintln!("error: cannot compare with `{rev}`: {err}");
+                        errln!("error: cannot compare with `{rev}`: {err}");
                         return super::EXIT_CANNOT_RUN;
                     }
                 }
@@ -159,14 +159,17 @@ pub fn run(args: &CheckArgs) -> u8 {
         &mut stdout,
     )
     .and_then(|()| stdout.flush());
-    if let Err(err) = written {
-        eprintln!("error: cannot write the report: {err}");
+    // A reader that stopped early (`| head`) chose to: the exit code still says what was found.
+    if let Err(err) = written
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        errln!("error: cannot write the report: {err}");
         return super::EXIT_CANNOT_RUN;
     }
     // stderr is written as we go: nothing to say if it cannot be.
     let _ = write_left_out_notes(format, &checked, &mut std::io::stderr());
     let (files, counts, failed) = totals(&checked);
-    eprintln!("{}", summary(files, counts, started.elapsed()));
+    errln!("{}", summary(files, counts, started.elapsed()));
     if failed { EXIT_FAILED } else { EXIT_OK }
 }
 

@@ -47,8 +47,8 @@ pub fn man(args: &ManArgs) -> u8 {
         Ok(()) => EXIT_OK,
         Err(err) => {
             match &args.out_dir {
-                Some(dir) => eprintln!("error: cannot write man pages to {}: {err}", dir.display()),
-                None => eprintln!("error: cannot write the man page: {err}"),
+                Some(dir) => errln!("error: cannot write man pages to {}: {err}", dir.display()),
+                None => errln!("error: cannot write the man page: {err}"),
             }
             EXIT_CANNOT_RUN
         }

@@ -42,20 +42,20 @@ pub fn run(args: &DiffArgs) -> u8 {
         .iter()
         .any(|d| d.severity == Severity::Error)
     {
-        eprintln!("error: the policy set has errors (see `policyc check`); nothing compared");
+        errln!("error: the policy set has errors (see `policyc check`); nothing compared");
         return EXIT_FAILED;
     }
     let org = match super::import::read_org(&args.org) {
         Ok(org) => org,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_CANNOT_RUN;
         }
     };
     let changes = match crate::okta::diff::diff(&compiled, &org) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_CANNOT_RUN;
         }
     };
@@ -69,7 +69,7 @@ pub fn run(args: &DiffArgs) -> u8 {
     } else {
         write!(stdout, "{}", crate::okta::diff::render_human(&changes))
     };
-    eprintln!(
+    errln!(
         "{} difference(s) between `{}` and the org at `{}`",
         changes.len(),
         args.policies.display(),

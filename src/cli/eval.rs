@@ -115,7 +115,7 @@ pub struct EvalArgs {
 
 pub fn run(args: &EvalArgs) -> u8 {
     if args.batch.is_none() && (args.compare.is_some() || args.compare_rev.is_some()) {
-        eprintln!("error: `--compare` and `--compare-rev` compare the sign-ins of a `--batch` log");
+        errln!("error: `--compare` and `--compare-rev` compare the sign-ins of a `--batch` log");
         return EXIT_CANNOT_RUN;
     }
     let compiled = match compile(&args.paths, args.color) {
@@ -131,7 +131,7 @@ pub fn run(args: &EvalArgs) -> u8 {
         // A closed pipe (`| head`) is not an error of ours.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             EXIT_FAILED
         }
     }
@@ -155,11 +155,11 @@ fn checked(compiled: Compiled, color: ColorChoice) -> Result<Compiled, u8> {
 
 fn single(args: &EvalArgs, compiled: &Compiled) -> io::Result<u8> {
     let refuse = |message: &str| {
-        eprintln!("error: {message}");
+        errln!("error: {message}");
         Ok(EXIT_FAILED)
     };
     if args.claims.is_none() && args.id_token.is_none() && args.saml.is_none() && !args.local {
-        eprintln!(
+        errln!(
             "error: say where the user signed in: `--claims JSON`, `--id-token FILE`, `--saml FILE` or `--local`"
         );
         return Ok(EXIT_CANNOT_RUN);
@@ -273,7 +273,7 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
                 Err(code) => return Ok(code),
             },
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return Ok(EXIT_CANNOT_RUN);
             }
         },
@@ -285,7 +285,7 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
         match std::fs::File::open(path) {
             Ok(f) => Box::new(io::BufReader::new(f)),
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", path.display());
+                errln!("error: cannot read `{}`: {e}", path.display());
                 return Ok(EXIT_FAILED);
             }
         }
@@ -371,13 +371,13 @@ fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
                     .join(", ")
             )
         };
-        eprintln!(
+        errln!(
             "compared {compared} sign-in{}: {changed} changed{detail}",
             if compared == 1 { "" } else { "s" }
         );
     }
     if bad > 0 {
-        eprintln!(
+        errln!(
             "error: {bad} bad line{} (see the `error` lines)",
             if bad == 1 { "" } else { "s" }
         );

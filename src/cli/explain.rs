@@ -22,7 +22,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
                 Severity::Warning => "warning",
                 Severity::Info => "info",
             };
-            println!("{:<32} {severity}", code.as_str());
+            outln!("{:<32} {severity}", code.as_str());
         }
         return EXIT_OK;
     };
@@ -30,23 +30,23 @@ pub fn run(args: &ExplainArgs) -> u8 {
     let Some(code) = Code::parse(name) else {
         let names = Code::ALL.iter().map(|c| c.as_str());
         match crate::suggest::closest(name, names) {
-            Some(s) => eprintln!("error: no diagnostic code `{name}`: did you mean `{s}`?"),
+            Some(s) => errln!("error: no diagnostic code `{name}`: did you mean `{s}`?"),
             None => {
-                eprintln!("error: no diagnostic code `{name}`; `policyc explain` lists every code")
+                errln!("error: no diagnostic code `{name}`; `policyc explain` lists every code")
             }
         }
         return EXIT_CANNOT_RUN;
     };
     match docs::section(code) {
         Some(text) => {
-            println!("{text}");
+            outln!("{text}");
             if let Some(url) = docs::url(code) {
-                println!("\nOnline: {url}");
+                outln!("\nOnline: {url}");
             }
             EXIT_OK
         }
         None => {
-            eprintln!("error: `{name}` is not documented in this build (docs/checks.md)");
+            errln!("error: `{name}` is not documented in this build (docs/checks.md)");
             EXIT_CANNOT_RUN
         }
     }

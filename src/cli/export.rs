@@ -86,7 +86,7 @@ pub fn run(command: &ExportCommand) -> u8 {
             &options,
             &mut std::io::stderr().lock(),
         );
-        eprintln!("error: the policy set has errors; nothing exported");
+        errln!("error: the policy set has errors; nothing exported");
         return EXIT_FAILED;
     }
     if let ExportCommand::Terraform(_) = command {
@@ -96,13 +96,13 @@ pub fn run(command: &ExportCommand) -> u8 {
         return match load::write_new_or_replace(out, &text) {
             Ok(()) => {
                 for note in crate::okta::terraform::dropped(&compiled) {
-                    eprintln!("note: {note}");
+                    errln!("note: {note}");
                 }
-                eprintln!("wrote `{}`", out.display());
+                errln!("wrote `{}`", out.display());
                 EXIT_OK
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 EXIT_CANNOT_RUN
             }
         };
@@ -110,11 +110,11 @@ pub fn run(command: &ExportCommand) -> u8 {
     let files = crate::okta::export::export(&compiled);
     match super::import::write_folder(out, &files) {
         Ok(()) => {
-            eprintln!("wrote {} files to `{}`", files.len(), out.display());
+            errln!("wrote {} files to `{}`", files.len(), out.display());
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             EXIT_CANNOT_RUN
         }
     }

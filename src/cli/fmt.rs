@@ -64,7 +64,7 @@ pub fn run(args: &FmtArgs) -> u8 {
             let _ = writeln!(stdout, "would reformat {}", file.name);
         } else if let Err(err) = write(Path::new(&file.name), formatted) {
             failed_writes += 1;
-            eprintln!("error: {err}");
+            errln!("error: {err}");
         }
     }
     let _ = stdout.flush();
@@ -78,7 +78,7 @@ pub fn run(args: &FmtArgs) -> u8 {
     if refused > 0 {
         summary.push_str(&format!(", {refused} left untouched (syntax errors)"));
     }
-    eprintln!("{summary}");
+    errln!("{summary}");
     if failed_writes > 0 {
         EXIT_CANNOT_RUN
     } else if refused > 0 || ((args.check || args.diff) && changed > 0) {
@@ -119,7 +119,7 @@ fn report(file: &SourceFile, err: &FormatError, color: super::ColorChoice) {
             let _ = writeln!(stderr, "error: `{}` not formatted: {err}", file.name);
         }
         FormatError::Internal(_) => {
-            eprintln!("error: `{}` not formatted: {err}", file.name);
+            errln!("error: `{}` not formatted: {err}", file.name);
         }
     }
 }

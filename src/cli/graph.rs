@@ -75,7 +75,7 @@ pub fn run(args: &GraphArgs) -> u8 {
                         .join(", ")
                 ),
             };
-            eprintln!("error: no policy named `{name}`{hint}");
+            errln!("error: no policy named `{name}`{hint}");
             return EXIT_CANNOT_RUN;
         }
     }
@@ -89,8 +89,9 @@ pub fn run(args: &GraphArgs) -> u8 {
     if let Err(err) = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
+        && err.kind() != std::io::ErrorKind::BrokenPipe
     {
-        eprintln!("error: cannot write the graph: {err}");
+        errln!("error: cannot write the graph: {err}");
         return EXIT_CANNOT_RUN;
     }
     EXIT_OK

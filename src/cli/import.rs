@@ -68,7 +68,7 @@ pub fn run(command: &ImportCommand) -> u8 {
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             EXIT_CANNOT_RUN
         }
     }

@@ -35,7 +35,7 @@ pub fn run(args: &InitArgs) -> u8 {
         .map(|p| p.display().to_string())
         .collect();
     if !existing.is_empty() {
-        eprintln!(
+        errln!(
             "error: {} already {}; nothing was written (choose another folder: `policyc init DIR`)",
             existing.join(", "),
             if existing.len() == 1 {
@@ -47,19 +47,19 @@ pub fn run(args: &InitArgs) -> u8 {
         return EXIT_CANNOT_RUN;
     }
     if let Err(err) = std::fs::create_dir_all(&dir) {
-        eprintln!("error: cannot create {}: {err}", dir.display());
+        errln!("error: cannot create {}: {err}", dir.display());
         return EXIT_CANNOT_RUN;
     }
     for (name, text) in STARTER {
         let path = dir.join(name);
         if let Err(err) = write_new(&path, text) {
-            eprintln!("error: cannot write {}: {err}", path.display());
+            errln!("error: cannot write {}: {err}", path.display());
             return EXIT_CANNOT_RUN;
         }
-        println!("created {}", path.display());
+        outln!("created {}", path.display());
     }
     let shown = dir.display();
-    println!("\nnext: `policyc check {shown}` and `policyc test {shown}`, then make it your org's");
+    outln!("\nnext: `policyc check {shown}` and `policyc test {shown}`, then make it your org's");
     EXIT_OK
 }
 

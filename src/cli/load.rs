@@ -36,7 +36,7 @@ pub struct LoadError(pub String);
 impl LoadError {
     /// Prints the error and returns the exit code for it.
     pub fn report(&self) -> u8 {
-        eprintln!("error: {}", self.0);
+        errln!("error: {}", self.0);
         super::EXIT_CANNOT_RUN
     }
 }

@@ -30,8 +30,8 @@ pub fn run(args: &LspArgs) -> u8 {
     let server = match find_server() {
         Ok(server) => server,
         Err(err) => {
-            eprintln!("error: {err}");
-            eprintln!(
+            errln!("error: {err}");
+            errln!(
                 "help: install the language server with `cargo install --path lsp` from a clone of \
                  policyc (it goes next to `policyc`), or set `{SERVER_ENV}` to its path"
             );
@@ -77,7 +77,7 @@ fn find_server() -> Result<PathBuf, String> {
 fn exec(command: &mut std::process::Command, server: &Path) -> u8 {
     use std::os::unix::process::CommandExt;
     let err = command.exec();
-    eprintln!("error: cannot run `{}`: {err}", server.display());
+    errln!("error: cannot run `{}`: {err}", server.display());
     EXIT_CANNOT_RUN
 }
 
@@ -90,7 +90,7 @@ fn exec(command: &mut std::process::Command, server: &Path) -> u8 {
             .and_then(|code| u8::try_from(code).ok())
             .unwrap_or(super::EXIT_FAILED),
         Err(err) => {
-            eprintln!("error: cannot run `{}`: {err}", server.display());
+            errln!("error: cannot run `{}`: {err}", server.display());
             EXIT_CANNOT_RUN
         }
     }

@@ -1,6 +1,29 @@
 //! The `policyc` command line: a thin shell over the library. This module and the language
 //! server are the only places that do IO.
 
+// `println!`, `eprintln!` and `eprint!` that never panic. The standard ones panic when
+// the reader has gone (`policyc check 2>&1 | head` in a CI log: exit 101, a panic message lost
+// in the closed pipe); these drop what could not be written, as `cat` stops, and the exit code
+// still says what the command found.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod check;
 pub mod claims;
 pub mod conventions;
@@ -133,7 +156,7 @@ fn claims_inspect(args: &claims::InspectArgs) -> u8 {
     match claims::run_inspect(args, &idps, &mut stdout) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err}");
+            errln!("error: {err}");
             EXIT_CANNOT_RUN
         }
     }
@@ -263,7 +286,7 @@ pub(crate) fn refuse_errors_in_set(
         &options,
         &mut stderr,
     );
-    eprintln!(
+    errln!(
         "error: the policy set {}has {} error{}; {refusal}",
         set.map_or_else(String::new, |s| format!("{s} ")),
         errors.len(),

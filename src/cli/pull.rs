@@ -91,16 +91,16 @@ pub fn run(args: &PullArgs) -> u8 {
     match pull(args) {
         Ok(files) => match super::import::write_folder(&args.out, &files) {
             Ok(()) => {
-                eprintln!("wrote {} files to `{}`", files.len(), args.out.display());
+                errln!("wrote {} files to `{}`", files.len(), args.out.display());
                 EXIT_OK
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 EXIT_CANNOT_RUN
             }
         },
         Err(e) => {
-            eprintln!("error: {e}; nothing written");
+            errln!("error: {e}; nothing written");
             EXIT_CANNOT_RUN
         }
     }
@@ -276,7 +276,7 @@ impl Client {
             };
             pages.push(body);
             if self.progress {
-                eprint!("\rfetching {name}: {} page(s)   ", pages.len());
+                err!("\rfetching {name}: {} page(s)   ", pages.len());
             }
             match next {
                 Some(n) if pages.len() < MAX_PAGES => {
@@ -293,7 +293,7 @@ impl Client {
             }
         }
         if self.progress {
-            eprintln!();
+            errln!();
         }
         Ok(Some(pages))
     }
@@ -371,7 +371,7 @@ impl Client {
                         ));
                     }
                     if self.progress {
-                        eprint!("\rrate limited: waiting {wait} s   ");
+                        err!("\rrate limited: waiting {wait} s   ");
                     }
                     std::thread::sleep(Duration::from_secs(wait));
                 }

@@ -73,7 +73,7 @@ pub fn run(args: &TestArgs) -> u8 {
         if set.sources.is_empty() {
             // Its `paths` leave out every file: no tests to run, but not without a word.
             if let Some((set_name, config)) = &name {
-                eprintln!(
+                errln!(
                     "note: `paths` in {} leave out every .policy file under {set_name}: no \
                      tests run from it",
                     config.display()
@@ -110,7 +110,7 @@ pub fn run(args: &TestArgs) -> u8 {
             .any(|t| t.title.contains(p.as_str()))
     }) {
         let tests: usize = runs.iter().map(|r| r.compiled.model.tests.len()).sum();
-        eprintln!("error: no test's title contains `{unmatched}` ({tests} tests in the set)");
+        errln!("error: no test's title contains `{unmatched}` ({tests} tests in the set)");
         return EXIT_CANNOT_RUN;
     }
     for run in &mut runs {
@@ -153,11 +153,11 @@ pub fn run(args: &TestArgs) -> u8 {
             text
         }
         TestFormat::Junit => {
-            eprint!("{coverage}");
+            err!("{coverage}");
             junit(&runs)
         }
         TestFormat::Json => {
-            eprint!("{coverage}");
+            err!("{coverage}");
             json(&runs)
         }
     };
@@ -167,11 +167,11 @@ pub fn run(args: &TestArgs) -> u8 {
         .and_then(|()| stdout.flush())
         && e.kind() != io::ErrorKind::BrokenPipe
     {
-        eprintln!("error: cannot write the report: {e}");
+        errln!("error: cannot write the report: {e}");
         return EXIT_CANNOT_RUN;
     }
     if total == 0 && !refused {
-        eprintln!("no `test` blocks in the policy set");
+        errln!("no `test` blocks in the policy set");
     }
     if refused {
         EXIT_CANNOT_RUN

@@ -76,7 +76,7 @@ pub fn run(args: &WatchArgs) -> u8 {
     let levels = match args.levels.levels() {
         Ok(levels) => levels,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return EXIT_CANNOT_RUN;
         }
     };
@@ -91,7 +91,7 @@ pub fn run(args: &WatchArgs) -> u8 {
             Ok(canonical) if canonical.is_dir() => roots.push(Root::Folder(canonical)),
             Ok(canonical) => roots.push(Root::File(canonical)),
             Err(err) => {
-                eprintln!("error: cannot watch `{}`: {}", path.display(), reason(&err));
+                errln!("error: cannot watch `{}`: {}", path.display(), reason(&err));
                 return EXIT_CANNOT_RUN;
             }
         }
@@ -100,7 +100,7 @@ pub fn run(args: &WatchArgs) -> u8 {
     let mut watcher = match notify::recommended_watcher(sender) {
         Ok(watcher) => watcher,
         Err(err) => {
-            eprintln!("error: cannot watch files: {err}");
+            errln!("error: cannot watch files: {err}");
             return EXIT_CANNOT_RUN;
         }
     };
@@ -115,7 +115,7 @@ pub fn run(args: &WatchArgs) -> u8 {
             ),
         };
         if let Err(err) = registered {
-            eprintln!("error: cannot watch `{}`: {err}", root.path().display());
+            errln!("error: cannot watch `{}`: {err}", root.path().display());
             return EXIT_CANNOT_RUN;
         }
     }
@@ -144,7 +144,7 @@ pub fn run(args: &WatchArgs) -> u8 {
     ) {
         Ok(_) => EXIT_OK,
         Err(err) => {
-            eprintln!("error: cannot write the report: {err}");
+            errln!("error: cannot write the report: {err}");
             EXIT_CANNOT_RUN
         }
     }

@@ -122,7 +122,7 @@ pub fn run(args: &WhatIfArgs) -> u8 {
             }
             Ok(_) => {}
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 return EXIT_CANNOT_RUN;
             }
         }
@@ -147,8 +147,11 @@ pub fn run(args: &WhatIfArgs) -> u8 {
             .and_then(|()| writeln!(stdout)),
         Format::Human => report.human(&mut stdout, common.okta_compat),
     };
-    if let Err(err) = written {
-        eprintln!("error: cannot write the report: {err}");
+    // A reader that stopped early (`| head`) chose to: the exit code still says what was found.
+    if let Err(err) = written
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        errln!("error: cannot write the report: {err}");
         return EXIT_CANNOT_RUN;
     }
     let refused = if common.okta_compat {
