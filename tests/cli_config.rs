@@ -592,3 +592,72 @@ fn base_revision_finds_a_set_given_by_absolute_path() {
         assert_eq!(codes, ["deactivation-refused"], "{given}");
     }
 }
+
+/// `eval`, `graph`, `what-if`, `claims inspect` and `export` work on one org: over two sets they
+/// read both sets' files as one and reported every name twice (`duplicate-definition`, dozens
+/// of them); now they say which sets there are. Over one set they read the files `check` reads
+/// for it (its `paths` apply).
+#[test]
+fn commands_on_one_org_name_the_sets_they_were_given() {
+    let dir = two_sets("one-org", "", "");
+    let out_dir = dir.0.join("out").to_string_lossy().into_owned();
+    for (command, args) in [
+        ("eval", &["eval", "--app", "wiki", "--local", "."][..]),
+        ("graph", &["graph", "."][..]),
+        (
+            "what-if",
+            &["what-if", "disable", "third_party_claims_sharing", "."][..],
+        ),
+        (
+            "claims inspect",
+            &[
+                "claims",
+                "inspect",
+                "--claims",
+                "{\"idp\":\"x\",\"amr\":[]}",
+                ".",
+            ][..],
+        ),
+        ("export", &["export", "okta", "--out", &out_dir, "."][..]),
+    ] {
+        let out = policyc(args, &dir.0);
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "error: `{command}` reads one policy set, and 2 are under the paths given (prod/, \
+                 staging/); name one set's folder\n"
+            )
+        );
+    }
+    assert!(!dir.0.join("out").exists());
+    // One set: staging's files alone (prod declares `contractors`, staging does not).
+    let staging = policyc(&["eval", "--app", "wiki", "--local", "staging"], &dir.0);
+    assert_eq!(staging.status.code(), Some(2), "{}", stdout(&staging));
+    assert!(
+        stderr(&staging).contains("unknown-reference"),
+        "{}",
+        stderr(&staging)
+    );
+    let prod = policyc(&["eval", "--app", "wiki", "--local", "prod"], &dir.0);
+    assert_eq!(prod.status.code(), Some(0), "{}", stderr(&prod));
+    assert!(
+        stdout(&prod).starts_with("DENY  app `wiki`: policy `p`\n"),
+        "{}",
+        stdout(&prod)
+    );
+
+    // A set's `paths` apply: the file it leaves out (an error) is not read, as in `check`.
+    let paths = Scratch::new(
+        "one-org-paths",
+        &[
+            ("policyc.toml", "paths = [\"org.policy\", \"p.policy\"]\n"),
+            ("org.policy", ORG),
+            ("p.policy", CLEAN),
+            ("scratch/old.policy", USES_CONTRACTORS),
+        ],
+    );
+    let out = policyc(&["eval", "--app", "wiki", "--local"], &paths.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("CHALLENGE"), "{}", stdout(&out));
+}

@@ -82,7 +82,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             "error: `--org` checks one policy set, and {} are under the paths given ({}); name \
              one set's folder",
             with_files.len(),
-            set_names(with_files)
+            load::set_names(with_files)
         );
         return super::EXIT_CANNOT_RUN;
     }
@@ -256,17 +256,6 @@ pub(super) fn output_format(
             other.as_str()
         )),
     }
-}
-
-/// `prod/, staging/ and the files outside them`.
-fn set_names<'a>(sets: impl IntoIterator<Item = &'a load::PolicySet>) -> String {
-    sets.into_iter()
-        .map(|s| {
-            s.name()
-                .unwrap_or_else(|| "the files no policyc.toml claims".to_owned())
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The files of one set among the policy files at a revision (named `REV:path`): those whose

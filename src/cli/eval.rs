@@ -139,7 +139,7 @@ pub fn run(args: &EvalArgs) -> u8 {
 
 /// Loads and compiles the policy set; on failure prints why and gives the exit code.
 fn compile(paths: &[PathBuf], color: ColorChoice) -> Result<Compiled, u8> {
-    let sources = load::load(paths).map_err(|e| e.report())?;
+    let sources = load::load_one_set(paths, "eval").map_err(|e| e.report())?;
     checked(crate::compile(sources), color)
 }
 

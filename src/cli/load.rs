@@ -234,7 +234,7 @@ fn kind(meta: &fs::Metadata) -> &'static str {
 }
 
 /// Reads every `.policy` file under `paths` (the current folder when empty), recursively, in a
-/// stable order, as one set (`policyc.toml` files play no part: `eval`, `graph`, `what-if`).
+/// stable order, whatever set each belongs to (`fmt`, `diff`, `import` work file by file).
 /// A file named explicitly is read whatever its extension. Each file must be a regular file
 /// under `paths` ([`Roots::read`]); every file that is not is reported.
 pub fn load(paths: &[PathBuf]) -> Result<Sources, LoadError> {
@@ -434,6 +434,37 @@ pub fn load_sets(paths: &[PathBuf]) -> Result<Vec<PolicySet>, LoadError> {
         ));
     }
     Ok(sets)
+}
+
+/// The one policy set under `paths`, with the files `check` reads for it (its `policyc.toml`'s
+/// `paths` apply): what `eval`, `graph`, `what-if`, `claims inspect` and `export` work on.
+/// Paths that hold several sets are refused, naming them: one org's decisions read with
+/// another's files would be wrong (`command` says who refuses).
+pub fn load_one_set(paths: &[PathBuf], command: &str) -> Result<Sources, LoadError> {
+    let mut sets: Vec<PolicySet> = load_sets(paths)?
+        .into_iter()
+        .filter(|s| !s.sources.is_empty())
+        .collect();
+    match sets.pop() {
+        Some(set) if sets.is_empty() => Ok(set.sources),
+        last => Err(LoadError(format!(
+            "`{command}` reads one policy set, and {} are under the paths given ({}); name one \
+             set's folder",
+            sets.len() + 1,
+            set_names(sets.iter().chain(last.as_ref()))
+        ))),
+    }
+}
+
+/// `prod/, staging/`: the sets' names, for a message.
+pub fn set_names<'a>(sets: impl IntoIterator<Item = &'a PolicySet>) -> String {
+    sets.into_iter()
+        .map(|s| {
+            s.name()
+                .unwrap_or_else(|| "the files no policyc.toml claims".to_owned())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads and parses `DIR/policyc.toml` (a regular file under `DIR`, capped), and checks that

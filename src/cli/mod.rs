@@ -146,7 +146,7 @@ pub fn main() -> ExitCode {
 }
 
 fn claims_inspect(args: &claims::InspectArgs) -> u8 {
-    let sources = match load::load(&args.paths) {
+    let sources = match load::load_one_set(&args.paths, "claims inspect") {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
