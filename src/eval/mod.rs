@@ -579,6 +579,10 @@ fn first_match<'t, T: Tracer>(
 ) -> Option<(usize, &'t RuleTable)> {
     let tables = &compiled.graph.tables;
     if !T::ON {
+        // No rule (an org without a global session policy): nothing to compute the keys for.
+        if rules.is_empty() {
+            return None;
+        }
         // The fast path: the scan index yields only the rules whose prefilter lets the user
         // through (a few loads per 64 rules), and a rule's conditions are read only for those.
         let keys = (
