@@ -1,5 +1,6 @@
 //! The `policyc` command line: a thin shell over the library. This module and the language
 //! server are the only places that do IO.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 // `println!`, `eprintln!` and `eprint!` that never panic. The standard ones panic when
 // the reader has gone (`policyc check 2>&1 | head` in a CI log: exit 101, a panic message lost
