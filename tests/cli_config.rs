@@ -661,3 +661,30 @@ fn commands_on_one_org_name_the_sets_they_were_given() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("CHALLENGE"), "{}", stdout(&out));
 }
+
+/// A file named beside the folder that holds it (or a folder beside its parent) is one of that
+/// folder's set: before, the inner path bounded the search for its `policyc.toml`, so the file
+/// made a set of its own, checked without its org (a dozen errors), besides being in its set.
+#[test]
+fn a_path_inside_another_belongs_to_the_outer_ones_set() {
+    let dir = two_sets("overlap", "", "");
+    std::fs::create_dir(dir.0.join("prod/more")).unwrap();
+    std::fs::write(dir.0.join("prod/more/crm2.policy"), "app crm2\n").unwrap();
+    let alone = policyc(&["check", "prod", "--format", "json"], &dir.0);
+    assert_eq!(alone.status.code(), Some(0), "{}", stderr(&alone));
+    let summary = |s: String| s.split(" in ").next().unwrap_or_default().to_owned();
+    for args in [
+        &["check", "prod", "prod/more/crm2.policy", "--format", "json"][..],
+        &["check", "prod/more/crm2.policy", "prod", "--format", "json"][..],
+        &["check", "prod/more", "prod", "--format", "json"][..],
+        &["check", "prod", "prod/more", "--format", "json"][..],
+    ] {
+        let out = policyc(args, &dir.0);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(json(&out), json(&alone), "{args:?}");
+        assert_eq!(summary(stderr(&out)), summary(stderr(&alone)), "{args:?}");
+    }
+    // Named alone, a file is its own set (no `policyc.toml` above the paths given is read).
+    let file = policyc(&["check", "prod/apps.policy"], &dir.0);
+    assert_eq!(file.status.code(), Some(1), "{}", stdout(&file));
+}

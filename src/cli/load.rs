@@ -279,11 +279,14 @@ fn gather(paths: &[PathBuf]) -> Result<Vec<Found>, LoadError> {
                 )));
             }
             for path in files {
-                found.entry(path).or_insert((clean(root), false));
+                let entry = found.entry(path).or_insert((clean(root), false));
+                widen(&mut entry.0, clean(root));
             }
         } else {
             let top = clean(root.parent().unwrap_or(Path::new("")));
-            found.insert(root.clone(), (top, true));
+            let entry = found.entry(root.clone()).or_insert((top.clone(), true));
+            entry.1 = true;
+            widen(&mut entry.0, top);
         }
     }
     Ok(found
@@ -294,6 +297,15 @@ fn gather(paths: &[PathBuf]) -> Result<Vec<Found>, LoadError> {
             explicit,
         })
         .collect())
+}
+
+/// A file found under two of the paths given (a folder and a file in it, or nested folders)
+/// belongs to the set found from the outer one: `top` bounds the search for its `policyc.toml`,
+/// and the inner path alone would cut the file off from its set.
+fn widen(top: &mut PathBuf, other: PathBuf) {
+    if top.starts_with(&other) {
+        *top = other;
+    }
 }
 
 fn read_sources<'a>(
