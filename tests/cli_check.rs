@@ -484,4 +484,59 @@ fn a_reader_that_stops_early_changes_no_exit_code() {
             "{args:?}"
         );
     }
+
+    // A set without errors: 1,000 rules that only a trusted IdP's `hwk` can satisfy. `graph`
+    // draws 250 KB, `what-if` lists each rule it would break (160 KB), `check` warns 999 times.
+    let org = "org acme {\n  engine identity\n  features [third_party_claims_sharing]\n}\n\
+               group admins\napp wiki\nauthenticator password\n\
+               idp corp {\n  kind oidc\n  trust_claims true\n  asserts [pwd, hwk]\n}\n";
+    let mut policy = String::from("policy p {\n  apps [wiki]\n");
+    for i in 0..1000 {
+        policy.push_str(&format!(
+            "  rule r{i} {{\n    when group in [admins]\n    require 2 factor_types\n    \
+             possession [hardware_protected]\n  }}\n"
+        ));
+    }
+    policy.push_str("}\n");
+    let clean = Scratch::new(
+        "closed-pipe-clean",
+        &[("org.policy", org), ("p.policy", &policy)],
+    );
+    let full = policyc(&["what-if", "deactivate", "corp", "."], &clean.0);
+    assert_eq!(full.status.code(), Some(1), "{}", stderr(&full));
+    assert!(stdout(&full).len() > 100_000, "{}", stdout(&full).len());
+    for (args, code) in [
+        (&["check", "."][..], 0),
+        (&["graph", "."][..], 0),
+        (&["what-if", "deactivate", "corp", "."][..], 1),
+        (
+            &["what-if", "deactivate", "corp", "--format", "json", "."][..],
+            1,
+        ),
+    ] {
+        assert_eq!(
+            exit_code_with_the_reader_gone(args, &clean.0),
+            Some(code),
+            "{args:?}"
+        );
+    }
+}
+
+/// Output lost for another reason than a reader that stopped (a full disk) is not a success:
+/// exit 2, and stderr says so.
+#[test]
+fn output_that_cannot_be_written_is_not_a_success() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux: nothing to write to that is always full
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["explain", "shadowed-rule"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: some output could not be written\n"
+    );
 }

@@ -593,7 +593,7 @@ fn base_revision_finds_a_set_given_by_absolute_path() {
     }
 }
 
-/// `eval`, `graph`, `what-if`, `claims inspect` and `export` work on one org: over two sets they
+/// `eval`, `graph`, `what-if`, `claims inspect`, `export` and `diff` work on one org: over two sets they
 /// read both sets' files as one and reported every name twice (`duplicate-definition`, dozens
 /// of them); now they say which sets there are. Over one set they read the files `check` reads
 /// for it (its `paths` apply).
@@ -619,6 +619,7 @@ fn commands_on_one_org_name_the_sets_they_were_given() {
             ][..],
         ),
         ("export", &["export", "okta", "--out", &out_dir, "."][..]),
+        ("diff", &["diff", ".", "no-org-read"][..]),
     ] {
         let out = policyc(args, &dir.0);
         assert_eq!(out.status.code(), Some(2), "{command}: {}", stderr(&out));
@@ -687,4 +688,44 @@ fn a_path_inside_another_belongs_to_the_outer_ones_set() {
     // Named alone, a file is its own set (no `policyc.toml` above the paths given is read).
     let file = policyc(&["check", "prod/apps.policy"], &dir.0);
     assert_eq!(file.status.code(), Some(1), "{}", stdout(&file));
+}
+
+/// `eval --compare-rev` reads the set at the revision as `check --base` does: its `paths`
+/// apply on both sides. Before, the revision's side read every file under the paths, so a file
+/// the set leaves out (here one with an error) was refused at the revision only.
+#[test]
+fn compare_rev_reads_the_same_files_of_the_set_at_the_revision() {
+    let dir = Scratch::new(
+        "compare-rev-paths",
+        &[
+            (
+                "policies/policyc.toml",
+                "paths = [\"org.policy\", \"p.policy\"]\n",
+            ),
+            ("policies/org.policy", ORG),
+            ("policies/p.policy", CLEAN),
+            ("policies/scratch/old.policy", USES_CONTRACTORS),
+            (
+                "log.jsonl",
+                r#"{"app":"wiki","user":{"groups":["admins"]}}"#,
+            ),
+        ],
+    );
+    dir.git(&["init", "-q"]);
+    dir.git(&["add", "policies"]);
+    dir.git(&["commit", "-q", "-m", "policies"]);
+    let out = policyc(
+        &[
+            "eval",
+            "--batch",
+            "log.jsonl",
+            "--compare-rev",
+            "HEAD",
+            "policies",
+        ],
+        &dir.0,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out), "compared 1 sign-in: 0 changed\n");
 }

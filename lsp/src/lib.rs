@@ -7,7 +7,7 @@
 //! The binary (`policyc-lsp`) runs [`server::run_stdio`]; the modules are public so that the
 //! benchmarks can time the work behind `publishDiagnostics` and the requests without the
 //! transport.
-#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 // `eprintln!` that never panics: an editor that closed the server's stderr must not stop it at
 // its next log line (the standard macro panics when stderr is gone).

@@ -1,4 +1,7 @@
 //! `policyc-lsp`: the policyc language server, on stdin/stdout.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
+
+use std::io::Write as _;
 
 const HELP: &str = "\
 policyc-lsp: the policyc language server (Language Server Protocol over stdin/stdout)
@@ -21,17 +24,23 @@ fn main() {
     if let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => {
-                print!("{HELP}");
+                // Never a panic when the reader has gone (`policyc-lsp --help | head`).
+                let _ = write!(std::io::stdout(), "{HELP}");
                 return;
             }
             "-V" | "--version" => {
-                println!("policyc-lsp {}", env!("CARGO_PKG_VERSION"));
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "policyc-lsp {}",
+                    env!("CARGO_PKG_VERSION")
+                );
                 return;
             }
             // Editors commonly pass it; stdio is the only transport anyway.
             "--stdio" => {}
             other => {
-                eprintln!(
+                let _ = writeln!(
+                    std::io::stderr(),
                     "error: unexpected argument `{other}`; `policyc-lsp --help` says how to run it"
                 );
                 std::process::exit(2);
@@ -39,7 +48,10 @@ fn main() {
         }
     }
     if let Some(extra) = args.next() {
-        eprintln!("error: unexpected argument `{extra}`; `policyc-lsp --help` says how to run it");
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: unexpected argument `{extra}`; `policyc-lsp --help` says how to run it"
+        );
         std::process::exit(2);
     }
     let code = policyc_lsp::server::run_stdio();

@@ -120,7 +120,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             },
             (None, None) => None,
             (Some((rev, sources)), None) => {
-                match set_at_rev(sources, rev, set.root.as_deref(), &set.config, &roots) {
+                match load::set_at_rev(sources, rev, set.root.as_deref(), &set.config, &roots) {
                     Ok(files) => Some(std::sync::Arc::new(crate::check::Base {
                         name: (*rev).clone(),
                         compiled: crate::compile(files),
@@ -161,7 +161,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     .and_then(|()| stdout.flush());
     // A reader that stopped early (`| head`) chose to: the exit code still says what was found.
     if let Err(err) = written
-        && err.kind() != std::io::ErrorKind::BrokenPipe
+        && !super::is_closed_pipe(&err)
     {
         errln!("error: cannot write the report: {err}");
         return super::EXIT_CANNOT_RUN;
@@ -256,54 +256,6 @@ pub(super) fn output_format(
             other.as_str()
         )),
     }
-}
-
-/// The files of one set among the policy files at a revision (named `REV:path`): those whose
-/// nearest set folder (among today's) is `root`, and which its `paths` includes.
-fn set_at_rev(
-    sources: &crate::source::Sources,
-    rev: &str,
-    root: Option<&std::path::Path>,
-    config: &crate::config::Config,
-    roots: &[PathBuf],
-) -> Result<crate::source::Sources, String> {
-    use std::path::Path;
-    // git names files relative to the current folder; the sets' folders are as given (relative
-    // or absolute): compare both absolute. Without the current folder, which file belongs to
-    // which set cannot be told.
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
-    let absolute = |p: &Path| -> PathBuf {
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            cwd.join(p)
-        }
-    };
-    let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
-    let root = root.map(absolute);
-    let mut out = crate::source::Sources::new();
-    for (_, file) in sources.iter() {
-        let name = file
-            .name
-            .strip_prefix(&format!("{rev}:"))
-            .unwrap_or(&file.name);
-        let path = absolute(Path::new(name));
-        let nearest = roots
-            .iter()
-            .filter(|r| path.starts_with(r))
-            .max_by_key(|r| r.components().count());
-        let included = match &root {
-            Some(root) => path
-                .strip_prefix(root)
-                .is_ok_and(|rel| config.includes(rel)),
-            None => true,
-        };
-        if nearest == root.as_ref() && included {
-            out.add(file.clone());
-        }
-    }
-    Ok(out)
 }
 
 /// Writes every set's diagnostics in `format`: human output says which set each part is (when

@@ -4,6 +4,7 @@
 
 use super::{Cli, EXIT_CANNOT_RUN, EXIT_OK};
 use clap::CommandFactory;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 /// Print a shell completion script.
@@ -33,8 +34,17 @@ pub struct ManArgs {
 
 pub fn completions(args: &CompletionsArgs) -> u8 {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "policyc", &mut std::io::stdout());
-    EXIT_OK
+    // Into memory first: clap_complete panics when its writer fails (`| head`).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "policyc", &mut script);
+    match std::io::stdout().lock().write_all(&script) {
+        Ok(()) => EXIT_OK,
+        Err(err) if super::is_closed_pipe(&err) => EXIT_OK,
+        Err(err) => {
+            errln!("error: cannot write the completions: {err}");
+            EXIT_CANNOT_RUN
+        }
+    }
 }
 
 pub fn man(args: &ManArgs) -> u8 {
@@ -45,6 +55,7 @@ pub fn man(args: &ManArgs) -> u8 {
     };
     match written {
         Ok(()) => EXIT_OK,
+        Err(err) if args.out_dir.is_none() && super::is_closed_pipe(&err) => EXIT_OK,
         Err(err) => {
             match &args.out_dir {
                 Some(dir) => errln!("error: cannot write man pages to {}: {err}", dir.display()),

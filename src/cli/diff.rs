@@ -32,10 +32,11 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: &DiffArgs) -> u8 {
-    let sources = match load::load(std::slice::from_ref(&args.policies)) {
-        Ok(sources) => sources,
-        Err(err) => return err.report(),
-    };
+    let sources =
+        match load::load_one_set(std::slice::from_ref(&args.policies), "diff").map(|s| s.sources) {
+            Ok(sources) => sources,
+            Err(err) => return err.report(),
+        };
     let compiled = crate::compile(sources);
     if compiled
         .diagnostics

@@ -118,18 +118,18 @@ pub fn run(args: &EvalArgs) -> u8 {
         errln!("error: `--compare` and `--compare-rev` compare the sign-ins of a `--batch` log");
         return EXIT_CANNOT_RUN;
     }
-    let compiled = match compile(&args.paths, args.color) {
-        Ok(compiled) => compiled,
+    let (compiled, set) = match compile(&args.paths, args.color, "eval") {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     let result = match &args.batch {
-        Some(path) => batch(args, &compiled, path),
+        Some(path) => batch(args, &compiled, &set, path),
         None => single(args, &compiled),
     };
     match result {
         Ok(code) => code,
         // A closed pipe (`| head`) is not an error of ours.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) if super::is_closed_pipe(&e) => EXIT_OK,
         Err(e) => {
             errln!("error: {e}");
             EXIT_FAILED
@@ -137,10 +137,16 @@ pub fn run(args: &EvalArgs) -> u8 {
     }
 }
 
-/// Loads and compiles the policy set; on failure prints why and gives the exit code.
-fn compile(paths: &[PathBuf], color: ColorChoice) -> Result<Compiled, u8> {
-    let sources = load::load_one_set(paths, "eval").map_err(|e| e.report())?;
-    checked(crate::compile(sources), color)
+/// Loads and compiles the one policy set under `paths` (its files taken out of the returned
+/// set); on failure prints why (`command` refuses several sets) and gives the exit code.
+fn compile(
+    paths: &[PathBuf],
+    color: ColorChoice,
+    command: &str,
+) -> Result<(Compiled, load::PolicySet), u8> {
+    let mut set = load::load_one_set(paths, command).map_err(|e| e.report())?;
+    let sources = std::mem::take(&mut set.sources);
+    Ok((checked(crate::compile(sources), color)?, set))
 }
 
 /// The compiled set, or its errors printed and exit 2: decisions on a broken set would mislead.
@@ -261,13 +267,20 @@ fn json_arg(arg: &str, flag: &str) -> Result<Value, String> {
 
 /// Replays a JSON-lines log, one decision (or one changed decision) per line, in bounded
 /// memory: one line in, one line out.
-fn batch(args: &EvalArgs, after: &Compiled, path: &Path) -> io::Result<u8> {
+fn batch(args: &EvalArgs, after: &Compiled, set: &load::PolicySet, path: &Path) -> io::Result<u8> {
     let before = match (&args.compare, &args.compare_rev) {
-        (Some(folder), _) => match compile(std::slice::from_ref(folder), args.color) {
-            Ok(c) => Some(c),
-            Err(code) => return Ok(code),
-        },
-        (None, Some(rev)) => match load::sources_at_rev(rev, &args.paths) {
+        (Some(folder), _) => {
+            match compile(std::slice::from_ref(folder), args.color, "eval --compare") {
+                Ok((c, _)) => Some(c),
+                Err(code) => return Ok(code),
+            }
+        }
+        // The set's files at the revision, as `check --base` reads them (its `paths` apply).
+        (None, Some(rev)) => match load::sources_at_rev(rev, &args.paths).and_then(|sources| {
+            let root = set.root.as_deref();
+            let roots: Vec<PathBuf> = set.root.iter().cloned().collect();
+            load::set_at_rev(&sources, rev, root, &set.config, &roots)
+        }) {
             Ok(sources) => match checked(crate::compile(sources), args.color) {
                 Ok(c) => Some(c),
                 Err(code) => return Ok(code),

@@ -46,7 +46,7 @@ pub enum GraphFormat {
 }
 
 pub fn run(args: &GraphArgs) -> u8 {
-    let sources = match load::load_one_set(&args.paths, "graph") {
+    let sources = match load::load_one_set(&args.paths, "graph").map(|s| s.sources) {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
@@ -89,7 +89,7 @@ pub fn run(args: &GraphArgs) -> u8 {
     if let Err(err) = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        && err.kind() != std::io::ErrorKind::BrokenPipe
+        && !super::is_closed_pipe(&err)
     {
         errln!("error: cannot write the graph: {err}");
         return EXIT_CANNOT_RUN;

@@ -234,7 +234,7 @@ fn kind(meta: &fs::Metadata) -> &'static str {
 }
 
 /// Reads every `.policy` file under `paths` (the current folder when empty), recursively, in a
-/// stable order, whatever set each belongs to (`fmt`, `diff`, `import` work file by file).
+/// stable order, whatever set each belongs to (`fmt` and `import` work file by file).
 /// A file named explicitly is read whatever its extension. Each file must be a regular file
 /// under `paths` ([`Roots::read`]); every file that is not is reported.
 pub fn load(paths: &[PathBuf]) -> Result<Sources, LoadError> {
@@ -449,16 +449,16 @@ pub fn load_sets(paths: &[PathBuf]) -> Result<Vec<PolicySet>, LoadError> {
 }
 
 /// The one policy set under `paths`, with the files `check` reads for it (its `policyc.toml`'s
-/// `paths` apply): what `eval`, `graph`, `what-if`, `claims inspect` and `export` work on.
-/// Paths that hold several sets are refused, naming them: one org's decisions read with
+/// `paths` apply): what `eval`, `graph`, `what-if`, `claims inspect`, `export` and `diff` work
+/// on. Paths that hold several sets are refused, naming them: one org's decisions read with
 /// another's files would be wrong (`command` says who refuses).
-pub fn load_one_set(paths: &[PathBuf], command: &str) -> Result<Sources, LoadError> {
+pub fn load_one_set(paths: &[PathBuf], command: &str) -> Result<PolicySet, LoadError> {
     let mut sets: Vec<PolicySet> = load_sets(paths)?
         .into_iter()
         .filter(|s| !s.sources.is_empty())
         .collect();
     match sets.pop() {
-        Some(set) if sets.is_empty() => Ok(set.sources),
+        Some(set) if sets.is_empty() => Ok(set),
         last => Err(LoadError(format!(
             "`{command}` reads one policy set, and {} are under the paths given ({}); name one \
              set's folder",
@@ -477,6 +477,54 @@ pub fn set_names<'a>(sets: impl IntoIterator<Item = &'a PolicySet>) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The files of one set among the policy files at a revision (named `REV:path`): those whose
+/// nearest set folder (among today's) is `root`, and which its `paths` includes.
+pub fn set_at_rev(
+    sources: &crate::source::Sources,
+    rev: &str,
+    root: Option<&std::path::Path>,
+    config: &crate::config::Config,
+    roots: &[PathBuf],
+) -> Result<crate::source::Sources, String> {
+    use std::path::Path;
+    // git names files relative to the current folder; the sets' folders are as given (relative
+    // or absolute): compare both absolute. Without the current folder, which file belongs to
+    // which set cannot be told.
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
+    let absolute = |p: &Path| -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        }
+    };
+    let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
+    let root = root.map(absolute);
+    let mut out = crate::source::Sources::new();
+    for (_, file) in sources.iter() {
+        let name = file
+            .name
+            .strip_prefix(&format!("{rev}:"))
+            .unwrap_or(&file.name);
+        let path = absolute(Path::new(name));
+        let nearest = roots
+            .iter()
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.components().count());
+        let included = match &root {
+            Some(root) => path
+                .strip_prefix(root)
+                .is_ok_and(|rel| config.includes(rel)),
+            None => true,
+        };
+        if nearest == root.as_ref() && included {
+            out.add(file.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// Reads and parses `DIR/policyc.toml` (a regular file under `DIR`, capped), and checks that

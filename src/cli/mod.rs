@@ -1,27 +1,28 @@
 //! The `policyc` command line: a thin shell over the library. This module and the language
 //! server are the only places that do IO.
-#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 // `println!`, `eprintln!` and `eprint!` that never panic. The standard ones panic when
 // the reader has gone (`policyc check 2>&1 | head` in a CI log: exit 101, a panic message lost
 // in the closed pipe); these drop what could not be written, as `cat` stops, and the exit code
-// still says what the command found.
+// still says what the command found. Any other write error (a full disk) is remembered
+// (`wrote`): the command then exits 2 rather than 0.
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        $crate::cli::wrote(writeln!(std::io::stdout(), $($arg)*));
     }};
 }
 macro_rules! errln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        $crate::cli::wrote(writeln!(std::io::stderr(), $($arg)*));
     }};
 }
 macro_rules! err {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stderr(), $($arg)*);
+        $crate::cli::wrote(write!(std::io::stderr(), $($arg)*));
     }};
 }
 
@@ -111,6 +112,24 @@ pub enum ClaimsCommand {
 }
 
 /// Parses the arguments and runs the command; the binary's whole `main`.
+/// Set when printed output could not be written for a reason other than a reader that stopped.
+static WRITE_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// What the print macros do with a write's result: a closed pipe is the reader's choice
+/// ([`is_closed_pipe`]); any other error makes a successful command exit 2 ([`main`]).
+pub fn wrote(result: std::io::Result<()>) {
+    if let Err(e) = result
+        && !is_closed_pipe(&e)
+    {
+        WRITE_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The reader of our output has gone (`| head`): not an error of ours.
+pub fn is_closed_pipe(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -125,7 +144,7 @@ pub fn main() -> ExitCode {
         }
     };
     load::set_follow_links(cli.follow_links);
-    ExitCode::from(match cli.command {
+    let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Claims(ClaimsCommand::Inspect(args)) => claims_inspect(&args),
         Command::Eval(args) => eval::run(&args),
@@ -143,11 +162,17 @@ pub fn main() -> ExitCode {
         Command::Export(command) => export::run(&command),
         Command::Diff(args) => diff::run(&args),
         Command::Pull(args) => pull::run(&args),
-    })
+    };
+    // Output lost to a full disk is not a success; a failure already says what went wrong.
+    if code == EXIT_OK && WRITE_FAILED.load(std::sync::atomic::Ordering::Relaxed) {
+        errln!("error: some output could not be written");
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    ExitCode::from(code)
 }
 
 fn claims_inspect(args: &claims::InspectArgs) -> u8 {
-    let sources = match load::load_one_set(&args.paths, "claims inspect") {
+    let sources = match load::load_one_set(&args.paths, "claims inspect").map(|s| s.sources) {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
@@ -156,6 +181,7 @@ fn claims_inspect(args: &claims::InspectArgs) -> u8 {
     let mut stdout = std::io::stdout().lock();
     match claims::run_inspect(args, &idps, &mut stdout) {
         Ok(code) => code,
+        Err(err) if is_closed_pipe(&err) => EXIT_OK,
         Err(err) => {
             errln!("error: {err}");
             EXIT_CANNOT_RUN

@@ -165,7 +165,7 @@ pub fn run(args: &TestArgs) -> u8 {
     if let Err(e) = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        && e.kind() != io::ErrorKind::BrokenPipe
+        && !super::is_closed_pipe(&e)
     {
         errln!("error: cannot write the report: {e}");
         return EXIT_CANNOT_RUN;

@@ -90,7 +90,7 @@ pub fn run(args: &WhatIfArgs) -> u8 {
         WhatIfChange::Deactivate(t) | WhatIfChange::Delete(t) => &t.common,
         WhatIfChange::Disable(t) => &t.common,
     };
-    let sources = match load::load_one_set(&common.paths, "what-if") {
+    let sources = match load::load_one_set(&common.paths, "what-if").map(|s| s.sources) {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
@@ -149,7 +149,7 @@ pub fn run(args: &WhatIfArgs) -> u8 {
     };
     // A reader that stopped early (`| head`) chose to: the exit code still says what was found.
     if let Err(err) = written
-        && err.kind() != std::io::ErrorKind::BrokenPipe
+        && !super::is_closed_pipe(&err)
     {
         errln!("error: cannot write the report: {err}");
         return EXIT_CANNOT_RUN;
