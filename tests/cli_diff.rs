@@ -233,3 +233,21 @@ fn a_duplicate_okta_id_in_the_files_is_reported_and_pairs_nothing() {
          + group copy: in the files, not in the org\n"
     );
 }
+
+/// The API cannot tell a third-party SAML IdP from an Okta org over SAML: import guesses
+/// `okta_saml` from an Okta issuer. When the files have settled it as `kind saml`, the org is
+/// read with their answer. Before, `check --org` judged the org as `okta_saml` (whose claims
+/// count differently) and reported an unsatisfiable rule the files do not have.
+#[test]
+fn the_files_settled_saml_kind_is_how_the_org_is_read() {
+    let set = "org acme {\n  engine identity\n  features [third_party_claims_sharing]\n}\n\
+               app wiki\nauthenticator password\n\
+               idp hub {\n  kind saml\n  issuer \"http://www.okta.com/exk1hub\"\n  \
+               audience \"https://sp.example\"\n  trust_claims true\n  asserts [pwd, hwk]\n}\n\
+               policy p {\n  apps [wiki]\n  rule r { require 2 factor_types }\n}\n";
+    let s = exported("diff_saml_kind", &[("set/a.policy", set)]);
+    let o = policyc(&["check", "set", "--org", "org"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let o = policyc(&["diff", "set", "org"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}

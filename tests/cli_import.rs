@@ -151,3 +151,35 @@ fn control_characters_from_the_api_are_never_printed_raw() {
         "{err}"
     );
 }
+
+/// An Okta org over SAML is inferred `okta_saml` and reported; once the admin deletes the note
+/// above it, a re-import keeps the kind and says nothing more about it.
+#[test]
+fn a_confirmed_okta_saml_kind_is_kept_on_reimport() {
+    let s = Scratch::new(
+        "import_saml_kind",
+        &[(
+            "org/idps.json",
+            r#"[{"id": "0oaokta", "type": "SAML2", "name": "Hub", "status": "ACTIVE",
+                 "protocol": {"type": "SAML2", "credentials": {"trust": {"issuer": "http://www.okta.com/exk1hub", "audience": "https://sp.example"}}}}]"#,
+        )],
+    );
+    let o = policyc(&["import", "okta", "org", "-o", "out"], &s.0);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("inferred from the issuer"),
+        "{}",
+        stderr(&o)
+    );
+    let text = s.read("out/org.policy");
+    let note = text
+        .lines()
+        .find(|l| l.contains("inferred from the issuer"))
+        .unwrap();
+    s.write("out/org.policy", &text.replace(&format!("{note}\n"), ""));
+    let o = policyc(&["import", "okta", "org", "-o", "out"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = s.read("out/org.policy");
+    assert!(text.contains("  kind okta_saml\n"), "{text}");
+    assert!(!text.contains("inferred from the issuer"), "{text}");
+}

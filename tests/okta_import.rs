@@ -572,7 +572,7 @@ fn an_okta_org_over_saml_is_inferred_and_reported_for_the_admin_to_confirm() {
     let text = &out.files["org.policy"];
     assert!(
         text.contains(
-            "# not imported: `kind okta_saml` (Okta-to-Okta semantics) inferred from the issuer, the API has no such type: confirm it, else write `kind saml` (idps.json#/0/protocol/credentials/trust/issuer)\nidp hub {  # okta: 0oaokta\n  kind okta_saml\n"
+            "# not imported: `kind okta_saml` inferred from the issuer (the API has no such type): delete this note to confirm, else write `kind saml` (idps.json#/0/protocol/credentials/trust/issuer)\nidp hub {  # okta: 0oaokta\n  kind okta_saml\n"
         ),
         "{text}"
     );
@@ -594,6 +594,44 @@ fn an_okta_org_over_saml_is_inferred_and_reported_for_the_admin_to_confirm() {
     );
     let c = compile(text);
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+
+    // Re-imported over these files: `hub` is still under the note, so it is inferred and
+    // reported again; `adfs`'s kind is kept.
+    let settled = policyc::okta::import::saml_kinds_settled(&c);
+    assert_eq!(
+        settled.into_iter().collect::<Vec<_>>(),
+        [("0oaadfs".to_owned(), "saml".to_owned())]
+    );
+    let again = |text: &str| {
+        let options = ImportOptions {
+            saml_kinds: policyc::okta::import::saml_kinds_settled(&compile(text)),
+            ..ImportOptions::default()
+        };
+        import(&files, &options).unwrap()
+    };
+    assert_eq!(again(text).issues.len(), 1);
+    // The admin confirms by deleting the note: kept, nothing to report.
+    let note = text
+        .lines()
+        .find(|l| l.contains("inferred from the issuer"))
+        .unwrap();
+    let confirmed = text.replace(&format!("{note}\n"), "");
+    let out = again(&confirmed);
+    assert!(out.issues.is_empty(), "{:?}", out.issues);
+    assert!(
+        out.files["org.policy"].contains("idp hub {  # okta: 0oaokta\n  kind okta_saml\n"),
+        "{}",
+        out.files["org.policy"]
+    );
+    // Or answers `kind saml`, note or not: kept too.
+    let answered = text.replace("  kind okta_saml\n", "  kind saml\n");
+    let out = again(&answered);
+    assert!(out.issues.is_empty(), "{:?}", out.issues);
+    assert!(
+        out.files["org.policy"].contains("idp hub {  # okta: 0oaokta\n  kind saml\n"),
+        "{}",
+        out.files["org.policy"]
+    );
 }
 
 /// The rules of every listed policy (an enrollment policy other than the default one too) and

@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use policyc::okta::export::export;
-use policyc::okta::import::{ImportError, ImportOptions, asserts_written, import};
+use policyc::okta::import::{
+    ImportError, ImportOptions, asserts_written, import, saml_kinds_settled,
+};
 use policyc::source::{SourceFile, Sources};
 use proptest::prelude::*;
 use std::path::Path;
@@ -65,6 +67,7 @@ fn the_repositorys_policies_survive_export_then_import() {
         ],
         asserts: asserts_written(&set),
         deactivate: Vec::new(),
+        saml_kinds: saml_kinds_settled(&set),
     };
     let imported = import(&exported, &options).unwrap();
     assert!(imported.issues.is_empty(), "{:?}", imported.issues);

@@ -500,6 +500,7 @@ fn org_sets(
         features,
         asserts: crate::okta::import::asserts_written(ours),
         deactivate: Vec::new(),
+        saml_kinds: crate::okta::import::saml_kinds_settled(ours),
     };
     let compile = |options: &crate::okta::import::ImportOptions| {
         let imported = crate::okta::import::import(&files, options).map_err(|e| e.to_string())?;

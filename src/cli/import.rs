@@ -80,11 +80,13 @@ fn run_okta(args: &ImportOktaArgs) -> Result<Vec<Issue>, String> {
         features: args.features.clone(),
         asserts: BTreeMap::new(),
         deactivate: Vec::new(),
+        saml_kinds: BTreeMap::new(),
     };
     if args.out.is_dir() {
         let sources = load::load(std::slice::from_ref(&args.out)).map_err(|e| e.0)?;
         let compiled = crate::compile(sources);
         options.asserts = asserts_written(&compiled);
+        options.saml_kinds = crate::okta::import::saml_kinds_settled(&compiled);
     }
     if let Some(path) = &args.asserts {
         let roots = load::Roots::new(std::slice::from_ref(path));

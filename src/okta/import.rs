@@ -23,6 +23,10 @@ pub struct ImportOptions {
     /// IdPs (by policyc name) to write `status inactive` whatever the org says: the
     /// deactivations the files plan, for `check --org`.
     pub deactivate: Vec<String>,
+    /// The kind (`saml` or `okta_saml`) of each SAML IdP the admin has settled, by Okta id or
+    /// policyc name ([`saml_kinds_settled`]): the API cannot tell them apart, so a re-import
+    /// keeps it rather than infer and report it again.
+    pub saml_kinds: BTreeMap<String, String>,
 }
 
 /// One thing import could not map, or must tell the admin.
@@ -684,6 +688,15 @@ impl Importer {
             return;
         }
         let name = Namer::name_in(&mut self.idp_names, &id_key, &display, "idp");
+        // A SAML IdP's kind the admin settled wins over the guess from the issuer (by Okta id
+        // first: the name may have passed to another IdP since).
+        let settled = options
+            .saml_kinds
+            .get(&id)
+            .or_else(|| options.saml_kinds.get(&name))
+            .map(String::as_str)
+            .filter(|k| ty == "SAML2" && matches!(*k, "saml" | "okta_saml"));
+        let kind = settled.unwrap_or(kind);
         let mut body = format!("kind {kind}\n");
         let (issuer, audience) = if kind == "saml" || kind == "okta_saml" {
             (
@@ -775,13 +788,13 @@ impl Importer {
             obj,
             &["type", "name", "status", "protocol", "policy"],
         );
-        if kind == "okta_saml" {
+        if kind == "okta_saml" && settled.is_none() {
             // A guess from the issuer: Okta-to-Okta semantics accept claims a third-party SAML
-            // IdP's do not, so the admin confirms it.
+            // IdP's do not, so the admin confirms it (by deleting the note, or writing `saml`).
             comments += &self.unsupported(
                 &object,
                 format!("{file}/protocol/credentials/trust/issuer"),
-                "`kind okta_saml` (Okta-to-Okta semantics) inferred from the issuer, the API has no such type: confirm it, else write `kind saml`".into(),
+                format!("`kind okta_saml` {KIND_INFERRED} (the API has no such type): delete this note to confirm, else write `kind saml`"),
             );
         }
         let _ = write!(items.idps, "{comments}idp {name} {{{tag}\n{body}}}\n");
@@ -1866,6 +1879,46 @@ pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<Strin
             && let Some(values) = out.remove(&idp.name)
         {
             out.entry(id).or_insert(values);
+        }
+    }
+    out
+}
+
+/// What import writes above a SAML IdP whose kind it guessed from the issuer.
+const KIND_INFERRED: &str = "inferred from the issuer";
+
+/// The kind of each SAML IdP (`saml` or `okta_saml`) settled in a policy set, so that a
+/// re-import keeps it: by the Okta id of its `# okta:` comment when it has one, else by name. A
+/// `kind okta_saml` still under import's note that it was inferred from the issuer is not
+/// settled: import infers it again and says so, until the admin deletes the note or writes
+/// `kind saml`.
+pub fn saml_kinds_settled(compiled: &crate::Compiled) -> BTreeMap<String, String> {
+    use crate::model::catalogue::IdpKind;
+    let mut out = BTreeMap::new();
+    for idp in &compiled.model.idps {
+        let kind = match idp.kind {
+            IdpKind::Saml => "saml",
+            IdpKind::OktaSaml => "okta_saml",
+            IdpKind::Oidc | IdpKind::OktaOidc => continue,
+        };
+        let Some(file) = compiled.sources.get(idp.loc.file) else {
+            continue;
+        };
+        // The comment lines right above the `idp` line.
+        let start = (idp.loc.span.start as usize).min(file.text.len());
+        let above = file.text.get(..start).unwrap_or_default();
+        let above = above
+            .get(..above.rfind('\n').unwrap_or(0))
+            .unwrap_or_default();
+        let noted = above
+            .lines()
+            .rev()
+            .take_while(|l| l.trim_start().starts_with('#'))
+            .any(|l| l.contains(KIND_INFERRED));
+        // The note is about `okta_saml`: `kind saml` under it is the admin's answer.
+        if !(noted && kind == "okta_saml") {
+            let key = super::export::okta_id(compiled, idp.loc).unwrap_or_else(|| idp.name.clone());
+            out.insert(key, kind.to_owned());
         }
     }
     out
