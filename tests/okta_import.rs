@@ -600,15 +600,22 @@ fn an_okta_org_over_saml_is_inferred_and_reported_for_the_admin_to_confirm() {
     let settled = policyc::okta::import::saml_kinds_settled(&c);
     assert_eq!(
         settled.into_iter().collect::<Vec<_>>(),
-        [("0oaadfs".to_owned(), "saml".to_owned())]
+        [(
+            "0oaadfs".to_owned(),
+            policyc::okta::import::SettledKind {
+                kind: "saml",
+                issuer: Some("https://adfs.example/adfs/services/trust".to_owned())
+            }
+        )]
     );
-    let again = |text: &str| {
+    let again_from = |files: &OrgFiles, text: &str| {
         let options = ImportOptions {
             saml_kinds: policyc::okta::import::saml_kinds_settled(&compile(text)),
             ..ImportOptions::default()
         };
-        import(&files, &options).unwrap()
+        import(files, &options).unwrap()
     };
+    let again = |text: &str| again_from(&files, text);
     assert_eq!(again(text).issues.len(), 1);
     // The admin confirms by deleting the note: kept, nothing to report.
     let note = text
@@ -623,6 +630,27 @@ fn an_okta_org_over_saml_is_inferred_and_reported_for_the_admin_to_confirm() {
         "{}",
         out.files["org.policy"]
     );
+    // Settled for its issuer only: a hub now at another Okta issuer is inferred and reported
+    // again, and one at a third-party issuer is read as `saml`.
+    for (issuer, kind, reported) in [
+        ("http://www.okta.com/exk2other", "okta_saml", 1),
+        ("https://idp.example/saml", "saml", 0),
+    ] {
+        let moved = {
+            let mut f = files.clone();
+            let idps = f["idps.json"].replace("http://www.okta.com/exk1hub", issuer);
+            f.insert("idps.json".to_owned(), idps);
+            f
+        };
+        let out = again_from(&moved, &confirmed);
+        assert_eq!(out.issues.len(), reported, "{issuer}: {:?}", out.issues);
+        assert!(
+            out.files["org.policy"]
+                .contains(&format!("idp hub {{  # okta: 0oaokta\n  kind {kind}\n")),
+            "{}",
+            out.files["org.policy"]
+        );
+    }
     // Or answers `kind saml`, note or not: kept too.
     let answered = text.replace("  kind okta_saml\n", "  kind saml\n");
     let out = again(&answered);

@@ -480,7 +480,8 @@ fn sarif_base(paths: &[PathBuf]) -> Option<render::SarifBase> {
     })
 }
 
-/// `check --org`: the org folder imported (with the files' `asserts` and features) twice: as it
+/// `check --org`: the org folder imported (with the files' `asserts`, features and settled SAML
+/// IdP kinds) twice: as it
 /// is, the base, and with the deactivations the files plan (IdPs `status inactive` in the files,
 /// active in the org). The second is what gets checked, so the guard judges each planned
 /// deactivation on the org's real rules.

@@ -32,8 +32,9 @@ pub struct Change {
     pub fields: Vec<String>,
 }
 
-/// Compares the files (`ours`) with the org folder. The org is imported with `ours`' features,
-/// `asserts` and settled SAML kinds, which the API does not hold, so they never count as drift.
+/// Compares the files (`ours`) with the org folder. The org is imported with `ours`' features
+/// and `asserts`, which the API does not hold, so they never count as drift (a SAML IdP's kind
+/// needs no such care: both kinds export alike).
 pub fn diff(ours: &Compiled, org: &OrgFiles) -> Result<Vec<Change>, ImportError> {
     let options = ImportOptions {
         features: ours
@@ -50,7 +51,7 @@ pub fn diff(ours: &Compiled, org: &OrgFiles) -> Result<Vec<Change>, ImportError>
             .unwrap_or_default(),
         asserts: super::import::asserts_written(ours),
         deactivate: Vec::new(),
-        saml_kinds: super::import::saml_kinds_settled(ours),
+        saml_kinds: BTreeMap::new(),
     };
     let imported = import(org, &options)?;
     let mut sources = Sources::new();

@@ -23,10 +23,19 @@ pub struct ImportOptions {
     /// IdPs (by policyc name) to write `status inactive` whatever the org says: the
     /// deactivations the files plan, for `check --org`.
     pub deactivate: Vec<String>,
-    /// The kind (`saml` or `okta_saml`) of each SAML IdP the admin has settled, by Okta id or
-    /// policyc name ([`saml_kinds_settled`]): the API cannot tell them apart, so a re-import
-    /// keeps it rather than infer and report it again.
-    pub saml_kinds: BTreeMap<String, String>,
+    /// The kind of each SAML IdP the admin has settled, by Okta id or policyc name
+    /// ([`saml_kinds_settled`]): the API cannot tell them apart, so a re-import keeps it
+    /// rather than infer and report it again, as long as the issuer is the one it was settled
+    /// for.
+    pub saml_kinds: BTreeMap<String, SettledKind>,
+}
+
+/// A SAML IdP's kind as the admin settled it, and for which issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledKind {
+    /// `saml` or `okta_saml`.
+    pub kind: &'static str,
+    pub issuer: Option<String>,
 }
 
 /// One thing import could not map, or must tell the admin.
@@ -690,12 +699,15 @@ impl Importer {
         let name = Namer::name_in(&mut self.idp_names, &id_key, &display, "idp");
         // A SAML IdP's kind the admin settled wins over the guess from the issuer (by Okta id
         // first: the name may have passed to another IdP since).
+        let issuer_now = obj
+            .pointer("/protocol/credentials/trust/issuer")
+            .and_then(Value::as_str);
         let settled = options
             .saml_kinds
             .get(&id)
             .or_else(|| options.saml_kinds.get(&name))
-            .map(String::as_str)
-            .filter(|k| ty == "SAML2" && matches!(*k, "saml" | "okta_saml"));
+            .filter(|s| ty == "SAML2" && s.issuer.as_deref() == issuer_now)
+            .map(|s| s.kind);
         let kind = settled.unwrap_or(kind);
         let mut body = format!("kind {kind}\n");
         let (issuer, audience) = if kind == "saml" || kind == "okta_saml" {
@@ -794,7 +806,7 @@ impl Importer {
             comments += &self.unsupported(
                 &object,
                 format!("{file}/protocol/credentials/trust/issuer"),
-                format!("`kind okta_saml` {KIND_INFERRED} (the API has no such type): delete this note to confirm, else write `kind saml`"),
+                format!("{KIND_INFERRED} (the API has no such type): delete this note to confirm, else write `kind saml`"),
             );
         }
         let _ = write!(items.idps, "{comments}idp {name} {{{tag}\n{body}}}\n");
@@ -1884,15 +1896,17 @@ pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<Strin
     out
 }
 
-/// What import writes above a SAML IdP whose kind it guessed from the issuer.
-const KIND_INFERRED: &str = "inferred from the issuer";
+/// What import says of a SAML IdP whose kind it guessed from the issuer (the comment above the
+/// IdP starts `# not imported: ` and this).
+const KIND_INFERRED: &str = "`kind okta_saml` inferred from the issuer";
 
-/// The kind of each SAML IdP (`saml` or `okta_saml`) settled in a policy set, so that a
-/// re-import keeps it: by the Okta id of its `# okta:` comment when it has one, else by name. A
-/// `kind okta_saml` still under import's note that it was inferred from the issuer is not
-/// settled: import infers it again and says so, until the admin deletes the note or writes
+/// The kind of each SAML IdP (`saml` or `okta_saml`) settled in a policy set, with its issuer,
+/// so that a re-import keeps it while the issuer stays the same: by the Okta id of its
+/// `# okta:` comment when it has one (so another IdP given its name does not get it), else by
+/// name. A `kind okta_saml` still under import's note that it was inferred from the issuer is
+/// not settled: import infers it again and says so, until the admin deletes the note or writes
 /// `kind saml`.
-pub fn saml_kinds_settled(compiled: &crate::Compiled) -> BTreeMap<String, String> {
+pub fn saml_kinds_settled(compiled: &crate::Compiled) -> BTreeMap<String, SettledKind> {
     use crate::model::catalogue::IdpKind;
     let mut out = BTreeMap::new();
     for idp in &compiled.model.idps {
@@ -1904,21 +1918,27 @@ pub fn saml_kinds_settled(compiled: &crate::Compiled) -> BTreeMap<String, String
         let Some(file) = compiled.sources.get(idp.loc.file) else {
             continue;
         };
-        // The comment lines right above the `idp` line.
+        // The comment lines right above the `idp` line (a blank line ends them; any line end).
         let start = (idp.loc.span.start as usize).min(file.text.len());
         let above = file.text.get(..start).unwrap_or_default();
         let above = above
-            .get(..above.rfind('\n').unwrap_or(0))
-            .unwrap_or_default();
+            .get(..above.rfind(['\n', '\r']).map_or(0, |n| n + 1))
+            .unwrap_or_default()
+            .replace("\r\n", "\n")
+            .replace('\r', "\n");
+        let note = format!("# not imported: {KIND_INFERRED}");
         let noted = above
             .lines()
             .rev()
             .take_while(|l| l.trim_start().starts_with('#'))
-            .any(|l| l.contains(KIND_INFERRED));
+            .any(|l| l.trim_start().starts_with(&note));
         // The note is about `okta_saml`: `kind saml` under it is the admin's answer.
         if !(noted && kind == "okta_saml") {
             let key = super::export::okta_id(compiled, idp.loc).unwrap_or_else(|| idp.name.clone());
-            out.insert(key, kind.to_owned());
+            out.entry(key).or_insert(SettledKind {
+                kind,
+                issuer: idp.issuer.clone(),
+            });
         }
     }
     out
