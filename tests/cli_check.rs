@@ -498,9 +498,18 @@ fn a_reader_that_stops_early_changes_no_exit_code() {
         ));
     }
     policy.push_str("}\n");
+    // A replay of 2,000 sign-ins (about 300 KB of decisions), the first line bad.
+    let mut log = String::from("not json\n");
+    for _ in 0..2000 {
+        log.push_str("{\"app\":\"wiki\",\"user\":{\"groups\":[\"admins\"]}}\n");
+    }
     let clean = Scratch::new(
         "closed-pipe-clean",
-        &[("org.policy", org), ("p.policy", &policy)],
+        &[
+            ("org.policy", org),
+            ("p.policy", &policy),
+            ("log.jsonl", &log),
+        ],
     );
     let full = policyc(&["what-if", "deactivate", "corp", "."], &clean.0);
     assert_eq!(full.status.code(), Some(1), "{}", stderr(&full));
@@ -513,6 +522,8 @@ fn a_reader_that_stops_early_changes_no_exit_code() {
             &["what-if", "deactivate", "corp", "--format", "json", "."][..],
             1,
         ),
+        // A bad line was met before the reader went.
+        (&["eval", "--batch", "log.jsonl", "."][..], 1),
     ] {
         assert_eq!(
             exit_code_with_the_reader_gone(args, &clean.0),

@@ -356,20 +356,28 @@ fn batch(args: &EvalArgs, after: &Compiled, set: &load::PolicySet, path: &Path) 
                 ))
             }
         });
-        match result {
-            Ok(Some(line)) => writeln!(out, "{line}")?,
-            Ok(None) => {}
+        let written = match result {
+            Ok(Some(line)) => writeln!(out, "{line}"),
+            Ok(None) => Ok(()),
             Err(e) => {
                 bad += 1;
                 let error = LineError {
                     line: line_no,
                     error: &e,
                 };
-                writeln!(out, "{}", serde_json::to_string(&error)?)?;
+                writeln!(out, "{}", serde_json::to_string(&error)?)
             }
+        };
+        // The reader has gone (`| head`): the replay stops, and says what it found so far.
+        match written {
+            Err(e) if super::is_closed_pipe(&e) => break,
+            written => written?,
         }
     }
-    out.flush()?;
+    match out.flush() {
+        Err(e) if super::is_closed_pipe(&e) => {}
+        flushed => flushed?,
+    }
     if before.is_some() {
         let changed: u64 = changes.iter().map(|(_, n)| n).sum();
         let detail = if changes.is_empty() {
