@@ -159,12 +159,8 @@ pub fn run(args: &CheckArgs) -> u8 {
         &mut stdout,
     )
     .and_then(|()| stdout.flush());
-    // A reader that stopped early (`| head`) chose to: the exit code still says what was found.
-    if let Err(err) = written
-        && !super::is_closed_pipe(&err)
-    {
-        errln!("error: cannot write the report: {err}");
-        return super::EXIT_CANNOT_RUN;
+    if let Some(code) = super::report_failed(written, "report") {
+        return code;
     }
     // stderr is written as we go: nothing to say if it cannot be.
     let _ = write_left_out_notes(format, &checked, &mut std::io::stderr());

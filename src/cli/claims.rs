@@ -181,11 +181,17 @@ fn render(
     format: InspectFormat,
     out: &mut dyn Write,
 ) -> io::Result<u8> {
-    match (result, format) {
-        (Ok(c), InspectFormat::Human) => write!(out, "{}", report::claims_human(&c)).map(|_| 0),
-        (Ok(c), InspectFormat::Json) => writeln!(out, "{}", report::claims_json(&c)).map(|_| 0),
-        (Err(e), InspectFormat::Human) => write!(out, "{}", report::error_human(&e)).map(|_| 1),
-        (Err(e), InspectFormat::Json) => writeln!(out, "{}", report::error_json(&e)).map(|_| 1),
+    let code = u8::from(result.is_err());
+    let written = match (result, format) {
+        (Ok(c), InspectFormat::Human) => write!(out, "{}", report::claims_human(&c)),
+        (Ok(c), InspectFormat::Json) => writeln!(out, "{}", report::claims_json(&c)),
+        (Err(e), InspectFormat::Human) => write!(out, "{}", report::error_human(&e)),
+        (Err(e), InspectFormat::Json) => writeln!(out, "{}", report::error_json(&e)),
+    };
+    // A reader that stopped early (`| head`) chose to: the code still says what was found.
+    match written {
+        Err(e) if !crate::cli::is_closed_pipe(&e) => Err(e),
+        _ => Ok(code),
     }
 }
 

@@ -61,7 +61,7 @@ pub fn run(args: &DiffArgs) -> u8 {
         }
     };
     let mut stdout = std::io::stdout().lock();
-    let _ = if args.format == "json" {
+    super::wrote(if args.format == "json" {
         writeln!(
             stdout,
             "{}",
@@ -69,7 +69,7 @@ pub fn run(args: &DiffArgs) -> u8 {
         )
     } else {
         write!(stdout, "{}", crate::okta::diff::render_human(&changes))
-    };
+    });
     errln!(
         "{} difference(s) between `{}` and the org at `{}`",
         changes.len(),

@@ -53,21 +53,21 @@ pub fn run(args: &FmtArgs) -> u8 {
         changed += 1;
         if args.diff {
             let diff = similar::TextDiff::from_lines(&file.text, &formatted);
-            let _ = write!(
+            super::wrote(write!(
                 stdout,
                 "{}",
                 diff.unified_diff()
                     .context_radius(3)
                     .header(&format!("a/{}", file.name), &format!("b/{}", file.name))
-            );
+            ));
         } else if args.check {
-            let _ = writeln!(stdout, "would reformat {}", file.name);
+            super::wrote(writeln!(stdout, "would reformat {}", file.name));
         } else if let Err(err) = write(Path::new(&file.name), formatted) {
             failed_writes += 1;
             errln!("error: {err}");
         }
     }
-    let _ = stdout.flush();
+    super::wrote(stdout.flush());
     let files = sources.len();
     let files_word = if files == 1 { "file" } else { "files" };
     let mut summary = if args.check || args.diff {

@@ -86,13 +86,8 @@ pub fn run(args: &GraphArgs) -> u8 {
         GraphFormat::Mermaid => draw::mermaid(graph, model, policy),
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(err) = stdout
+    let written = stdout
         .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        && !super::is_closed_pipe(&err)
-    {
-        errln!("error: cannot write the graph: {err}");
-        return EXIT_CANNOT_RUN;
-    }
-    EXIT_OK
+        .and_then(|()| stdout.flush());
+    super::report_failed(written, "graph").unwrap_or(EXIT_OK)
 }

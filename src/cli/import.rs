@@ -212,8 +212,7 @@ fn printable(text: &str) -> String {
 
 fn report(issues: &[Issue], format: &str) {
     if format == "json" {
-        let _ = writeln!(
-            std::io::stdout(),
+        outln!(
             "{}",
             serde_json::to_string_pretty(issues).unwrap_or_default()
         );

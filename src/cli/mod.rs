@@ -111,7 +111,6 @@ pub enum ClaimsCommand {
     Inspect(claims::InspectArgs),
 }
 
-/// Parses the arguments and runs the command; the binary's whole `main`.
 /// Set when printed output could not be written for a reason other than a reader that stopped.
 static WRITE_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -130,6 +129,19 @@ pub fn is_closed_pipe(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
+/// A command's main output, written: `None` when it was, or when its reader stopped early (the
+/// exit code then still says what was found); else says why and gives exit 2.
+pub fn report_failed(written: std::io::Result<()>, what: &str) -> Option<u8> {
+    match written {
+        Err(err) if !is_closed_pipe(&err) => {
+            errln!("error: cannot write the {what}: {err}");
+            Some(EXIT_CANNOT_RUN)
+        }
+        _ => None,
+    }
+}
+
+/// Parses the arguments and runs the command; the binary's whole `main`.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -181,7 +193,6 @@ fn claims_inspect(args: &claims::InspectArgs) -> u8 {
     let mut stdout = std::io::stdout().lock();
     match claims::run_inspect(args, &idps, &mut stdout) {
         Ok(code) => code,
-        Err(err) if is_closed_pipe(&err) => EXIT_OK,
         Err(err) => {
             errln!("error: {err}");
             EXIT_CANNOT_RUN

@@ -162,13 +162,11 @@ pub fn run(args: &TestArgs) -> u8 {
         }
     };
     let mut stdout = io::stdout().lock();
-    if let Err(e) = stdout
+    let written = stdout
         .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        && !super::is_closed_pipe(&e)
-    {
-        errln!("error: cannot write the report: {e}");
-        return EXIT_CANNOT_RUN;
+        .and_then(|()| stdout.flush());
+    if let Some(code) = super::report_failed(written, "report") {
+        return code;
     }
     if total == 0 && !refused {
         errln!("no `test` blocks in the policy set");

@@ -147,12 +147,8 @@ pub fn run(args: &WhatIfArgs) -> u8 {
             .and_then(|()| writeln!(stdout)),
         Format::Human => report.human(&mut stdout, common.okta_compat),
     };
-    // A reader that stopped early (`| head`) chose to: the exit code still says what was found.
-    if let Err(err) = written
-        && !super::is_closed_pipe(&err)
-    {
-        errln!("error: cannot write the report: {err}");
-        return EXIT_CANNOT_RUN;
+    if let Some(code) = super::report_failed(written, "report") {
+        return code;
     }
     let refused = if common.okta_compat {
         report.okta_refuses
