@@ -729,3 +729,39 @@ fn compare_rev_reads_the_same_files_of_the_set_at_the_revision() {
     assert_eq!(stdout(&out), "");
     assert_eq!(stderr(&out), "compared 1 sign-in: 0 changed\n");
 }
+
+/// At the revision a file is whose its nearest set folder says, even when that set has no file
+/// today (its `paths` leave them all out): before, `eval --compare-rev` knew only its own set's
+/// folder and read such a file as its own.
+#[test]
+fn compare_rev_leaves_a_nested_sets_files_to_it() {
+    let dir = Scratch::new(
+        "compare-rev-nested",
+        &[
+            ("policies/policyc.toml", ""),
+            ("policies/org.policy", ORG),
+            ("policies/p.policy", CLEAN),
+            ("policies/nested/policyc.toml", "paths = [\"drafts/\"]\n"),
+            ("policies/nested/drafts/.keep", ""),
+            ("policies/nested/old.policy", USES_CONTRACTORS),
+            (
+                "log.jsonl",
+                r#"{"app":"wiki","user":{"groups":["admins"]}}"#,
+            ),
+        ],
+    );
+    dir.git(&["init", "-q"]);
+    dir.git(&["add", "policies"]);
+    dir.git(&["commit", "-q", "-m", "policies"]);
+    let args = [
+        "eval",
+        "--batch",
+        "log.jsonl",
+        "--compare-rev",
+        "HEAD",
+        "policies",
+    ];
+    let out = policyc(&args, &dir.0);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "compared 1 sign-in: 0 changed\n");
+}

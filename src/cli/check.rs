@@ -79,10 +79,8 @@ pub fn run(args: &CheckArgs) -> u8 {
     let with_files: Vec<&load::PolicySet> = sets.iter().filter(|s| !s.sources.is_empty()).collect();
     if with_files.len() > 1 && args.org.is_some() {
         errln!(
-            "error: `--org` checks one policy set, and {} are under the paths given ({}); name \
-             one set's folder",
-            with_files.len(),
-            load::set_names(with_files)
+            "error: {}",
+            load::several_sets("`--org` checks", with_files)
         );
         return super::EXIT_CANNOT_RUN;
     }

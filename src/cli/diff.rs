@@ -32,11 +32,12 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: &DiffArgs) -> u8 {
-    let sources =
-        match load::load_one_set(std::slice::from_ref(&args.policies), "diff").map(|s| s.sources) {
-            Ok(sources) => sources,
-            Err(err) => return err.report(),
-        };
+    let sources = match load::load_one_set(std::slice::from_ref(&args.policies), "diff")
+        .map(|one| one.set.sources)
+    {
+        Ok(sources) => sources,
+        Err(err) => return err.report(),
+    };
     let compiled = crate::compile(sources);
     if compiled
         .diagnostics

@@ -143,10 +143,10 @@ fn compile(
     paths: &[PathBuf],
     color: ColorChoice,
     command: &str,
-) -> Result<(Compiled, load::PolicySet), u8> {
-    let mut set = load::load_one_set(paths, command).map_err(|e| e.report())?;
-    let sources = std::mem::take(&mut set.sources);
-    Ok((checked(crate::compile(sources), color)?, set))
+) -> Result<(Compiled, load::OneSet), u8> {
+    let mut one = load::load_one_set(paths, command).map_err(|e| e.report())?;
+    let sources = std::mem::take(&mut one.set.sources);
+    Ok((checked(crate::compile(sources), color)?, one))
 }
 
 /// The compiled set, or its errors printed and exit 2: decisions on a broken set would mislead.
@@ -267,7 +267,7 @@ fn json_arg(arg: &str, flag: &str) -> Result<Value, String> {
 
 /// Replays a JSON-lines log, one decision (or one changed decision) per line, in bounded
 /// memory: one line in, one line out.
-fn batch(args: &EvalArgs, after: &Compiled, set: &load::PolicySet, path: &Path) -> io::Result<u8> {
+fn batch(args: &EvalArgs, after: &Compiled, set: &load::OneSet, path: &Path) -> io::Result<u8> {
     let before = match (&args.compare, &args.compare_rev) {
         (Some(folder), _) => {
             match compile(std::slice::from_ref(folder), args.color, "eval --compare") {
@@ -276,11 +276,9 @@ fn batch(args: &EvalArgs, after: &Compiled, set: &load::PolicySet, path: &Path) 
             }
         }
         // The set's files at the revision, as `check --base` reads them (its `paths` apply).
-        (None, Some(rev)) => match load::sources_at_rev(rev, &args.paths).and_then(|sources| {
-            let root = set.root.as_deref();
-            let roots: Vec<PathBuf> = set.root.iter().cloned().collect();
-            load::set_at_rev(&sources, rev, root, &set.config, &roots)
-        }) {
+        (None, Some(rev)) => match load::sources_at_rev(rev, &args.paths)
+            .and_then(|sources| set.at_rev(&sources, rev))
+        {
             Ok(sources) => match checked(crate::compile(sources), args.color) {
                 Ok(c) => Some(c),
                 Err(code) => return Ok(code),

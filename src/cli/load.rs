@@ -261,6 +261,13 @@ fn gather(paths: &[PathBuf]) -> Result<Vec<Found>, LoadError> {
         paths
     };
     let mut found = std::collections::BTreeMap::new();
+    // A file found twice (a folder and a file in it, or nested folders) is explicit if named,
+    // and belongs to the set of the outer path ([`widen`]).
+    let mut add = |path: PathBuf, top: PathBuf, explicit: bool| {
+        let entry = found.entry(path).or_insert((top.clone(), explicit));
+        entry.1 |= explicit;
+        widen(&mut entry.0, top);
+    };
     for root in roots {
         let meta = fs::metadata(root).map_err(|e| {
             LoadError(format!(
@@ -278,15 +285,16 @@ fn gather(paths: &[PathBuf]) -> Result<Vec<Found>, LoadError> {
                     root.display()
                 )));
             }
+            let top = clean(root);
             for path in files {
-                let entry = found.entry(path).or_insert((clean(root), false));
-                widen(&mut entry.0, clean(root));
+                add(path, top.clone(), false);
             }
         } else {
-            let top = clean(root.parent().unwrap_or(Path::new("")));
-            let entry = found.entry(root.clone()).or_insert((top.clone(), true));
-            entry.1 = true;
-            widen(&mut entry.0, top);
+            add(
+                root.clone(),
+                clean(root.parent().unwrap_or(Path::new(""))),
+                true,
+            );
         }
     }
     Ok(found
@@ -452,31 +460,55 @@ pub fn load_sets(paths: &[PathBuf]) -> Result<Vec<PolicySet>, LoadError> {
 /// `paths` apply): what `eval`, `graph`, `what-if`, `claims inspect`, `export` and `diff` work
 /// on. Paths that hold several sets are refused, naming them: one org's decisions read with
 /// another's files would be wrong (`command` says who refuses).
-pub fn load_one_set(paths: &[PathBuf], command: &str) -> Result<PolicySet, LoadError> {
-    let mut sets: Vec<PolicySet> = load_sets(paths)?
-        .into_iter()
-        .filter(|s| !s.sources.is_empty())
-        .collect();
-    match sets.pop() {
-        Some(set) if sets.is_empty() => Ok(set),
-        last => Err(LoadError(format!(
-            "`{command}` reads one policy set, and {} are under the paths given ({}); name one \
-             set's folder",
-            sets.len() + 1,
-            set_names(sets.iter().chain(last.as_ref()))
+pub fn load_one_set(paths: &[PathBuf], command: &str) -> Result<OneSet, LoadError> {
+    let sets = load_sets(paths)?;
+    let roots = sets.iter().filter_map(|s| s.root.clone()).collect();
+    let with_files: Vec<PolicySet> = sets.into_iter().filter(|s| !s.sources.is_empty()).collect();
+    match <[PolicySet; 1]>::try_from(with_files) {
+        Ok([set]) => Ok(OneSet { set, roots }),
+        Err(sets) => Err(LoadError(several_sets(
+            &format!("`{command}` reads"),
+            &sets,
         ))),
     }
 }
 
-/// `prod/, staging/`: the sets' names, for a message.
-pub fn set_names<'a>(sets: impl IntoIterator<Item = &'a PolicySet>) -> String {
-    sets.into_iter()
+/// [`load_one_set`]'s set, and the folders of every set under the paths (those left with no
+/// file too), which say whose each file at a revision is ([`set_at_rev`]).
+#[derive(Debug)]
+pub struct OneSet {
+    pub set: PolicySet,
+    pub roots: Vec<PathBuf>,
+}
+
+impl OneSet {
+    /// This set's files among the policy files at a revision, as `check --base` reads them.
+    pub fn at_rev(&self, sources: &Sources, rev: &str) -> Result<Sources, String> {
+        set_at_rev(
+            sources,
+            rev,
+            self.set.root.as_deref(),
+            &self.set.config,
+            &self.roots,
+        )
+    }
+}
+
+/// The refusal of a command that works on one set (`who` and its verb: "`eval` reads") given
+/// several (those with files).
+pub fn several_sets<'a>(who: &str, sets: impl IntoIterator<Item = &'a PolicySet>) -> String {
+    let names: Vec<String> = sets
+        .into_iter()
         .map(|s| {
             s.name()
                 .unwrap_or_else(|| "the files no policyc.toml claims".to_owned())
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    format!(
+        "{who} one policy set, and {} are under the paths given ({}); name one set's folder",
+        names.len(),
+        names.join(", ")
+    )
 }
 
 /// The files of one set among the policy files at a revision (named `REV:path`): those whose

@@ -184,7 +184,8 @@ pub fn main() -> ExitCode {
 }
 
 fn claims_inspect(args: &claims::InspectArgs) -> u8 {
-    let sources = match load::load_one_set(&args.paths, "claims inspect").map(|s| s.sources) {
+    let sources = match load::load_one_set(&args.paths, "claims inspect").map(|one| one.set.sources)
+    {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
