@@ -64,9 +64,8 @@ fn the_repositorys_policies_survive_export_then_import() {
             "third_party_claims_sharing".to_owned(),
         ],
         asserts: asserts_written(&set),
-        deactivate: Vec::new(),
         // Not a re-import: each SAML IdP's kind is read back from its issuer.
-        saml_kinds: Default::default(),
+        ..ImportOptions::default()
     };
     let imported = import(&exported, &options).unwrap();
     assert!(imported.issues.is_empty(), "{:?}", imported.issues);

@@ -494,8 +494,8 @@ fn org_sets(
     let mut options = crate::okta::import::ImportOptions {
         features,
         asserts: crate::okta::import::asserts_written(ours),
-        deactivate: Vec::new(),
         saml_kinds: crate::okta::import::saml_kinds_settled(ours),
+        ..Default::default()
     };
     let compile = |options: &crate::okta::import::ImportOptions| {
         let imported = crate::okta::import::import(&files, options).map_err(|e| e.to_string())?;

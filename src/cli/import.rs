@@ -78,9 +78,7 @@ fn run_okta(args: &ImportOktaArgs) -> Result<Vec<Issue>, String> {
     let files = read_org(&args.dir)?;
     let mut options = ImportOptions {
         features: args.features.clone(),
-        asserts: BTreeMap::new(),
-        deactivate: Vec::new(),
-        saml_kinds: BTreeMap::new(),
+        ..ImportOptions::default()
     };
     if args.out.is_dir() {
         let sources = load::load(std::slice::from_ref(&args.out)).map_err(|e| e.0)?;

@@ -50,8 +50,7 @@ pub fn diff(ours: &Compiled, org: &OrgFiles) -> Result<Vec<Change>, ImportError>
             })
             .unwrap_or_default(),
         asserts: super::import::asserts_written(ours),
-        deactivate: Vec::new(),
-        saml_kinds: BTreeMap::new(),
+        ..ImportOptions::default()
     };
     let imported = import(org, &options)?;
     let mut sources = Sources::new();

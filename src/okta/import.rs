@@ -661,18 +661,14 @@ impl Importer {
         let display = str_of(obj, "name").unwrap_or(&id).to_owned();
         let object = format!("idp {display} ({id})");
         let ty = str_of(obj, "type").unwrap_or_default();
+        let saml_issuer = obj
+            .pointer("/protocol/credentials/trust/issuer")
+            .and_then(Value::as_str);
         let kind = match ty {
             "OKTA_INTEGRATION" => "okta_oidc",
             "OIDC" => "oidc",
             // The API has no type for an Okta org over SAML; its issuer says so.
-            "SAML2"
-                if obj
-                    .pointer("/protocol/credentials/trust/issuer")
-                    .and_then(Value::as_str)
-                    .is_some_and(is_okta_saml_issuer) =>
-            {
-                "okta_saml"
-            }
+            "SAML2" if saml_issuer.is_some_and(is_okta_saml_issuer) => "okta_saml",
             "SAML2" => "saml",
             other => {
                 let c = self.unsupported(
@@ -697,31 +693,24 @@ impl Importer {
             return;
         }
         let name = Namer::name_in(&mut self.idp_names, &id_key, &display, "idp");
-        // A SAML IdP's kind the admin settled wins over the guess from the issuer (by Okta id
-        // first: the name may have passed to another IdP since).
-        let issuer_now = obj
-            .pointer("/protocol/credentials/trust/issuer")
-            .and_then(Value::as_str);
-        let settled = options
-            .saml_kinds
-            .get(&id)
-            .or_else(|| options.saml_kinds.get(&name))
-            .filter(|s| ty == "SAML2" && s.issuer.as_deref() == issuer_now)
+        // A SAML IdP's kind the admin settled wins over the guess from the issuer.
+        let settled = by_id_or_name(&options.saml_kinds, &id, &name)
+            .filter(|s| ty == "SAML2" && s.issuer.as_deref() == saml_issuer)
             .map(|s| s.kind);
         let kind = settled.unwrap_or(kind);
         let mut body = format!("kind {kind}\n");
         let (issuer, audience) = if kind == "saml" || kind == "okta_saml" {
             (
-                obj.pointer("/protocol/credentials/trust/issuer"),
+                saml_issuer,
                 obj.pointer("/protocol/credentials/trust/audience"),
             )
         } else {
             (
-                obj.pointer("/protocol/issuer/url"),
+                obj.pointer("/protocol/issuer/url").and_then(Value::as_str),
                 obj.pointer("/protocol/credentials/client/client_id"),
             )
         };
-        if let Some(v) = issuer.and_then(Value::as_str) {
+        if let Some(v) = issuer {
             let _ = writeln!(body, "issuer {}", quoted(v));
         }
         if let Some(v) = audience.and_then(Value::as_str) {
@@ -745,12 +734,7 @@ impl Importer {
         } else if options.deactivate.contains(&name) {
             body.push_str("status inactive  # planned in the policy files\n");
         }
-        // By Okta id first: the name may have passed to another IdP since.
-        let known = options
-            .asserts
-            .get(&id)
-            .or_else(|| options.asserts.get(&name));
-        match known {
+        match by_id_or_name(&options.asserts, &id, &name) {
             Some(values) => {
                 let _ = writeln!(body, "asserts [{}]", values.join(", "));
             }
@@ -1896,6 +1880,12 @@ pub fn asserts_written(compiled: &crate::Compiled) -> BTreeMap<String, Vec<Strin
     out
 }
 
+/// What the admin wrote for an object (`asserts`, a settled kind): by Okta id first, since the
+/// name may have passed to another object since; by name for one written without an id.
+fn by_id_or_name<'m, T>(map: &'m BTreeMap<String, T>, id: &str, name: &str) -> Option<&'m T> {
+    map.get(id).or_else(|| map.get(name))
+}
+
 /// What import says of a SAML IdP whose kind it guessed from the issuer (the comment above the
 /// IdP starts `# not imported: ` and this).
 const KIND_INFERRED: &str = "`kind okta_saml` inferred from the issuer";
@@ -1908,6 +1898,7 @@ const KIND_INFERRED: &str = "`kind okta_saml` inferred from the issuer";
 /// `kind saml`.
 pub fn saml_kinds_settled(compiled: &crate::Compiled) -> BTreeMap<String, SettledKind> {
     use crate::model::catalogue::IdpKind;
+    let note = format!("# not imported: {KIND_INFERRED}");
     let mut out = BTreeMap::new();
     for idp in &compiled.model.idps {
         let kind = match idp.kind {
@@ -1918,20 +1909,16 @@ pub fn saml_kinds_settled(compiled: &crate::Compiled) -> BTreeMap<String, Settle
         let Some(file) = compiled.sources.get(idp.loc.file) else {
             continue;
         };
-        // The comment lines right above the `idp` line (a blank line ends them; any line end).
-        let start = (idp.loc.span.start as usize).min(file.text.len());
-        let above = file.text.get(..start).unwrap_or_default();
-        let above = above
-            .get(..above.rfind(['\n', '\r']).map_or(0, |n| n + 1))
-            .unwrap_or_default()
-            .replace("\r\n", "\n")
-            .replace('\r', "\n");
-        let note = format!("# not imported: {KIND_INFERRED}");
-        let noted = above
-            .lines()
+        // The comment lines right above the `idp` line (a blank line ends them).
+        let line = file.line_index(idp.loc.span.start as usize);
+        let noted = (1..=line)
             .rev()
-            .take_while(|l| l.trim_start().starts_with('#'))
-            .any(|l| l.trim_start().starts_with(&note));
+            .map(|n| {
+                file.line_text(u32::try_from(n).unwrap_or(u32::MAX))
+                    .trim_start()
+            })
+            .take_while(|l| l.starts_with('#'))
+            .any(|l| l.starts_with(&note));
         // The note is about `okta_saml`: `kind saml` under it is the admin's answer.
         if !(noted && kind == "okta_saml") {
             let key = super::export::okta_id(compiled, idp.loc).unwrap_or_else(|| idp.name.clone());
