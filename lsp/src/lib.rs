@@ -9,8 +9,9 @@
 //! transport.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
-// `eprintln!` that never panics: an editor that closed the server's stderr must not stop it at
-// its next log line (the standard macro panics when stderr is gone).
+/// `eprintln!` that never panics: an editor that closed the server's stderr must not stop it at
+/// its next log line (the standard macro panics when stderr is gone).
+#[macro_export]
 macro_rules! log {
     ($($arg:tt)*) => {{
         use std::io::Write as _;

@@ -39,8 +39,7 @@ fn main() {
             // Editors commonly pass it; stdio is the only transport anyway.
             "--stdio" => {}
             other => {
-                let _ = writeln!(
-                    std::io::stderr(),
+                policyc_lsp::log!(
                     "error: unexpected argument `{other}`; `policyc-lsp --help` says how to run it"
                 );
                 std::process::exit(2);
@@ -48,8 +47,7 @@ fn main() {
         }
     }
     if let Some(extra) = args.next() {
-        let _ = writeln!(
-            std::io::stderr(),
+        policyc_lsp::log!(
             "error: unexpected argument `{extra}`; `policyc-lsp --help` says how to run it"
         );
         std::process::exit(2);

@@ -49,6 +49,7 @@ impl Bits {
         self.insert_high(id);
     }
 
+    #[cold]
     fn insert_high(&mut self, id: u32) {
         let (word, bit) = ((id / 64 - 1) as usize, id % 64);
         if self.high.len() <= word {
