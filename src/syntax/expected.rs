@@ -20,7 +20,8 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         | Rule::policy_setting
         | Rule::rule_setting
         | Rule::test_setting
-        | Rule::user_field => "a setting",
+        | Rule::user_field
+        | Rule::fast_rule_setting => "a setting",
         Rule::name | Rule::path => "a name",
         Rule::int => "a number",
         Rule::duration => "a duration such as `30m`, `2h` or `1d`",
@@ -32,7 +33,9 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::rbracket => "`]`",
         Rule::comma => "`,`",
         Rule::plus => "`+`",
-        Rule::list => "a list such as `[a, b]`",
+        // A `fast_` rule's errors are never reported (what it does not match is parsed again
+        // with its twin), but it gets its twin's words all the same.
+        Rule::list | Rule::fast_list => "a list such as `[a, b]`",
         Rule::kw_org | Rule::org => "`org`",
         Rule::kw_engine | Rule::engine_setting => "`engine`",
         Rule::engine_value => "an engine (`identity` or `classic`)",
@@ -51,10 +54,11 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_apps | Rule::apps_setting => "`apps`",
         Rule::kw_default | Rule::default_setting => "`default`",
         Rule::kw_authenticator | Rule::authenticator => "`authenticator`",
-        Rule::kw_methods | Rule::authenticator_methods_setting | Rule::rule_methods_setting => {
-            "`methods`"
-        }
-        Rule::kw_status | Rule::status_setting => "`status`",
+        Rule::kw_methods
+        | Rule::authenticator_methods_setting
+        | Rule::rule_methods_setting
+        | Rule::fast_rule_methods_setting => "`methods`",
+        Rule::kw_status | Rule::status_setting | Rule::fast_status_setting => "`status`",
         Rule::kw_enrollment | Rule::enrollment_setting => "`enrollment`",
         Rule::kw_used_for | Rule::used_for_setting => "`used_for`",
         Rule::kw_idp | Rule::idp => "`idp`",
@@ -72,21 +76,23 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::usage_value => "an IdP usage (`sso` or `factor_only`)",
         Rule::kw_route | Rule::route => "`route`",
         Rule::kw_priority | Rule::priority_setting => "`priority`",
-        Rule::kw_when | Rule::when_setting => "`when`",
+        Rule::kw_when | Rule::when_setting | Rule::fast_when_setting => "`when`",
         Rule::kw_and => "`and`",
         Rule::kw_to | Rule::to_setting => "`to`",
         Rule::kw_in => "`in`",
-        Rule::kw_not | Rule::not_in => "`not in`",
+        Rule::kw_not | Rule::not_in | Rule::fast_not_in => "`not in`",
         Rule::kw_session_policy | Rule::session_policy => "`session_policy`",
         Rule::kw_policy | Rule::policy => "`policy`",
-        Rule::kw_rule | Rule::rule_block => "`rule`",
-        Rule::kw_require | Rule::require_setting => "`require`",
+        Rule::kw_rule | Rule::rule_block | Rule::fast_rule_run | Rule::fast_rule_block => "`rule`",
+        Rule::kw_require | Rule::require_setting | Rule::fast_require_setting => "`require`",
         Rule::kw_deny | Rule::deny_setting => "`deny`",
-        Rule::kw_possession | Rule::possession_setting => "`possession`",
-        Rule::kw_reauth | Rule::reauth_setting => "`reauth`",
+        Rule::kw_possession | Rule::possession_setting | Rule::fast_possession_setting => {
+            "`possession`"
+        }
+        Rule::kw_reauth | Rule::reauth_setting | Rule::fast_reauth_setting => "`reauth`",
         Rule::kw_any => "`any`",
-        Rule::kw_only | Rule::method_only => "`only`",
-        Rule::kw_except | Rule::method_except => "`except`",
+        Rule::kw_only | Rule::method_only | Rule::fast_method_only => "`only`",
+        Rule::kw_except | Rule::method_except | Rule::fast_method_except => "`except`",
         Rule::kw_every_sign_in => "`every_sign_in`",
         Rule::kw_never => "`never`",
         Rule::kw_password => "`password`",
@@ -96,14 +102,22 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::device_condition
         | Rule::membership_condition
         | Rule::condition
-        | Rule::condition_subject => {
+        | Rule::condition_subject
+        | Rule::fast_condition
+        | Rule::fast_membership_condition
+        | Rule::fast_condition_subject
+        | Rule::fast_device_condition => {
             "a condition (`group in [..]`, `zone not in [..]`, `risk in [..]`, `platform in [..]`, `domain in [..]`, `app in [..]`, `device registered`)"
         }
         Rule::requirement
         | Rule::password_plus_requirement
         | Rule::factor_requirement
         | Rule::chain_requirement
-        | Rule::named_requirement => {
+        | Rule::named_requirement
+        | Rule::fast_requirement
+        | Rule::fast_factor_requirement
+        | Rule::fast_chain_requirement
+        | Rule::fast_password_plus_requirement => {
             "a requirement (`password`, `1 factor_type`, `password + 1 factor_type`, `2 factor_types`, `chain [[..]]`, `any_factor`, `mfa`)"
         }
         Rule::kw_test | Rule::test => "`test`",
@@ -116,32 +130,6 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::kw_expect | Rule::expect_setting => "`expect`",
         Rule::kw_by => "`by`",
         Rule::kw_with => "`with`",
-        // The `fast_` rules: their errors are never reported (what they do not match is parsed
-        // again with their twins above), but they get their twins' words all the same.
-        Rule::fast_rule_run | Rule::fast_rule_block => "`rule`",
-        Rule::fast_rule_setting => "a setting",
-        Rule::fast_when_setting => "`when`",
-        Rule::fast_condition
-        | Rule::fast_membership_condition
-        | Rule::fast_condition_subject
-        | Rule::fast_device_condition
-        | Rule::fast_not_in => {
-            "a condition (`group in [..]`, `zone not in [..]`, `risk in [..]`, `platform in [..]`, `domain in [..]`, `app in [..]`, `device registered`)"
-        }
-        Rule::fast_list => "a list such as `[a, b]`",
-        Rule::fast_require_setting => "`require`",
-        Rule::fast_requirement
-        | Rule::fast_factor_requirement
-        | Rule::fast_chain_requirement
-        | Rule::fast_password_plus_requirement => {
-            "a requirement (`password`, `1 factor_type`, `password + 1 factor_type`, `2 factor_types`, `chain [[..]]`, `any_factor`, `mfa`)"
-        }
-        Rule::fast_possession_setting => "`possession`",
-        Rule::fast_rule_methods_setting => "`methods`",
-        Rule::fast_method_only => "`only`",
-        Rule::fast_method_except => "`except`",
-        Rule::fast_reauth_setting => "`reauth`",
-        Rule::fast_status_setting => "`status`",
         Rule::file => {
             "an item (`org`, `group`, `zone`, `app`, `authenticator`, `idp`, `route`, `session_policy`, `policy`, `test`)"
         }

@@ -35,12 +35,7 @@ impl Sizes {
 
 /// [`parse`], parsing policy chunks of at least `sizes.by_rules` bytes in runs of rule blocks.
 fn parse_with(file: FileId, text: &str, sizes: Sizes) -> (SourceFileAst, Vec<Diagnostic>) {
-    let mut lower = Lower {
-        file,
-        offset: 0,
-        shifts: Vec::new(),
-        diagnostics: Vec::new(),
-    };
+    let mut lower = Lower::new(file);
     let mut items = Vec::new();
     let mut unparsed = Vec::new();
     let mut damaged = Vec::new();
@@ -336,6 +331,15 @@ struct Lower {
 }
 
 impl Lower {
+    fn new(file: FileId) -> Lower {
+        Lower {
+            file,
+            offset: 0,
+            shifts: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
     /// The items of a parsed chunk (`Rule::file`), lowered.
     fn items(&mut self, mut pairs: Pairs<'_, Rule>) -> Vec<Item> {
         let items_of_chunk = pairs.next().into_iter().flat_map(|file| file.into_inner());
@@ -424,6 +428,14 @@ impl Lower {
             copied = end;
         }
         header.push_str(chunk.get(copied..)?);
+        // The header first: when it does not parse as one item, the rules are not parsed for
+        // nothing. It is lowered after them, so that diagnostics keep their order.
+        let mut pairs = PolicyParser::parse(Rule::file, &header).ok()?;
+        let mut items = pairs.next()?.into_inner().filter(|p| is_item(p.as_rule()));
+        let (item, none) = (items.next()?, items.next());
+        if none.is_some() {
+            return None;
+        }
         // The blocks are independent. Threads take groups of about `group_bytes` (hundreds of
         // blocks per pest call) one at a time, the first free thread the next group, so that
         // none waits on a slower one; this thread is one of them. Rules and diagnostics are put
@@ -431,12 +443,7 @@ impl Lower {
         let file = self.file;
         let groups = groups(&blocks, group_bytes);
         let lower_group = |group: &[(std::ops::Range<usize>, Option<&str>)]| {
-            let mut lower = Lower {
-                file,
-                offset: 0,
-                shifts: Vec::new(),
-                diagnostics: Vec::new(),
-            };
+            let mut lower = Lower::new(file);
             let mut rules = Vec::with_capacity(group.len());
             let (first, last) = (group.first()?, group.last()?);
             let start = first.0.start;
@@ -511,12 +518,6 @@ impl Lower {
             self.diagnostics.extend(diagnostics);
         }
         self.offset = chunk_start;
-        let mut pairs = PolicyParser::parse(Rule::file, &header).ok()?;
-        let mut items = pairs.next()?.into_inner().filter(|p| is_item(p.as_rule()));
-        let (item, none) = (items.next()?, items.next());
-        if none.is_some() {
-            return None;
-        }
         let shifts_len = shifts.len();
         self.shifts = shifts;
         let item = self.item(item);
@@ -1215,7 +1216,7 @@ mod tests {
                             t.extend(["device", "managed"]);
                             continue;
                         }
-                        t.push(["group", "zone", "domain", "app"][pick(4)]);
+                        t.push(["group", "zone", "risk", "platform", "domain", "app"][pick(6)]);
                         t.extend(if pick(3) == 0 {
                             &["not", "in"][..]
                         } else {
@@ -1237,6 +1238,9 @@ mod tests {
                                     t.push(",");
                                 }
                                 list(&mut pick, &mut t);
+                            }
+                            if pick(3) == 0 {
+                                t.push(",");
                             }
                             t.push("]");
                         }
@@ -1292,12 +1296,7 @@ mod tests {
         if pair.as_span().end() != text.len() {
             return None;
         }
-        let mut lower = Lower {
-            file: FileId(0),
-            offset: 0,
-            shifts: Vec::new(),
-            diagnostics: Vec::new(),
-        };
+        let mut lower = Lower::new(FileId(0));
         let rule = lower.rule(pair);
         Some(format!("{rule:?} {:?}", lower.diagnostics))
     }
@@ -1432,12 +1431,7 @@ mod tests {
         assert!(policy.len() > BY_RULES && session.len() > BY_RULES);
         // Both go the rule-by-rule way (the comparison below is not of one path with itself).
         for chunk in [&policy, &session] {
-            let mut whole = Lower {
-                file: FileId(0),
-                offset: 0,
-                shifts: Vec::new(),
-                diagnostics: Vec::new(),
-            };
+            let mut whole = Lower::new(FileId(0));
             let pair = PolicyParser::parse(Rule::file, chunk)
                 .unwrap()
                 .next()
@@ -1445,18 +1439,33 @@ mod tests {
             let item = pair.into_inner().find(|p| is_item(p.as_rule())).unwrap();
             let whole = (whole.item(item), whole.diagnostics);
             for threads in [1, 2, 3] {
-                let mut lower = Lower {
-                    file: FileId(0),
-                    offset: 0,
-                    shifts: Vec::new(),
-                    diagnostics: Vec::new(),
-                };
+                let mut lower = Lower::new(FileId(0));
                 let by_rules = (
                     lower.policy_by_rules(chunk, 0, threads, GROUP_BYTES),
                     lower.diagnostics,
                 );
                 assert!(by_rules.0.is_some());
                 assert_eq!(format!("{by_rules:?}"), format!("{whole:?}"));
+            }
+        }
+        // A rule far into the policy that does not parse, or a header that does not: on any
+        // number of threads the way rule by rule gives up (the chunk is then parsed whole),
+        // reporting nothing.
+        // An early rule reports a bad escape (kept when the policy parses), a late one fails.
+        let broken_rule = policy
+            .replacen("rule r5 {", "rule r5 { when domain in [\"\\q\"]", 1)
+            .replacen("rule r2000 {", "rule r2000 { when group inn [x]", 1);
+        let broken_header = policy.replacen("  apps [a, b]\n", "  apps [a, b\n", 1);
+        for broken in [&broken_rule, &broken_header] {
+            assert_ne!(broken, &policy);
+            for threads in [1, 2, 3] {
+                let mut lower = Lower::new(FileId(0));
+                assert!(
+                    lower
+                        .policy_by_rules(broken, 0, threads, GROUP_BYTES)
+                        .is_none()
+                );
+                assert_eq!(lower.diagnostics.len(), 0, "threads {threads}");
             }
         }
         let org = "org acme { engine identity }\n";
