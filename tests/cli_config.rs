@@ -690,65 +690,13 @@ fn a_path_inside_another_belongs_to_the_outer_ones_set() {
     assert_eq!(file.status.code(), Some(1), "{}", stdout(&file));
 }
 
-/// `eval --compare-rev` reads the set at the revision as `check --base` does: its `paths`
-/// apply on both sides. Before, the revision's side read every file under the paths, so a file
-/// the set leaves out (here one with an error) was refused at the revision only.
-#[test]
-fn compare_rev_reads_the_same_files_of_the_set_at_the_revision() {
-    let dir = Scratch::new(
-        "compare-rev-paths",
-        &[
-            (
-                "policies/policyc.toml",
-                "paths = [\"org.policy\", \"p.policy\"]\n",
-            ),
-            ("policies/org.policy", ORG),
-            ("policies/p.policy", CLEAN),
-            ("policies/scratch/old.policy", USES_CONTRACTORS),
-            (
-                "log.jsonl",
-                r#"{"app":"wiki","user":{"groups":["admins"]}}"#,
-            ),
-        ],
-    );
-    dir.git(&["init", "-q"]);
-    dir.git(&["add", "policies"]);
-    dir.git(&["commit", "-q", "-m", "policies"]);
-    let out = policyc(
-        &[
-            "eval",
-            "--batch",
-            "log.jsonl",
-            "--compare-rev",
-            "HEAD",
-            "policies",
-        ],
-        &dir.0,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "");
-    assert_eq!(stderr(&out), "compared 1 sign-in: 0 changed\n");
-}
-
-/// At the revision a file is whose its nearest set folder says, even when that set has no file
-/// today (its `paths` leave them all out): before, `eval --compare-rev` knew only its own set's
-/// folder and read such a file as its own.
-#[test]
-fn compare_rev_leaves_a_nested_sets_files_to_it() {
-    let dir = Scratch::new(
-        "compare-rev-nested",
-        &[
-            ("policies/policyc.toml", ""),
-            ("policies/org.policy", ORG),
-            ("policies/p.policy", CLEAN),
-            ("policies/nested/policyc.toml", "paths = [\"drafts/\"]\n"),
-            ("policies/nested/drafts/.keep", ""),
-            ("policies/nested/old.policy", USES_CONTRACTORS),
-            (
-                "log.jsonl",
-                r#"{"app":"wiki","user":{"groups":["admins"]}}"#,
-            ),
-        ],
+/// `policies/` holding `files` and an admin's sign-in log, committed, then replayed with
+/// `eval --compare-rev HEAD` (nothing changed since): what it prints.
+fn replay_against_head(name: &str, files: &[(&str, &str)]) -> std::process::Output {
+    let dir = Scratch::new(name, files);
+    dir.write(
+        "log.jsonl",
+        r#"{"app":"wiki","user":{"groups":["admins"]}}"#,
     );
     dir.git(&["init", "-q"]);
     dir.git(&["add", "policies"]);
@@ -761,7 +709,47 @@ fn compare_rev_leaves_a_nested_sets_files_to_it() {
         "HEAD",
         "policies",
     ];
-    let out = policyc(&args, &dir.0);
+    policyc(&args, &dir.0)
+}
+
+/// `eval --compare-rev` reads the set at the revision as `check --base` does: its `paths`
+/// apply on both sides. Before, the revision's side read every file under the paths, so a file
+/// the set leaves out (here one with an error) was refused at the revision only.
+#[test]
+fn compare_rev_reads_the_same_files_of_the_set_at_the_revision() {
+    let out = replay_against_head(
+        "compare-rev-paths",
+        &[
+            (
+                "policies/policyc.toml",
+                "paths = [\"org.policy\", \"p.policy\"]\n",
+            ),
+            ("policies/org.policy", ORG),
+            ("policies/p.policy", CLEAN),
+            ("policies/scratch/old.policy", USES_CONTRACTORS),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out), "compared 1 sign-in: 0 changed\n");
+}
+
+/// At the revision a file is whose its nearest set folder says, even when that set has no file
+/// today (its `paths` leave them all out): before, `eval --compare-rev` knew only its own set's
+/// folder and read such a file as its own.
+#[test]
+fn compare_rev_leaves_a_nested_sets_files_to_it() {
+    let out = replay_against_head(
+        "compare-rev-nested",
+        &[
+            ("policies/policyc.toml", ""),
+            ("policies/org.policy", ORG),
+            ("policies/p.policy", CLEAN),
+            ("policies/nested/policyc.toml", "paths = [\"drafts/\"]\n"),
+            ("policies/nested/drafts/.keep", ""),
+            ("policies/nested/old.policy", USES_CONTRACTORS),
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "compared 1 sign-in: 0 changed\n");
 }
