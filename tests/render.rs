@@ -6,7 +6,10 @@
 // A test binary: a failed expectation is a failed test.
 #![allow(clippy::expect_used)]
 
-use policyc::diagnostic::render::{Format, RenderOptions, json_report, render, sarif_report};
+use policyc::diagnostic::render::{
+    Format, RenderOptions, SarifBase, json_report, render, sarif_report, sarif_report_based,
+    write_sarif_based,
+};
 use policyc::diagnostic::{Code, Diagnostic, Severity, sort};
 use policyc::source::{FileId, Loc, SourceFile, Sources, Span};
 
@@ -205,6 +208,37 @@ fn sarif_snapshot() {
     assert_eq!(*version, env!("CARGO_PKG_VERSION"));
     *version = "[version]".into();
     insta::assert_json_snapshot!("sarif", report);
+}
+
+/// The log is streamed from structs whose fields are written in the order a `Value` (a sorted
+/// map) writes them: the text is the pretty-printed `Value`, byte for byte, with and without a
+/// base folder. Fails if any struct's fields leave alphabetical order.
+#[test]
+fn the_streamed_sarif_log_is_the_sorted_report_byte_for_byte() {
+    let (sources, diagnostics) = fixture();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.fix.is_some() && d.help.is_some())
+    );
+    assert!(diagnostics.iter().any(|d| !d.related.is_empty()));
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("JSON") + "\n";
+    assert_eq!(
+        rendered(Format::Sarif, false),
+        pretty(&sarif_report(&diagnostics, &sources))
+    );
+    let base = SarifBase {
+        prefix: "policies/".into(),
+        uri: "file:///srv/repo/policies/".into(),
+    };
+    let mut out = Vec::new();
+    write_sarif_based(&diagnostics, &sources, &base, &mut out).expect("write");
+    let based = sarif_report_based(&diagnostics, &sources, &base);
+    assert_eq!(
+        based["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+        "SRCROOT"
+    );
+    assert_eq!(String::from_utf8(out).expect("UTF-8"), pretty(&based));
 }
 
 fn sarif_validator() -> jsonschema::Validator {

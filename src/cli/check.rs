@@ -148,7 +148,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             left_out: set.left_out,
         });
     }
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = super::report_out();
     let written = write_report(
         &args.paths,
         format,
@@ -399,11 +399,7 @@ fn write_sarif(
 ) -> std::io::Result<()> {
     match sarif_base(paths) {
         // SARIF `uri`s are relative to the checked folder, which the log names once.
-        Some(base) => {
-            let log = render::sarif_report_based(diagnostics, sources, &base);
-            serde_json::to_writer_pretty(&mut *out, &log).map_err(std::io::Error::from)?;
-            writeln!(out)
-        }
+        Some(base) => render::write_sarif_based(diagnostics, sources, &base, out),
         None => render::render(
             Format::Sarif,
             diagnostics,

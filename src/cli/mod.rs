@@ -129,6 +129,13 @@ pub fn is_closed_pipe(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
+/// Standard output for a report that is written piece by piece (`check`, `what-if`), buffered
+/// in 64 KiB blocks. std's own stdout writes at every line end, even to a file or a pipe: 10,000
+/// diagnostics were 200,000 `write` calls. The caller flushes it and checks that flush.
+pub fn report_out() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock())
+}
+
 /// A command's main output, written: `None` when it was, or when its reader stopped early (the
 /// exit code then still says what was found); else says why and gives exit 2.
 pub fn report_failed(written: std::io::Result<()>, what: &str) -> Option<u8> {

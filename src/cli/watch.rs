@@ -132,7 +132,8 @@ pub fn run(args: &WatchArgs) -> u8 {
         // re-check that follows reports what `load` makes of it.
         let _ = watch_tree(&mut watcher, dir);
     };
-    let mut stdout = io::stdout();
+    // Each run's report is flushed when written (`check_once`).
+    let mut stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let mut stderr = io::stderr();
     match run_loop(
         &config,

@@ -140,13 +140,14 @@ pub fn run(args: &WhatIfArgs) -> u8 {
         labels.join(" and "),
     );
     report.add_aftermath(&answer.after, answer.refused, answer.okta_refuses);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = super::report_out();
     let written = match common.format {
         Format::Json => serde_json::to_writer(&mut stdout, &report)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(stdout)),
         Format::Human => report.human(&mut stdout, common.okta_compat),
-    };
+    }
+    .and_then(|()| stdout.flush());
     if let Some(code) = super::report_failed(written, "report") {
         return code;
     }

@@ -50,6 +50,7 @@ pub(super) fn write(
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_show_related_as_nested(true);
     for d in diagnostics {
         let report = Report::new(d, sources);

@@ -117,6 +117,17 @@ pub fn sarif_report_based(
     sarif::report_based(diagnostics, sources, Some(base))
 }
 
+/// [`sarif_report_based`], pretty-printed with a final newline as [`render`] writes SARIF, and
+/// streamed: no `Value` tree of the whole log is built.
+pub fn write_sarif_based(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    base: &SarifBase,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    sarif::write_based(diagnostics, sources, Some(base), out)
+}
+
 /// A span resolved to a file name and start/end positions.
 struct Position<'a> {
     file: &'a str,

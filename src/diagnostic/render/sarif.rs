@@ -9,7 +9,8 @@
 use super::{Position, slash_path};
 use crate::diagnostic::{Code, Diagnostic, Label, Severity};
 use crate::source::{Loc, Sources};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io;
 
@@ -49,45 +50,199 @@ pub(super) fn report_based(
     sources: &Sources,
     base: Option<&SarifBase>,
 ) -> Value {
+    // Serializing these plain structs cannot fail (no maps with non-string keys, no floats).
+    serde_json::to_value(log(diagnostics, sources, base)).unwrap_or(Value::Null)
+}
+
+/// Pretty-printed, with a final newline, written as it is serialized: a `Value` tree of 10,000
+/// results held 300 MB for a 15 MB log.
+pub(super) fn write_based(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    base: Option<&SarifBase>,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(diagnostics, sources, base))?;
+    writeln!(out)
+}
+
+// The log's parts. Every struct lists its fields in the byte order of their JSON names, the
+// order a `Value` (a sorted map) writes them in, so that the log reads the same either way (a
+// test serializes both).
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    /// Columns count characters (Unicode scalar values), not UTF-16 units or bytes.
+    column_kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<BaseIds<'a>>,
+    results: Vec<SarifResult<'a>>,
+    tool: Tool,
+}
+
+#[derive(Serialize)]
+struct BaseIds<'a> {
+    #[serde(rename = "SRCROOT")]
+    src_root: Uri<'a>,
+}
+
+#[derive(Serialize)]
+struct Uri<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    information_uri: Option<&'static str>,
+    name: &'static str,
+    rules: Vec<Rule>,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    default_configuration: Level,
+    help: Text<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
+    id: &'static str,
+    name: &'static str,
+}
+
+#[derive(Serialize)]
+struct Level {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixes: Option<[Fix<'a>; 1]>,
+    level: &'static str,
+    locations: [Location<'a>; 1],
+    message: Text<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Location<'a>>,
+    rule_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text<&'a str>>,
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: Artifact,
+    region: Region,
+}
+
+#[derive(Serialize, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+struct Artifact {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    end_column: u32,
+    end_line: u32,
+    start_column: u32,
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fix<'a> {
+    artifact_changes: [ArtifactChange<'a>; 1],
+    description: Text<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange<'a> {
+    artifact_location: Artifact,
+    replacements: [Replacement<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement<'a> {
+    deleted_region: Region,
+    inserted_content: Text<&'a str>,
+}
+
+fn log<'a>(
+    diagnostics: &'a [Diagnostic],
+    sources: &'a Sources,
+    base: Option<&'a SarifBase>,
+) -> Log<'a> {
     let codes: Vec<Code> = diagnostics
         .iter()
         .map(|d| d.code)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut driver = json!({
-        "name": "policyc",
-        "version": env!("CARGO_PKG_VERSION"),
-        "rules": codes.iter().map(|&code| rule(code)).collect::<Vec<_>>(),
-    });
-    if let (Some(uri), Some(map)) = (project_uri(), driver.as_object_mut()) {
-        map.insert("informationUri".into(), Value::from(uri));
+    let driver = Driver {
+        information_uri: project_uri(),
+        name: "policyc",
+        rules: codes.iter().map(|&code| rule(code)).collect(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let run = Run {
+        column_kind: "unicodeCodePoints",
+        original_uri_base_ids: base.map(|base| BaseIds {
+            src_root: Uri { uri: &base.uri },
+        }),
+        results: diagnostics
+            .iter()
+            .map(|d| result(d, sources, &codes, base))
+            .collect(),
+        tool: Tool { driver },
+    };
+    Log {
+        schema: SCHEMA_URI,
+        runs: [run],
+        version: "2.1.0",
     }
-    let results: Vec<Value> = diagnostics
-        .iter()
-        .map(|d| result(d, sources, &codes, base))
-        .collect();
-    let mut run = json!({
-        "tool": { "driver": driver },
-        // Columns count characters (Unicode scalar values), not UTF-16 units or bytes.
-        "columnKind": "unicodeCodePoints",
-        "results": results,
-    });
-    if let (Some(base), Some(map)) = (base, run.as_object_mut()) {
-        map.insert(
-            "originalUriBaseIds".into(),
-            json!({ SRCROOT: { "uri": base.uri } }),
-        );
-    }
-    json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [run],
-    })
 }
 
 /// A file's `artifactLocation`: relative to the checked folder when it is inside it.
-fn artifact(name: &str, base: Option<&SarifBase>) -> Value {
+fn artifact(name: &str, base: Option<&SarifBase>) -> Artifact {
     let name = slash_path(name);
     let inside = base.and_then(|b| {
         let rest = name.strip_prefix(b.prefix.as_str())?;
@@ -96,23 +251,29 @@ fn artifact(name: &str, base: Option<&SarifBase>) -> Value {
         (!outside).then_some(rest)
     });
     match inside {
-        Some(rest) => json!({ "uri": uri_reference(rest), "uriBaseId": SRCROOT }),
-        None => json!({ "uri": uri_reference(&name) }),
+        Some(rest) => Artifact {
+            uri: uri_reference(rest),
+            uri_base_id: Some(SRCROOT),
+        },
+        None => Artifact {
+            uri: uri_reference(&name),
+            uri_base_id: None,
+        },
     }
 }
 
-fn rule(code: Code) -> Value {
-    let anchor = code.docs_anchor();
-    let mut rule = json!({
-        "id": code.as_str(),
-        "name": code.as_str(),
-        "help": { "text": format!("see {anchor}") },
-        "defaultConfiguration": { "level": level(code.default_severity()) },
-    });
-    if let (Some(url), Some(map)) = (crate::diagnostic::docs::url(code), rule.as_object_mut()) {
-        map.insert("helpUri".into(), Value::from(url));
+fn rule(code: Code) -> Rule {
+    Rule {
+        default_configuration: Level {
+            level: level(code.default_severity()),
+        },
+        help: Text {
+            text: format!("see {}", code.docs_anchor()),
+        },
+        help_uri: crate::diagnostic::docs::url(code),
+        id: code.as_str(),
+        name: code.as_str(),
     }
-    rule
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -123,84 +284,77 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn result(d: &Diagnostic, sources: &Sources, codes: &[Code], base: Option<&SarifBase>) -> Value {
+fn result<'a>(
+    d: &'a Diagnostic,
+    sources: &'a Sources,
+    codes: &[Code],
+    base: Option<&SarifBase>,
+) -> SarifResult<'a> {
     let mut text = d.message.clone();
     if let Some(help) = &d.help {
         text.push_str("\nhelp: ");
         text.push_str(help);
     }
-    let mut result = json!({
-        "ruleId": d.code.as_str(),
-        "level": level(d.severity),
-        "message": { "text": text },
-        "locations": [location(sources, &d.primary, None, base)],
+    let fixes = d.fix.as_ref().map(|fix| {
+        let at = Position::of(sources, fix.loc);
+        [Fix {
+            artifact_changes: [ArtifactChange {
+                artifact_location: artifact(at.file, base),
+                replacements: [Replacement {
+                    deleted_region: region(sources, fix.loc),
+                    inserted_content: Text {
+                        text: fix.replacement.as_str(),
+                    },
+                }],
+            }],
+            description: Text {
+                text: fix.title.as_str(),
+            },
+        }]
     });
-    let Some(map) = result.as_object_mut() else {
-        return result;
-    };
-    if let Ok(index) = codes.binary_search(&d.code) {
-        map.insert("ruleIndex".into(), Value::from(index));
-    }
-    if !d.related.is_empty() {
-        let related: Vec<Value> = d
+    SarifResult {
+        fixes,
+        level: level(d.severity),
+        locations: [location(sources, &d.primary, None, base)],
+        message: Text { text },
+        related_locations: d
             .related
             .iter()
             .enumerate()
             .map(|(i, label)| location(sources, label, Some(i), base))
-            .collect();
-        map.insert("relatedLocations".into(), Value::from(related));
+            .collect(),
+        rule_id: d.code.as_str(),
+        rule_index: codes.binary_search(&d.code).ok(),
     }
-    if let Some(fix) = &d.fix {
-        let at = Position::of(sources, fix.loc);
-        map.insert(
-            "fixes".into(),
-            json!([{
-                "description": { "text": fix.title },
-                "artifactChanges": [{
-                    "artifactLocation": artifact(at.file, base),
-                    "replacements": [{
-                        "deletedRegion": region(sources, fix.loc),
-                        "insertedContent": { "text": fix.replacement },
-                    }],
-                }],
-            }]),
-        );
-    }
-    result
 }
 
-fn location(
+fn location<'a>(
     sources: &Sources,
-    label: &Label,
+    label: &'a Label,
     id: Option<usize>,
     base: Option<&SarifBase>,
-) -> Value {
+) -> Location<'a> {
     let at = Position::of(sources, label.loc);
-    let mut location = json!({
-        "physicalLocation": {
-            "artifactLocation": artifact(at.file, base),
-            "region": region(sources, label.loc),
+    Location {
+        id,
+        message: (!label.message.is_empty()).then_some(Text {
+            text: label.message.as_str(),
+        }),
+        physical_location: PhysicalLocation {
+            artifact_location: artifact(at.file, base),
+            region: region(sources, label.loc),
         },
-    });
-    if let Some(map) = location.as_object_mut() {
-        if let Some(id) = id {
-            map.insert("id".into(), Value::from(id));
-        }
-        if !label.message.is_empty() {
-            map.insert("message".into(), json!({ "text": label.message }));
-        }
     }
-    location
 }
 
-fn region(sources: &Sources, loc: Loc) -> Value {
+fn region(sources: &Sources, loc: Loc) -> Region {
     let at = Position::of(sources, loc);
-    json!({
-        "startLine": at.start.line,
-        "startColumn": at.start.column,
-        "endLine": at.end.line,
-        "endColumn": at.end.column,
-    })
+    Region {
+        end_column: at.end.column,
+        end_line: at.end.line,
+        start_column: at.start.column,
+        start_line: at.start.line,
+    }
 }
 
 /// A file name as a relative URI reference: forward slashes, and every byte that may not stand
@@ -236,13 +390,17 @@ pub(super) fn write(
     sources: &Sources,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &report(diagnostics, sources))?;
-    writeln!(out)
+    write_based(diagnostics, sources, None, out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn artifact_value(name: &str, base: Option<&SarifBase>) -> Value {
+        serde_json::to_value(artifact(name, base)).unwrap_or_default()
+    }
 
     #[test]
     fn names_inside_the_checked_folder_are_relative_to_it() {
@@ -251,11 +409,11 @@ mod tests {
             uri: "file:///srv/repo/policies/".into(),
         };
         assert_eq!(
-            artifact("policies/apps/a.policy", Some(&base)),
+            artifact_value("policies/apps/a.policy", Some(&base)),
             json!({ "uri": "apps/a.policy", "uriBaseId": "SRCROOT" })
         );
         assert_eq!(
-            artifact("other/b.policy", Some(&base)),
+            artifact_value("other/b.policy", Some(&base)),
             json!({ "uri": "other/b.policy" })
         );
         let here = SarifBase {
@@ -263,7 +421,7 @@ mod tests {
             uri: "file:///srv/repo/".into(),
         };
         assert_eq!(
-            artifact("/etc/c.policy", Some(&here)),
+            artifact_value("/etc/c.policy", Some(&here)),
             json!({ "uri": "/etc/c.policy" })
         );
         assert_eq!(file_uri("/srv/my repo"), "file:///srv/my%20repo");
