@@ -210,9 +210,8 @@ fn sarif_snapshot() {
     insta::assert_json_snapshot!("sarif", report);
 }
 
-/// The log is streamed from structs whose fields are written in the order a `Value` (a sorted
-/// map) writes them: the text is the pretty-printed `Value`, byte for byte, with and without a
-/// base folder. Fails if any struct's fields leave alphabetical order.
+/// What `check --format sarif` writes is the pretty-printed report value, byte for byte, with and
+/// without a base folder (`sarif.rs` checks the field order of every part, optional ones too).
 #[test]
 fn the_streamed_sarif_log_is_the_sorted_report_byte_for_byte() {
     let (sources, diagnostics) = fixture();

@@ -402,6 +402,46 @@ mod tests {
         serde_json::to_value(artifact(name, base)).unwrap_or_default()
     }
 
+    /// Every part of the log, each optional field present, writes its fields in the order a
+    /// sorted `Value` does: streaming it gives the same text as the value would. Fails when a
+    /// struct's fields leave byte order.
+    #[test]
+    fn every_part_writes_its_fields_in_sorted_order() {
+        use crate::diagnostic::Fix;
+        use crate::source::{SourceFile, Span};
+        let mut sources = Sources::new();
+        let file = sources.add(SourceFile::new("policies/a.policy", "group admins\n"));
+        let at = Loc::new(file, Span::new(6, 12));
+        let mut d = Diagnostic::new(Code::UnknownReference, at, "unknown group")
+            .with_label("here")
+            .with_related(at, "declared here")
+            .with_help("declare it");
+        d.fix = Some(Fix {
+            loc: at,
+            replacement: "admin".into(),
+            title: "replace with `admin`".into(),
+        });
+        let base = SarifBase {
+            prefix: "policies/".into(),
+            uri: "file:///srv/policies/".into(),
+        };
+        let mut log = log(std::slice::from_ref(&d), &sources, Some(&base));
+        let driver = &mut log.runs[0].tool.driver;
+        driver.information_uri = Some("https://example.com/policyc");
+        driver.rules[0].help_uri = Some("https://example.com/policyc/checks#x".into());
+        let value = serde_json::to_value(&log).unwrap_or_default();
+        let result = &value["runs"][0]["results"][0];
+        for field in ["fixes", "relatedLocations", "ruleIndex"] {
+            assert!(!result[field].is_null(), "{field}");
+        }
+        assert!(!result["relatedLocations"][0]["id"].is_null());
+        assert!(!result["locations"][0]["message"].is_null());
+        assert_eq!(
+            serde_json::to_string_pretty(&log).ok(),
+            serde_json::to_string_pretty(&value).ok()
+        );
+    }
+
     #[test]
     fn names_inside_the_checked_folder_are_relative_to_it() {
         let base = SarifBase {
