@@ -36,13 +36,15 @@ pub fn run(args: &FmtArgs) -> u8 {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = super::report_out();
     let (mut changed, mut refused, mut failed_writes) = (0usize, 0usize, 0usize);
     for (_, file) in sources.iter() {
         let formatted = match crate::fmt::format(&file.text) {
             Ok(formatted) => formatted,
             Err(err) => {
                 refused += 1;
+                // What was written so far comes before this report on a terminal too.
+                super::wrote(stdout.flush());
                 report(file, &err, args.color);
                 continue;
             }

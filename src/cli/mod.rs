@@ -129,9 +129,10 @@ pub fn is_closed_pipe(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
-/// Standard output for a report that is written piece by piece (`check`, `what-if`), buffered
-/// in 64 KiB blocks. std's own stdout writes at every line end, even to a file or a pipe: 10,000
-/// diagnostics were 200,000 `write` calls. The caller flushes it and checks that flush.
+/// Standard output for a report that is written piece by piece (`check`, `what-if`, `fmt`),
+/// buffered in 64 KiB blocks. std's own stdout writes at every line end, even to a file or a
+/// pipe: 10,000 diagnostics were 200,000 `write` calls. The caller flushes it and checks that
+/// flush, and flushes it before writing to stderr.
 pub fn report_out() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
     std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock())
 }
