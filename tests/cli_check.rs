@@ -241,9 +241,7 @@ fn base_revision_guards_a_deleted_idp() {
             ("apps.policy", rules),
         ],
     );
-    dir.git(&["init", "-q"]);
-    dir.git(&["add", "."]);
-    dir.git(&["commit", "-q", "-m", "base"]);
+    dir.commit(".");
     std::fs::remove_file(dir.0.join("idps.policy")).unwrap();
 
     let plain = policyc(&["check"], &dir.0);

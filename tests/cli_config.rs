@@ -513,9 +513,7 @@ fn base_revision_compares_each_set_with_itself() {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     let dir = Scratch::new("base", &files);
-    dir.git(&["init", "-q"]);
-    dir.git(&["add", "."]);
-    dir.git(&["commit", "-q", "-m", "base"]);
+    dir.commit(".");
     std::fs::remove_file(dir.0.join("prod/idps.policy")).unwrap();
     let out = policyc(&["check", "--base", "HEAD", "--format", "json"], &dir.0);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -572,9 +570,7 @@ fn base_revision_finds_a_set_given_by_absolute_path() {
             ),
         ],
     );
-    dir.git(&["init", "-q"]);
-    dir.git(&["add", "."]);
-    dir.git(&["commit", "-q", "-m", "base"]);
+    dir.commit(".");
     std::fs::remove_file(dir.0.join("prod/idps.policy")).unwrap();
     let absolute = dir.0.join("prod");
     for given in ["prod", absolute.to_str().unwrap()] {
@@ -698,9 +694,7 @@ fn replay_against_head(name: &str, files: &[(&str, &str)]) -> std::process::Outp
         "log.jsonl",
         r#"{"app":"wiki","user":{"groups":["admins"]}}"#,
     );
-    dir.git(&["init", "-q"]);
-    dir.git(&["add", "policies"]);
-    dir.git(&["commit", "-q", "-m", "policies"]);
+    dir.commit("policies");
     let args = [
         "eval",
         "--batch",

@@ -469,9 +469,7 @@ fn compare_rev_reads_the_policy_set_from_git() {
             ),
         ],
     );
-    dir.git(&["init", "-q"]);
-    dir.git(&["add", "policies"]);
-    dir.git(&["commit", "-q", "-m", "policies"]);
+    dir.commit("policies");
     dir.write("policies/wiki.policy", POLICY_WITHOUT_CONTRACTORS);
     let out = policyc(
         &[

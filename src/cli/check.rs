@@ -480,19 +480,7 @@ fn org_sets(
     dir: &std::path::Path,
 ) -> Result<(crate::Compiled, crate::check::Base), String> {
     let files = super::import::read_org(dir)?;
-    let features = ours.model.org.as_ref().map_or_else(Vec::new, |o| {
-        crate::model::values::FEATURES
-            .iter()
-            .filter(|(_, f)| o.features.has(*f))
-            .map(|(w, _)| (*w).to_owned())
-            .collect()
-    });
-    let mut options = crate::okta::import::ImportOptions {
-        features,
-        asserts: crate::okta::import::asserts_written(ours),
-        saml_kinds: crate::okta::import::saml_kinds_settled(ours),
-        ..Default::default()
-    };
+    let mut options = crate::okta::import::ImportOptions::from_files(ours);
     let compile = |options: &crate::okta::import::ImportOptions| {
         let imported = crate::okta::import::import(&files, options).map_err(|e| e.to_string())?;
         let mut sources = crate::source::Sources::new();

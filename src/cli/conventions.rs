@@ -37,14 +37,9 @@ pub fn completions(args: &CompletionsArgs) -> u8 {
     // Into memory first: clap_complete panics when its writer fails (`| head`).
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "policyc", &mut script);
-    match std::io::stdout().lock().write_all(&script) {
-        Ok(()) => EXIT_OK,
-        Err(err) if super::is_closed_pipe(&err) => EXIT_OK,
-        Err(err) => {
-            errln!("error: cannot write the completions: {err}");
-            EXIT_CANNOT_RUN
-        }
-    }
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_all(&script).and_then(|()| stdout.flush());
+    super::report_failed(written, "completions").unwrap_or(EXIT_OK)
 }
 
 pub fn man(args: &ManArgs) -> u8 {

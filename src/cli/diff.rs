@@ -32,9 +32,7 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: &DiffArgs) -> u8 {
-    let sources = match load::load_one_set(std::slice::from_ref(&args.policies), "diff")
-        .map(|one| one.set.sources)
-    {
+    let sources = match load::load_one_sources(std::slice::from_ref(&args.policies), "diff") {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };

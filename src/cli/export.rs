@@ -63,7 +63,7 @@ pub fn run(command: &ExportCommand) -> u8 {
         ExportCommand::Okta(args) => (&args.paths, &args.out),
         ExportCommand::Terraform(args) => (&args.paths, &args.out),
     };
-    let sources = match load::load_one_set(paths, "export").map(|one| one.set.sources) {
+    let sources = match load::load_one_sources(paths, "export") {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };

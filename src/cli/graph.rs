@@ -46,7 +46,7 @@ pub enum GraphFormat {
 }
 
 pub fn run(args: &GraphArgs) -> u8 {
-    let sources = match load::load_one_set(&args.paths, "graph").map(|one| one.set.sources) {
+    let sources = match load::load_one_sources(&args.paths, "graph") {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };

@@ -1,7 +1,7 @@
 //! `policyc import okta`: an org folder of Management API JSON → a `.policy` set.
 
 use super::{EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, load};
-use crate::okta::import::{ImportOptions, Issue, asserts_written, import};
+use crate::okta::import::{ImportOptions, Issue, import};
 use crate::okta::{MAX_FILE_BYTES, OrgFiles};
 use std::collections::BTreeMap;
 use std::fs;
@@ -82,9 +82,10 @@ fn run_okta(args: &ImportOktaArgs) -> Result<Vec<Issue>, String> {
     };
     if args.out.is_dir() {
         let sources = load::load(std::slice::from_ref(&args.out)).map_err(|e| e.0)?;
-        let compiled = crate::compile(sources);
-        options.asserts = asserts_written(&compiled);
-        options.saml_kinds = crate::okta::import::saml_kinds_settled(&compiled);
+        // The files' own features are not read: `--features` says them.
+        let written = ImportOptions::from_files(&crate::compile(sources));
+        options.asserts = written.asserts;
+        options.saml_kinds = written.saml_kinds;
     }
     if let Some(path) = &args.asserts {
         let roots = load::Roots::new(std::slice::from_ref(path));

@@ -473,6 +473,11 @@ pub fn load_one_set(paths: &[PathBuf], command: &str) -> Result<OneSet, LoadErro
     }
 }
 
+/// [`load_one_set`]'s files alone, for a command that reads the set as it is today.
+pub fn load_one_sources(paths: &[PathBuf], command: &str) -> Result<Sources, LoadError> {
+    load_one_set(paths, command).map(|one| one.set.sources)
+}
+
 /// [`load_one_set`]'s set, and the folders of every set under the paths (those left with no
 /// file too), which say whose each file at a revision is ([`set_at_rev`]).
 #[derive(Debug)]
@@ -514,13 +519,12 @@ pub fn several_sets<'a>(who: &str, sets: impl IntoIterator<Item = &'a PolicySet>
 /// The files of one set among the policy files at a revision (named `REV:path`): those whose
 /// nearest set folder (among today's) is `root`, and which its `paths` includes.
 pub fn set_at_rev(
-    sources: &crate::source::Sources,
+    sources: &Sources,
     rev: &str,
-    root: Option<&std::path::Path>,
+    root: Option<&Path>,
     config: &crate::config::Config,
     roots: &[PathBuf],
-) -> Result<crate::source::Sources, String> {
-    use std::path::Path;
+) -> Result<Sources, String> {
     // git names files relative to the current folder; the sets' folders are as given (relative
     // or absolute): compare both absolute. Without the current folder, which file belongs to
     // which set cannot be told.
@@ -535,12 +539,10 @@ pub fn set_at_rev(
     };
     let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
     let root = root.map(absolute);
-    let mut out = crate::source::Sources::new();
+    let prefix = format!("{rev}:");
+    let mut out = Sources::new();
     for (_, file) in sources.iter() {
-        let name = file
-            .name
-            .strip_prefix(&format!("{rev}:"))
-            .unwrap_or(&file.name);
+        let name = file.name.strip_prefix(&prefix).unwrap_or(&file.name);
         let path = absolute(Path::new(name));
         let nearest = roots
             .iter()

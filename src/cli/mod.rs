@@ -116,7 +116,7 @@ static WRITE_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBo
 
 /// What the print macros do with a write's result: a closed pipe is the reader's choice
 /// ([`is_closed_pipe`]); any other error makes a successful command exit 2 ([`main`]).
-pub fn wrote(result: std::io::Result<()>) {
+pub(crate) fn wrote(result: std::io::Result<()>) {
     if let Err(e) = result
         && !is_closed_pipe(&e)
     {
@@ -125,21 +125,21 @@ pub fn wrote(result: std::io::Result<()>) {
 }
 
 /// The reader of our output has gone (`| head`): not an error of ours.
-pub fn is_closed_pipe(e: &std::io::Error) -> bool {
+pub(crate) fn is_closed_pipe(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
-/// Standard output for a report that is written piece by piece (`check`, `what-if`, `fmt`),
-/// buffered in 64 KiB blocks. std's own stdout writes at every line end, even to a file or a
-/// pipe: 10,000 diagnostics were 200,000 `write` calls. The caller flushes it and checks that
-/// flush, and flushes it before writing to stderr.
-pub fn report_out() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+/// Standard output for a report that is written piece by piece (`check`, `what-if`, `fmt`,
+/// `watch`), buffered in 64 KiB blocks. std's own stdout writes at every line end, even to a
+/// file or a pipe: 10,000 diagnostics were 200,000 `write` calls. The caller flushes it and
+/// checks that flush, and flushes it before writing to stderr.
+pub(crate) fn report_out() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
     std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock())
 }
 
 /// A command's main output, written: `None` when it was, or when its reader stopped early (the
 /// exit code then still says what was found); else says why and gives exit 2.
-pub fn report_failed(written: std::io::Result<()>, what: &str) -> Option<u8> {
+pub(crate) fn report_failed(written: std::io::Result<()>, what: &str) -> Option<u8> {
     match written {
         Err(err) if !is_closed_pipe(&err) => {
             errln!("error: cannot write the {what}: {err}");
@@ -192,8 +192,7 @@ pub fn main() -> ExitCode {
 }
 
 fn claims_inspect(args: &claims::InspectArgs) -> u8 {
-    let sources = match load::load_one_set(&args.paths, "claims inspect").map(|one| one.set.sources)
-    {
+    let sources = match load::load_one_sources(&args.paths, "claims inspect") {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };

@@ -133,7 +133,7 @@ pub fn run(args: &WatchArgs) -> u8 {
         let _ = watch_tree(&mut watcher, dir);
     };
     // Each run's report is flushed when written (`check_once`).
-    let mut stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout());
+    let mut stdout = super::report_out();
     let mut stderr = io::stderr();
     match run_loop(
         &config,
@@ -144,10 +144,8 @@ pub fn run(args: &WatchArgs) -> u8 {
         None,
     ) {
         Ok(_) => EXIT_OK,
-        Err(err) => {
-            errln!("error: cannot write the report: {err}");
-            EXIT_CANNOT_RUN
-        }
+        // A reader that went (`| head`) ends the watch; it is not a failure.
+        Err(err) => super::report_failed(Err(err), "report").unwrap_or(EXIT_OK),
     }
 }
 

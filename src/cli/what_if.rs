@@ -90,7 +90,7 @@ pub fn run(args: &WhatIfArgs) -> u8 {
         WhatIfChange::Deactivate(t) | WhatIfChange::Delete(t) => &t.common,
         WhatIfChange::Disable(t) => &t.common,
     };
-    let sources = match load::load_one_set(&common.paths, "what-if").map(|one| one.set.sources) {
+    let sources = match load::load_one_sources(&common.paths, "what-if") {
         Ok(sources) => sources,
         Err(err) => return err.report(),
     };

@@ -32,26 +32,11 @@ pub struct Change {
     pub fields: Vec<String>,
 }
 
-/// Compares the files (`ours`) with the org folder. The org is imported with `ours`' features
-/// and `asserts`, which the API does not hold, so they never count as drift (a SAML IdP's kind
-/// needs no such care: both kinds export alike).
+/// Compares the files (`ours`) with the org folder. The org is imported with what `ours` say
+/// and the API does not hold (features, `asserts`, settled SAML IdP kinds), so that none of it
+/// counts as drift.
 pub fn diff(ours: &Compiled, org: &OrgFiles) -> Result<Vec<Change>, ImportError> {
-    let options = ImportOptions {
-        features: ours
-            .model
-            .org
-            .as_ref()
-            .map(|o| {
-                crate::model::values::FEATURES
-                    .iter()
-                    .filter(|(_, f)| o.features.has(*f))
-                    .map(|(w, _)| (*w).to_owned())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        asserts: super::import::asserts_written(ours),
-        ..ImportOptions::default()
-    };
+    let options = ImportOptions::from_files(ours);
     let imported = import(org, &options)?;
     let mut sources = Sources::new();
     for (name, text) in &imported.files {

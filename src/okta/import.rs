@@ -30,6 +30,26 @@ pub struct ImportOptions {
     pub saml_kinds: BTreeMap<String, SettledKind>,
 }
 
+impl ImportOptions {
+    /// What a policy set says that the API does not: its org's features, what its IdPs assert
+    /// ([`asserts_written`]) and its settled SAML IdP kinds ([`saml_kinds_settled`]).
+    pub fn from_files(compiled: &crate::Compiled) -> ImportOptions {
+        let features = compiled.model.org.as_ref().map_or_else(Vec::new, |o| {
+            crate::model::values::FEATURES
+                .iter()
+                .filter(|(_, f)| o.features.has(*f))
+                .map(|(w, _)| (*w).to_owned())
+                .collect()
+        });
+        ImportOptions {
+            features,
+            asserts: asserts_written(compiled),
+            saml_kinds: saml_kinds_settled(compiled),
+            deactivate: Vec::new(),
+        }
+    }
+}
+
 /// A SAML IdP's kind as the admin settled it, and for which issuer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettledKind {
@@ -357,9 +377,12 @@ fn quoted(s: &str) -> String {
     out
 }
 
+/// How the comment import writes in place of what it could not import begins (after `# `).
+const NOT_IMPORTED: &str = "not imported: ";
+
 impl Importer {
     fn unsupported(&mut self, object: &str, pointer: String, message: String) -> String {
-        let c = comment(&format!("not imported: {message} ({pointer})"));
+        let c = comment(&format!("{NOT_IMPORTED}{message} ({pointer})"));
         self.issues.push(Issue {
             code: Code::ImportUnsupported,
             severity: Code::ImportUnsupported.default_severity(),
@@ -1898,7 +1921,7 @@ const KIND_INFERRED: &str = "`kind okta_saml` inferred from the issuer";
 /// `kind saml`.
 pub fn saml_kinds_settled(compiled: &crate::Compiled) -> BTreeMap<String, SettledKind> {
     use crate::model::catalogue::IdpKind;
-    let note = format!("# not imported: {KIND_INFERRED}");
+    let note = format!("# {NOT_IMPORTED}{KIND_INFERRED}");
     let mut out = BTreeMap::new();
     for idp in &compiled.model.idps {
         let kind = match idp.kind {
@@ -1911,16 +1934,15 @@ pub fn saml_kinds_settled(compiled: &crate::Compiled) -> BTreeMap<String, Settle
         };
         // The comment lines right above the `idp` line (a blank line ends them).
         let line = file.line_index(idp.loc.span.start as usize);
-        let noted = (1..=line)
-            .rev()
-            .map(|n| {
-                file.line_text(u32::try_from(n).unwrap_or(u32::MAX))
-                    .trim_start()
-            })
-            .take_while(|l| l.starts_with('#'))
-            .any(|l| l.starts_with(&note));
+        let noted = || {
+            (0..line)
+                .rev()
+                .map(|n| file.text.get(file.line_range(n)).unwrap_or("").trim_start())
+                .take_while(|l| l.starts_with('#'))
+                .any(|l| l.starts_with(&note))
+        };
         // The note is about `okta_saml`: `kind saml` under it is the admin's answer.
-        if !(noted && kind == "okta_saml") {
+        if !(kind == "okta_saml" && noted()) {
             let key = super::export::okta_id(compiled, idp.loc).unwrap_or_else(|| idp.name.clone());
             out.entry(key).or_insert(SettledKind {
                 kind,

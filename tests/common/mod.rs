@@ -92,6 +92,14 @@ impl Scratch {
         );
     }
 
+    /// Makes this folder a git repository whose one commit holds `path` (`.` for everything), so
+    /// that a test can change the files and compare with `HEAD`.
+    pub fn commit(&self, path: &str) {
+        self.git(&["init", "-q"]);
+        self.git(&["add", path]);
+        self.git(&["commit", "-q", "-m", path]);
+    }
+
     pub fn modified(&self, path: &str) -> std::time::SystemTime {
         std::fs::metadata(self.0.join(path))
             .unwrap()
