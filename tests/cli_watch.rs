@@ -160,6 +160,37 @@ fn json_runs_keep_stdout_machine_readable() {
     assert_eq!(value["files"], 1);
 }
 
+/// A reader that goes (`policyc watch | head`) ends the watch, as it ends `check`: exit 0, not
+/// "cannot write the report" and exit 2.
+#[test]
+fn a_reader_that_goes_ends_the_watch_with_exit_0() {
+    let dir = Scratch::new("closed");
+    std::fs::write(dir.0.join("org.policy"), BROKEN).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["watch", "."])
+        .current_dir(&dir.0)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("policyc runs");
+    // The report of the first run (a duplicate definition) meets a pipe with no reader.
+    drop(child.stdout.take());
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "still watching with no reader");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("cannot write"), "{stderr}");
+}
+
 #[test]
 fn a_missing_path_cannot_be_watched() {
     let dir = Scratch::new("missing");
