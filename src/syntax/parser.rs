@@ -429,7 +429,9 @@ impl Lower {
         }
         header.push_str(chunk.get(copied..)?);
         // The header first: when it does not parse as one item, the rules are not parsed for
-        // nothing. It is lowered after them, so that diagnostics keep their order.
+        // nothing. It is lowered after them, so its diagnostics (a bad escape in `apps`, say)
+        // follow the rules' rather than stand where they are in the text; `compile` sorts
+        // diagnostics by position, so only this function's own order differs from a whole parse.
         let mut pairs = PolicyParser::parse(Rule::file, &header).ok()?;
         let mut items = pairs.next()?.into_inner().filter(|p| is_item(p.as_rule()));
         let (item, none) = (items.next()?, items.next());
@@ -1451,10 +1453,12 @@ mod tests {
         // A rule far into the policy that does not parse, or a header that does not: on any
         // number of threads the way rule by rule gives up (the chunk is then parsed whole),
         // reporting nothing.
-        // An early rule reports a bad escape (kept when the policy parses), a late one fails.
+        // An early rule reports a bad escape (kept when the policy parses), the last one fails:
+        // on one thread every group is parsed, so the early group's diagnostic is collected
+        // before the failure is met, and must be taken back.
         let broken_rule = policy
             .replacen("rule r5 {", "rule r5 { when domain in [\"\\q\"]", 1)
-            .replacen("rule r2000 {", "rule r2000 { when group inn [x]", 1);
+            .replacen("rule r2999 {", "rule r2999 { when group inn [x]", 1);
         let broken_header = policy.replacen("  apps [a, b]\n", "  apps [a, b\n", 1);
         for broken in [&broken_rule, &broken_header] {
             assert_ne!(broken, &policy);
