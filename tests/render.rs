@@ -231,7 +231,7 @@ fn the_streamed_sarif_log_is_the_sorted_report_byte_for_byte() {
         uri: "file:///srv/repo/policies/".into(),
     };
     let mut out = Vec::new();
-    write_sarif_based(&diagnostics, &sources, &base, &mut out).expect("write");
+    write_sarif_based(&diagnostics, &sources, Some(&base), &mut out).expect("write");
     let based = sarif_report_based(&diagnostics, &sources, &base);
     assert_eq!(
         based["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],

@@ -397,17 +397,8 @@ fn write_sarif(
     sources: &crate::source::Sources,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    match sarif_base(paths) {
-        // SARIF `uri`s are relative to the checked folder, which the log names once.
-        Some(base) => render::write_sarif_based(diagnostics, sources, &base, out),
-        None => render::render(
-            Format::Sarif,
-            diagnostics,
-            sources,
-            &RenderOptions::default(),
-            out,
-        ),
-    }
+    // SARIF `uri`s are relative to the checked folder, which the log names once.
+    render::write_sarif_based(diagnostics, sources, sarif_base(paths).as_ref(), out)
 }
 
 /// Every set's files in one [`Sources`] (in set order) with their diagnostics' file ids moved to

@@ -125,7 +125,7 @@ pub(crate) fn wrote(result: std::io::Result<()>) {
 }
 
 /// The reader of our output has gone (`| head`): not an error of ours.
-pub(crate) fn is_closed_pipe(e: &std::io::Error) -> bool {
+pub fn is_closed_pipe(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::BrokenPipe
 }
 

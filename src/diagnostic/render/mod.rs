@@ -117,15 +117,15 @@ pub fn sarif_report_based(
     sarif::report_based(diagnostics, sources, Some(base))
 }
 
-/// [`sarif_report_based`], pretty-printed with a final newline as [`render`] writes SARIF, and
-/// streamed: no `Value` tree of the whole log is built.
+/// SARIF as [`render`] writes it (pretty-printed, a final newline, streamed: no `Value` tree of
+/// the log is built), with `uri`s relative to `base` when given, as in [`sarif_report_based`].
 pub fn write_sarif_based(
     diagnostics: &[Diagnostic],
     sources: &Sources,
-    base: &SarifBase,
+    base: Option<&SarifBase>,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    sarif::write_based(diagnostics, sources, Some(base), out)
+    sarif::write_based(diagnostics, sources, base, out)
 }
 
 /// A span resolved to a file name and start/end positions.

@@ -8,7 +8,7 @@
 
 use super::{Position, slash_path};
 use crate::diagnostic::{Code, Diagnostic, Label, Severity};
-use crate::source::{Loc, Sources};
+use crate::source::Sources;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -50,7 +50,8 @@ pub(super) fn report_based(
     sources: &Sources,
     base: Option<&SarifBase>,
 ) -> Value {
-    // Serializing these plain structs cannot fail (no maps with non-string keys, no floats).
+    // Serializing these plain structs cannot fail (no maps with non-string keys, no floats);
+    // `tests/render.rs` compares this value with what `render` writes.
     serde_json::to_value(log(diagnostics, sources, base)).unwrap_or(Value::Null)
 }
 
@@ -85,8 +86,27 @@ struct Run<'a> {
     column_kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     original_uri_base_ids: Option<BaseIds<'a>>,
-    results: Vec<SarifResult<'a>>,
+    results: Results<'a>,
     tool: Tool,
+}
+
+/// The results, each made as it is written: the log never holds them all.
+struct Results<'a> {
+    diagnostics: &'a [Diagnostic],
+    sources: &'a Sources,
+    /// The rules' ids in `driver.rules` order, for `ruleIndex`.
+    codes: Vec<Code>,
+    base: Option<&'a SarifBase>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.diagnostics
+                .iter()
+                .map(|d| result(d, self.sources, &self.codes, self.base)),
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -168,7 +188,7 @@ struct PhysicalLocation {
     region: Region,
 }
 
-#[derive(Serialize, Debug, PartialEq, Eq)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Artifact {
     uri: String,
@@ -228,10 +248,12 @@ fn log<'a>(
         original_uri_base_ids: base.map(|base| BaseIds {
             src_root: Uri { uri: &base.uri },
         }),
-        results: diagnostics
-            .iter()
-            .map(|d| result(d, sources, &codes, base))
-            .collect(),
+        results: Results {
+            diagnostics,
+            sources,
+            codes,
+            base,
+        },
         tool: Tool { driver },
     };
     Log {
@@ -301,7 +323,7 @@ fn result<'a>(
             artifact_changes: [ArtifactChange {
                 artifact_location: artifact(at.file, base),
                 replacements: [Replacement {
-                    deleted_region: region(sources, fix.loc),
+                    deleted_region: region(&at),
                     inserted_content: Text {
                         text: fix.replacement.as_str(),
                     },
@@ -342,13 +364,12 @@ fn location<'a>(
         }),
         physical_location: PhysicalLocation {
             artifact_location: artifact(at.file, base),
-            region: region(sources, label.loc),
+            region: region(&at),
         },
     }
 }
 
-fn region(sources: &Sources, loc: Loc) -> Region {
-    let at = Position::of(sources, loc);
+fn region(at: &Position) -> Region {
     Region {
         end_column: at.end.column,
         end_line: at.end.line,
@@ -408,7 +429,7 @@ mod tests {
     #[test]
     fn every_part_writes_its_fields_in_sorted_order() {
         use crate::diagnostic::Fix;
-        use crate::source::{SourceFile, Span};
+        use crate::source::{Loc, SourceFile, Span};
         let mut sources = Sources::new();
         let file = sources.add(SourceFile::new("policies/a.policy", "group admins\n"));
         let at = Loc::new(file, Span::new(6, 12));
