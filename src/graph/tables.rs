@@ -38,8 +38,8 @@ impl Bits {
         bits
     }
 
-    /// Inline for the first word (every id of a set of up to 64): building a sign-in's groups
-    /// is then a few instructions per id.
+    /// Inline for the first word (ids below 64): building a sign-in's groups is then a few
+    /// instructions per id.
     #[inline]
     pub fn insert(&mut self, id: u32) {
         if id < 64 {
@@ -49,7 +49,9 @@ impl Bits {
         self.insert_high(id);
     }
 
-    #[cold]
+    // Not inlined, to keep `insert` small; not `cold` either, since an org of more than 64
+    // groups takes it for every high id.
+    #[inline(never)]
     fn insert_high(&mut self, id: u32) {
         let (word, bit) = ((id / 64 - 1) as usize, id % 64);
         if self.high.len() <= word {
