@@ -5,7 +5,7 @@
 
 use policyc::diagnostic::Code;
 use policyc::okta::OrgFiles;
-use policyc::okta::import::{ImportOptions, import};
+use policyc::okta::import::{ImportOptions, SettledKind, import, saml_kinds_settled};
 use policyc::source::{SourceFile, Sources};
 use std::path::Path;
 
@@ -597,12 +597,12 @@ fn an_okta_org_over_saml_is_inferred_and_reported_for_the_admin_to_confirm() {
 
     // Re-imported over these files: `hub` is still under the note, so it is inferred and
     // reported again; `adfs`'s kind is kept.
-    let settled = policyc::okta::import::saml_kinds_settled(&c);
+    let settled = saml_kinds_settled(&c);
     assert_eq!(
         settled.into_iter().collect::<Vec<_>>(),
         [(
             "0oaadfs".to_owned(),
-            policyc::okta::import::SettledKind {
+            SettledKind {
                 kind: "saml",
                 issuer: Some("https://adfs.example/adfs/services/trust".to_owned())
             }
@@ -610,7 +610,7 @@ fn an_okta_org_over_saml_is_inferred_and_reported_for_the_admin_to_confirm() {
     );
     let again_from = |files: &OrgFiles, text: &str| {
         let options = ImportOptions {
-            saml_kinds: policyc::okta::import::saml_kinds_settled(&compile(text)),
+            saml_kinds: saml_kinds_settled(&compile(text)),
             ..ImportOptions::default()
         };
         import(files, &options).unwrap()
@@ -623,13 +623,18 @@ fn an_okta_org_over_saml_is_inferred_and_reported_for_the_admin_to_confirm() {
         .find(|l| l.contains("inferred from the issuer"))
         .unwrap();
     let confirmed = text.replace(&format!("{note}\n"), "");
+    // The hub's `idp` line and kind as re-imported.
+    let hub_is = |out: &policyc::okta::import::Imported, kind: &str| {
+        assert!(
+            out.files["org.policy"]
+                .contains(&format!("idp hub {{  # okta: 0oaokta\n  kind {kind}\n")),
+            "{}",
+            out.files["org.policy"]
+        );
+    };
     let out = again(&confirmed);
     assert!(out.issues.is_empty(), "{:?}", out.issues);
-    assert!(
-        out.files["org.policy"].contains("idp hub {  # okta: 0oaokta\n  kind okta_saml\n"),
-        "{}",
-        out.files["org.policy"]
-    );
+    hub_is(&out, "okta_saml");
     // Settled for its issuer only: a hub now at another Okta issuer is inferred and reported
     // again, and one at a third-party issuer is read as `saml`.
     for (issuer, kind, reported) in [
@@ -644,22 +649,13 @@ fn an_okta_org_over_saml_is_inferred_and_reported_for_the_admin_to_confirm() {
         };
         let out = again_from(&moved, &confirmed);
         assert_eq!(out.issues.len(), reported, "{issuer}: {:?}", out.issues);
-        assert!(
-            out.files["org.policy"]
-                .contains(&format!("idp hub {{  # okta: 0oaokta\n  kind {kind}\n")),
-            "{}",
-            out.files["org.policy"]
-        );
+        hub_is(&out, kind);
     }
     // Or answers `kind saml`, note or not: kept too.
     let answered = text.replace("  kind okta_saml\n", "  kind saml\n");
     let out = again(&answered);
     assert!(out.issues.is_empty(), "{:?}", out.issues);
-    assert!(
-        out.files["org.policy"].contains("idp hub {  # okta: 0oaokta\n  kind saml\n"),
-        "{}",
-        out.files["org.policy"]
-    );
+    hub_is(&out, "saml");
 }
 
 /// The rules of every listed policy (an enrollment policy other than the default one too) and
