@@ -37,18 +37,23 @@ struct Watch {
     seen: Vec<String>,
 }
 
+/// `policyc watch ARGS` in `dir`, colour off, its stdout and stderr piped.
+fn spawn_watch(dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .arg("watch")
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("policyc runs")
+}
+
 impl Watch {
     fn start(dir: &Path, args: &[&str]) -> Watch {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
-            .arg("watch")
-            .args(args)
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("policyc runs");
+        let mut child = spawn_watch(dir, args);
         let (tx, lines) = channel();
         let stdout = child.stdout.take().unwrap();
         let stderr = child.stderr.take().unwrap();
@@ -166,15 +171,7 @@ fn json_runs_keep_stdout_machine_readable() {
 fn a_reader_that_goes_ends_the_watch_with_exit_0() {
     let dir = Scratch::new("closed");
     std::fs::write(dir.0.join("org.policy"), BROKEN).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
-        .args(["watch", "."])
-        .current_dir(&dir.0)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("policyc runs");
+    let mut child = spawn_watch(&dir.0, &["."]);
     // The report of the first run (a duplicate definition) meets a pipe with no reader.
     drop(child.stdout.take());
     let deadline = Instant::now() + WAIT;
